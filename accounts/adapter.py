@@ -1,0 +1,19 @@
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.db import transaction
+
+from accounts import tasks
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth hooks: e-mails are rendered in the request and sent by a Celery task."""
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        message = self.render_mail(template_prefix, email, context)
+        html = None
+        for content, mimetype in getattr(message, "alternatives", []):
+            if mimetype == "text/html":
+                html = content
+        kwargs = {"subject": message.subject, "body": message.body, "to": message.to, "html": html}
+        transaction.on_commit(lambda: tasks.send_email.delay(**kwargs))

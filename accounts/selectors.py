@@ -1,0 +1,28 @@
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+
+
+def users_suggest(*, query: str, exclude: User | None = None, limit: int = 8) -> QuerySet[User]:
+    """Active people whose username or display name starts with ``query`` (create-room hints)."""
+    query = query.strip()
+    users = User.objects.filter(is_active=True)
+    if query:
+        users = users.filter(Q(username__istartswith=query) | Q(display_name__istartswith=query))
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return users.order_by("username")[:limit]
+
+
+def users_by_usernames(*, usernames: list[str]) -> tuple[list[User], list[str]]:
+    """Resolve usernames (case-insensitively) to active people; also return the unknown ones."""
+    wanted = {name.lower(): name for name in usernames if name}
+    if not wanted:
+        return [], []
+    match = Q()
+    for name in wanted.values():
+        match |= Q(username__iexact=name)
+    found = list(User.objects.filter(match, is_active=True))
+    known = {user.username.lower() for user in found}
+    unknown = [name for key, name in wanted.items() if key not in known]
+    return found, unknown

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from accounts import views
+
+# allauth's URL names (account_login, ...) stay global; uchat's own live under "accounts:".
+app_name = "accounts"
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("delete/", views.account_delete, name="delete"),
+    path("suggest/", views.user_suggest, name="suggest"),
+]

@@ -1,0 +1,53 @@
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts import selectors, services
+from accounts.forms import AccountDeleteForm, ProfileForm
+from rooms import payloads
+from rooms import selectors as room_selectors
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "landing.html")
+    memberships = list(room_selectors.memberships_for_user(user=request.user))
+    return render(
+        request, "dashboard.html", {"memberships": memberships, "unread_cap": room_selectors.UNREAD_CAP}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_profile_update(user=request.user, display_name=form.cleaned_data["display_name"])
+        messages.success(request, "Profile saved.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        services.user_delete(user=user)
+        messages.success(request, "Your account has been deleted.")
+        return redirect("dashboard")
+    return render(request, "accounts/delete.html", {"form": form})
+
+
+@login_required
+@require_GET
+def user_suggest(request: HttpRequest) -> JsonResponse:
+    """Usernames for the "members" boxes, as the person types."""
+    users = selectors.users_suggest(query=request.GET.get("q", "")[:150], exclude=request.user)
+    return JsonResponse({"users": [payloads.person_payload(u) for u in users]})

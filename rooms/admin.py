@@ -1,0 +1,66 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from rooms import services
+from rooms.models import Conversation, Membership, Message
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "conversation"
+    fields = ["user", "is_admin", "added_by", "added_at", "last_read_message_id"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Conversation | None = None) -> bool:
+        return False  # membership changes go through the room services (edit room page)
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "kind", "created_by", "created_at"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["name", "topic", "created_by__username"]
+    readonly_fields = ["kind", "direct_key", "created_by", "created_at", "last_message"]
+    fields = ["name", "topic", *readonly_fields]
+    inlines = [MembershipInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # rooms are created through the service, with their first admin
+
+    def save_model(self, request: HttpRequest, obj: Conversation, form: object, change: bool) -> None:
+        stored = Conversation.objects.get(pk=obj.pk)
+        services.room_details_set(room=stored, name=obj.name, topic=obj.topic)
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "conversation", "sender", "short_body", "created_at", "edited_at", "deleted_at"]
+    list_filter = ["conversation__kind", "created_at", ("deleted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["body", "sender__username", "conversation__name"]
+    list_select_related = ["conversation", "sender"]
+    readonly_fields = ["conversation", "sender", "body", "client_id", "created_at", "edited_at", "deleted_at"]
+    actions = ["delete_softly"]
+    show_full_result_count = False  # no COUNT(*) over millions of messages
+
+    @admin.display(description="text")
+    def short_body(self, obj: Message) -> str:
+        return obj.body[:80]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        return False  # use the action: it keeps the tombstone and tells the room
+
+    @admin.action(description="Delete selected messages (shown as deleted in the room)")
+    def delete_softly(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
+        count = 0
+        for message in queryset.select_related("conversation"):
+            if message.deleted_at is None:
+                services.message_delete_as_staff(message=message)
+                count += 1
+        self.message_user(request, f"Deleted {count} messages.", messages.SUCCESS)

@@ -1,0 +1,303 @@
+"""WebSocket consumers (protocol: docs/websocket.md). Thin: parse a frame, call one service,
+answer. The ORM is reached only through database_sync_to_async."""
+
+import json
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from rooms import events, payloads, selectors, services
+from rooms.models import Conversation
+
+CLOSE_FORBIDDEN = 4403  # rejected or removed: the client must not reconnect on its own
+
+
+class TokenBucket:
+    """Per-connection flood limit: ``rate`` frames, refilled evenly over ``window`` seconds."""
+
+    def __init__(self, rate: int, window: float) -> None:
+        self.capacity = float(rate)
+        self.tokens = float(rate)
+        self.refill = rate / window
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.refill)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class JsonFrameConsumer(AsyncWebsocketConsumer):
+    """JSON frames in and out. A bad frame gets an error frame; the socket stays open."""
+
+    user: Any = None
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+    async def send_error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self.send_error("bad_frame", "Frames must be JSON text, not binary.")
+            return
+        if len(text_data) > settings.UCHAT_WS_MAX_FRAME:
+            await self.send_error("too_large", "The frame is too large.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("bad_json", "The frame is not valid JSON.")
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.send_error("bad_frame", "A frame is a JSON object with a \"type\".")
+            return
+        handler = self.frame_handlers().get(content["type"])
+        if handler is None:
+            await self.send_error("unknown_type", f"Unknown frame type “{content['type'][:40]}”.")
+            return
+        await handler(content)
+
+    def frame_handlers(self) -> dict[str, Any]:
+        return {"ping": self.on_ping}
+
+    async def on_ping(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(services.presence_heartbeat)(channel_name=self.channel_name)
+        await self.send_json({"type": "pong"})
+
+    async def join_presence(self) -> None:
+        await database_sync_to_async(services.presence_connect)(
+            user=self.user, channel_name=self.channel_name
+        )
+
+    async def leave_presence(self) -> None:
+        await database_sync_to_async(services.presence_disconnect)(
+            user=self.user, channel_name=self.channel_name
+        )
+
+    # Channel-layer events shared by both consumers: forwarded as they are.
+    async def forward(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": event["type"], **event["payload"]})
+
+    presence = forward
+
+
+class ConversationConsumer(JsonFrameConsumer):
+    """One conversation's live channel: ``/ws/rooms/<id>/``."""
+
+    conversation: Conversation | None = None
+
+    async def connect(self) -> None:
+        self.user = self.scope["user"]
+        conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
+        self.conversation = await database_sync_to_async(selectors.conversation_for_member)(
+            user=self.user, conversation_id=conversation_id
+        )
+        if self.conversation is None:
+            await self.close(code=CLOSE_FORBIDDEN)  # before accept: the handshake is refused
+            return
+        self.group = events.conversation_group(self.conversation.pk)
+        self.bucket = TokenBucket(settings.UCHAT_WS_RATE, settings.UCHAT_WS_RATE_WINDOW)
+        self.last_typing = 0.0
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.join_presence()
+
+    async def disconnect(self, code: int) -> None:
+        if self.conversation is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_presence()
+
+    def frame_handlers(self) -> dict[str, Any]:
+        return {
+            **super().frame_handlers(),
+            "message.send": self.on_send,
+            "message.edit": self.on_edit,
+            "message.delete": self.on_delete,
+            "sync": self.on_sync,
+            "read": self.on_read,
+            "typing": self.on_typing,
+        }
+
+    async def _call(self, service: Any, content: dict[str, Any], **kwargs: Any) -> Any:
+        """Run a writing service; map refusals to an error frame. None when refused."""
+        if not self.bucket.take():
+            await self.send_error(
+                "rate_limited",
+                "You are sending too fast. Wait a moment and try again.",
+                client_id=content.get("client_id"),
+            )
+            return None
+        try:
+            return await database_sync_to_async(service)(conversation=self.conversation, **kwargs)
+        except PermissionDenied as exc:
+            await self.send_error("forbidden", str(exc) or "Not allowed.", client_id=content.get("client_id"))
+        except ValidationError as exc:
+            await self.send_error(
+                exc.code or "invalid", exc.messages[0], client_id=content.get("client_id")
+            )
+        return None
+
+    async def on_send(self, content: dict[str, Any]) -> None:
+        body, client_id = content.get("body"), content.get("client_id")
+        if not isinstance(body, str) or not isinstance(client_id, str | None):
+            await self.send_error("bad_frame", "message.send needs a text \"body\".")
+            return
+        result = await self._call(
+            services.message_create, content, sender=self.user, body=body, client_id=client_id
+        )
+        if result is not None:
+            message, created = result
+            await self.send_json(
+                {
+                    "type": "message.ack",
+                    "client_id": client_id,
+                    "duplicate": not created,
+                    "message": payloads.message_payload(message),
+                }
+            )
+
+    async def on_edit(self, content: dict[str, Any]) -> None:
+        if not isinstance(content.get("id"), int) or not isinstance(content.get("body"), str):
+            await self.send_error("bad_frame", "message.edit needs an integer \"id\" and a \"body\".")
+            return
+        await self._call(
+            services.message_edit, content, message_id=content["id"], editor=self.user, body=content["body"]
+        )
+
+    async def on_delete(self, content: dict[str, Any]) -> None:
+        if not isinstance(content.get("id"), int):
+            await self.send_error("bad_frame", "message.delete needs an integer \"id\".")
+            return
+        await self._call(services.message_delete, content, message_id=content["id"], actor=self.user)
+
+    async def on_sync(self, content: dict[str, Any]) -> None:
+        after_id = content.get("after_id", 0)
+        if not isinstance(after_id, int) or after_id < 0:
+            await self.send_error("bad_frame", "sync needs a non-negative integer \"after_id\".")
+            return
+        page = await database_sync_to_async(self._sync_page)(after_id)
+        if page is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.send_json(
+            {
+                "type": "sync",
+                "after_id": after_id,
+                "messages": [payloads.message_payload(m) for m in page.messages],
+                "has_more": page.has_more,
+            }
+        )
+
+    def _sync_page(self, after_id: int) -> selectors.HistoryPage | None:
+        # Membership is checked again: a removed member gets nothing.
+        if selectors.membership_get(user=self.user, conversation=self.conversation) is None:
+            return None
+        return selectors.message_history(conversation=self.conversation, after_id=after_id, limit=200)
+
+    async def on_read(self, content: dict[str, Any]) -> None:
+        if isinstance(content.get("id"), int):
+            await database_sync_to_async(services.conversation_mark_read)(
+                conversation=self.conversation, user=self.user, message_id=content["id"]
+            )
+
+    async def on_typing(self, content: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if now - self.last_typing < 2.0:  # at most one typing event per 2 s per socket
+            return
+        self.last_typing = now
+        await self.channel_layer.group_send(
+            self.group, {"type": "typing", "payload": {"user": payloads.person_payload(self.user)}}
+        )
+
+    # --- channel-layer events -------------------------------------------------------------
+    message_created = JsonFrameConsumer.forward
+    message_updated = JsonFrameConsumer.forward
+    message_deleted = JsonFrameConsumer.forward
+    member_added = JsonFrameConsumer.forward
+    member_updated = JsonFrameConsumer.forward
+    room_updated = JsonFrameConsumer.forward
+
+    async def typing(self, event: dict[str, Any]) -> None:
+        if event["payload"]["user"]["id"] != self.user.pk:
+            await self.forward(event)
+
+    async def member_removed(self, event: dict[str, Any]) -> None:
+        await self.forward(event)
+        if event["payload"]["user_id"] == self.user.pk:
+            # Removed: stop receiving at once.
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.close(code=CLOSE_FORBIDDEN)
+
+    async def room_deleted(self, event: dict[str, Any]) -> None:
+        await self.forward(event)
+        await self.close(code=CLOSE_FORBIDDEN)
+
+
+class UserConsumer(JsonFrameConsumer):
+    """A person's own channel, ``/ws/me/``: the dashboard's live list of their conversations.
+
+    It listens to every conversation the person belongs to (one group_send per message reaches
+    room pages and dashboards alike) and to the person's own group for membership changes.
+    """
+
+    async def connect(self) -> None:
+        self.user = self.scope["user"]
+        self.groups_joined: set[str] = set()
+        if not self.user.is_authenticated:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        ids = await database_sync_to_async(selectors.conversation_ids_for_user)(user=self.user)
+        for group in [events.user_group(self.user.pk)] + [events.conversation_group(i) for i in ids]:
+            await self._join(group)
+        await self.accept()
+        await self.join_presence()
+
+    async def disconnect(self, code: int) -> None:
+        for group in list(self.groups_joined):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.user is not None and self.user.is_authenticated:
+            await self.leave_presence()
+
+    async def _join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+
+    async def _leave(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.discard(group)
+
+    message_created = JsonFrameConsumer.forward
+    message_updated = JsonFrameConsumer.forward
+    message_deleted = JsonFrameConsumer.forward
+    room_updated = JsonFrameConsumer.forward
+
+    async def member_added(self, event: dict[str, Any]) -> None:
+        if event["payload"]["member"]["user"]["id"] == self.user.pk:
+            await self._join(events.conversation_group(event["payload"]["room"]["id"]))
+            await self.forward(event)
+
+    async def member_removed(self, event: dict[str, Any]) -> None:
+        if event["payload"]["user_id"] == self.user.pk:
+            await self._leave(events.conversation_group(event["payload"]["room"]["id"]))
+            await self.forward(event)
+
+    async def member_updated(self, event: dict[str, Any]) -> None:
+        """Room admin changes matter to room pages only."""
+
+    async def typing(self, event: dict[str, Any]) -> None:
+        """Typing is shown on room pages only."""
+
+    async def room_deleted(self, event: dict[str, Any]) -> None:
+        await self._leave(events.conversation_group(event["payload"]["id"]))
+        await self.forward(event)

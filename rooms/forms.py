@@ -1,0 +1,54 @@
+import re
+
+from django import forms
+
+from accounts import selectors as account_selectors
+from accounts.models import User
+
+_SPLIT = re.compile(r"[\s,;]+")
+
+
+def parse_usernames(value: str) -> list[str]:
+    return [name.lstrip("@") for name in _SPLIT.split(value or "") if name.strip("@")]
+
+
+class UsernamesField(forms.CharField):
+    """Usernames separated by commas or spaces. Cleans to a list of User; every unknown name
+    is listed in one error."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"autocomplete": "off", "data-user-suggest": "1"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value: str) -> list[User]:
+        value = super().clean(value)
+        users, unknown = account_selectors.users_by_usernames(usernames=parse_usernames(value))
+        if unknown:
+            raise forms.ValidationError(
+                "No such user: %(names)s.", code="unknown_users", params={"names": ", ".join(unknown)}
+            )
+        return users
+
+
+class RoomCreateForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    topic = forms.CharField(max_length=250, required=False)
+    members = UsernamesField(help_text="Usernames, separated by commas. You are added as admin.")
+
+
+class RoomEditForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    topic = forms.CharField(max_length=250, required=False)
+    members = UsernamesField(help_text="Everyone in the room, separated by commas.")
+    admins = UsernamesField(help_text="Room admins (they must be members). At least one.")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        members = {u.pk for u in data.get("members") or []}
+        outsiders = [u.username for u in data.get("admins") or [] if u.pk not in members]
+        if outsiders:
+            self.add_error("admins", f"Admins must be members: {', '.join(outsiders)}.")
+        return data

@@ -1,0 +1,68 @@
+"""Demo people and rooms with conversation, for a first run. Does nothing on a database that
+already has people, unless --force."""
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+from rooms import services
+
+DEMO_PASSWORD = "uchat-demo-2026"
+PEOPLE = [
+    ("himanshu", "Himanshu Ranjan", {"is_staff": True, "is_superuser": True}),
+    ("abhishek", "Abhishek Kumar", {}),
+    ("hitesh", "Hitesh", {}),
+    ("aman", "Aman", {}),
+    ("suraj", "Suraj", {}),
+    ("priya", "Sakthi Priya", {"is_agent": True}),
+]
+CONVERSATION = [
+    ("himanshu", "Good Morning All of You"),
+    ("himanshu", "All the best for end sem"),
+    ("abhishek", "Thanks! Has anyone seen the notes for chapter 4?"),
+    ("hitesh", "They are here: https://example.org/notes/chapter-4"),
+    ("aman", "Great, thank you.\nSee you all at 10."),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo people and rooms (only on a database without people, unless --force)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--force", action="store_true", help="Seed even if people exist.")
+
+    @transaction.atomic
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        if User.objects.exists() and not force:
+            self.stdout.write("The database already has people; no demo data added.")
+            return
+        people = {}
+        for username, name, flags in PEOPLE:
+            user, _ = User.objects.get_or_create(
+                username=username,
+                defaults={"email": f"{username}@example.com", "display_name": name, **flags},
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            EmailAddress.objects.update_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
+            people[username] = user
+        everyone = list(people.values())
+        coding = services.room_create(
+            creator=people["himanshu"], name="Coding Group", topic="End-sem preparation",
+            members=everyone[:5],
+        )
+        for username, text in CONVERSATION:
+            services.message_create(conversation=coding, sender=people[username], body=text)
+        services.room_create(
+            creator=people["abhishek"], name="Football", topic="Sunday matches",
+            members=[people["himanshu"], people["suraj"]],
+        )
+        self.stdout.write(self.style.SUCCESS("Demo data created. Log in with any of these:"))
+        for username, name, flags in PEOPLE:
+            role = "admin" if flags.get("is_staff") else "agent" if flags.get("is_agent") else "customer"
+            self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({name}, {role})")

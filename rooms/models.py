@@ -1,0 +1,114 @@
+"""The message engine's data: conversations (rooms, direct, ticket), memberships, messages."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Conversation(models.Model):
+    """Anything people talk in. Rooms, direct conversations and tickets share this table."""
+
+    class Kind(models.TextChoices):
+        ROOM = "room", "Room"
+        DIRECT = "direct", "Direct"
+        TICKET = "ticket", "Ticket"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ROOM)
+    name = models.CharField(max_length=80, blank=True)
+    topic = models.CharField(max_length=250, blank=True)
+    # "<lower user id>:<higher user id>" for direct conversations, so each pair has one.
+    direct_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Kept by message_create under the conversation's row lock: the dashboard's preview
+    # costs no query per room.
+    last_message = models.ForeignKey(
+        "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="room") | ~models.Q(name=""), name="room_has_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.get_kind_display()} {self.pk}"
+
+
+class Membership(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    is_admin = models.BooleanField(default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    # Highest message id this person has seen here; a plain id because messages can be purged.
+    last_read_message_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="one_membership"),
+        ]
+        indexes = [models.Index(fields=["user", "conversation"], name="membership_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.conversation}"
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
+    # Null once the sender deleted their account: shown as from "deleted user".
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(max_length=4000, blank=True)
+    # Chosen by the client; the same client_id from the same sender stores one message.
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="one_message_per_client_id",
+            ),
+        ]
+        # History pages are "newest N before id X in this conversation": one index range scan.
+        indexes = [models.Index(fields=["conversation", "id"], name="message_history_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} in {self.conversation_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Presence(models.Model):
+    """One open socket. A person is online while they have a fresh row."""
+
+    channel_name = models.CharField(max_length=200, primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presences"
+    )
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "last_seen"], name="presence_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.channel_name}"

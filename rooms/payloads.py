@@ -1,0 +1,68 @@
+"""The one wire shape of each object, shared by pages, the API and WebSocket frames."""
+
+from typing import TypedDict
+
+from accounts.models import User
+from rooms.models import Conversation, Membership, Message
+
+
+class PersonPayload(TypedDict):
+    id: int
+    username: str
+    name: str
+
+
+class MessagePayload(TypedDict):
+    id: int
+    conversation: int
+    sender: PersonPayload | None
+    body: str
+    client_id: str | None
+    created_at: str
+    edited_at: str | None
+    deleted: bool
+
+
+class MemberPayload(TypedDict):
+    user: PersonPayload
+    is_admin: bool
+    online: bool
+
+
+class RoomPayload(TypedDict):
+    id: int
+    kind: str
+    name: str
+    topic: str
+
+
+def person_payload(user: User) -> PersonPayload:
+    return {"id": user.pk, "username": user.username, "name": user.name}
+
+
+def message_payload(message: Message) -> MessagePayload:
+    """Needs ``sender`` loaded (select_related) to avoid a query per message."""
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "sender": person_payload(message.sender) if message.sender is not None else None,
+        "body": "" if deleted else message.body,
+        "client_id": message.client_id,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": deleted,
+    }
+
+
+def member_payload(membership: Membership, *, online: bool) -> MemberPayload:
+    return {"user": person_payload(membership.user), "is_admin": membership.is_admin, "online": online}
+
+
+def room_payload(conversation: Conversation) -> RoomPayload:
+    return {
+        "id": conversation.pk,
+        "kind": conversation.kind,
+        "name": conversation.name,
+        "topic": conversation.topic,
+    }

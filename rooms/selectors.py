@@ -1,0 +1,116 @@
+"""Every non-trivial read of the message engine. Costs stay flat as tables grow."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from accounts.models import User
+from rooms.models import Conversation, Membership, Message, Presence
+
+UNREAD_CAP = 100  # counting stops here ("99+"): never count a whole busy room
+
+
+def membership_get(*, user: User, conversation: Conversation) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, conversation=conversation).first()
+
+
+def conversation_for_member(
+    *, user: User, conversation_id: int, kind: str | None = None
+) -> Conversation | None:
+    """The conversation if ``user`` is a member, else None (callers answer 404: learn nothing)."""
+    if not user.is_authenticated:
+        return None
+    conversations = Conversation.objects.filter(pk=conversation_id, memberships__user=user)
+    if kind is not None:
+        conversations = conversations.filter(kind=kind)
+    return conversations.first()
+
+
+def conversation_ids_for_user(*, user: User) -> list[int]:
+    return list(Membership.objects.filter(user=user).values_list("conversation_id", flat=True))
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    messages: list[Message]  # oldest first
+    has_more: bool  # more messages exist beyond this page in the direction asked
+
+
+def message_history(
+    *,
+    conversation: Conversation,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> HistoryPage:
+    """A keyset page: the newest ``limit`` before ``before_id``, or the oldest after ``after_id``.
+
+    One index range scan on (conversation, id) whatever the depth; never OFFSET.
+    """
+    limit = max(1, min(limit or settings.UCHAT_HISTORY_PAGE, 200))
+    messages = Message.objects.filter(conversation=conversation).select_related("sender")
+    if after_id is not None:
+        page = list(messages.filter(id__gt=after_id).order_by("id")[: limit + 1])
+        return HistoryPage(messages=page[:limit], has_more=len(page) > limit)
+    if before_id is not None:
+        messages = messages.filter(id__lt=before_id)
+    page = list(messages.order_by("-id")[: limit + 1])
+    return HistoryPage(messages=page[:limit][::-1], has_more=len(page) > limit)
+
+
+def _unread_sql() -> RawSQL:
+    # A correlated, capped count: the cost is bounded by UNREAD_CAP index entries per room,
+    # not by the room's size (portable SQL: SQLite and PostgreSQL).
+    message = Message._meta.db_table
+    membership = Membership._meta.db_table
+    return RawSQL(
+        f"""SELECT COUNT(*) FROM (
+                SELECT 1 FROM {message} m
+                WHERE m.conversation_id = {membership}.conversation_id
+                  AND m.id > {membership}.last_read_message_id
+                  AND m.deleted_at IS NULL
+                LIMIT %s
+            ) AS unread""",  # noqa: S608 - table names come from the models, not from input
+        (UNREAD_CAP,),
+    )
+
+
+def memberships_for_user(*, user: User, kind: str = Conversation.Kind.ROOM) -> QuerySet[Membership]:
+    """The dashboard list: each membership with its conversation, last message and its sender,
+    and an ``unread`` count, in one query; most recently active first."""
+    return (
+        Membership.objects.filter(user=user, conversation__kind=kind)
+        .select_related("conversation__last_message__sender")
+        .annotate(unread=_unread_sql())
+        .order_by("-conversation__last_message_id", "-conversation_id")
+    )
+
+
+def online_user_ids(*, user_ids: list[int]) -> set[int]:
+    fresh = timezone.now() - timedelta(seconds=settings.UCHAT_PRESENCE_TTL)
+    return set(
+        Presence.objects.filter(user_id__in=user_ids, last_seen__gte=fresh).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def room_members(*, conversation: Conversation) -> list[tuple[Membership, bool]]:
+    """Members with whether each is online now; two queries whatever the room's size."""
+    memberships = list(
+        Membership.objects.filter(conversation=conversation)
+        .select_related("user")
+        .order_by("-is_admin", "user__username")
+    )
+    online = online_user_ids(user_ids=[m.user_id for m in memberships])
+    return [(m, m.user_id in online) for m in memberships]
+
+
+def room_admin_count(*, conversation: Conversation) -> int:
+    return Membership.objects.filter(conversation=conversation, is_admin=True).count()

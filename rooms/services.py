@@ -1,0 +1,404 @@
+"""Every write of the message engine and of rooms. Views, the API, consumers, the admin and
+management commands call these; none of them saves a Message or a Membership itself.
+
+Order inside each write: check permission and rules -> validate -> save -> (commit) -> broadcast.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from accounts.models import User
+from rooms import events, payloads, selectors
+from rooms.models import Conversation, Membership, Message, Presence
+
+# --- messages -------------------------------------------------------------------------------
+
+
+def _clean_body(body: str) -> str:
+    if not isinstance(body, str):
+        raise ValidationError("The message must be text.", code="invalid")
+    body = body.strip()
+    if not body:
+        raise ValidationError("The message is empty.", code="empty")
+    limit = settings.UCHAT_MESSAGE_MAX_LENGTH
+    if len(body) > limit:
+        raise ValidationError(
+            f"The message is too long ({len(body):,} characters; at most {limit:,}).",
+            code="too_long",
+        )
+    return body
+
+
+def _clean_client_id(client_id: str | None) -> str | None:
+    if client_id in (None, ""):
+        return None
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        raise ValidationError("client_id must be text of at most 64 characters.", code="invalid")
+    return client_id
+
+
+def _require_member(*, user: User, conversation: Conversation) -> Membership:
+    membership = selectors.membership_get(user=user, conversation=conversation)
+    if membership is None:
+        raise PermissionDenied("You are not a member of this conversation.")
+    return membership
+
+
+def message_create(
+    *, conversation: Conversation, sender: User, body: str, client_id: str | None = None
+) -> tuple[Message, bool]:
+    """Store a message and broadcast it once committed. Returns (message, created).
+
+    A repeated ``client_id`` from the same sender returns the stored message, created=False,
+    and broadcasts nothing: re-sends after a timeout never store twice.
+    """
+    client_id = _clean_client_id(client_id)
+    body = _clean_body(body)
+    if client_id is not None:
+        existing = _message_by_client_id(sender=sender, client_id=client_id)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            message = _message_insert(
+                conversation=conversation, sender=sender, body=body, client_id=client_id
+            )
+    except IntegrityError:
+        # Two concurrent sends with one client_id: the other one won.
+        existing = _message_by_client_id(sender=sender, client_id=client_id) if client_id else None
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def _message_by_client_id(*, sender: User, client_id: str) -> Message | None:
+    return (
+        Message.objects.select_related("sender")
+        .filter(sender=sender, client_id=client_id)
+        .first()
+    )
+
+
+def _message_insert(
+    *, conversation: Conversation, sender: User, body: str, client_id: str | None
+) -> Message:
+    # The row lock serialises writers of one conversation, so ids commit in increasing order
+    # and a client that asks for "everything after id X" can never miss a late commit.
+    Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+    membership = _require_member(user=sender, conversation=conversation)
+    message = Message(conversation=conversation, sender=sender, body=body, client_id=client_id)
+    message.full_clean(validate_constraints=False)
+    message.save()
+    Conversation.objects.filter(pk=conversation.pk).update(last_message=message)
+    # Your own message is read by you.
+    Membership.objects.filter(pk=membership.pk).update(last_read_message_id=message.pk)
+    events.broadcast_on_commit(
+        events.conversation_group(conversation.pk),
+        "message.created",
+        payloads.message_payload(message),
+    )
+    return message
+
+
+def _message_for_change(*, message_id: int, conversation: Conversation) -> Message:
+    message = (
+        Message.objects.select_related("sender")
+        .select_for_update(of=("self",))
+        .filter(pk=message_id, conversation=conversation)
+        .first()
+    )
+    if message is None or message.is_deleted:
+        raise ValidationError("That message does not exist.", code="not_found")
+    return message
+
+
+@transaction.atomic
+def message_edit(
+    *, conversation: Conversation, message_id: int, editor: User, body: str
+) -> Message:
+    """Change the text of your own message; everyone in the conversation sees it live."""
+    _require_member(user=editor, conversation=conversation)
+    body = _clean_body(body)
+    message = _message_for_change(message_id=message_id, conversation=conversation)
+    if message.sender_id != editor.pk:
+        raise PermissionDenied("You can only edit your own messages.")
+    if message.body != body:
+        message.body = body
+        message.edited_at = timezone.now()
+        message.save(update_fields=["body", "edited_at"])
+        events.broadcast_on_commit(
+            events.conversation_group(conversation.pk),
+            "message.updated",
+            payloads.message_payload(message),
+        )
+    return message
+
+
+@transaction.atomic
+def message_delete(*, conversation: Conversation, message_id: int, actor: User) -> Message:
+    """Delete your own message (room admins may delete any). The row stays as a tombstone so
+    that history pages keep their ids; the text is gone."""
+    membership = _require_member(user=actor, conversation=conversation)
+    message = _message_for_change(message_id=message_id, conversation=conversation)
+    if message.sender_id != actor.pk and not membership.is_admin:
+        raise PermissionDenied("You can only delete your own messages.")
+    return _message_tombstone(message)
+
+
+@transaction.atomic
+def message_delete_as_staff(*, message: Message) -> Message:
+    """Staff moderation from the admin site: no membership needed."""
+    message = _message_for_change(message_id=message.pk, conversation=message.conversation)
+    return _message_tombstone(message)
+
+
+def _message_tombstone(message: Message) -> Message:
+    message.body = ""
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["body", "deleted_at"])
+    events.broadcast_on_commit(
+        events.conversation_group(message.conversation_id),
+        "message.deleted",
+        payloads.message_payload(message),
+    )
+    return message
+
+
+def conversation_mark_read(*, conversation: Conversation, user: User, message_id: int) -> None:
+    """Move the read marker forward (never back). One UPDATE, no read first."""
+    Membership.objects.filter(conversation=conversation, user=user).update(
+        last_read_message_id=Greatest(F("last_read_message_id"), message_id)
+    )
+
+
+def messages_purge(
+    *, before: datetime, conversation: Conversation | None = None, dry_run: bool = True
+) -> int:
+    """Hard-delete messages created before ``before``; returns how many (would be) deleted."""
+    messages = Message.objects.filter(created_at__lt=before)
+    if conversation is not None:
+        messages = messages.filter(conversation=conversation)
+    count = messages.count()
+    if not dry_run and count:
+        with transaction.atomic():
+            Conversation.objects.filter(last_message__in=messages).update(last_message=None)
+            messages.delete()
+            _last_message_repair()
+    return count
+
+
+def _last_message_repair() -> None:
+    from django.db.models import Max
+
+    for conversation in Conversation.objects.filter(last_message__isnull=True).annotate(
+        newest=Max("messages__id")
+    ):
+        if conversation.newest is not None:
+            Conversation.objects.filter(pk=conversation.pk).update(last_message_id=conversation.newest)
+
+
+# --- rooms and membership -------------------------------------------------------------------
+
+
+def _require_room_admin(*, user: User, room: Conversation) -> Membership:
+    membership = selectors.membership_get(user=user, conversation=room)
+    if membership is None or not membership.is_admin:
+        raise PermissionDenied("Only room admins can do that.")
+    return membership
+
+
+def _clean_room(*, name: str, topic: str) -> tuple[str, str]:
+    name, topic = name.strip(), topic.strip()
+    room = Conversation(kind=Conversation.Kind.ROOM, name=name, topic=topic)
+    room.full_clean(exclude=["created_by", "last_message", "direct_key"], validate_constraints=False)
+    if not name:
+        raise ValidationError({"name": "A room needs a name."})
+    return name, topic
+
+
+@transaction.atomic
+def room_create(*, creator: User, name: str, topic: str = "", members: Iterable[User] = ()) -> Conversation:
+    """Create a room; the creator is its first admin and the others are members."""
+    name, topic = _clean_room(name=name, topic=topic)
+    room = Conversation.objects.create(
+        kind=Conversation.Kind.ROOM, name=name, topic=topic, created_by=creator
+    )
+    Membership.objects.create(conversation=room, user=creator, is_admin=True, added_by=creator)
+    _members_add(room=room, actor=creator, users=[u for u in members if u.pk != creator.pk])
+    return room
+
+
+def _members_add(*, room: Conversation, actor: User, users: Iterable[User]) -> list[Membership]:
+    existing = set(Membership.objects.filter(conversation=room).values_list("user_id", flat=True))
+    added = [
+        Membership(conversation=room, user=user, added_by=actor)
+        for user in {u.pk: u for u in users}.values()
+        if user.pk not in existing
+    ]
+    Membership.objects.bulk_create(added)
+    summary = payloads.room_payload(room)
+    for membership in added:
+        payload = {"room": summary, "member": payloads.member_payload(membership, online=False)}
+        events.broadcast_on_commit(
+            [events.conversation_group(room.pk), events.user_group(membership.user_id)],
+            "member.added",
+            payload,
+        )
+    return added
+
+
+def _member_remove(*, room: Conversation, membership: Membership) -> None:
+    membership.delete()
+    events.broadcast_on_commit(
+        [events.conversation_group(room.pk), events.user_group(membership.user_id)],
+        "member.removed",
+        {"room": payloads.room_payload(room), "user_id": membership.user_id},
+    )
+
+
+@transaction.atomic
+def room_update(
+    *,
+    room: Conversation,
+    actor: User,
+    name: str,
+    topic: str,
+    members: Iterable[User] | None = None,
+    admins: Iterable[User] | None = None,
+) -> Conversation:
+    """Room admins rename, change the topic, set members and room admins in one go.
+
+    ``members`` (if given) is the whole new member list; ``admins`` the admins among them.
+    A room always keeps at least one admin.
+    """
+    Conversation.objects.select_for_update().filter(pk=room.pk).first()
+    _require_room_admin(user=actor, room=room)
+    room_details_set(room=room, name=name, topic=topic)
+    if members is None:
+        return room
+    members = {u.pk: u for u in members}
+    admin_ids = {u.pk for u in (admins or [])}
+    if not admin_ids & set(members):
+        raise ValidationError({"admins": "A room needs at least one admin among its members."})
+    current = {m.user_id: m for m in Membership.objects.filter(conversation=room)}
+    for user_id, membership in current.items():
+        if user_id not in members:
+            _member_remove(room=room, membership=membership)
+    _members_add(room=room, actor=actor, users=[u for pk, u in members.items() if pk not in current])
+    for membership in Membership.objects.filter(conversation=room).select_related("user"):
+        should_be_admin = membership.user_id in admin_ids
+        if membership.is_admin != should_be_admin:
+            membership.is_admin = should_be_admin
+            membership.save(update_fields=["is_admin"])
+            events.broadcast_on_commit(
+                events.conversation_group(room.pk),
+                "member.updated",
+                {"member": payloads.member_payload(membership, online=False)},
+            )
+    return room
+
+
+@transaction.atomic
+def room_details_set(*, room: Conversation, name: str, topic: str) -> Conversation:
+    """Rename and re-topic; callers check who may (room_update for admins, the admin site)."""
+    name, topic = _clean_room(name=name, topic=topic)
+    if (name, topic) != (room.name, room.topic):
+        room.name, room.topic = name, topic
+        room.save(update_fields=["name", "topic"])
+        events.broadcast_on_commit(
+            events.conversation_group(room.pk), "room.updated", payloads.room_payload(room)
+        )
+    return room
+
+
+@transaction.atomic
+def room_leave(*, room: Conversation, user: User) -> None:
+    """Leave a room. The last admin must appoint another admin first (the room keeps one);
+    the last member deletes the room instead."""
+    Conversation.objects.select_for_update().filter(pk=room.pk).first()
+    membership = _require_member(user=user, conversation=room)
+    others = Membership.objects.filter(conversation=room).exclude(pk=membership.pk)
+    if not others.exists():
+        raise ValidationError(
+            "You are the only member. Delete the room instead.", code="last_member"
+        )
+    if membership.is_admin and not others.filter(is_admin=True).exists():
+        raise ValidationError(
+            "You are the last room admin. Make someone else an admin before leaving.",
+            code="last_admin",
+        )
+    _member_remove(room=room, membership=membership)
+
+
+@transaction.atomic
+def room_delete(*, room: Conversation, actor: User) -> None:
+    _require_room_admin(user=actor, room=room)
+    member_ids = list(Membership.objects.filter(conversation=room).values_list("user_id", flat=True))
+    summary = payloads.room_payload(room)
+    room.delete()
+    events.broadcast_on_commit(
+        [events.conversation_group(summary["id"])] + [events.user_group(pk) for pk in member_ids],
+        "room.deleted",
+        summary,
+    )
+
+
+def memberships_release(*, user: User) -> None:
+    """Before an account is deleted: wherever this person is the only admin of a room with
+    other members, the longest-standing other member becomes admin."""
+    for membership in Membership.objects.filter(user=user, is_admin=True).select_related(
+        "conversation"
+    ):
+        room = membership.conversation
+        others = Membership.objects.filter(conversation=room).exclude(user=user)
+        if others.exists() and not others.filter(is_admin=True).exists():
+            successor = others.order_by("added_at", "pk").first()
+            if successor is not None:
+                Membership.objects.filter(pk=successor.pk).update(is_admin=True)
+
+
+# --- presence -------------------------------------------------------------------------------
+
+
+def presence_connect(*, user: User, channel_name: str) -> bool:
+    """Record an open socket; True if the person just came online (their first socket)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.UCHAT_PRESENCE_TTL)
+    with transaction.atomic():
+        Presence.objects.filter(user=user, last_seen__lt=stale).delete()
+        was_online = Presence.objects.filter(user=user).exists()
+        Presence.objects.update_or_create(
+            channel_name=channel_name, defaults={"user": user, "last_seen": now}
+        )
+    if not was_online:
+        _presence_broadcast(user=user, online=True)
+    return not was_online
+
+
+def presence_heartbeat(*, channel_name: str) -> None:
+    Presence.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
+
+
+def presence_disconnect(*, user: User, channel_name: str) -> bool:
+    """Forget a socket; True if the person just went offline (their last socket closed)."""
+    with transaction.atomic():
+        Presence.objects.filter(channel_name=channel_name).delete()
+        still_online = Presence.objects.filter(user=user).exists()
+    if not still_online:
+        _presence_broadcast(user=user, online=False)
+    return not still_online
+
+
+def _presence_broadcast(*, user: User, online: bool) -> None:
+    groups = [
+        events.conversation_group(pk) for pk in selectors.conversation_ids_for_user(user=user)
+    ]
+    events.broadcast(groups, "presence", {"user_id": user.pk, "online": online})

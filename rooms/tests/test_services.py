@@ -1,0 +1,245 @@
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from conftest import make_user
+from rooms import events, services
+from rooms.models import Conversation, Membership, Message
+
+
+@pytest.fixture
+def room(user, other_user):
+    return services.room_create(creator=user, name="Coding Group", members=[other_user])
+
+
+@pytest.fixture
+def sent():
+    """Every broadcast actually sent (after commit), as (groups, type, payload)."""
+    calls = []
+    with mock.patch.object(
+        events, "broadcast", side_effect=lambda g, t, p: calls.append((list(g), t, dict(p)))
+    ):
+        yield calls
+
+
+def test_room_create_makes_creator_admin_and_adds_members(user, other_user):
+    room = services.room_create(creator=user, name=" Coding ", topic="exams", members=[other_user])
+    assert room.name == "Coding"
+    memberships = {m.user_id: m.is_admin for m in Membership.objects.filter(conversation=room)}
+    assert memberships == {user.pk: True, other_user.pk: False}
+
+
+def test_room_create_needs_a_name(user):
+    with pytest.raises(ValidationError):
+        services.room_create(creator=user, name="   ")
+    assert not Conversation.objects.exists()
+
+
+def test_message_create_stores_then_broadcasts_on_commit(
+    room, user, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        message, created = services.message_create(conversation=room, sender=user, body="  hi  ")
+    assert created
+    assert Message.objects.get(pk=message.pk).body == "hi"
+    assert sent == []  # nothing is told before the commit
+    for callback in callbacks:
+        callback()
+    assert sent == [
+        (
+            [events.conversation_group(room.pk)],
+            "message.created",
+            {
+                "id": message.pk,
+                "conversation": room.pk,
+                "sender": {"id": user.pk, "username": "alice", "name": "Alice A."},
+                "body": "hi",
+                "client_id": None,
+                "created_at": message.created_at.isoformat(),
+                "edited_at": None,
+                "deleted": False,
+            },
+        )
+    ]
+    room.refresh_from_db()
+    assert room.last_message_id == message.pk
+
+
+def test_rolled_back_message_is_never_broadcast(room, user, sent):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.message_create(conversation=room, sender=user, body="doomed")
+        raise RuntimeError
+    assert not Message.objects.exists()
+    assert sent == []
+
+
+def test_non_member_cannot_post(room, db):
+    outsider = make_user("mallory")
+    with pytest.raises(PermissionDenied):
+        services.message_create(conversation=room, sender=outsider, body="let me in")
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [("", "empty"), ("   \n ", "empty"), ("x" * 4001, "too_long"), (None, "invalid")],
+)
+def test_bad_message_is_refused_with_a_reason(room, user, body, code):
+    with pytest.raises(ValidationError) as info:
+        services.message_create(conversation=room, sender=user, body=body)
+    assert info.value.code == code
+    assert info.value.messages[0]
+    assert not Message.objects.exists()
+
+
+def test_message_of_exactly_4000_characters_is_accepted(room, user):
+    message, _ = services.message_create(conversation=room, sender=user, body="x" * 4000)
+    assert len(message.body) == 4000
+
+
+def test_repeated_client_id_stores_one_message(room, user, sent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first, created_first = services.message_create(
+            conversation=room, sender=user, body="once", client_id="abc-1"
+        )
+        again, created_again = services.message_create(
+            conversation=room, sender=user, body="once", client_id="abc-1"
+        )
+    assert (created_first, created_again) == (True, False)
+    assert first.pk == again.pk
+    assert Message.objects.count() == 1
+    assert [t for _, t, _ in sent] == ["message.created"]
+
+
+def test_same_client_id_from_two_people_is_two_messages(room, user, other_user):
+    services.message_create(conversation=room, sender=user, body="a", client_id="same")
+    services.message_create(conversation=room, sender=other_user, body="b", client_id="same")
+    assert Message.objects.count() == 2
+
+
+def test_sending_marks_own_message_read(room, user):
+    message, _ = services.message_create(conversation=room, sender=user, body="hi")
+    assert Membership.objects.get(conversation=room, user=user).last_read_message_id == message.pk
+
+
+def test_edit_own_message_broadcasts_update(room, user, sent, django_capture_on_commit_callbacks):
+    message, _ = services.message_create(conversation=room, sender=user, body="helo")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_edit(conversation=room, message_id=message.pk, editor=user, body="hello")
+    message.refresh_from_db()
+    assert message.body == "hello"
+    assert message.edited_at is not None
+    assert sent[-1][1] == "message.updated"
+    assert sent[-1][2]["body"] == "hello"
+
+
+def test_cannot_edit_someone_elses_message(room, user, other_user):
+    message, _ = services.message_create(conversation=room, sender=user, body="mine")
+    with pytest.raises(PermissionDenied):
+        services.message_edit(conversation=room, message_id=message.pk, editor=other_user, body="x")
+    message.refresh_from_db()
+    assert message.body == "mine"
+
+
+def test_delete_leaves_a_tombstone(room, user, other_user, sent, django_capture_on_commit_callbacks):
+    message, _ = services.message_create(conversation=room, sender=other_user, body="secret")
+    with pytest.raises(PermissionDenied):
+        services.message_delete(conversation=room, message_id=message.pk, actor=make_user("eve"))
+    with django_capture_on_commit_callbacks(execute=True):
+        # alice is the room admin: she may delete bob's message
+        services.message_delete(conversation=room, message_id=message.pk, actor=user)
+    message.refresh_from_db()
+    assert message.deleted_at is not None
+    assert message.body == ""
+    assert sent[-1][1] == "message.deleted"
+    assert sent[-1][2]["deleted"] is True
+    assert sent[-1][2]["body"] == ""
+
+
+def test_mark_read_only_moves_forward(room, user, other_user):
+    services.conversation_mark_read(conversation=room, user=other_user, message_id=10)
+    services.conversation_mark_read(conversation=room, user=other_user, message_id=5)
+    assert Membership.objects.get(conversation=room, user=other_user).last_read_message_id == 10
+
+
+def test_room_update_sets_members_and_admins(room, user, other_user, sent, django_capture_on_commit_callbacks):
+    carol = make_user("carol")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.room_update(
+            room=room, actor=user, name="Renamed", topic="t", members=[user, carol], admins=[user, carol]
+        )
+    room.refresh_from_db()
+    assert room.name == "Renamed"
+    memberships = {m.user_id: m.is_admin for m in Membership.objects.filter(conversation=room)}
+    assert memberships == {user.pk: True, carol.pk: True}
+    types = [t for _, t, _ in sent]
+    assert "member.removed" in types
+    assert "member.added" in types
+    assert "room.updated" in types
+    removed = next(groups for groups, t, _ in sent if t == "member.removed")
+    assert events.user_group(other_user.pk) in removed
+
+
+def test_room_update_by_non_admin_is_refused(room, other_user):
+    with pytest.raises(PermissionDenied):
+        services.room_update(room=room, actor=other_user, name="Mine now", topic="")
+    room.refresh_from_db()
+    assert room.name == "Coding Group"
+
+
+def test_room_always_keeps_an_admin(room, user, other_user):
+    with pytest.raises(ValidationError):
+        services.room_update(
+            room=room, actor=user, name=room.name, topic="", members=[user, other_user], admins=[]
+        )
+    assert Membership.objects.get(conversation=room, user=user).is_admin
+
+
+def test_last_admin_cannot_leave(room, user, other_user):
+    with pytest.raises(ValidationError) as info:
+        services.room_leave(room=room, user=user)
+    assert info.value.code == "last_admin"
+    services.room_leave(room=room, user=other_user)
+    assert not Membership.objects.filter(conversation=room, user=other_user).exists()
+
+
+def test_only_member_is_told_to_delete_instead(user):
+    room = services.room_create(creator=user, name="Solo")
+    with pytest.raises(ValidationError) as info:
+        services.room_leave(room=room, user=user)
+    assert info.value.code == "last_member"
+
+
+def test_room_delete_by_admin_only(room, user, other_user):
+    with pytest.raises(PermissionDenied):
+        services.room_delete(room=room, actor=other_user)
+    services.room_delete(room=room, actor=user)
+    assert not Conversation.objects.filter(pk=room.pk).exists()
+
+
+def test_account_deletion_keeps_messages_and_hands_over_admin(room, user, other_user):
+    from accounts.services import user_delete
+
+    message, _ = services.message_create(conversation=room, sender=user, body="bye")
+    user_delete(user=user)
+    message.refresh_from_db()
+    assert message.sender is None
+    assert Membership.objects.get(conversation=room, user=other_user).is_admin
+
+
+def test_purge_counts_in_dry_run_and_deletes_for_real(room, user):
+    old, _ = services.message_create(conversation=room, sender=user, body="old")
+    Message.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=400))
+    new, _ = services.message_create(conversation=room, sender=user, body="new")
+    cutoff = timezone.now() - timedelta(days=30)
+    assert services.messages_purge(before=cutoff, dry_run=True) == 1
+    assert Message.objects.count() == 2
+    assert services.messages_purge(before=cutoff, dry_run=False) == 1
+    assert list(Message.objects.values_list("body", flat=True)) == ["new"]
+    room.refresh_from_db()
+    assert room.last_message_id == new.pk

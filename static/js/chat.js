@@ -1,0 +1,325 @@
+/* The conversation page: history, live messages, typing, presence (docs/websocket.md). */
+"use strict";
+(function () {
+  const data = JSON.parse(document.getElementById("chat-data").textContent);
+  const me = data.me;
+  const roomId = data.room.id;
+  const list = document.getElementById("messages");
+  const scroller = document.getElementById("scroll");
+  const input = document.getElementById("message-input");
+  const composer = document.getElementById("composer");
+  const errorBox = document.getElementById("composer-error");
+  const olderButton = document.getElementById("load-older");
+  const historyStart = document.getElementById("history-start");
+  const typingLine = document.getElementById("typing");
+  const membersList = document.getElementById("members");
+
+  const rendered = new Map(); // message id -> <li>
+  const pending = new Map(); // client_id -> { body, li }
+  const members = new Map(); // user id -> member payload
+  const typers = new Map(); // user id -> { name, until }
+  let newestId = 0;
+  let oldestId = null;
+  let readSent = 0;
+  let lastTypingSent = 0;
+
+  const timeFormat = new Intl.DateTimeFormat("en-GB", { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", hour12: false });
+  const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+
+  function shortTime(iso) {
+    const parts = Object.fromEntries(timeFormat.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+    return `${parts.day} ${parts.month}, ${parts.hour}:${parts.minute}`;
+  }
+
+  /* Text stays text: only http(s) links become anchors, built as DOM nodes, never as HTML. */
+  function appendText(element, text) {
+    const pattern = /\bhttps?:\/\/[^\s<>"']+/gi;
+    let last = 0;
+    for (const match of text.matchAll(pattern)) {
+      const url = match[0].replace(/[.,;:!?)\]}]+$/, "");
+      element.append(text.slice(last, match.index));
+      const link = document.createElement("a");
+      link.href = url;
+      link.textContent = url;
+      link.rel = "noopener noreferrer nofollow";
+      link.target = "_blank";
+      element.append(link);
+      last = match.index + url.length;
+    }
+    element.append(text.slice(last));
+  }
+
+  function showError(text) {
+    errorBox.textContent = text || "";
+  }
+
+  function nearBottom() {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  }
+
+  function scrollToBottom() {
+    scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  function buildMessage(message, isPending) {
+    const li = document.createElement("li");
+    li.className = "message" + (isPending ? " pending" : "") + (message.deleted ? " deleted" : "");
+    if (message.id) li.dataset.id = message.id;
+    const head = document.createElement("div");
+    head.className = "d-flex gap-2 align-items-baseline";
+    const who = document.createElement("strong");
+    who.className = "sender";
+    who.textContent = message.sender ? message.sender.name : "deleted user";
+    const when = document.createElement("time");
+    when.className = "time";
+    when.dateTime = message.created_at;
+    when.title = fullFormat.format(new Date(message.created_at));
+    when.textContent = "[" + shortTime(message.created_at) + "]";
+    head.append(who, when);
+    if (message.edited_at && !message.deleted) {
+      const edited = document.createElement("span");
+      edited.className = "time";
+      edited.textContent = "(edited)";
+      head.append(edited);
+    }
+    if (!isPending && !message.deleted && message.sender && message.sender.id === me.id) {
+      const actions = document.createElement("span");
+      actions.className = "actions ms-auto";
+      actions.innerHTML = '<button type="button" class="btn btn-link btn-sm p-0 me-2" data-action="edit">Edit</button>' +
+        '<button type="button" class="btn btn-link btn-sm p-0 text-danger" data-action="delete">Delete</button>';
+      head.append(actions);
+    } else if (!isPending && !message.deleted && data.is_admin) {
+      const actions = document.createElement("span");
+      actions.className = "actions ms-auto";
+      actions.innerHTML = '<button type="button" class="btn btn-link btn-sm p-0 text-danger" data-action="delete">Delete</button>';
+      head.append(actions);
+    }
+    const body = document.createElement("div");
+    body.className = "body";
+    if (message.deleted) body.textContent = "message deleted";
+    else appendText(body, message.body);
+    li.append(head, body);
+    return li;
+  }
+
+  /* Insert or replace by id, keeping the list ordered by id (ids commit in order per room). */
+  function upsert(message) {
+    const existing = rendered.get(message.id);
+    const li = buildMessage(message, false);
+    if (message.client_id && pending.has(message.client_id) && message.sender && message.sender.id === me.id) {
+      pending.get(message.client_id).li.remove();
+      pending.delete(message.client_id);
+    }
+    if (existing) {
+      existing.replaceWith(li);
+    } else {
+      let before = null;
+      for (const node of list.querySelectorAll("li[data-id]")) {
+        if (Number(node.dataset.id) > message.id) { before = node; break; }
+      }
+      if (before) list.insertBefore(li, before);
+      else {
+        const firstPending = list.querySelector("li.pending");
+        list.insertBefore(li, firstPending);
+      }
+    }
+    rendered.set(message.id, li);
+    newestId = Math.max(newestId, message.id);
+    oldestId = oldestId === null ? message.id : Math.min(oldestId, message.id);
+  }
+
+  function addMessages(messages) {
+    const stick = nearBottom();
+    messages.forEach(upsert);
+    if (stick) scrollToBottom();
+    markRead();
+  }
+
+  function markRead() {
+    if (newestId > readSent && document.visibilityState === "visible") {
+      if (socket.send({ type: "read", id: newestId })) readSent = newestId;
+    }
+  }
+
+  function setHasMore(hasMore) {
+    olderButton.classList.toggle("d-none", !hasMore);
+    historyStart.classList.toggle("d-none", hasMore);
+  }
+
+  async function loadOlder() {
+    olderButton.disabled = true;
+    try {
+      const url = `/rooms/${roomId}/messages/?before=${oldestId === null ? "" : oldestId}`;
+      const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(response.statusText);
+      const page = await response.json();
+      const from = scroller.scrollHeight - scroller.scrollTop;
+      page.messages.forEach(upsert);
+      scroller.scrollTop = scroller.scrollHeight - from; // keep the reader's place
+      setHasMore(page.has_more);
+    } catch (err) {
+      showError("Could not load older messages. Try again.");
+    } finally {
+      olderButton.disabled = false;
+    }
+  }
+
+  function renderMembers() {
+    const sorted = [...members.values()].sort((a, b) => (b.is_admin - a.is_admin) || a.user.username.localeCompare(b.user.username));
+    membersList.replaceChildren(...sorted.map((member) => {
+      const li = document.createElement("li");
+      li.className = "list-group-item d-flex align-items-center gap-2";
+      li.dataset.userId = member.user.id;
+      const dot = document.createElement("span");
+      dot.className = "presence-dot" + (member.online ? " online" : "");
+      dot.title = member.online ? "online" : "offline";
+      const name = document.createElement("span");
+      name.className = "member-name";
+      name.textContent = member.user.name;
+      const state = document.createElement("span");
+      state.className = "visually-hidden";
+      state.textContent = member.online ? " (online)" : " (offline)";
+      li.append(dot, name, state);
+      if (member.is_admin) {
+        const badge = document.createElement("span");
+        badge.className = "badge text-bg-light border ms-auto";
+        badge.textContent = "admin";
+        li.append(badge);
+      }
+      return li;
+    }));
+  }
+
+  function renderTyping() {
+    const now = Date.now();
+    for (const [id, t] of typers) if (t.until < now) typers.delete(id);
+    const names = [...typers.values()].map((t) => t.name);
+    typingLine.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`;
+  }
+  setInterval(renderTyping, 1000);
+
+  function disableRoom(notice) {
+    composer.querySelectorAll("textarea, button").forEach((el) => { el.disabled = true; });
+    showError(notice);
+  }
+
+  function send(body, clientId) {
+    return socket.send({ type: "message.send", body, client_id: clientId });
+  }
+
+  function submit() {
+    const body = input.value;
+    if (!body.trim()) { showError("Type a message first."); return; }
+    if (body.length > data.max_length) { showError(`The message is too long (at most ${data.max_length} characters).`); return; }
+    if (!socket.isOpen()) { showError("Not connected. Your message was not sent; it is still in the box."); return; }
+    const clientId = window.UChat.newClientId();
+    const li = buildMessage({ id: 0, sender: me, body: body.trim(), created_at: new Date().toISOString(), deleted: false }, true);
+    li.dataset.clientId = clientId;
+    list.append(li);
+    pending.set(clientId, { body, li });
+    send(body, clientId);
+    input.value = "";
+    showError("");
+    scrollToBottom();
+  }
+
+  function refuse(frame) {
+    const entry = frame.client_id && pending.get(frame.client_id);
+    if (entry) {
+      entry.li.remove();
+      pending.delete(frame.client_id);
+      // Nothing is lost: the refused text goes back into the box.
+      input.value = input.value ? entry.body + "\n" + input.value : entry.body;
+    }
+    showError(frame.message);
+  }
+
+  const handlers = {
+    "message.created": (f) => addMessages([f]),
+    "message.updated": (f) => upsert(f),
+    "message.deleted": (f) => upsert(f),
+    "message.ack": (f) => addMessages([f.message]),
+    sync: (f) => {
+      addMessages(f.messages);
+      if (f.has_more) socket.send({ type: "sync", after_id: newestId });
+    },
+    typing: (f) => { typers.set(f.user.id, { name: f.user.name, until: Date.now() + 4000 }); renderTyping(); },
+    presence: (f) => {
+      const member = members.get(f.user_id);
+      if (member) { member.online = f.online; renderMembers(); }
+    },
+    "member.added": (f) => { members.set(f.member.user.id, f.member); renderMembers(); },
+    "member.updated": (f) => {
+      const old = members.get(f.member.user.id);
+      members.set(f.member.user.id, { ...f.member, online: old ? old.online : f.member.online });
+      if (f.member.user.id === me.id) data.is_admin = f.member.is_admin;
+      renderMembers();
+    },
+    "member.removed": (f) => {
+      members.delete(f.user_id);
+      renderMembers();
+      if (f.user_id === me.id) disableRoom("You were removed from this room.");
+    },
+    "room.updated": (f) => {
+      document.getElementById("room-name").textContent = "Welcome to chat room: " + f.name;
+      document.getElementById("room-topic").textContent = f.topic;
+    },
+    "room.deleted": () => disableRoom("This room was deleted."),
+    error: (f) => refuse(f),
+    pong: () => {},
+  };
+
+  const socket = new window.UChat.Socket(`/ws/rooms/${roomId}/`, {
+    onOpen: () => {
+      // Catch up on everything stored while we were away, then re-send what was never acknowledged.
+      socket.send({ type: "sync", after_id: newestId });
+      for (const [clientId, entry] of pending) send(entry.body, clientId);
+    },
+    onFrame: (frame) => { const handle = handlers[frame.type]; if (handle) handle(frame); },
+    onClosedForGood: () => disableRoom("You can no longer write here."),
+  });
+
+  composer.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); submit(); }
+  });
+  input.addEventListener("input", () => {
+    const now = Date.now();
+    if (input.value && now - lastTypingSent > 2500) { lastTypingSent = now; socket.send({ type: "typing" }); }
+  });
+  olderButton.addEventListener("click", loadOlder);
+  document.addEventListener("visibilitychange", markRead);
+
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const li = button.closest("li[data-id]");
+    const id = Number(li.dataset.id);
+    if (button.dataset.action === "delete") {
+      if (window.confirm("Delete this message for everyone?")) socket.send({ type: "message.delete", id });
+      return;
+    }
+    const body = li.querySelector(".body");
+    const editor = document.createElement("form");
+    editor.className = "d-flex gap-2 mt-1";
+    editor.innerHTML = '<textarea class="form-control form-control-sm" rows="2" maxlength="4000" aria-label="Edit message"></textarea>' +
+      '<button class="btn btn-sm btn-primary" type="submit">Save</button><button class="btn btn-sm btn-outline-secondary" type="button">Cancel</button>';
+    const area = editor.querySelector("textarea");
+    area.value = body.textContent;
+    body.replaceWith(editor);
+    area.focus();
+    editor.querySelector("button[type=button]").addEventListener("click", () => editor.replaceWith(body));
+    editor.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (!area.value.trim()) { showError("A message cannot be empty. Delete it instead."); return; }
+      socket.send({ type: "message.edit", id, body: area.value });
+    });
+  });
+
+  data.members.forEach((m) => members.set(m.user.id, m));
+  renderMembers();
+  data.messages.forEach(upsert);
+  setHasMore(data.has_more);
+  scrollToBottom();
+  input.focus();
+})();

@@ -1,0 +1,72 @@
+/* The dashboard's room list, kept live over /ws/me/. */
+"use strict";
+(function () {
+  const list = document.getElementById("room-list");
+  const empty = document.getElementById("no-rooms");
+  const me = Number(list.dataset.me);
+  const cap = Number(list.dataset.unreadCap);
+
+  function item(roomId) {
+    return list.querySelector(`[data-room-id="${roomId}"]`);
+  }
+
+  function setUnread(badge, count) {
+    badge.dataset.count = count;
+    badge.textContent = count >= cap ? `${cap - 1}+` : String(count);
+    badge.classList.toggle("d-none", count === 0);
+  }
+
+  function addRoom(room) {
+    if (item(room.id)) return item(room.id);
+    const a = document.createElement("a");
+    a.className = "list-group-item list-group-item-action d-flex justify-content-between align-items-start";
+    a.href = `/rooms/${room.id}/`;
+    a.dataset.roomId = room.id;
+    a.innerHTML = '<div class="me-2 text-truncate"><div class="fw-semibold room-name"></div>' +
+      '<div class="small text-body-secondary text-truncate room-preview">No messages yet</div></div>' +
+      '<span class="badge rounded-pill text-bg-primary unread d-none" data-count="0" aria-label="unread messages">0</span>';
+    a.querySelector(".room-name").textContent = room.name;
+    list.prepend(a);
+    empty.classList.add("d-none");
+    return a;
+  }
+
+  function removeRoom(roomId) {
+    const a = item(roomId);
+    if (a) a.remove();
+    empty.classList.toggle("d-none", list.children.length > 0);
+  }
+
+  const handlers = {
+    "message.created": (m) => {
+      const a = item(m.conversation);
+      if (!a) return;
+      const preview = a.querySelector(".room-preview");
+      preview.textContent = `${m.sender ? m.sender.name : "deleted user"}: ${m.body.length > 80 ? m.body.slice(0, 79) + "…" : m.body}`;
+      if (!m.sender || m.sender.id !== me) {
+        const badge = a.querySelector(".unread");
+        setUnread(badge, Number(badge.dataset.count) + 1);
+      }
+      list.prepend(a);
+    },
+    "member.added": (f) => { if (f.member.user.id === me) addRoom(f.room); },
+    "member.removed": (f) => { if (f.user_id === me) removeRoom(f.room.id); },
+    "room.deleted": (f) => removeRoom(f.id),
+    "room.updated": (f) => { const a = item(f.id); if (a) a.querySelector(".room-name").textContent = f.name; },
+  };
+
+  async function refresh() {
+    // After a dropped connection, take the server's list: events may have been missed.
+    const response = await fetch("/", { credentials: "same-origin" });
+    if (!response.ok) return;
+    const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = doc.getElementById("room-list");
+    if (fresh) list.replaceChildren(...fresh.children);
+    empty.classList.toggle("d-none", list.children.length > 0);
+  }
+
+  new window.UChat.Socket("/ws/me/", {
+    onOpen: (reconnected) => { if (reconnected) refresh(); },
+    onFrame: (frame) => { const handle = handlers[frame.type]; if (handle) handle(frame); },
+  });
+})();

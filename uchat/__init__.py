@@ -1,0 +1,3 @@
+from uchat.celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,59 @@
+"""Health check: the database and the channel layer must both answer."""
+
+import asyncio
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+HEALTH_TIMEOUT = 3.0
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+    finally:
+        # A broken connection must not be reused by the next request on this thread.
+        connection.close_if_unusable_or_obsolete()
+
+
+async def _channel_layer_ok() -> bool:
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    try:
+        channel = await layer.new_channel("health")
+        await asyncio.wait_for(layer.send(channel, {"type": "health.ping"}), HEALTH_TIMEOUT)
+        reply = await asyncio.wait_for(layer.receive(channel), HEALTH_TIMEOUT)
+    except Exception:
+        return False
+    return reply.get("type") == "health.ping"
+
+
+async def health_status() -> dict[str, bool]:
+    return {
+        "database": await sync_to_async(_database_ok)(),
+        "channel_layer": await _channel_layer_ok(),
+    }
+
+
+def health_body(checks: dict[str, bool]) -> tuple[int, dict[str, Any]]:
+    """The seed's wire shape: {"health": "ok"} or the 503/5002 error with the failing checks."""
+    if all(checks.values()):
+        return 200, {"health": "ok"}
+    return 503, {"code": 503, "subcode": 5002, "error": "App Not Healthy", "checks": checks}
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+async def check(request: HttpRequest) -> JsonResponse:
+    status, body = health_body(await health_status())
+    return JsonResponse(body, status=status)
