@@ -1,8 +1,6 @@
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.db import transaction
-
 from accounts import tasks
 
 
@@ -15,5 +13,5 @@ class AccountAdapter(DefaultAccountAdapter):
         for content, mimetype in getattr(message, "alternatives", []):
             if mimetype == "text/html":
                 html = content
-        kwargs = {"subject": message.subject, "body": message.body, "to": message.to, "html": html}
-        transaction.on_commit(lambda: tasks.send_email.delay(**kwargs))
+        # Fully rendered here: the task needs no database row, so it may run at once.
+        tasks.send_email.delay(subject=message.subject, body=message.body, to=message.to, html=html)

@@ -208,6 +208,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Static and media files -------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise serves static files with DEBUG off too; finders make collectstatic optional.
 WHITENOISE_USE_FINDERS = True

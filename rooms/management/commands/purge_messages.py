@@ -1,10 +1,9 @@
 """Delete old messages for good. A dry run (a count) unless --for-real."""
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from rooms import services
 from rooms.models import Conversation
@@ -23,7 +22,7 @@ class Command(BaseCommand):
             day = datetime.strptime(before, "%Y-%m-%d").date()
         except ValueError:
             raise CommandError(f"--before must be a date like 2026-01-31, not {before!r}.") from None
-        cutoff = timezone.make_aware(datetime.combine(day, time.min), timezone.UTC)
+        cutoff = datetime.combine(day, time.min, tzinfo=UTC)
         conversation = None
         if room is not None:
             conversation = Conversation.objects.filter(pk=room).first()

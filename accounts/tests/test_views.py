@@ -1,0 +1,140 @@
+import re
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core import mail
+
+from accounts.models import Role, User
+from conftest import make_user
+
+
+def test_landing_page_for_anonymous_visitors(client, db):
+    content = client.get("/").content.decode()
+    assert "Sign up" in content
+    assert "Log in" in content
+
+
+def test_signup_requires_email_confirmation(client, db):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "newbie", "email": "newbie@example.com", "password1": "a-long-pass-42", "password2": "a-long-pass-42"},
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="newbie")
+    assert user.role == Role.CUSTOMER
+    # Not logged in until the address is confirmed.
+    assert "_auth_user_id" not in client.session
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/accounts/confirm-email/[^\s]+)", mail.outbox[0].body).group(1)
+    confirm = client.get(link)
+    assert confirm.status_code == 200
+    client.post(link)
+    assert user.emailaddress_set.get().verified
+    response = client.post("/accounts/login/", {"login": "newbie@example.com", "password": "a-long-pass-42"})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_signup_rejects_short_password_and_mismatch(client, db):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "shorty", "email": "s@example.com", "password1": "abc", "password2": "abd"},
+    )
+    assert response.status_code == 200
+    assert not User.objects.filter(username="shorty").exists()
+    assert b"is-invalid" in response.content  # crispy-bootstrap5 marks the field
+
+
+def test_signup_page_uses_our_base_template(client, db):
+    content = client.get("/accounts/signup/").content.decode()
+    assert "U CHAT" in content  # our navigation bar
+    assert "/static/bootstrap/css/bootstrap.min.css" in content
+    assert "form-control" in content  # crispy-bootstrap5 widgets
+    assert "cdn" not in content.lower()
+
+
+def test_login_by_username_or_email(client, user):
+    assert client.post("/accounts/login/", {"login": "alice", "password": "correct-horse-9"}).status_code == 302
+    client.logout()
+    assert client.post("/accounts/login/", {"login": "alice@example.com", "password": "correct-horse-9"}).status_code == 302
+
+
+def test_wrong_password_shows_error_and_no_session(client, user):
+    response = client.post("/accounts/login/", {"login": "alice", "password": "wrong-password"})
+    assert response.status_code == 200
+    assert b"not correct" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_failed_logins_are_limited(client, user):
+    for _ in range(5):
+        client.post("/accounts/login/", {"login": "alice", "password": "wrong-password"})
+    # Even the right password is refused now, with a reason.
+    response = client.post("/accounts/login/", {"login": "alice", "password": "correct-horse-9"})
+    assert "_auth_user_id" not in client.session
+    assert b"Too many failed login attempts" in response.content
+
+
+def test_password_reset_by_emailed_code(client, user):
+    client.post("/accounts/password/reset/", {"email": "alice@example.com"})
+    assert len(mail.outbox) == 1
+    code = re.search(r"^\s*([A-Z0-9]{4,}(?:-[A-Z0-9]+)*)\s*$", mail.outbox[0].body, re.M).group(1)
+    response = client.post("/accounts/password/reset/confirm/", {"code": code})
+    assert response.status_code == 302
+    response = client.post(
+        response["Location"], {"password1": "brand-new-pass-77", "password2": "brand-new-pass-77"}
+    )
+    user.refresh_from_db()
+    assert user.check_password("brand-new-pass-77")
+
+
+def test_profile_display_name(auth_client, user):
+    response = auth_client.post("/accounts/profile/", {"display_name": "  Alice Wonder  "})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.display_name == "Alice Wonder"
+    assert "Alice Wonder" in auth_client.get("/").content.decode()
+
+
+def test_account_deletion_needs_the_password(auth_client, user):
+    response = auth_client.post("/accounts/delete/", {"password": "nope"})
+    assert response.status_code == 200
+    assert b"That is not your password." in response.content
+    assert User.objects.filter(pk=user.pk).exists()
+    response = auth_client.post("/accounts/delete/", {"password": "correct-horse-9"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert auth_client.get("/accounts/profile/").status_code == 302  # logged out
+
+
+def test_user_suggestions(auth_client, user, other_user):
+    make_user("bobby")
+    data = auth_client.get("/accounts/suggest/?q=bo").json()
+    assert [u["username"] for u in data["users"]] == ["bob", "bobby"]
+    assert auth_client.get("/accounts/suggest/?q=al").json()["users"] == []  # not yourself
+
+
+@pytest.mark.parametrize(("flag", "expected"), [({"is_agent": True}, 302), ({}, 200)])
+def test_staff_and_agents_must_set_up_two_factor_when_required(client, settings, db, flag, expected):
+    settings.UCHAT_REQUIRE_MFA_FOR_STAFF = True
+    person = make_user("person", **flag)
+    client.force_login(person)
+    response = client.get("/")
+    assert response.status_code == expected
+    if expected == 302:
+        assert response["Location"].startswith("/accounts/2fa/totp/activate")
+        Authenticator.objects.create(user=person, type=Authenticator.Type.TOTP, data={"secret": "x"})
+        assert client.get("/").status_code == 200
+
+
+def test_navigation_shows_admin_link_to_staff_only(client, user, staff):
+    client.force_login(user)
+    assert b"Admin site" not in client.get("/").content
+    client.force_login(staff)
+    assert b"Admin site" in client.get("/").content
+
+
+def test_argon2_is_the_password_hasher():
+    from uchat import settings as project_settings
+
+    assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")

@@ -1,0 +1,231 @@
+"""The room socket, driven through uchat.asgi.application with real session cookies and the
+configured channel layer (channels-redis under bin/test)."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from conftest import make_user
+from rooms import services
+from rooms.models import Message, Presence
+from uchat.asgi import application
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def _cookie_for(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+async def connect(user, path: str, *, origin: bytes = b"http://localhost"):
+    headers = [(b"origin", origin), (b"host", b"localhost")]
+    if user is not None:
+        headers.append((b"cookie", await sync_to_async(_cookie_for)(user)))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def receive_type(communicator, wanted: str, timeout: float = 5, **match):
+    """Next frame of type ``wanted`` (and with the ``match`` items), skipping other chatter."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if frame["type"] == wanted and all(frame.get(k) == v for k, v in match.items()):
+            return frame
+
+
+@pytest.fixture
+def room(user, other_user):
+    return services.room_create(creator=user, name="Coding Group", members=[other_user])
+
+
+async def test_anonymous_and_non_members_are_refused(room):
+    outsider = await sync_to_async(make_user)("mallory")
+    for person in (None, outsider):
+        communicator, connected, code = await connect(person, f"/ws/rooms/{room.pk}/")
+        assert not connected
+        await communicator.disconnect()
+
+
+async def test_foreign_origin_is_refused(room, user):
+    communicator, connected, _ = await connect(user, f"/ws/rooms/{room.pk}/", origin=b"http://evil.example")
+    assert not connected
+    await communicator.disconnect()
+
+
+async def test_send_acks_with_stored_id_and_reaches_other_member(room, user, other_user):
+    alice, ok_a, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    bob, ok_b, _ = await connect(other_user, f"/ws/rooms/{room.pk}/")
+    assert ok_a and ok_b
+    await alice.send_json_to({"type": "message.send", "body": "Good Morning All of You", "client_id": "c1"})
+    ack = await receive_type(alice, "message.ack")
+    stored = await sync_to_async(Message.objects.get)(body="Good Morning All of You")
+    assert ack["message"]["id"] == stored.pk
+    assert ack["client_id"] == "c1"
+    assert ack["duplicate"] is False
+    created = await receive_type(bob, "message.created")
+    assert created["id"] == stored.pk
+    assert created["sender"]["username"] == "alice"
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_repeated_client_id_is_stored_once(room, user):
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    for _ in range(2):
+        await alice.send_json_to({"type": "message.send", "body": "again", "client_id": "same-id"})
+    first = await receive_type(alice, "message.ack")
+    second = await receive_type(alice, "message.ack")
+    assert first["message"]["id"] == second["message"]["id"]
+    assert second["duplicate"] is True
+    assert await sync_to_async(Message.objects.count)() == 1
+    await alice.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("not json", "bad_json"),
+        ("[1, 2]", "bad_frame"),
+        (json.dumps({"type": "launch.missiles"}), "unknown_type"),
+        (json.dumps({"type": "message.send", "body": ""}), "empty"),
+        (json.dumps({"type": "message.send", "body": "x" * 4001}), "too_long"),
+        (json.dumps({"type": "message.send", "body": 42}), "bad_frame"),
+        (json.dumps({"type": "message.edit", "id": "1", "body": "x"}), "bad_frame"),
+    ],
+)
+async def test_bad_frames_get_an_error_and_the_socket_stays_open(room, user, frame, code):
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    await alice.send_to(text_data=frame)
+    error = await receive_type(alice, "error")
+    assert error["code"] == code
+    assert error["message"]
+    # the same socket still works
+    await alice.send_json_to({"type": "message.send", "body": "still here"})
+    ack = await receive_type(alice, "message.ack")
+    assert ack["message"]["body"] == "still here"
+    assert await sync_to_async(Message.objects.count)() == 1
+    await alice.disconnect()
+
+
+async def test_binary_frame_is_refused(room, user):
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    await alice.send_to(bytes_data=b"\x00\x01")
+    assert (await receive_type(alice, "error"))["code"] == "bad_frame"
+    await alice.disconnect()
+
+
+async def test_flood_is_rate_limited(room, user, settings):
+    settings.UCHAT_WS_RATE = 3
+    settings.UCHAT_WS_RATE_WINDOW = 60
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    for i in range(5):
+        await alice.send_json_to({"type": "message.send", "body": f"m{i}", "client_id": f"f{i}"})
+    frames = []
+    while len(frames) < 5:
+        frame = await alice.receive_json_from(timeout=5)
+        if frame["type"] in {"message.ack", "error"}:
+            frames.append(frame)
+    assert [f["type"] for f in frames].count("message.ack") == 3
+    errors = [f for f in frames if f["type"] == "error"]
+    assert {e["code"] for e in errors} == {"rate_limited"}
+    assert {e["client_id"] for e in errors} == {"f3", "f4"}
+    assert await sync_to_async(Message.objects.count)() == 3
+    await alice.disconnect()
+
+
+async def test_removed_member_stops_receiving_at_once(room, user, other_user):
+    bob, _, _ = await connect(other_user, f"/ws/rooms/{room.pk}/")
+    await sync_to_async(services.room_update)(
+        room=room, actor=user, name=room.name, topic="", members=[user], admins=[user]
+    )
+    removed = await receive_type(bob, "member.removed")
+    assert removed["user_id"] == other_user.pk
+    closed = await bob.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4403}
+    # and a new connection is refused
+    again, connected, _ = await connect(other_user, f"/ws/rooms/{room.pk}/")
+    assert not connected
+    await again.disconnect()
+
+
+async def test_sync_returns_everything_after_the_last_id(room, user, other_user):
+    ids = []
+    for i in range(5):
+        message, _ = await sync_to_async(services.message_create)(
+            conversation=room, sender=other_user, body=f"while away {i}"
+        )
+        ids.append(message.pk)
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    await alice.send_json_to({"type": "sync", "after_id": ids[1]})
+    sync = await receive_type(alice, "sync")
+    assert [m["id"] for m in sync["messages"]] == ids[2:]
+    assert sync["has_more"] is False
+    await alice.disconnect()
+
+
+async def test_edit_and_delete_reach_everyone(room, user, other_user):
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    bob, _, _ = await connect(other_user, f"/ws/rooms/{room.pk}/")
+    await alice.send_json_to({"type": "message.send", "body": "typo"})
+    message_id = (await receive_type(alice, "message.ack"))["message"]["id"]
+    await alice.send_json_to({"type": "message.edit", "id": message_id, "body": "fixed"})
+    assert (await receive_type(bob, "message.updated"))["body"] == "fixed"
+    await bob.send_json_to({"type": "message.delete", "id": message_id})
+    assert (await receive_type(bob, "error"))["code"] == "forbidden"
+    await alice.send_json_to({"type": "message.delete", "id": message_id})
+    deleted = await receive_type(bob, "message.deleted")
+    assert deleted["deleted"] is True
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_typing_reaches_others_not_the_typist(room, user, other_user):
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    bob, _, _ = await connect(other_user, f"/ws/rooms/{room.pk}/")
+    await alice.send_json_to({"type": "typing"})
+    typing = await receive_type(bob, "typing")
+    assert typing["user"]["username"] == "alice"
+    await alice.send_json_to({"type": "ping"})
+    # alice gets her pong, but never her own typing event
+    while (frame := await alice.receive_json_from(timeout=5))["type"] != "pong":
+        assert frame["type"] != "typing"
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_presence_is_recorded_and_announced(room, user, other_user):
+    bob, _, _ = await connect(other_user, f"/ws/rooms/{room.pk}/")
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    online = await receive_type(bob, "presence", user_id=user.pk)
+    assert online == {"type": "presence", "user_id": user.pk, "online": True}
+    assert await sync_to_async(Presence.objects.filter(user=user).count)() == 1
+    await alice.disconnect()
+    offline = await receive_type(bob, "presence", user_id=user.pk)
+    assert offline == {"type": "presence", "user_id": user.pk, "online": False}
+    assert await sync_to_async(Presence.objects.filter(user=user).count)() == 0
+    await bob.disconnect()
+
+
+async def test_dashboard_socket_sees_new_room_and_its_messages(user, other_user):
+    bob, connected, _ = await connect(other_user, "/ws/me/")
+    assert connected
+    room = await sync_to_async(services.room_create)(creator=user, name="New", members=[other_user])
+    added = await receive_type(bob, "member.added")
+    assert added["room"]["id"] == room.pk
+    await sync_to_async(services.message_create)(conversation=room, sender=user, body="welcome")
+    created = await receive_type(bob, "message.created")
+    assert created["conversation"] == room.pk
+    await bob.disconnect()
+
+
+async def test_dashboard_socket_refuses_anonymous():
+    communicator, connected, _ = await connect(None, "/ws/me/")
+    assert not connected
+    await communicator.disconnect()
