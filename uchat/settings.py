@@ -202,6 +202,8 @@ X_FRAME_OPTIONS = "DENY"
 # --- Email ------------------------------------------------------------------------------------
 # EMAIL_URL like smtp+tls://user:password@host:587 or filemail:///path; unset: the console.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if env.str("EMAIL_FILE_PATH", default=""):  # for filemail://, an absolute folder
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="uchat <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

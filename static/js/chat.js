@@ -198,9 +198,11 @@
   }
   setInterval(renderTyping, 1000);
 
+  let closedNotice = null;
   function disableRoom(notice) {
     composer.querySelectorAll("textarea, button").forEach((el) => { el.disabled = true; });
-    showError(notice);
+    closedNotice = closedNotice || notice; // the first, most specific reason stays
+    showError(closedNotice);
   }
 
   function send(body, clientId) {

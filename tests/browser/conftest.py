@@ -1,0 +1,151 @@
+"""Browser tests: Playwright (PyPI) drives Debian's Chromium against a live Daphne process that
+shares the test database and the channel layer with the test."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = "/usr/bin/chromium"
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def mail_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("mail")
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, django_db_blocker, mail_dir):
+    """A real Daphne process serving uchat.asgi on the test database."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "EMAIL_URL": "filemail://",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "UCHAT_CELERY_EAGER": "1",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "UCHAT_LOGIN_FAILED_LIMIT": "100/m/ip,100/5m/key",
+    }
+    log = open(Path(mail_dir).parent / f"daphne-{port}.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "uchat.asgi:application"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/check", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            log.close()
+            raise RuntimeError("the live Daphne server did not start:\n" + Path(log.name).read_text())
+        time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        if os.environ.get("UCHAT_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{CHROMIUM} is required (UCHAT_REQUIRE_SERVICES=1)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def new_page(browser, live_server_url, transactional_db):
+    """Open a fresh browser context (one person) on the live server."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(base_url=live_server_url, timezone_id="Asia/Kolkata")
+        context.set_default_timeout(10000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def clean_mail(mail_dir):
+    shutil.rmtree(mail_dir, ignore_errors=True)
+    mail_dir.mkdir(parents=True, exist_ok=True)
+    return mail_dir
+
+
+def log_in(page, username: str, password: str = "correct-horse-9") -> None:
+    page.goto("/accounts/login/")
+    page.locator("#id_login").fill(username)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/")
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_local(settings):
+    """Overrides the root fixture: the live server checks passwords with the real (Argon2)
+    hashers, so people made here must have real hashes."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def run_outside_loop(function, /, **kwargs):
+    """Call a service from a browser test. Playwright's event loop runs in the test's thread,
+    where async_to_sync (the broadcast) may not run; a worker thread is what a view would be."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, **kwargs).result()

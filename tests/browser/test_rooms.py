@@ -1,0 +1,167 @@
+"""Two people, two browser windows: what each of them sees in a room."""
+
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import make_user
+from rooms import services
+from rooms.models import Message
+from tests.browser.conftest import log_in, run_outside_loop
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def people(transactional_db):
+    return make_user("himanshu", display_name="Himanshu"), make_user("abhishek", display_name="Abhishek")
+
+
+@pytest.fixture
+def room(people):
+    himanshu, abhishek = people
+    return run_outside_loop(services.room_create, creator=himanshu, name="Coding Group", members=[abhishek])
+
+
+def open_room(new_page, username, room):
+    page = new_page()
+    log_in(page, username)
+    page.goto(f"/rooms/{room.pk}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    return page
+
+
+def test_message_appears_for_the_other_member_without_reload(new_page, room):
+    writer = open_room(new_page, "himanshu", room)
+    reader = open_room(new_page, "abhishek", room)
+    reader_url = reader.url
+
+    writer.locator("#message-input").fill("Good Morning All of You")
+    writer.locator("#message-input").press("Enter")
+
+    expect(reader.locator("#messages li").filter(has_text="Good Morning All of You")).to_be_visible(timeout=1000)
+    expect(reader.locator("#messages li .sender").last).to_have_text("Himanshu")
+    assert reader.url == reader_url  # no reload
+    expect(writer.locator("#message-input")).to_have_value("")
+    assert Message.objects.filter(body="Good Morning All of You").count() == 1
+
+
+def test_shift_enter_makes_a_new_line_and_text_stays_text(new_page, room):
+    writer = open_room(new_page, "himanshu", room)
+    reader = open_room(new_page, "abhishek", room)
+    box = writer.locator("#message-input")
+    box.fill("<img src=x onerror=\"window.pwned=1\">")
+    box.press("Shift+Enter")
+    box.type("see https://example.org/notes")
+    box.press("Enter")
+    item = reader.locator("#messages li").last
+    expect(item.locator(".body")).to_have_text("<img src=x onerror=\"window.pwned=1\">\nsee https://example.org/notes")
+    expect(item.locator("a")).to_have_attribute("href", "https://example.org/notes")
+    assert item.locator("img").count() == 0
+    assert reader.evaluate("window.pwned") is None
+
+
+def test_times_show_in_the_readers_time_zone(new_page, room, people):
+    message, _ = run_outside_loop(
+        services.message_create, conversation=room, sender=people[0], body="All the best for end sem"
+    )
+    Message.objects.filter(pk=message.pk).update(created_at=datetime(2020, 12, 8, 7, 47, tzinfo=UTC))
+    page = open_room(new_page, "abhishek", room)  # the browser is in Asia/Kolkata (UTC+5:30)
+    expect(page.locator("#messages li .time").first).to_have_text("[08 Dec, 13:17]")
+
+
+def test_load_older_messages_without_gap_or_duplicate(new_page, room, people):
+    Message.objects.bulk_create(
+        Message(conversation=room, sender=people[0], body=f"history {i}") for i in range(120)
+    )
+    page = open_room(new_page, "abhishek", room)
+    messages = page.locator("#messages li")
+    expect(messages).to_have_count(50)
+    page.get_by_role("button", name="Load older messages").click()
+    expect(messages).to_have_count(100)
+    page.get_by_role("button", name="Load older messages").click()
+    expect(messages).to_have_count(120)
+    expect(page.get_by_text("This is the start of the conversation.")).to_be_visible()
+    expect(page.get_by_role("button", name="Load older messages")).to_be_hidden()
+    bodies = messages.locator(".body").all_inner_texts()
+    assert bodies == [f"history {i}" for i in range(120)]
+
+
+def test_members_see_who_is_online(new_page, room):
+    himanshu = open_room(new_page, "himanshu", room)
+    abhishek_row = himanshu.locator("#members li", has_text="Abhishek")
+    expect(abhishek_row.locator(".presence-dot")).not_to_have_class("presence-dot online")
+    open_room(new_page, "abhishek", room)
+    expect(abhishek_row.locator(".presence-dot")).to_have_class("presence-dot online")
+
+
+def test_typing_indicator(new_page, room):
+    writer = open_room(new_page, "himanshu", room)
+    reader = open_room(new_page, "abhishek", room)
+    writer.locator("#message-input").type("hel")
+    expect(reader.locator("#typing")).to_have_text("Himanshu is typing…")
+
+
+def test_non_admin_cannot_edit_the_room(new_page, room):
+    page = open_room(new_page, "abhishek", room)
+    expect(page.get_by_role("link", name="Edit room")).to_have_count(0)
+    response = page.goto(f"/rooms/{room.pk}/edit/")
+    assert response.status == 403
+
+
+def test_unknown_usernames_are_listed_when_creating_a_room(new_page, people):
+    page = new_page()
+    log_in(page, "himanshu")
+    page.get_by_role("navigation").get_by_role("link", name="Create room").click()
+    page.locator("#id_name").fill("Exam prep")
+    page.locator("#id_members").fill("abhishek, hitesh, aman")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_text("No such user: hitesh, aman.")).to_be_visible()
+    expect(page.locator("#id_name")).to_have_value("Exam prep")
+    page.locator("#id_members").fill("abhishek")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Welcome to chat room: Exam prep")).to_be_visible()
+
+
+def test_added_member_sees_the_room_on_the_dashboard_live(new_page, people):
+    himanshu, abhishek = people
+    dashboard = new_page()
+    log_in(dashboard, "abhishek")
+    expect(dashboard.locator("#connection")).to_have_attribute("data-state", "online")
+    room = run_outside_loop(services.room_create, creator=himanshu, name="Surprise", members=[abhishek])
+    entry = dashboard.locator(f'[data-room-id="{room.pk}"]')
+    expect(entry).to_contain_text("Surprise")
+    run_outside_loop(services.message_create, conversation=room, sender=himanshu, body="Welcome aboard")
+    expect(entry.locator(".room-preview")).to_have_text("Himanshu: Welcome aboard")
+    expect(entry.locator(".unread")).to_have_text("1")
+
+
+def test_removed_member_is_told_and_cannot_write(new_page, room, people):
+    himanshu, abhishek = people
+    page = open_room(new_page, "abhishek", room)
+    run_outside_loop(
+        services.room_update, room=room, actor=himanshu, name=room.name, topic="", members=[himanshu], admins=[himanshu]
+    )
+    expect(page.locator("#composer-error")).to_have_text("You were removed from this room.")
+    expect(page.locator("#message-input")).to_be_disabled()
+
+
+def test_edit_and_delete_own_message_seen_live(new_page, room):
+    writer = open_room(new_page, "himanshu", room)
+    reader = open_room(new_page, "abhishek", room)
+    writer.locator("#message-input").fill("helo")
+    writer.locator("#message-input").press("Enter")
+    expect(writer.locator("#messages li[data-id]").filter(has_text="helo")).to_be_visible()
+    message_id = writer.locator("#messages li[data-id]").filter(has_text="helo").get_attribute("data-id")
+    mine = writer.locator(f'#messages li[data-id="{message_id}"]')
+    mine.hover()
+    mine.get_by_role("button", name="Edit").click()
+    mine.get_by_label("Edit message").fill("hello")
+    mine.get_by_role("button", name="Save").click()
+    expect(reader.locator("#messages li").last.locator(".body")).to_have_text("hello")
+    expect(reader.locator("#messages li").last).to_contain_text("(edited)")
+    writer.once("dialog", lambda dialog: dialog.accept())
+    writer.locator("#messages li").last.hover()
+    writer.locator("#messages li").last.get_by_role("button", name="Delete").click()
+    expect(reader.locator("#messages li").last.locator(".body")).to_have_text("message deleted")
