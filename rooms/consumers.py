@@ -188,6 +188,7 @@ class ConversationConsumer(JsonFrameConsumer):
             return
         page = await database_sync_to_async(self._sync_page)(after_id)
         if page is None:
+            await self.send_error("not_member", "You were removed from this room.")
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.send_json(

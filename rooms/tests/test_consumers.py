@@ -229,3 +229,16 @@ async def test_dashboard_socket_refuses_anonymous():
     communicator, connected, _ = await connect(None, "/ws/me/")
     assert not connected
     await communicator.disconnect()
+
+
+async def test_sync_after_removal_says_why_and_closes(room, user, other_user):
+    bob, _, _ = await connect(other_user, f"/ws/rooms/{room.pk}/")
+    from rooms.models import Membership
+
+    await sync_to_async(Membership.objects.filter(user=other_user).delete)()
+    await bob.send_json_to({"type": "sync", "after_id": 0})
+    error = await receive_type(bob, "error")
+    assert error["code"] == "not_member"
+    while (output := await bob.receive_output(timeout=5))["type"] != "websocket.close":
+        pass
+    assert output["code"] == 4403

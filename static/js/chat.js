@@ -267,7 +267,7 @@
       document.getElementById("room-topic").textContent = f.topic;
     },
     "room.deleted": () => disableRoom("This room was deleted."),
-    error: (f) => refuse(f),
+    error: (f) => (f.code === "not_member" ? disableRoom(f.message) : refuse(f)),
     pong: () => {},
   };
 
