@@ -7,13 +7,17 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name"]
-        help_texts = {"display_name": "The name other people see. Leave empty to show your username."}
+        help_texts = {
+            "display_name": "The name other people see. Leave empty to show your username."
+        }
 
 
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Type your password to confirm. Your messages stay, shown as from “deleted user”.",
+        help_text=(
+            "Type your password to confirm. Your messages stay, shown as from “deleted user”."
+        ),
     )
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 
 class RequireTwoFactorMiddleware:
-    """With UCHAT_REQUIRE_MFA_FOR_STAFF on, staff and agents must set up 2FA before anything else."""
+    """With UCHAT_REQUIRE_MFA_FOR_STAFF on, staff and agents set up 2FA before anything else."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -17,7 +17,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "landing.html")
     memberships = list(room_selectors.memberships_for_user(user=request.user))
     return render(
-        request, "dashboard.html", {"memberships": memberships, "unread_cap": room_selectors.UNREAD_CAP}
+        request,
+        "dashboard.html",
+        {"memberships": memberships, "unread_cap": room_selectors.UNREAD_CAP},
     )
 
 
@@ -26,7 +28,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        services.user_profile_update(user=request.user, display_name=form.cleaned_data["display_name"])
+        services.user_profile_update(
+            user=request.user, display_name=form.cleaned_data["display_name"]
+        )
         messages.success(request, "Profile saved.")
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})

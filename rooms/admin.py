@@ -31,18 +31,36 @@ class ConversationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # rooms are created through the service, with their first admin
 
-    def save_model(self, request: HttpRequest, obj: Conversation, form: object, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Conversation, form: object, change: bool
+    ) -> None:
         stored = Conversation.objects.get(pk=obj.pk)
         services.room_details_set(room=stored, name=obj.name, topic=obj.topic)
 
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "conversation", "sender", "short_body", "created_at", "edited_at", "deleted_at"]
+    list_display = [
+        "id",
+        "conversation",
+        "sender",
+        "short_body",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+    ]
     list_filter = ["conversation__kind", "created_at", ("deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["body", "sender__username", "conversation__name"]
     list_select_related = ["conversation", "sender"]
-    readonly_fields = ["conversation", "sender", "body", "client_id", "created_at", "edited_at", "deleted_at"]
+    readonly_fields = [
+        "conversation",
+        "sender",
+        "body",
+        "client_id",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+    ]
     actions = ["delete_softly"]
     show_full_result_count = False  # no COUNT(*) over millions of messages
 

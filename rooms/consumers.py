@@ -59,7 +59,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             await self.send_error("bad_json", "The frame is not valid JSON.")
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_error("bad_frame", "A frame is a JSON object with a \"type\".")
+            await self.send_error("bad_frame", 'A frame is a JSON object with a "type".')
             return
         handler = self.frame_handlers().get(content["type"])
         if handler is None:
@@ -141,7 +141,9 @@ class ConversationConsumer(JsonFrameConsumer):
         try:
             return await database_sync_to_async(service)(conversation=self.conversation, **kwargs)
         except PermissionDenied as exc:
-            await self.send_error("forbidden", str(exc) or "Not allowed.", client_id=content.get("client_id"))
+            await self.send_error(
+                "forbidden", str(exc) or "Not allowed.", client_id=content.get("client_id")
+            )
         except ValidationError as exc:
             await self.send_error(
                 exc.code or "invalid", exc.messages[0], client_id=content.get("client_id")
@@ -151,7 +153,7 @@ class ConversationConsumer(JsonFrameConsumer):
     async def on_send(self, content: dict[str, Any]) -> None:
         body, client_id = content.get("body"), content.get("client_id")
         if not isinstance(body, str) or not isinstance(client_id, str | None):
-            await self.send_error("bad_frame", "message.send needs a text \"body\".")
+            await self.send_error("bad_frame", 'message.send needs a text "body".')
             return
         result = await self._call(
             services.message_create, content, sender=self.user, body=body, client_id=client_id
@@ -169,22 +171,28 @@ class ConversationConsumer(JsonFrameConsumer):
 
     async def on_edit(self, content: dict[str, Any]) -> None:
         if not isinstance(content.get("id"), int) or not isinstance(content.get("body"), str):
-            await self.send_error("bad_frame", "message.edit needs an integer \"id\" and a \"body\".")
+            await self.send_error("bad_frame", 'message.edit needs an integer "id" and a "body".')
             return
         await self._call(
-            services.message_edit, content, message_id=content["id"], editor=self.user, body=content["body"]
+            services.message_edit,
+            content,
+            message_id=content["id"],
+            editor=self.user,
+            body=content["body"],
         )
 
     async def on_delete(self, content: dict[str, Any]) -> None:
         if not isinstance(content.get("id"), int):
-            await self.send_error("bad_frame", "message.delete needs an integer \"id\".")
+            await self.send_error("bad_frame", 'message.delete needs an integer "id".')
             return
-        await self._call(services.message_delete, content, message_id=content["id"], actor=self.user)
+        await self._call(
+            services.message_delete, content, message_id=content["id"], actor=self.user
+        )
 
     async def on_sync(self, content: dict[str, Any]) -> None:
         after_id = content.get("after_id", 0)
         if not isinstance(after_id, int) or after_id < 0:
-            await self.send_error("bad_frame", "sync needs a non-negative integer \"after_id\".")
+            await self.send_error("bad_frame", 'sync needs a non-negative integer "after_id".')
             return
         page = await database_sync_to_async(self._sync_page)(after_id)
         if page is None:
@@ -204,7 +212,9 @@ class ConversationConsumer(JsonFrameConsumer):
         # Membership is checked again: a removed member gets nothing.
         if selectors.membership_get(user=self.user, conversation=self.conversation) is None:
             return None
-        return selectors.message_history(conversation=self.conversation, after_id=after_id, limit=200)
+        return selectors.message_history(
+            conversation=self.conversation, after_id=after_id, limit=200
+        )
 
     async def on_read(self, content: dict[str, Any]) -> None:
         if isinstance(content.get("id"), int):
@@ -259,7 +269,9 @@ class UserConsumer(JsonFrameConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         ids = await database_sync_to_async(selectors.conversation_ids_for_user)(user=self.user)
-        for group in [events.user_group(self.user.pk)] + [events.conversation_group(i) for i in ids]:
+        for group in [events.user_group(self.user.pk)] + [
+            events.conversation_group(i) for i in ids
+        ]:
             await self._join(group)
         await self.accept()
         await self.join_presence()

@@ -32,7 +32,9 @@ def broadcast(groups: Iterable[str], event_type: str, payload: Mapping[str, Any]
             logger.exception("broadcast of %s to %s failed", event_type, group)
 
 
-def broadcast_on_commit(groups: str | Iterable[str], event_type: str, payload: Mapping[str, Any]) -> None:
+def broadcast_on_commit(
+    groups: str | Iterable[str], event_type: str, payload: Mapping[str, Any]
+) -> None:
     """Queue a broadcast for when the current transaction commits (never for a rollback)."""
     targets = [groups] if isinstance(groups, str) else list(groups)
     transaction.on_commit(lambda: broadcast(targets, event_type, payload))

@@ -28,7 +28,9 @@ class UsernamesField(forms.CharField):
         users, unknown = account_selectors.users_by_usernames(usernames=parse_usernames(value))
         if unknown:
             raise forms.ValidationError(
-                "No such user: %(names)s.", code="unknown_users", params={"names": ", ".join(unknown)}
+                "No such user: %(names)s.",
+                code="unknown_users",
+                params={"names": ", ".join(unknown)},
             )
         return users
 

@@ -74,7 +74,8 @@ class Message(models.Model):
     )
     body = models.TextField(max_length=4000, blank=True)
     # Chosen by the client; the same client_id from the same sender stores one message.
-    client_id = models.CharField(max_length=64, null=True, blank=True)
+    # NULL (not "") when absent: the unique constraint ignores NULLs.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -56,7 +56,11 @@ def message_payload(message: Message) -> MessagePayload:
 
 
 def member_payload(membership: Membership, *, online: bool) -> MemberPayload:
-    return {"user": person_payload(membership.user), "is_admin": membership.is_admin, "online": online}
+    return {
+        "user": person_payload(membership.user),
+        "is_admin": membership.is_admin,
+        "online": online,
+    }
 
 
 def room_payload(conversation: Conversation) -> RoomPayload:

@@ -81,9 +81,7 @@ def message_create(
 
 def _message_by_client_id(*, sender: User, client_id: str) -> Message | None:
     return (
-        Message.objects.select_related("sender")
-        .filter(sender=sender, client_id=client_id)
-        .first()
+        Message.objects.select_related("sender").filter(sender=sender, client_id=client_id).first()
     )
 
 
@@ -202,7 +200,9 @@ def _last_message_repair() -> None:
         newest=Max("messages__id")
     ):
         if conversation.newest is not None:
-            Conversation.objects.filter(pk=conversation.pk).update(last_message_id=conversation.newest)
+            Conversation.objects.filter(pk=conversation.pk).update(
+                last_message_id=conversation.newest
+            )
 
 
 # --- rooms and membership -------------------------------------------------------------------
@@ -218,14 +218,18 @@ def _require_room_admin(*, user: User, room: Conversation) -> Membership:
 def _clean_room(*, name: str, topic: str) -> tuple[str, str]:
     name, topic = name.strip(), topic.strip()
     room = Conversation(kind=Conversation.Kind.ROOM, name=name, topic=topic)
-    room.full_clean(exclude=["created_by", "last_message", "direct_key"], validate_constraints=False)
+    room.full_clean(
+        exclude=["created_by", "last_message", "direct_key"], validate_constraints=False
+    )
     if not name:
         raise ValidationError({"name": "A room needs a name."})
     return name, topic
 
 
 @transaction.atomic
-def room_create(*, creator: User, name: str, topic: str = "", members: Iterable[User] = ()) -> Conversation:
+def room_create(
+    *, creator: User, name: str, topic: str = "", members: Iterable[User] = ()
+) -> Conversation:
     """Create a room; the creator is its first admin and the others are members."""
     name, topic = _clean_room(name=name, topic=topic)
     room = Conversation.objects.create(
@@ -292,7 +296,9 @@ def room_update(
     for user_id, membership in current.items():
         if user_id not in members:
             _member_remove(room=room, membership=membership)
-    _members_add(room=room, actor=actor, users=[u for pk, u in members.items() if pk not in current])
+    _members_add(
+        room=room, actor=actor, users=[u for pk, u in members.items() if pk not in current]
+    )
     for membership in Membership.objects.filter(conversation=room).select_related("user"):
         should_be_admin = membership.user_id in admin_ids
         if membership.is_admin != should_be_admin:
@@ -341,7 +347,9 @@ def room_leave(*, room: Conversation, user: User) -> None:
 @transaction.atomic
 def room_delete(*, room: Conversation, actor: User) -> None:
     _require_room_admin(user=actor, room=room)
-    member_ids = list(Membership.objects.filter(conversation=room).values_list("user_id", flat=True))
+    member_ids = list(
+        Membership.objects.filter(conversation=room).values_list("user_id", flat=True)
+    )
     summary = payloads.room_payload(room)
     room.delete()
     events.broadcast_on_commit(

@@ -96,7 +96,10 @@ def room_messages(request: HttpRequest, room_id: int) -> JsonResponse:
     except ValidationError as exc:
         return JsonResponse({"code": 400, "subcode": 4000, "error": exc.messages[0]}, status=400)
     return JsonResponse(
-        {"messages": [payloads.message_payload(m) for m in page.messages], "has_more": page.has_more}
+        {
+            "messages": [payloads.message_payload(m) for m in page.messages],
+            "has_more": page.has_more,
+        }
     )
 
 

@@ -14,7 +14,10 @@ def test_healthy(client, method):
 
 def test_unhealthy_when_the_channel_layer_does_not_answer(client, settings):
     if django_settings.REDIS_URL:
-        broken = {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:9/0"]}}
+        broken = {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:9/0"]},
+        }
     else:
         broken = {"BACKEND": "channels.layers.BaseChannelLayer"}  # cannot send or receive
     settings.CHANNEL_LAYERS = {"default": broken}

@@ -38,7 +38,9 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
 
 def test_debug_is_off_unless_asked(tmp_path):
     result = _manage(
-        "shell", "-c", "from django.conf import settings; print(settings.DEBUG)",
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
         UCHAT_DATA_DIR=str(tmp_path),
     )
     assert result.stdout.strip().splitlines()[-1] == "False"

@@ -17,7 +17,12 @@ def test_landing_page_for_anonymous_visitors(client, db):
 def test_signup_requires_email_confirmation(client, db):
     response = client.post(
         "/accounts/signup/",
-        {"username": "newbie", "email": "newbie@example.com", "password1": "a-long-pass-42", "password2": "a-long-pass-42"},
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "password1": "a-long-pass-42",
+            "password2": "a-long-pass-42",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(username="newbie")
@@ -25,12 +30,16 @@ def test_signup_requires_email_confirmation(client, db):
     # Not logged in until the address is confirmed.
     assert "_auth_user_id" not in client.session
     assert len(mail.outbox) == 1
-    link = re.search(r"http://testserver(/accounts/confirm-email/[^\s]+)", mail.outbox[0].body).group(1)
+    link = re.search(
+        r"http://testserver(/accounts/confirm-email/[^\s]+)", mail.outbox[0].body
+    ).group(1)
     confirm = client.get(link)
     assert confirm.status_code == 200
     client.post(link)
     assert user.emailaddress_set.get().verified
-    response = client.post("/accounts/login/", {"login": "newbie@example.com", "password": "a-long-pass-42"})
+    response = client.post(
+        "/accounts/login/", {"login": "newbie@example.com", "password": "a-long-pass-42"}
+    )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
 
@@ -54,9 +63,19 @@ def test_signup_page_uses_our_base_template(client, db):
 
 
 def test_login_by_username_or_email(client, user):
-    assert client.post("/accounts/login/", {"login": "alice", "password": "correct-horse-9"}).status_code == 302
+    assert (
+        client.post(
+            "/accounts/login/", {"login": "alice", "password": "correct-horse-9"}
+        ).status_code
+        == 302
+    )
     client.logout()
-    assert client.post("/accounts/login/", {"login": "alice@example.com", "password": "correct-horse-9"}).status_code == 302
+    assert (
+        client.post(
+            "/accounts/login/", {"login": "alice@example.com", "password": "correct-horse-9"}
+        ).status_code
+        == 302
+    )
 
 
 def test_wrong_password_shows_error_and_no_session(client, user):
@@ -115,7 +134,9 @@ def test_user_suggestions(auth_client, user, other_user):
 
 
 @pytest.mark.parametrize(("flag", "expected"), [({"is_agent": True}, 302), ({}, 200)])
-def test_staff_and_agents_must_set_up_two_factor_when_required(client, settings, db, flag, expected):
+def test_staff_and_agents_must_set_up_two_factor_when_required(
+    client, settings, db, flag, expected
+):
     settings.UCHAT_REQUIRE_MFA_FOR_STAFF = True
     person = make_user("person", **flag)
     client.force_login(person)
@@ -123,7 +144,9 @@ def test_staff_and_agents_must_set_up_two_factor_when_required(client, settings,
     assert response.status_code == expected
     if expected == 302:
         assert response["Location"].startswith("/accounts/2fa/totp/activate")
-        Authenticator.objects.create(user=person, type=Authenticator.Type.TOTP, data={"secret": "x"})
+        Authenticator.objects.create(
+            user=person, type=Authenticator.Type.TOTP, data={"secret": "x"}
+        )
         assert client.get("/").status_code == 200
 
 

@@ -22,7 +22,9 @@ def test_conversation_changelist_search_and_change(admin_client, room):
 
 def test_rename_from_admin_goes_through_the_service(admin_client, room):
     page = admin_client.get(f"/admin/rooms/conversation/{room.pk}/change/").content.decode()
-    form = dict(re.findall(r'<input type="hidden" name="(memberships-[^"]+)" value="([^"]*)"', page))
+    form = dict(
+        re.findall(r'<input type="hidden" name="(memberships-[^"]+)" value="([^"]*)"', page)
+    )
     form.update({"name": "Renamed", "topic": "x"})
     response = admin_client.post(f"/admin/rooms/conversation/{room.pk}/change/", form)
     assert response.status_code == 302

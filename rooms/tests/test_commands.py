@@ -12,7 +12,8 @@ from rooms.models import Conversation, Message
 def test_seed_demo_on_empty_database(db, capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
-    assert "himanshu" in out and "uchat-demo-2026" in out
+    assert "himanshu" in out
+    assert "uchat-demo-2026" in out
     room = Conversation.objects.get(name="Coding Group")
     assert room.memberships.count() == 5
     assert Message.objects.filter(conversation=room).count() == 5

@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 def _cookie_for(user) -> bytes:
     client = Client()
     client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
 
 
 async def connect(user, path: str, *, origin: bytes = b"http://localhost"):
@@ -32,7 +33,7 @@ async def connect(user, path: str, *, origin: bytes = b"http://localhost"):
     return communicator, connected, code
 
 
-async def receive_type(communicator, wanted: str, timeout: float = 5, **match):
+async def receive_type(communicator, wanted: str, timeout: float = 5, **match):  # noqa: ASYNC109
     """Next frame of type ``wanted`` (and with the ``match`` items), skipping other chatter."""
     while True:
         frame = await communicator.receive_json_from(timeout=timeout)
@@ -48,13 +49,15 @@ def room(user, other_user):
 async def test_anonymous_and_non_members_are_refused(room):
     outsider = await sync_to_async(make_user)("mallory")
     for person in (None, outsider):
-        communicator, connected, code = await connect(person, f"/ws/rooms/{room.pk}/")
+        communicator, connected, _code = await connect(person, f"/ws/rooms/{room.pk}/")
         assert not connected
         await communicator.disconnect()
 
 
 async def test_foreign_origin_is_refused(room, user):
-    communicator, connected, _ = await connect(user, f"/ws/rooms/{room.pk}/", origin=b"http://evil.example")
+    communicator, connected, _ = await connect(
+        user, f"/ws/rooms/{room.pk}/", origin=b"http://evil.example"
+    )
     assert not connected
     await communicator.disconnect()
 
@@ -62,8 +65,11 @@ async def test_foreign_origin_is_refused(room, user):
 async def test_send_acks_with_stored_id_and_reaches_other_member(room, user, other_user):
     alice, ok_a, _ = await connect(user, f"/ws/rooms/{room.pk}/")
     bob, ok_b, _ = await connect(other_user, f"/ws/rooms/{room.pk}/")
-    assert ok_a and ok_b
-    await alice.send_json_to({"type": "message.send", "body": "Good Morning All of You", "client_id": "c1"})
+    assert ok_a
+    assert ok_b
+    await alice.send_json_to(
+        {"type": "message.send", "body": "Good Morning All of You", "client_id": "c1"}
+    )
     ack = await receive_type(alice, "message.ack")
     stored = await sync_to_async(Message.objects.get)(body="Good Morning All of You")
     assert ack["message"]["id"] == stored.pk

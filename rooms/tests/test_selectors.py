@@ -13,8 +13,12 @@ def room(user):
 
 
 def _fill(room, sender, n):
-    Message.objects.bulk_create(Message(conversation=room, sender=sender, body=f"m{i}") for i in range(n))
-    return list(Message.objects.filter(conversation=room).order_by("id").values_list("id", flat=True))
+    Message.objects.bulk_create(
+        Message(conversation=room, sender=sender, body=f"m{i}") for i in range(n)
+    )
+    return list(
+        Message.objects.filter(conversation=room).order_by("id").values_list("id", flat=True)
+    )
 
 
 def test_history_pages_walk_back_without_gap_or_duplicate(room, user):

@@ -71,9 +71,13 @@ def test_message_create_stores_then_broadcasts_on_commit(
 def test_rolled_back_message_is_never_broadcast(room, user, sent):
     from django.db import transaction
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.message_create(conversation=room, sender=user, body="doomed")
-        raise RuntimeError
+    def send_then_fail():
+        with transaction.atomic():
+            services.message_create(conversation=room, sender=user, body="doomed")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        send_then_fail()
     assert not Message.objects.exists()
     assert sent == []
 
@@ -102,7 +106,9 @@ def test_message_of_exactly_4000_characters_is_accepted(room, user):
     assert len(message.body) == 4000
 
 
-def test_repeated_client_id_stores_one_message(room, user, sent, django_capture_on_commit_callbacks):
+def test_repeated_client_id_stores_one_message(
+    room, user, sent, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         first, created_first = services.message_create(
             conversation=room, sender=user, body="once", client_id="abc-1"
@@ -146,7 +152,9 @@ def test_cannot_edit_someone_elses_message(room, user, other_user):
     assert message.body == "mine"
 
 
-def test_delete_leaves_a_tombstone(room, user, other_user, sent, django_capture_on_commit_callbacks):
+def test_delete_leaves_a_tombstone(
+    room, user, other_user, sent, django_capture_on_commit_callbacks
+):
     message, _ = services.message_create(conversation=room, sender=other_user, body="secret")
     with pytest.raises(PermissionDenied):
         services.message_delete(conversation=room, message_id=message.pk, actor=make_user("eve"))
@@ -167,11 +175,18 @@ def test_mark_read_only_moves_forward(room, user, other_user):
     assert Membership.objects.get(conversation=room, user=other_user).last_read_message_id == 10
 
 
-def test_room_update_sets_members_and_admins(room, user, other_user, sent, django_capture_on_commit_callbacks):
+def test_room_update_sets_members_and_admins(
+    room, user, other_user, sent, django_capture_on_commit_callbacks
+):
     carol = make_user("carol")
     with django_capture_on_commit_callbacks(execute=True):
         services.room_update(
-            room=room, actor=user, name="Renamed", topic="t", members=[user, carol], admins=[user, carol]
+            room=room,
+            actor=user,
+            name="Renamed",
+            topic="t",
+            members=[user, carol],
+            admins=[user, carol],
         )
     room.refresh_from_db()
     assert room.name == "Renamed"

@@ -7,7 +7,9 @@ from rooms.models import Conversation, Membership, Message
 
 @pytest.fixture
 def room(user, other_user):
-    return services.room_create(creator=user, name="Coding Group", topic="exams", members=[other_user])
+    return services.room_create(
+        creator=user, name="Coding Group", topic="exams", members=[other_user]
+    )
 
 
 def test_create_room_with_members(auth_client, user, other_user):
@@ -24,9 +26,7 @@ def test_create_room_with_members(auth_client, user, other_user):
 
 
 def test_unknown_usernames_are_listed_and_nothing_is_created(auth_client, other_user):
-    response = auth_client.post(
-        "/rooms/new/", {"name": "Typos", "members": "bob, ghost, @phantom"}
-    )
+    response = auth_client.post("/rooms/new/", {"name": "Typos", "members": "bob, ghost, @phantom"})
     assert response.status_code == 200
     assert b"No such user: ghost, phantom." in response.content
     assert b'value="Typos"' in response.content  # the form keeps what was typed
@@ -66,7 +66,10 @@ def test_anonymous_is_sent_to_login(client, room):
 
 
 def test_history_json_pages(auth_client, room, user):
-    ids = [services.message_create(conversation=room, sender=user, body=f"m{i}")[0].pk for i in range(60)]
+    ids = [
+        services.message_create(conversation=room, sender=user, body=f"m{i}")[0].pk
+        for i in range(60)
+    ]
     first = auth_client.get(f"/rooms/{room.pk}/messages/").json()
     assert [m["id"] for m in first["messages"]] == ids[10:]
     assert first["has_more"] is True

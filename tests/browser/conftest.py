@@ -53,7 +53,16 @@ def live_server_url(django_db_setup, django_db_blocker, mail_dir):
     }
     log = open(Path(mail_dir).parent / f"daphne-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "uchat.asgi:application"],
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "uchat.asgi:application",
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -69,7 +78,9 @@ def live_server_url(django_db_setup, django_db_blocker, mail_dir):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             log.close()
-            raise RuntimeError("the live Daphne server did not start:\n" + Path(log.name).read_text())
+            raise RuntimeError(
+                "the live Daphne server did not start:\n" + Path(log.name).read_text()
+            )
         time.sleep(0.2)
     yield url
     process.terminate()
@@ -127,7 +138,7 @@ def clean_mail(mail_dir):
     return mail_dir
 
 
-def log_in(page, username: str, password: str = "correct-horse-9") -> None:
+def log_in(page, username: str, password: str = "correct-horse-9") -> None:  # noqa: S107
     page.goto("/accounts/login/")
     page.locator("#id_login").fill(username)
     page.locator("#id_password").fill(password)

@@ -41,7 +41,9 @@ def test_wrong_password_shows_an_error_and_no_session(new_page):
     page.locator("#id_login").fill("abhishek")
     page.locator("#id_password").fill("not-the-password")
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_text("The username and/or password you specified are not correct.")).to_be_visible()
+    expect(
+        page.get_by_text("The username and/or password you specified are not correct.")
+    ).to_be_visible()
     cookies = {c["name"] for c in page.context.cookies()}
     assert "sessionid" not in cookies
     page.goto("/")

@@ -15,13 +15,17 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def people(transactional_db):
-    return make_user("himanshu", display_name="Himanshu"), make_user("abhishek", display_name="Abhishek")
+    return make_user("himanshu", display_name="Himanshu"), make_user(
+        "abhishek", display_name="Abhishek"
+    )
 
 
 @pytest.fixture
 def room(people):
     himanshu, abhishek = people
-    return run_outside_loop(services.room_create, creator=himanshu, name="Coding Group", members=[abhishek])
+    return run_outside_loop(
+        services.room_create, creator=himanshu, name="Coding Group", members=[abhishek]
+    )
 
 
 def open_room(new_page, username, room):
@@ -40,7 +44,9 @@ def test_message_appears_for_the_other_member_without_reload(new_page, room):
     writer.locator("#message-input").fill("Good Morning All of You")
     writer.locator("#message-input").press("Enter")
 
-    expect(reader.locator("#messages li").filter(has_text="Good Morning All of You")).to_be_visible(timeout=1000)
+    expect(reader.locator("#messages li").filter(has_text="Good Morning All of You")).to_be_visible(
+        timeout=1000
+    )
     expect(reader.locator("#messages li .sender").last).to_have_text("Himanshu")
     assert reader.url == reader_url  # no reload
     expect(writer.locator("#message-input")).to_have_value("")
@@ -51,12 +57,14 @@ def test_shift_enter_makes_a_new_line_and_text_stays_text(new_page, room):
     writer = open_room(new_page, "himanshu", room)
     reader = open_room(new_page, "abhishek", room)
     box = writer.locator("#message-input")
-    box.fill("<img src=x onerror=\"window.pwned=1\">")
+    box.fill('<img src=x onerror="window.pwned=1">')
     box.press("Shift+Enter")
     box.type("see https://example.org/notes")
     box.press("Enter")
     item = reader.locator("#messages li").last
-    expect(item.locator(".body")).to_have_text("<img src=x onerror=\"window.pwned=1\">\nsee https://example.org/notes")
+    expect(item.locator(".body")).to_have_text(
+        '<img src=x onerror="window.pwned=1">\nsee https://example.org/notes'
+    )
     expect(item.locator("a")).to_have_attribute("href", "https://example.org/notes")
     assert item.locator("img").count() == 0
     assert reader.evaluate("window.pwned") is None
@@ -64,9 +72,14 @@ def test_shift_enter_makes_a_new_line_and_text_stays_text(new_page, room):
 
 def test_times_show_in_the_readers_time_zone(new_page, room, people):
     message, _ = run_outside_loop(
-        services.message_create, conversation=room, sender=people[0], body="All the best for end sem"
+        services.message_create,
+        conversation=room,
+        sender=people[0],
+        body="All the best for end sem",
     )
-    Message.objects.filter(pk=message.pk).update(created_at=datetime(2020, 12, 8, 7, 47, tzinfo=UTC))
+    Message.objects.filter(pk=message.pk).update(
+        created_at=datetime(2020, 12, 8, 7, 47, tzinfo=UTC)
+    )
     page = open_room(new_page, "abhishek", room)  # the browser is in Asia/Kolkata (UTC+5:30)
     expect(page.locator("#messages li .time").first).to_have_text("[08 Dec, 13:17]")
 
@@ -129,19 +142,29 @@ def test_added_member_sees_the_room_on_the_dashboard_live(new_page, people):
     dashboard = new_page()
     log_in(dashboard, "abhishek")
     expect(dashboard.locator("#connection")).to_have_attribute("data-state", "online")
-    room = run_outside_loop(services.room_create, creator=himanshu, name="Surprise", members=[abhishek])
+    room = run_outside_loop(
+        services.room_create, creator=himanshu, name="Surprise", members=[abhishek]
+    )
     entry = dashboard.locator(f'[data-room-id="{room.pk}"]')
     expect(entry).to_contain_text("Surprise")
-    run_outside_loop(services.message_create, conversation=room, sender=himanshu, body="Welcome aboard")
+    run_outside_loop(
+        services.message_create, conversation=room, sender=himanshu, body="Welcome aboard"
+    )
     expect(entry.locator(".room-preview")).to_have_text("Himanshu: Welcome aboard")
     expect(entry.locator(".unread")).to_have_text("1")
 
 
 def test_removed_member_is_told_and_cannot_write(new_page, room, people):
-    himanshu, abhishek = people
+    himanshu, _abhishek = people
     page = open_room(new_page, "abhishek", room)
     run_outside_loop(
-        services.room_update, room=room, actor=himanshu, name=room.name, topic="", members=[himanshu], admins=[himanshu]
+        services.room_update,
+        room=room,
+        actor=himanshu,
+        name=room.name,
+        topic="",
+        members=[himanshu],
+        admins=[himanshu],
     )
     expect(page.locator("#composer-error")).to_have_text("You were removed from this room.")
     expect(page.locator("#message-input")).to_be_disabled()
@@ -153,7 +176,9 @@ def test_edit_and_delete_own_message_seen_live(new_page, room):
     writer.locator("#message-input").fill("helo")
     writer.locator("#message-input").press("Enter")
     expect(writer.locator("#messages li[data-id]").filter(has_text="helo")).to_be_visible()
-    message_id = writer.locator("#messages li[data-id]").filter(has_text="helo").get_attribute("data-id")
+    message_id = (
+        writer.locator("#messages li[data-id]").filter(has_text="helo").get_attribute("data-id")
+    )
     mine = writer.locator(f'#messages li[data-id="{message_id}"]')
     mine.hover()
     mine.get_by_role("button", name="Edit").click()

@@ -10,7 +10,7 @@ from django.db import transaction
 from accounts.models import User
 from rooms import services
 
-DEMO_PASSWORD = "uchat-demo-2026"
+DEMO_PASSWORD = "uchat-demo-2026"  # noqa: S105 - printed for the demo; never for real accounts
 PEOPLE = [
     ("himanshu", "Himanshu Ranjan", {"is_staff": True, "is_superuser": True}),
     ("abhishek", "Abhishek Kumar", {}),
@@ -53,16 +53,26 @@ class Command(BaseCommand):
             people[username] = user
         everyone = list(people.values())
         coding = services.room_create(
-            creator=people["himanshu"], name="Coding Group", topic="End-sem preparation",
+            creator=people["himanshu"],
+            name="Coding Group",
+            topic="End-sem preparation",
             members=everyone[:5],
         )
         for username, text in CONVERSATION:
             services.message_create(conversation=coding, sender=people[username], body=text)
         services.room_create(
-            creator=people["abhishek"], name="Football", topic="Sunday matches",
+            creator=people["abhishek"],
+            name="Football",
+            topic="Sunday matches",
             members=[people["himanshu"], people["suraj"]],
         )
         self.stdout.write(self.style.SUCCESS("Demo data created. Log in with any of these:"))
         for username, name, flags in PEOPLE:
-            role = "admin" if flags.get("is_staff") else "agent" if flags.get("is_agent") else "customer"
+            role = (
+                "admin"
+                if flags.get("is_staff")
+                else "agent"
+                if flags.get("is_agent")
+                else "customer"
+            )
             self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({name}, {role})")
