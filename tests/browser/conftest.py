@@ -129,6 +129,13 @@ def new_page(browser, live_server_url, transactional_db):
     yield open_page
     for context in contexts:
         context.close()
+    # Let the server finish its disconnect writes (presence) before the tables are flushed:
+    # a TRUNCATE racing them can deadlock.
+    from rooms.models import Presence
+
+    deadline = time.monotonic() + 10
+    while Presence.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture
