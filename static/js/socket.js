@@ -12,6 +12,7 @@
       this.opened = 0;
       this.closedForGood = false;
       this.indicator = document.getElementById("connection");
+      UChatSocket.all.push(this); // reachable from the console (and the browser tests)
       this.connect();
       setInterval(() => this.send({ type: "ping" }), 30000);
     }
@@ -62,6 +63,8 @@
       return true;
     }
   }
+
+  UChatSocket.all = [];
 
   function newClientId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();

@@ -50,6 +50,10 @@ def live_server_url(django_db_setup, django_db_blocker, mail_dir):
         "UCHAT_CELERY_EAGER": "1",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "UCHAT_LOGIN_FAILED_LIMIT": "100/m/ip,100/5m/key",
+        # 20 writing frames per socket, refilled over 10 minutes: a flood stays refused
+        # however slow the machine is.
+        "UCHAT_WS_RATE": "20",
+        "UCHAT_WS_RATE_WINDOW": "600",
     }
     log = open(Path(mail_dir).parent / f"daphne-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603

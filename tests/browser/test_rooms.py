@@ -190,3 +190,41 @@ def test_edit_and_delete_own_message_seen_live(new_page, room):
     writer.locator("#messages li").last.hover()
     writer.locator("#messages li").last.get_by_role("button", name="Delete").click()
     expect(reader.locator("#messages li").last.locator(".body")).to_have_text("message deleted")
+
+
+def test_dropped_connection_reconnects_and_catches_up_once(new_page, room, people):
+    himanshu, _ = people
+    reader = open_room(new_page, "abhishek", room)
+    run_outside_loop(services.message_create, conversation=room, sender=himanshu, body="before")
+    expect(reader.locator("#messages li")).to_have_count(1)
+
+    reader.evaluate("window.UChat.Socket.all[0].ws.close()")  # the network drops
+    for i in range(3):
+        run_outside_loop(
+            services.message_create, conversation=room, sender=himanshu, body=f"while away {i}"
+        )
+
+    expect(reader.locator("#connection")).to_have_attribute("data-state", "online")
+    bodies = reader.locator("#messages li .body")
+    expect(bodies).to_have_count(4)
+    assert bodies.all_inner_texts() == ["before", "while away 0", "while away 1", "while away 2"]
+
+
+def test_refused_message_stays_in_the_box(new_page, room):
+    page = open_room(new_page, "himanshu", room)
+    box = page.locator("#message-input")
+    box.fill("   ")
+    box.press("Enter")
+    expect(page.locator("#composer-error")).to_have_text("Type a message first.")
+    # A refusal from the server (here: rate limit) puts the text back.
+    page.evaluate(
+        """() => {
+          const s = window.UChat.Socket.all[0];
+          for (let i = 0; i < 25; i++) s.send({type: "message.send", body: "flood " + i});
+        }"""
+    )
+    box.fill("this one matters")
+    box.press("Enter")
+    expect(page.locator("#composer-error")).to_contain_text("too fast")
+    expect(box).to_have_value("this one matters")
+    assert not Message.objects.filter(body="this one matters").exists()
