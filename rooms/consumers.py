@@ -4,6 +4,7 @@ answer. The ORM is reached only through database_sync_to_async."""
 import json
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -268,10 +269,13 @@ class UserConsumer(JsonFrameConsumer):
         if not self.user.is_authenticated:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        ids = await database_sync_to_async(selectors.conversation_ids_for_user)(user=self.user)
-        for group in [events.user_group(self.user.pk)] + [
-            events.conversation_group(i) for i in ids
-        ]:
+        # "?rooms=0": only the person's own events (the navigation bar's notification badge on
+        # pages other than the dashboard), not every conversation's messages.
+        ids = []
+        if parse_qs(self.scope.get("query_string", b"").decode()).get("rooms") != ["0"]:
+            ids = await database_sync_to_async(selectors.conversation_ids_for_user)(user=self.user)
+        groups = [events.user_group(self.user.pk)] + [events.conversation_group(i) for i in ids]
+        for group in groups:
             await self._join(group)
         await self.accept()
         await self.join_presence()
@@ -294,6 +298,8 @@ class UserConsumer(JsonFrameConsumer):
     message_updated = JsonFrameConsumer.forward
     message_deleted = JsonFrameConsumer.forward
     room_updated = JsonFrameConsumer.forward
+    notification_created = JsonFrameConsumer.forward
+    notification_read = JsonFrameConsumer.forward
 
     async def member_added(self, event: dict[str, Any]) -> None:
         if event["payload"]["member"]["user"]["id"] == self.user.pk:

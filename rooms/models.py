@@ -65,6 +65,11 @@ class Membership(models.Model):
 
 
 class Message(models.Model):
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
@@ -72,7 +77,13 @@ class Message(models.Model):
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    body = models.TextField(max_length=4000, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    body = models.TextField(max_length=4000, blank=True)  # the text, or an optional caption
+    # image: {"url", "width", "height"}; video: {"url", "source", "embed_url"}. Validated by
+    # rooms.content, never rendered as HTML.
+    content = models.JSONField(default=dict, blank=True)
+    # An uploaded image, served only to the conversation's members (rooms.views.attachment).
+    attachment = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
     # Chosen by the client; the same client_id from the same sender stores one message.
     # NULL (not "") when absent: the unique constraint ignores NULLs.
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001

@@ -1,6 +1,8 @@
 """The one wire shape of each object, shared by pages, the API and WebSocket frames."""
 
-from typing import TypedDict
+from typing import Any, TypedDict
+
+from django.urls import reverse
 
 from accounts.models import User
 from rooms.models import Conversation, Membership, Message
@@ -17,6 +19,7 @@ class MessagePayload(TypedDict):
     conversation: int
     sender: PersonPayload | None
     body: str
+    content: dict[str, Any] | None
     client_id: str | None
     created_at: str
     edited_at: str | None
@@ -48,6 +51,7 @@ def message_payload(message: Message) -> MessagePayload:
         "conversation": message.conversation_id,
         "sender": person_payload(message.sender) if message.sender is not None else None,
         "body": "" if deleted else message.body,
+        "content": None if deleted else content_payload(message),
         "client_id": message.client_id,
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
@@ -69,4 +73,36 @@ def room_payload(conversation: Conversation) -> RoomPayload:
         "kind": conversation.kind,
         "name": conversation.name,
         "topic": conversation.topic,
+    }
+
+
+def content_payload(message: Message) -> dict[str, Any]:
+    """The seed chat server's content object: {"type": "text", "text"} and so on."""
+    if message.kind == Message.Kind.TEXT:
+        return {"type": "text", "text": message.body}
+    data: dict[str, Any] = {"type": message.kind, **message.content}
+    if message.attachment:
+        data["url"] = reverse("attachment", args=[message.pk])
+    if message.body:
+        data["caption"] = message.body
+    return data
+
+
+class DirectMessagePayload(TypedDict):
+    id: int
+    sender: int | None
+    recipient: int
+    timestamp: str
+    content: dict[str, Any] | None
+
+
+def direct_message_payload(message: Message, *, recipient_id: int) -> DirectMessagePayload:
+    """The seed chat server's message shape (ids for people), used by /api/messages."""
+    full = message_payload(message)
+    return {
+        "id": full["id"],
+        "sender": message.sender_id,
+        "recipient": recipient_id,
+        "timestamp": full["created_at"],
+        "content": full["content"],
     }

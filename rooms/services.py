@@ -4,17 +4,22 @@ management commands call these; none of them saves a Message or a Membership its
 Order inside each write: check permission and rules -> validate -> save -> (commit) -> broadcast.
 """
 
+import re
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
+from rooms import content as content_rules
 from rooms import events, payloads, selectors
 from rooms.models import Conversation, Membership, Message, Presence
 
@@ -22,18 +27,7 @@ from rooms.models import Conversation, Membership, Message, Presence
 
 
 def _clean_body(body: str) -> str:
-    if not isinstance(body, str):
-        raise ValidationError("The message must be text.", code="invalid")
-    body = body.strip()
-    if not body:
-        raise ValidationError("The message is empty.", code="empty")
-    limit = settings.UCHAT_MESSAGE_MAX_LENGTH
-    if len(body) > limit:
-        raise ValidationError(
-            f"The message is too long ({len(body):,} characters; at most {limit:,}).",
-            code="too_long",
-        )
-    return body
+    return content_rules.clean_text(body)
 
 
 def _clean_client_id(client_id: str | None) -> str | None:
@@ -52,15 +46,23 @@ def _require_member(*, user: User, conversation: Conversation) -> Membership:
 
 
 def message_create(
-    *, conversation: Conversation, sender: User, body: str, client_id: str | None = None
+    *,
+    conversation: Conversation,
+    sender: User,
+    body: str | None = None,
+    content: dict[str, Any] | None = None,
+    image: UploadedFile | None = None,
+    client_id: str | None = None,
 ) -> tuple[Message, bool]:
     """Store a message and broadcast it once committed. Returns (message, created).
 
+    The message is text (``body``), a content object as clients send it (``content``:
+    text / image by URL / video), or an uploaded ``image`` with ``body`` as its caption.
     A repeated ``client_id`` from the same sender returns the stored message, created=False,
     and broadcasts nothing: re-sends after a timeout never store twice.
     """
     client_id = _clean_client_id(client_id)
-    body = _clean_body(body)
+    cleaned, extension = _clean_message_content(body=body, content=content, image=image)
     if client_id is not None:
         existing = _message_by_client_id(sender=sender, client_id=client_id)
         if existing is not None:
@@ -68,7 +70,12 @@ def message_create(
     try:
         with transaction.atomic():
             message = _message_insert(
-                conversation=conversation, sender=sender, body=body, client_id=client_id
+                conversation=conversation,
+                sender=sender,
+                cleaned=cleaned,
+                image=image,
+                extension=extension,
+                client_id=client_id,
             )
     except IntegrityError:
         # Two concurrent sends with one client_id: the other one won.
@@ -79,6 +86,19 @@ def message_create(
     return message, True
 
 
+def _clean_message_content(
+    *, body: str | None, content: dict[str, Any] | None, image: UploadedFile | None
+) -> tuple[content_rules.Content, str | None]:
+    if image is not None:
+        extension, width, height = content_rules.clean_image_file(image)
+        caption = content_rules.clean_text(body) if body and body.strip() else ""
+        data = {"width": width, "height": height}
+        return content_rules.Content(kind=Message.Kind.IMAGE, body=caption, data=data), extension
+    if content is not None:
+        return content_rules.clean_content(content), None
+    return content_rules.Content(kind=Message.Kind.TEXT, body=_clean_body(body)), None
+
+
 def _message_by_client_id(*, sender: User, client_id: str) -> Message | None:
     return (
         Message.objects.select_related("sender").filter(sender=sender, client_id=client_id).first()
@@ -86,13 +106,29 @@ def _message_by_client_id(*, sender: User, client_id: str) -> Message | None:
 
 
 def _message_insert(
-    *, conversation: Conversation, sender: User, body: str, client_id: str | None
+    *,
+    conversation: Conversation,
+    sender: User,
+    cleaned: content_rules.Content,
+    image: UploadedFile | None,
+    extension: str | None,
+    client_id: str | None,
 ) -> Message:
     # The row lock serialises writers of one conversation, so ids commit in increasing order
     # and a client that asks for "everything after id X" can never miss a late commit.
     Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
     membership = _require_member(user=sender, conversation=conversation)
-    message = Message(conversation=conversation, sender=sender, body=body, client_id=client_id)
+    message = Message(
+        conversation=conversation,
+        sender=sender,
+        kind=cleaned.kind,
+        body=cleaned.body,
+        content=cleaned.data,
+        client_id=client_id,
+    )
+    if image is not None:
+        # A name of our own: the uploaded name and declared type are never trusted.
+        message.attachment.save(f"{uuid.uuid4().hex}.{extension}", image, save=False)
     message.full_clean(validate_constraints=False)
     message.save()
     Conversation.objects.filter(pk=conversation.pk).update(last_message=message)
@@ -103,7 +139,52 @@ def _message_insert(
         "message.created",
         payloads.message_payload(message),
     )
+    _message_notify(conversation=conversation, message=message)
     return message
+
+
+_MENTION = re.compile(r"(?<![\w@])@([\w.@+-]{1,150})")
+
+
+def _message_notify(*, conversation: Conversation, message: Message) -> None:
+    """Direct messages notify the other party; @username in a room notifies that member."""
+    from notifications.models import Code
+    from notifications.services import notification_create
+
+    sender = message.sender
+    if conversation.kind == Conversation.Kind.DIRECT:
+        others = Membership.objects.filter(conversation=conversation).exclude(user=sender)
+        for membership in others.select_related("user"):
+            notification_create(
+                user=membership.user,
+                code=Code.NEW_MESSAGE,
+                payload=_notification_message(message, recipient_id=membership.user_id),
+            )
+        return
+    if conversation.kind != Conversation.Kind.ROOM or "@" not in message.body:
+        return
+    names = {name.rstrip(".").lower() for name in _MENTION.findall(message.body)}
+    if not names:
+        return
+    mentioned = Membership.objects.filter(conversation=conversation).exclude(user=sender)
+    for membership in mentioned.select_related("user"):
+        if membership.user.username.lower() in names:
+            notification_create(
+                user=membership.user,
+                code=Code.MENTION,
+                title=f"Mentioned in {conversation.name}",
+                payload=_notification_message(message, recipient_id=membership.user_id),
+            )
+
+
+def _notification_message(message: Message, *, recipient_id: int) -> dict[str, Any]:
+    """The seed's message object, plus what a person needs to read and open it."""
+    return {
+        **payloads.direct_message_payload(message, recipient_id=recipient_id),
+        "conversation": message.conversation_id,
+        "sender_name": message.sender.name if message.sender else "deleted user",
+        "text": message.body,
+    }
 
 
 def _message_for_change(*, message_id: int, conversation: Conversation) -> Message:
@@ -128,6 +209,8 @@ def message_edit(
     message = _message_for_change(message_id=message_id, conversation=conversation)
     if message.sender_id != editor.pk:
         raise PermissionDenied("You can only edit your own messages.")
+    if message.kind != Message.Kind.TEXT:
+        raise ValidationError("Only text messages can be edited.", code="invalid")
     if message.body != body:
         message.body = body
         message.edited_at = timezone.now()
@@ -159,9 +242,12 @@ def message_delete_as_staff(*, message: Message) -> Message:
 
 
 def _message_tombstone(message: Message) -> Message:
+    if message.attachment:
+        message.attachment.delete(save=False)  # a deleted image is gone, not just hidden
+    message.content = {}
     message.body = ""
     message.deleted_at = timezone.now()
-    message.save(update_fields=["body", "deleted_at"])
+    message.save(update_fields=["body", "content", "attachment", "deleted_at"])
     events.broadcast_on_commit(
         events.conversation_group(message.conversation_id),
         "message.deleted",
@@ -249,6 +335,7 @@ def _members_add(*, room: Conversation, actor: User, users: Iterable[User]) -> l
     ]
     Membership.objects.bulk_create(added)
     summary = payloads.room_payload(room)
+    _members_added_notify(room=room, actor=actor, added=added)
     for membership in added:
         payload = {"room": summary, "member": payloads.member_payload(membership, online=False)}
         events.broadcast_on_commit(
@@ -257,6 +344,20 @@ def _members_add(*, room: Conversation, actor: User, users: Iterable[User]) -> l
             payload,
         )
     return added
+
+
+def _members_added_notify(*, room: Conversation, actor: User, added: list[Membership]) -> None:
+    from notifications.models import Code
+    from notifications.services import notification_create
+
+    for membership in added:
+        if membership.user_id != actor.pk:
+            notification_create(
+                user=membership.user,
+                code=Code.ADDED_TO_ROOM,
+                title=f"Added to {room.name}",
+                payload={"room": dict(payloads.room_payload(room)), "added_by": actor.username},
+            )
 
 
 def _member_remove(*, room: Conversation, membership: Membership) -> None:
@@ -371,6 +472,25 @@ def memberships_release(*, user: User) -> None:
             successor = others.order_by("added_at", "pk").first()
             if successor is not None:
                 Membership.objects.filter(pk=successor.pk).update(is_admin=True)
+
+
+# --- direct conversations -------------------------------------------------------------------
+
+
+@transaction.atomic
+def direct_conversation_get_or_create(*, user: User, other: User) -> Conversation:
+    """The one conversation between two people (or with yourself, for notes)."""
+    if not other.is_active:
+        raise ValidationError("That person cannot receive messages.", code="unknown_recipient")
+    low, high = sorted([user.pk, other.pk])
+    conversation, created = Conversation.objects.get_or_create(
+        direct_key=f"{low}:{high}", defaults={"kind": Conversation.Kind.DIRECT, "created_by": user}
+    )
+    if created:
+        Membership.objects.bulk_create(
+            [Membership(conversation=conversation, user=u, added_by=user) for u in {user, other}]
+        )
+    return conversation
 
 
 # --- presence -------------------------------------------------------------------------------

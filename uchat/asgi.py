@@ -8,17 +8,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "uchat.settings")
 # Populate the app registry before importing consumers (they import models).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from uchat.routing import websocket_urlpatterns  # noqa: E402
+from uchat.ws_auth import websocket_stack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": websocket_stack(URLRouter(websocket_urlpatterns)),
     }
 )

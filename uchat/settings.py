@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "bootstrap",  # Bootstrap 5 static files from PyPI (django-bootstrap-static); no CDN
     "accounts",
     "rooms",
+    "notifications",
     "tickets",
 ]
 
@@ -250,6 +251,9 @@ UCHAT_HISTORY_PAGE = 50
 UCHAT_WS_RATE = env.int("UCHAT_WS_RATE", default=20)
 UCHAT_WS_RATE_WINDOW = env.float("UCHAT_WS_RATE_WINDOW", default=10.0)
 UCHAT_WS_MAX_FRAME = 16384
+UCHAT_MAX_UPLOAD_BYTES = env.int("UCHAT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+UCHAT_NOTIFY_EMAIL_EVERY = env.int("UCHAT_NOTIFY_EMAIL_EVERY", default=300)  # seconds
+UCHAT_SITE_URL = env.str("UCHAT_SITE_URL", default="http://127.0.0.1:8000")
 UCHAT_PRESENCE_TTL = 90  # seconds without a heartbeat after which a socket counts as gone
 
 LOGGING = {

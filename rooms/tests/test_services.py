@@ -57,6 +57,7 @@ def test_message_create_stores_then_broadcasts_on_commit(
                 "conversation": room.pk,
                 "sender": {"id": user.pk, "username": "alice", "name": "Alice A."},
                 "body": "hi",
+                "content": {"type": "text", "text": "hi"},
                 "client_id": None,
                 "created_at": message.created_at.isoformat(),
                 "edited_at": None,

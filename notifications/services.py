@@ -1,0 +1,57 @@
+"""Every write of notifications. Other apps call notification_create inside their own
+transaction; the live badge and the e-mail go out only after it commits."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from notifications import payloads, selectors
+from notifications.models import Code, Notification
+from rooms import events
+
+
+def notification_create(
+    *,
+    user: User,
+    code: Code,
+    payload: dict[str, Any],
+    title: str | None = None,
+    is_error: bool = False,
+) -> Notification:
+    notification = Notification(
+        user=user, code=code, title=title or Code(code).label, payload=payload, is_error=is_error
+    )
+    notification.full_clean()
+    notification.save()
+    frame = {**payloads.notification_payload(notification)}
+    transaction.on_commit(lambda: _deliver(notification, frame))
+    return notification
+
+
+def _deliver(notification: Notification, frame: dict[str, Any]) -> None:
+    from rooms import selectors as room_selectors
+
+    user = notification.user
+    frame["unread"] = selectors.unread_count(user=user)
+    events.broadcast([events.user_group(user.pk)], "notification.created", frame)
+    if user.pk in room_selectors.online_user_ids(user_ids=[user.pk]):
+        return
+    # Offline: tell them by e-mail, at most once per UCHAT_NOTIFY_EMAIL_EVERY seconds each.
+    if user.email and cache.add(f"notify-email:{user.pk}", 1, settings.UCHAT_NOTIFY_EMAIL_EVERY):
+        from notifications import tasks
+
+        tasks.notification_email.delay(notification_id=notification.pk)
+
+
+def notifications_mark_read(*, user: User) -> int:
+    count = Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    transaction.on_commit(
+        lambda: events.broadcast([events.user_group(user.pk)], "notification.read", {"unread": 0})
+    )
+    return count

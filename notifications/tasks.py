@@ -1,0 +1,25 @@
+from celery import shared_task
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from accounts.tasks import send_email
+from notifications.models import Notification
+
+
+@shared_task
+def notification_email(*, notification_id: int) -> None:
+    """Tell an offline person what happened, with a link to their notifications."""
+    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if notification is None:
+        return
+    context = {
+        "notification": notification,
+        "user": notification.user,
+        "url": settings.UCHAT_SITE_URL.rstrip("/") + "/notifications/",
+    }
+    send_email(
+        subject=f"[uchat] {notification.title}",
+        body=render_to_string("notifications/email.txt", context),
+        html=render_to_string("notifications/email.html", context),
+        to=[notification.user.email],
+    )

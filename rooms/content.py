@@ -1,0 +1,165 @@
+"""Message content: text, image (by URL or uploaded file) and video (YouTube or Vimeo).
+
+Everything a message may carry is checked here, once, for every door (socket, form, API).
+"""
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, UnidentifiedImageError
+
+IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
+MAX_IMAGE_SIDE = 20000
+_YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+_VIMEO_ID = re.compile(r"^\d{1,12}$")
+
+
+@dataclass(frozen=True)
+class Content:
+    kind: str  # Message.Kind
+    body: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def clean_text(text: Any) -> str:
+    if not isinstance(text, str):
+        raise ValidationError("The message must be text.", code="invalid")
+    text = text.strip()
+    if not text:
+        raise ValidationError("The message is empty.", code="empty")
+    limit = settings.UCHAT_MESSAGE_MAX_LENGTH
+    if len(text) > limit:
+        raise ValidationError(
+            f"The message is too long ({len(text):,} characters; at most {limit:,}).",
+            code="too_long",
+        )
+    return text
+
+
+def _caption(value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    return clean_text(value)
+
+
+def _http_url(value: Any, code: str) -> str:
+    if not isinstance(value, str) or len(value) > 2000:
+        raise ValidationError("The url must be text of at most 2,000 characters.", code=code)
+    parsed = urlparse(value.strip())
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ValidationError("Only http(s) URLs are accepted.", code=code)
+    return value.strip()
+
+
+def _dimension(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_IMAGE_SIDE:
+        raise ValidationError(
+            f"The image {name} must be a whole number from 1 to {MAX_IMAGE_SIDE}.",
+            code="invalid_image",
+        )
+    return value
+
+
+def video_embed_url(url: str, source: str) -> str | None:
+    """The player URL of a YouTube or Vimeo video, or None when ``url`` is not one."""
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    parts = [p for p in parsed.path.split("/") if p]
+    if source == "youtube":
+        video_id = None
+        if host == "youtu.be" and parts:
+            video_id = parts[0]
+        elif host in {"youtube.com", "youtube-nocookie.com"}:
+            if parts[:1] == ["watch"]:
+                video_id = (parse_qs(parsed.query).get("v") or [None])[0]
+            elif len(parts) >= 2 and parts[0] in {"embed", "shorts", "live", "v"}:
+                video_id = parts[1]
+        if video_id and _YOUTUBE_ID.match(video_id):
+            return f"https://www.youtube-nocookie.com/embed/{video_id}"
+    elif source == "vimeo":
+        if host == "vimeo.com" and parts and _VIMEO_ID.match(parts[-1]):
+            return f"https://player.vimeo.com/video/{parts[-1]}"
+        if host == "player.vimeo.com" and len(parts) == 2 and _VIMEO_ID.match(parts[1]):
+            return f"https://player.vimeo.com/video/{parts[1]}"
+    return None
+
+
+def video_source_guess(url: str) -> str | None:
+    host = (urlparse(url).hostname or "").lower()
+    if host.endswith(("youtube.com", "youtu.be", "youtube-nocookie.com")):
+        return "youtube"
+    if host.endswith("vimeo.com"):
+        return "vimeo"
+    return None
+
+
+def clean_content(content: Any) -> Content:
+    """Validate a content object as clients send it: {"type": "text"|"image"|"video", ...}."""
+    if not isinstance(content, dict):
+        raise ValidationError("content must be an object with a type.", code="unknown_type")
+    kind = content.get("type")
+    if kind == "text":
+        try:
+            return Content(kind="text", body=clean_text(content.get("text")))
+        except ValidationError as exc:
+            raise ValidationError(f"Invalid text: {exc.messages[0]}", code="invalid_text") from None
+    if kind == "image":
+        return Content(
+            kind="image",
+            body=_caption(content.get("caption")),
+            data={
+                "url": _http_url(content.get("url"), "invalid_image"),
+                "width": _dimension(content.get("width"), "width"),
+                "height": _dimension(content.get("height"), "height"),
+            },
+        )
+    if kind == "video":
+        url = _http_url(content.get("url"), "invalid_video")
+        source = content.get("source") or video_source_guess(url)
+        if source not in {"youtube", "vimeo"}:
+            raise ValidationError(
+                "The video source must be youtube or vimeo.", code="invalid_video"
+            )
+        embed = video_embed_url(url, source)
+        if embed is None:
+            raise ValidationError(f"That is not a {source} video URL.", code="invalid_video")
+        return Content(
+            kind="video",
+            body=_caption(content.get("caption")),
+            data={"url": url, "source": source, "embed_url": embed},
+        )
+    raise ValidationError("Unknown content type: use text, image or video.", code="unknown_type")
+
+
+def clean_image_file(upload: UploadedFile) -> tuple[str, int, int]:
+    """Check an uploaded image by its bytes (never its name or declared type).
+    Returns (file extension, width, height)."""
+    limit = settings.UCHAT_MAX_UPLOAD_BYTES
+    if upload.size is None or upload.size > limit:
+        raise ValidationError(
+            f"The image is too large (at most {limit // (1024 * 1024)} MB).", code="invalid_image"
+        )
+    head = upload.read(262)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in IMAGE_TYPES:
+        raise ValidationError(
+            "Only JPEG, PNG, GIF and WebP images are accepted.", code="invalid_image"
+        )
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise ValidationError("The file is not a readable image.", code="invalid_image") from None
+    finally:
+        upload.seek(0)
+    if not (1 <= width <= MAX_IMAGE_SIDE and 1 <= height <= MAX_IMAGE_SIDE):
+        raise ValidationError("The image is too large in pixels.", code="invalid_image")
+    return IMAGE_TYPES[kind.mime], width, height
