@@ -9,6 +9,7 @@ from accounts import selectors, services
 from accounts.forms import AccountDeleteForm, ProfileForm
 from rooms import payloads
 from rooms import selectors as room_selectors
+from rooms.models import Conversation
 
 
 @require_GET
@@ -16,11 +17,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "landing.html")
     memberships = list(room_selectors.memberships_for_user(user=request.user))
-    return render(
-        request,
-        "dashboard.html",
-        {"memberships": memberships, "unread_cap": room_selectors.UNREAD_CAP},
+    # Direct conversations are listed once they have a message.
+    directs = [
+        m
+        for m in room_selectors.memberships_for_user(
+            user=request.user, kind=Conversation.Kind.DIRECT
+        )
+        if m.conversation.last_message_id
+    ]
+    partners = room_selectors.direct_partners(
+        conversation_ids=[m.conversation_id for m in directs], user=request.user
     )
+    context = {
+        "memberships": memberships,
+        "directs": [(m, partners[m.conversation_id]) for m in directs],
+        "unread_cap": room_selectors.UNREAD_CAP,
+    }
+    return render(request, "dashboard.html", context)
 
 
 @login_required

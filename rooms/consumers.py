@@ -151,13 +151,22 @@ class ConversationConsumer(JsonFrameConsumer):
             )
         return None
 
-    async def on_send(self, content: dict[str, Any]) -> None:
-        body, client_id = content.get("body"), content.get("client_id")
-        if not isinstance(body, str) or not isinstance(client_id, str | None):
-            await self.send_error("bad_frame", 'message.send needs a text "body".')
+    async def on_send(self, frame: dict[str, Any]) -> None:
+        body, content, client_id = frame.get("body"), frame.get("content"), frame.get("client_id")
+        if not isinstance(client_id, str | None) or (
+            not isinstance(body, str) and not isinstance(content, dict)
+        ):
+            await self.send_error(
+                "bad_frame", 'message.send needs a text "body" or a "content" object.'
+            )
             return
         result = await self._call(
-            services.message_create, content, sender=self.user, body=body, client_id=client_id
+            services.message_create,
+            frame,
+            sender=self.user,
+            body=body if isinstance(body, str) else None,
+            content=content if isinstance(content, dict) else None,
+            client_id=client_id,
         )
         if result is not None:
             message, created = result

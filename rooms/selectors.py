@@ -114,3 +114,26 @@ def room_members(*, conversation: Conversation) -> list[tuple[Membership, bool]]
 
 def room_admin_count(*, conversation: Conversation) -> int:
     return Membership.objects.filter(conversation=conversation, is_admin=True).count()
+
+
+def direct_partner(*, conversation: Conversation, user: User) -> User:
+    """The other person of a direct conversation (yourself for notes to self)."""
+    other = (
+        Membership.objects.filter(conversation=conversation)
+        .exclude(user=user)
+        .select_related("user")
+        .first()
+    )
+    return other.user if other else user
+
+
+def direct_partners(*, conversation_ids: list[int], user: User) -> dict[int, User]:
+    """The other person of each direct conversation, in one query."""
+    partners = dict.fromkeys(conversation_ids, user)
+    for membership in (
+        Membership.objects.filter(conversation_id__in=conversation_ids)
+        .exclude(user=user)
+        .select_related("user")
+    ):
+        partners[membership.conversation_id] = membership.user
+    return partners

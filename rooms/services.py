@@ -487,9 +487,16 @@ def direct_conversation_get_or_create(*, user: User, other: User) -> Conversatio
         direct_key=f"{low}:{high}", defaults={"kind": Conversation.Kind.DIRECT, "created_by": user}
     )
     if created:
-        Membership.objects.bulk_create(
+        added = Membership.objects.bulk_create(
             [Membership(conversation=conversation, user=u, added_by=user) for u in {user, other}]
         )
+        summary = payloads.room_payload(conversation)
+        for membership in added:  # dashboards start listening to the new conversation
+            events.broadcast_on_commit(
+                events.user_group(membership.user_id),
+                "member.added",
+                {"room": summary, "member": payloads.member_payload(membership, online=False)},
+            )
     return conversation
 
 

@@ -6,8 +6,25 @@ app_name = "rooms"
 urlpatterns = [
     path("new/", views.room_create, name="create"),
     path("<int:room_id>/", views.room_detail, name="detail"),
-    path("<int:room_id>/messages/", views.room_messages, name="messages"),
     path("<int:room_id>/edit/", views.room_edit, name="edit"),
     path("<int:room_id>/leave/", views.room_leave, name="leave"),
     path("<int:room_id>/delete/", views.room_delete, name="delete"),
+]
+
+# Not namespaced: shared by rooms and direct conversations.
+conversation_urlpatterns = [
+    path("dm/", views.direct_start, name="direct-start"),
+    path("dm/<str:username>/", views.direct_detail, name="direct"),
+    path("conversations/<int:conversation_id>/", views.conversation_open, name="conversation"),
+    path(
+        "conversations/<int:conversation_id>/messages/",
+        views.conversation_messages,
+        name="conversation-messages",
+    ),
+    path(
+        "conversations/<int:conversation_id>/upload/",
+        views.conversation_upload,
+        name="conversation-upload",
+    ),
+    path("attachments/<int:message_id>/", views.attachment, name="attachment"),
 ]

@@ -1,13 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
 from rooms import payloads, selectors, services
+from rooms.content import IMAGE_TYPES
 from rooms.forms import RoomCreateForm, RoomEditForm
-from rooms.models import Conversation
+from rooms.models import Conversation, Message
 
 
 def _room_or_404(request: HttpRequest, room_id: int) -> Conversation:
@@ -53,42 +56,95 @@ def room_create(request: HttpRequest) -> HttpResponse:
     return render(request, "rooms/room_form.html", {"form": form, "title": "Create room"})
 
 
-@login_required
-@require_GET
-def room_detail(request: HttpRequest, room_id: int) -> HttpResponse:
-    room = _room_or_404(request, room_id)
-    page = selectors.message_history(conversation=room)
+def _chat_page(
+    request: HttpRequest, conversation: Conversation, *, title: str, **extra
+) -> HttpResponse:
+    """The one chat page, for rooms and direct conversations alike."""
+    page = selectors.message_history(conversation=conversation)
     if page.messages:
         services.conversation_mark_read(
-            conversation=room, user=request.user, message_id=page.messages[-1].pk
+            conversation=conversation, user=request.user, message_id=page.messages[-1].pk
         )
-    members = selectors.room_members(conversation=room)
+    members = selectors.room_members(conversation=conversation)
     me = next((m for m, _ in members if m.user_id == request.user.pk), None)
+    is_admin = bool(me and me.is_admin) and conversation.kind == Conversation.Kind.ROOM
     context = {
-        "room": room,
-        "is_admin": bool(me and me.is_admin),
-        "members": members,
+        "room": conversation,
+        "title": title,
+        "is_admin": is_admin,
         "chat": {
-            "room": payloads.room_payload(room),
+            "room": payloads.room_payload(conversation),
             "me": payloads.person_payload(request.user),
-            "is_admin": bool(me and me.is_admin),
+            "is_admin": is_admin,
             "messages": [payloads.message_payload(m) for m in page.messages],
             "has_more": page.has_more,
             "members": [payloads.member_payload(m, online=online) for m, online in members],
             "max_length": 4000,
+            "history_url": reverse("conversation-messages", args=[conversation.pk]),
+            "upload_url": reverse("conversation-upload", args=[conversation.pk]),
         },
+        **extra,
     }
     return render(request, "rooms/room_detail.html", context)
 
 
 @login_required
 @require_GET
-def room_messages(request: HttpRequest, room_id: int) -> JsonResponse:
-    """History as JSON: ?before=<id> for older pages, ?after=<id> to catch up."""
+def room_detail(request: HttpRequest, room_id: int) -> HttpResponse:
     room = _room_or_404(request, room_id)
+    return _chat_page(request, room, title=f"Welcome to chat room: {room.name}")
+
+
+@login_required
+@require_GET
+def direct_detail(request: HttpRequest, username: str) -> HttpResponse:
+    other = User.objects.filter(username__iexact=username, is_active=True).first()
+    if other is None:
+        raise Http404("No such person.")
+    conversation = services.direct_conversation_get_or_create(user=request.user, other=other)
+    return _chat_page(
+        request, conversation, title=f"Direct messages with {other.name}", other=other
+    )
+
+
+@login_required
+@require_GET
+def direct_start(request: HttpRequest) -> HttpResponse:
+    """The dashboard's "message someone" box."""
+    username = request.GET.get("to", "").strip().lstrip("@")
+    if User.objects.filter(username__iexact=username, is_active=True).exists():
+        return redirect("direct", username=username)
+    messages.error(request, f"No such user: {username or '(empty)'}.")
+    return redirect("dashboard")
+
+
+@login_required
+@require_GET
+def conversation_open(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Where a notification links to: the room page or the direct conversation."""
+    conversation = selectors.conversation_for_member(
+        user=request.user, conversation_id=conversation_id
+    )
+    if conversation is None:
+        raise Http404("No such conversation.")
+    if conversation.kind == Conversation.Kind.DIRECT:
+        other = selectors.direct_partner(conversation=conversation, user=request.user)
+        return redirect("direct", username=other.username)
+    return redirect("rooms:detail", room_id=conversation.pk)
+
+
+@login_required
+@require_GET
+def conversation_messages(request: HttpRequest, conversation_id: int) -> JsonResponse:
+    """History as JSON: ?before=<id> for older pages, ?after=<id> to catch up."""
+    conversation = selectors.conversation_for_member(
+        user=request.user, conversation_id=conversation_id
+    )
+    if conversation is None:
+        raise Http404("No such conversation.")
     try:
         page = selectors.message_history(
-            conversation=room,
+            conversation=conversation,
             before_id=_int_param(request, "before"),
             after_id=_int_param(request, "after"),
             limit=_int_param(request, "limit"),
@@ -101,6 +157,51 @@ def room_messages(request: HttpRequest, room_id: int) -> JsonResponse:
             "has_more": page.has_more,
         }
     )
+
+
+@login_required
+@require_POST
+def conversation_upload(request: HttpRequest, conversation_id: int) -> JsonResponse:
+    """An image from the composer (multipart: image, caption, client_id)."""
+    conversation = selectors.conversation_for_member(
+        user=request.user, conversation_id=conversation_id
+    )
+    if conversation is None:
+        raise Http404("No such conversation.")
+    image = request.FILES.get("image")
+    if image is None:
+        return JsonResponse({"code": 400, "subcode": 4011, "error": "Choose an image."}, status=400)
+    try:
+        message, _ = services.message_create(
+            conversation=conversation,
+            sender=request.user,
+            image=image,
+            body=request.POST.get("caption", ""),
+            client_id=request.POST.get("client_id") or None,
+        )
+    except ValidationError as exc:
+        return JsonResponse({"code": 400, "subcode": 4011, "error": exc.messages[0]}, status=400)
+    except PermissionDenied as exc:
+        return JsonResponse({"code": 403, "subcode": 4030, "error": str(exc)}, status=403)
+    return JsonResponse({"message": payloads.message_payload(message)}, status=201)
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, message_id: int) -> FileResponse:
+    """An uploaded image, to members of its conversation only; never executable."""
+    message = Message.objects.filter(
+        pk=message_id, conversation__memberships__user=request.user, deleted_at__isnull=True
+    ).first()
+    if message is None or not message.attachment:
+        raise Http404("No such file.")
+    extension = message.attachment.name.rsplit(".", 1)[-1]
+    content_type = {v: k for k, v in IMAGE_TYPES.items()}.get(extension, "application/octet-stream")
+    response = FileResponse(message.attachment.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="image-{message.pk}.{extension}"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

@@ -1,8 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from rooms.urls import conversation_urlpatterns
 from uchat import health
 
 urlpatterns = [
@@ -12,9 +12,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("rooms/", include("rooms.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("", include(conversation_urlpatterns)),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA is never served as static files: attachments go through rooms.views.attachment,
+# which checks membership.

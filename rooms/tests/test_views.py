@@ -53,8 +53,10 @@ def test_room_page_marks_read(auth_client, room, other_user, user):
 
 def test_non_member_gets_404_everywhere(client, room):
     client.force_login(make_user("mallory"))
-    for path in ["", "messages/", "edit/", "delete/"]:
+    for path in ["", "edit/", "delete/"]:
         assert client.get(f"/rooms/{room.pk}/{path}").status_code == 404
+    for path in ["", "messages/"]:
+        assert client.get(f"/conversations/{room.pk}/{path}").status_code == 404
     assert client.post(f"/rooms/{room.pk}/leave/").status_code == 404
     assert client.get("/rooms/999999/").status_code == 404
 
@@ -70,13 +72,13 @@ def test_history_json_pages(auth_client, room, user):
         services.message_create(conversation=room, sender=user, body=f"m{i}")[0].pk
         for i in range(60)
     ]
-    first = auth_client.get(f"/rooms/{room.pk}/messages/").json()
+    first = auth_client.get(f"/conversations/{room.pk}/messages/").json()
     assert [m["id"] for m in first["messages"]] == ids[10:]
     assert first["has_more"] is True
-    older = auth_client.get(f"/rooms/{room.pk}/messages/?before={ids[10]}").json()
+    older = auth_client.get(f"/conversations/{room.pk}/messages/?before={ids[10]}").json()
     assert [m["id"] for m in older["messages"]] == ids[:10]
     assert older["has_more"] is False
-    bad = auth_client.get(f"/rooms/{room.pk}/messages/?before=abc")
+    bad = auth_client.get(f"/conversations/{room.pk}/messages/?before=abc")
     assert bad.status_code == 400
     assert bad.json() == {"code": 400, "subcode": 4000, "error": "before must be a whole number."}
 
@@ -167,6 +169,6 @@ def test_deleted_sender_shows_as_deleted_user(client, room, user, other_user):
     user_delete(user=user)
     client.force_login(other_user)
     assert "deleted user: bye all" in client.get("/").content.decode()
-    page = client.get(f"/rooms/{room.pk}/messages/").json()
+    page = client.get(f"/conversations/{room.pk}/messages/").json()
     assert page["messages"][0]["sender"] is None
     assert Message.objects.count() == 1

@@ -49,6 +49,41 @@
     element.append(text.slice(last));
   }
 
+  /* Images and videos are built from checked URLs only; nothing is inserted as HTML. */
+  const EMBED = /^https:\/\/(www\.youtube-nocookie\.com\/embed\/[\w-]{11}|player\.vimeo\.com\/video\/\d+)$/;
+  function buildMedia(content) {
+    if (!content || content.type === "text") return null;
+    if (content.type === "image" && /^(https?:\/\/|\/attachments\/\d+\/$)/.test(content.url)) {
+      const link = document.createElement("a");
+      link.href = content.url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer nofollow";
+      const img = document.createElement("img");
+      img.className = "chat-image";
+      img.src = content.url;
+      img.alt = content.caption || "image";
+      img.loading = "lazy";
+      img.width = Math.min(320, content.width);
+      img.height = Math.round(img.width * content.height / content.width);
+      link.append(img);
+      return link;
+    }
+    if (content.type === "video" && EMBED.test(content.embed_url)) {
+      const frame = document.createElement("iframe");
+      frame.className = "chat-video";
+      frame.src = content.embed_url;
+      frame.title = `${content.source} video`;
+      frame.width = 400;
+      frame.height = 225;
+      frame.allow = "encrypted-media; picture-in-picture; fullscreen";
+      frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-presentation allow-popups");
+      frame.referrerPolicy = "strict-origin-when-cross-origin";
+      frame.loading = "lazy";
+      return frame;
+    }
+    return null;
+  }
+
   function showError(text) {
     errorBox.textContent = text || "";
   }
@@ -82,7 +117,13 @@
       edited.textContent = "(edited)";
       head.append(edited);
     }
-    if (!isPending && !message.deleted && message.sender && message.sender.id === me.id) {
+    const editable = !message.content || message.content.type === "text";
+    if (!isPending && !message.deleted && message.sender && message.sender.id === me.id && !editable) {
+      const actions = document.createElement("span");
+      actions.className = "actions ms-auto";
+      actions.innerHTML = '<button type="button" class="btn btn-link btn-sm p-0 text-danger" data-action="delete">Delete</button>';
+      head.append(actions);
+    } else if (!isPending && !message.deleted && message.sender && message.sender.id === me.id) {
       const actions = document.createElement("span");
       actions.className = "actions ms-auto";
       actions.innerHTML = '<button type="button" class="btn btn-link btn-sm p-0 me-2" data-action="edit">Edit</button>' +
@@ -98,7 +139,10 @@
     body.className = "body";
     if (message.deleted) body.textContent = "message deleted";
     else appendText(body, message.body);
-    li.append(head, body);
+    li.append(head);
+    const media = message.deleted ? null : buildMedia(message.content);
+    if (media) li.append(media);
+    if (message.deleted || message.body || !media) li.append(body);
     return li;
   }
 
@@ -149,7 +193,7 @@
   async function loadOlder() {
     olderButton.disabled = true;
     try {
-      const url = `/rooms/${roomId}/messages/?before=${oldestId === null ? "" : oldestId}`;
+      const url = `${data.history_url}?before=${oldestId === null ? "" : oldestId}`;
       const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (!response.ok) throw new Error(response.statusText);
       const page = await response.json();
@@ -226,6 +270,11 @@
   }
 
   function refuse(frame) {
+    if (frame.client_id && pendingVideos.has(frame.client_id)) {
+      videoUrl.value = pendingVideos.get(frame.client_id); // nothing is lost
+      pendingVideos.delete(frame.client_id);
+      videoForm.classList.remove("d-none");
+    }
     const entry = frame.client_id && pending.get(frame.client_id);
     if (entry) {
       entry.li.remove();
@@ -290,6 +339,55 @@
     if (input.value && now - lastTypingSent > 2500) { lastTypingSent = now; socket.send({ type: "typing" }); }
   });
   olderButton.addEventListener("click", loadOlder);
+
+  const imageInput = document.getElementById("image-input");
+  const videoForm = document.getElementById("video-form");
+  const videoUrl = document.getElementById("video-url");
+  document.getElementById("attach-image").addEventListener("click", () => imageInput.click());
+  imageInput.addEventListener("change", async () => {
+    const file = imageInput.files[0];
+    if (!file) return;
+    const form = new FormData();
+    form.append("image", file);
+    form.append("caption", input.value.trim());
+    form.append("client_id", window.UChat.newClientId());
+    showError("");
+    try {
+      const response = await fetch(data.upload_url, {
+        method: "POST",
+        body: form,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": document.querySelector("[name=csrfmiddlewaretoken]").value },
+      });
+      const answer = await response.json();
+      if (!response.ok) { showError(answer.error); return; }
+      input.value = "";
+      addMessages([answer.message]);
+    } catch (err) {
+      showError("The image could not be sent. Try again.");
+    } finally {
+      imageInput.value = "";
+    }
+  });
+  document.getElementById("attach-video").addEventListener("click", () => {
+    videoForm.classList.toggle("d-none");
+    if (!videoForm.classList.contains("d-none")) videoUrl.focus();
+  });
+  function shareVideo() {
+    const url = videoUrl.value.trim();
+    if (!url) { showError("Paste a YouTube or Vimeo link first."); return; }
+    const clientId = window.UChat.newClientId();
+    if (!socket.send({ type: "message.send", content: { type: "video", url }, client_id: clientId })) {
+      showError("Not connected. The video was not shared; the link is still in the box.");
+      return;
+    }
+    pendingVideos.set(clientId, url);
+    videoUrl.value = "";
+    videoForm.classList.add("d-none");
+  }
+  const pendingVideos = new Map();
+  document.getElementById("video-send").addEventListener("click", shareVideo);
+  videoUrl.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); shareVideo(); } });
   document.addEventListener("visibilitychange", markRead);
 
   list.addEventListener("click", (event) => {

@@ -7,7 +7,7 @@
   const cap = Number(list.dataset.unreadCap);
 
   function item(roomId) {
-    return list.querySelector(`[data-room-id="${roomId}"]`);
+    return document.querySelector(`[data-room-id="${roomId}"]`);
   }
 
   function setUnread(badge, count) {
@@ -40,16 +40,17 @@
   const handlers = {
     "message.created": (m) => {
       const a = item(m.conversation);
-      if (!a) return;
+      if (!a) { if (m.sender && m.sender.id !== me) refresh(); return; } // e.g. a new direct conversation
       const preview = a.querySelector(".room-preview");
-      preview.textContent = `${m.sender ? m.sender.name : "deleted user"}: ${m.body.length > 80 ? m.body.slice(0, 79) + "…" : m.body}`;
+      const text = m.content && m.content.type !== "text" ? `[${m.content.type}]` : m.body;
+      preview.textContent = `${m.sender ? m.sender.name : "deleted user"}: ${text.length > 80 ? text.slice(0, 79) + "…" : text}`;
       if (!m.sender || m.sender.id !== me) {
         const badge = a.querySelector(".unread");
         setUnread(badge, Number(badge.dataset.count) + 1);
       }
-      list.prepend(a);
+      a.parentElement.prepend(a);
     },
-    "member.added": (f) => { if (f.member.user.id === me) addRoom(f.room); },
+    "member.added": (f) => { if (f.member.user.id === me && f.room.kind === "room") addRoom(f.room); },
     "member.removed": (f) => { if (f.user_id === me) removeRoom(f.room.id); },
     "room.deleted": (f) => removeRoom(f.id),
     "room.updated": (f) => { const a = item(f.id); if (a) a.querySelector(".room-name").textContent = f.name; },
@@ -60,13 +61,18 @@
     const response = await fetch("/", { credentials: "same-origin" });
     if (!response.ok) return;
     const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-    const fresh = doc.getElementById("room-list");
-    if (fresh) list.replaceChildren(...fresh.children);
+    for (const id of ["room-list", "direct-list"]) {
+      const fresh = doc.getElementById(id);
+      if (fresh) document.getElementById(id).replaceChildren(...fresh.children);
+    }
     empty.classList.toggle("d-none", list.children.length > 0);
+    const directs = document.getElementById("direct-list");
+    document.getElementById("no-directs").classList.toggle("d-none", directs.children.length > 0);
   }
 
-  new window.UChat.Socket("/ws/me/", {
-    onOpen: (reconnected) => { if (reconnected) refresh(); },
-    onFrame: (frame) => { const handle = handlers[frame.type]; if (handle) handle(frame); },
+  document.addEventListener("uchat:me", (event) => {
+    const handle = handlers[event.detail.type];
+    if (handle) handle(event.detail);
   });
+  document.addEventListener("uchat:me-reconnected", refresh);
 })();

@@ -11,7 +11,8 @@
       this.attempt = 0;
       this.opened = 0;
       this.closedForGood = false;
-      this.indicator = document.getElementById("connection");
+      // The page's main socket shows its state in #connection; helper sockets pass indicator: null.
+      this.indicator = document.getElementById(handlers.indicator === undefined ? "connection" : handlers.indicator);
       UChatSocket.all.push(this); // reachable from the console (and the browser tests)
       this.connect();
       setInterval(() => this.send({ type: "ping" }), 30000);

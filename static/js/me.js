@@ -1,0 +1,24 @@
+/* The person's own socket, on every page: the notification badge, and the dashboard's list.
+   Other scripts listen to "uchat:me" events (detail: the frame). */
+"use strict";
+(function () {
+  const badge = document.getElementById("notif-badge");
+  const onDashboard = Boolean(document.getElementById("room-list"));
+
+  function setBadge(count) {
+    if (!badge) return;
+    badge.textContent = count >= 100 ? "99+" : String(count);
+    badge.classList.toggle("d-none", count === 0);
+  }
+
+  window.UChat.me = new window.UChat.Socket(onDashboard ? "/ws/me/" : "/ws/me/?rooms=0", {
+    indicator: onDashboard ? "connection" : null,
+    onOpen: (reconnected) => {
+      if (reconnected) document.dispatchEvent(new CustomEvent("uchat:me-reconnected"));
+    },
+    onFrame: (frame) => {
+      if (frame.type === "notification.created" || frame.type === "notification.read") setBadge(frame.unread);
+      document.dispatchEvent(new CustomEvent("uchat:me", { detail: frame }));
+    },
+  });
+})();
