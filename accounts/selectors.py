@@ -26,3 +26,14 @@ def users_by_usernames(*, usernames: list[str]) -> tuple[list[User], list[str]]:
     known = {user.username.lower() for user in found}
     unknown = [name for key, name in wanted.items() if key not in known]
     return found, unknown
+
+
+def users_page(*, start: int | None, limit: int) -> tuple[list[User], int | None]:
+    """Active people by id, after ``start`` (keyset). Returns the page and the next start."""
+    users = User.objects.filter(is_active=True)
+    if start is not None:
+        users = users.filter(pk__gt=start)
+    page = list(users.order_by("pk")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return page, (page[-1].pk if more else None)

@@ -130,24 +130,24 @@ class ConversationConsumer(JsonFrameConsumer):
             "typing": self.on_typing,
         }
 
-    async def _call(self, service: Any, content: dict[str, Any], **kwargs: Any) -> Any:
+    async def _call(self, service: Any, frame: dict[str, Any], /, **kwargs: Any) -> Any:
         """Run a writing service; map refusals to an error frame. None when refused."""
         if not self.bucket.take():
             await self.send_error(
                 "rate_limited",
                 "You are sending too fast. Wait a moment and try again.",
-                client_id=content.get("client_id"),
+                client_id=frame.get("client_id"),
             )
             return None
         try:
             return await database_sync_to_async(service)(conversation=self.conversation, **kwargs)
         except PermissionDenied as exc:
             await self.send_error(
-                "forbidden", str(exc) or "Not allowed.", client_id=content.get("client_id")
+                "forbidden", str(exc) or "Not allowed.", client_id=frame.get("client_id")
             )
         except ValidationError as exc:
             await self.send_error(
-                exc.code or "invalid", exc.messages[0], client_id=content.get("client_id")
+                exc.code or "invalid", exc.messages[0], client_id=frame.get("client_id")
             )
         return None
 

@@ -137,3 +137,8 @@ def direct_partners(*, conversation_ids: list[int], user: User) -> dict[int, Use
     ):
         partners[membership.conversation_id] = membership.user
     return partners
+
+
+def direct_conversation_between(*, user: User, other_id: int) -> Conversation | None:
+    low, high = sorted([user.pk, other_id])
+    return Conversation.objects.filter(direct_key=f"{low}:{high}").first()

@@ -6,6 +6,7 @@ channel layer, eager Celery tasks and e-mails printed to the console.
 
 import secrets
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -236,7 +237,26 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "uchat.api_errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("UCHAT_API_ANON_RATE", default="60/min"),
+        "user": env.str("UCHAT_API_USER_RATE", default="600/min"),
+        "login": env.str("UCHAT_API_LOGIN_RATE", default="20/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("UCHAT_JWT_ACCESS_MINUTES", default=30)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("UCHAT_JWT_REFRESH_DAYS", default=7)),
+    "UPDATE_LAST_LOGIN": True,
+}
+UCHAT_API_LOGIN_FAILURES = 5  # per login name in 5 minutes
 SPECTACULAR_SETTINGS = {
     "TITLE": "uchat API",
     "VERSION": "1.0.0",

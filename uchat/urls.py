@@ -9,6 +9,7 @@ urlpatterns = [
     path("", account_views.dashboard, name="dashboard"),
     path("check", health.check, name="check"),
     path("admin/", admin.site.urls),
+    path("api/", include("uchat.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("rooms/", include("rooms.urls")),
@@ -17,3 +18,6 @@ urlpatterns = [
 ]
 # MEDIA is never served as static files: attachments go through rooms.views.attachment,
 # which checks membership.
+
+handler404 = "uchat.api_errors.handler404"
+handler500 = "uchat.api_errors.handler500"

@@ -1,0 +1,203 @@
+"""Messages and rooms over the API. Thin: parse, call one service or selector, answer."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors as account_selectors
+from accounts.models import User
+from rooms import payloads, selectors, services
+from rooms.models import Conversation
+from uchat.api import PAGING_PARAMETERS, int_param, page_params
+from uchat.api_errors import NOT_FOUND, UNKNOWN_RECIPIENT, UNKNOWN_USERS, ApiError
+
+
+def _newest_first(conversation: Conversation | None, *, start: int | None, limit: int):
+    """A page strictly older than ``start``, newest first, and the next ``start``."""
+    if conversation is None:
+        return [], None
+    page = selectors.message_history(conversation=conversation, before_id=start, limit=limit)
+    messages = page.messages[::-1]
+    return messages, (messages[-1].pk if page.has_more and messages else None)
+
+
+class MessageListApi(APIView):
+    """Direct messages: the seed chat server's /messages."""
+
+    @extend_schema_serializer(component_name="DirectMessageInput")
+    class InputSerializer(serializers.Serializer):
+        recipient_id = serializers.IntegerField()
+        content = serializers.DictField()
+        client_id = serializers.CharField(max_length=64, required=False)
+
+    @extend_schema(
+        parameters=[
+            *PAGING_PARAMETERS,
+            OpenApiParameter("sender_id", int, description="one party (default: you)"),
+            OpenApiParameter("recipient_id", int, description="the other party (default: you)"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="A direct conversation, newest first; start = the last id seen",
+    )
+    def get(self, request: Request) -> Response:
+        limit, start = page_params(request)
+        parties = {int_param(request, "sender_id") or request.user.pk}
+        parties.add(int_param(request, "recipient_id") or request.user.pk)
+        if request.user.pk not in parties:
+            raise ApiError(404, NOT_FOUND, "Not Found")  # someone else's conversation
+        other_id = next((p for p in parties if p != request.user.pk), request.user.pk)
+        conversation = selectors.direct_conversation_between(user=request.user, other_id=other_id)
+        messages, next_start = _newest_first(conversation, start=start, limit=limit)
+        return Response(
+            {
+                "messages": [
+                    payloads.direct_message_payload(
+                        m,
+                        recipient_id=other_id
+                        if m.sender_id == request.user.pk
+                        else request.user.pk,
+                    )
+                    for m in messages
+                ],
+                "next": next_start,
+            }
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+        summary="Send a direct message",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recipient = User.objects.filter(
+            pk=data.validated_data["recipient_id"], is_active=True
+        ).first()
+        if recipient is None:
+            raise ApiError(400, UNKNOWN_RECIPIENT, "Unknown Recipient")
+        conversation = services.direct_conversation_get_or_create(
+            user=request.user, other=recipient
+        )
+        message, created = services.message_create(
+            conversation=conversation,
+            sender=request.user,
+            content=data.validated_data["content"],
+            client_id=data.validated_data.get("client_id"),
+        )
+        return Response(
+            payloads.direct_message_payload(message, recipient_id=recipient.pk),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+def room_api_payload(membership) -> dict:
+    room = membership.conversation
+    return {
+        **payloads.room_payload(room),
+        "is_admin": membership.is_admin,
+        "unread": membership.unread,
+        "last_message_id": room.last_message_id,
+    }
+
+
+class RoomListApi(APIView):
+    @extend_schema_serializer(component_name="RoomCreateInput")
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=80)
+        topic = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+        members = serializers.ListField(
+            child=serializers.CharField(max_length=150),
+            required=False,
+            default=list,
+            max_length=500,
+        )
+
+    @extend_schema(
+        parameters=PAGING_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="My rooms, by id",
+    )
+    def get(self, request: Request) -> Response:
+        limit, start = page_params(request)
+        memberships = selectors.memberships_for_user(user=request.user).order_by("conversation_id")
+        if start is not None:
+            memberships = memberships.filter(conversation_id__gt=start)
+        page = list(memberships[: limit + 1])
+        more = len(page) > limit
+        page = page[:limit]
+        return Response(
+            {
+                "rooms": [room_api_payload(m) for m in page],
+                "next": page[-1].conversation_id if more else None,
+            }
+        )
+
+    @extend_schema(
+        request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Create a room"
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        members, unknown = account_selectors.users_by_usernames(
+            usernames=data.validated_data["members"]
+        )
+        if unknown:
+            raise ApiError(400, UNKNOWN_USERS, "Unknown Users", usernames=unknown)
+        room = services.room_create(
+            creator=request.user,
+            name=data.validated_data["name"],
+            topic=data.validated_data["topic"],
+            members=members,
+        )
+        return Response(payloads.room_payload(room), status=status.HTTP_201_CREATED)
+
+
+class RoomMessageListApi(APIView):
+    @extend_schema_serializer(component_name="RoomMessageInput")
+    class InputSerializer(serializers.Serializer):
+        body = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
+        content = serializers.DictField(required=False)
+        client_id = serializers.CharField(max_length=64, required=False)
+
+        def validate(self, attrs: dict) -> dict:
+            if "body" not in attrs and "content" not in attrs:
+                raise serializers.ValidationError("Send a text body or a content object.")
+            return attrs
+
+    def _room(self, request: Request, room_id: int) -> Conversation:
+        return get_object_or_404(
+            Conversation.objects.filter(
+                kind=Conversation.Kind.ROOM, memberships__user=request.user
+            ),
+            pk=room_id,
+        )
+
+    @extend_schema(
+        parameters=PAGING_PARAMETERS, responses={200: OpenApiTypes.OBJECT}, summary="Room history"
+    )
+    def get(self, request: Request, room_id: int) -> Response:
+        limit, start = page_params(request)
+        messages, next_start = _newest_first(self._room(request, room_id), start=start, limit=limit)
+        return Response(
+            {"messages": [payloads.message_payload(m) for m in messages], "next": next_start}
+        )
+
+    @extend_schema(
+        request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Send to a room"
+    )
+    def post(self, request: Request, room_id: int) -> Response:
+        room = self._room(request, room_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message, created = services.message_create(
+            conversation=room, sender=request.user, **data.validated_data
+        )
+        return Response(
+            payloads.message_payload(message),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

@@ -1,0 +1,142 @@
+"""The API's one error shape, {"code": HTTP status, "subcode": number, "error": "Readable Text"},
+for every failure: validation, auth, 404, 405, 429 and server errors alike (docs/api.md)."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+# Subcodes of the seed chat server where it had them (4004, 4010, 5002), uchat's own otherwise.
+BAD_REQUEST = 4000
+MISSING_AUTH = 4001
+INVALID_TOKEN = 4002
+INVALID_CREDENTIALS = 4003
+USERNAME_TAKEN = 4004
+FORBIDDEN = 4005
+NOT_FOUND = 4006
+METHOD_NOT_ALLOWED = 4007
+THROTTLED = 4008
+INVALID_PAGING = 4009
+INVALID_TEXT = 4010
+INVALID_IMAGE = 4011
+INVALID_VIDEO = 4012
+UNKNOWN_CONTENT_TYPE = 4013
+UNKNOWN_RECIPIENT = 4014
+UNKNOWN_USERS = 4015
+EMAIL_TAKEN = 4016
+UNSUPPORTED_MEDIA_TYPE = 4017
+TWO_FACTOR_REQUIRED = 4018
+SERVER_ERROR = 5000
+
+# Service ValidationError codes -> (HTTP status, subcode, title). Others: 400/4000 + message.
+SERVICE_ERRORS = {
+    "empty": (400, INVALID_TEXT, "Invalid Text"),
+    "too_long": (400, INVALID_TEXT, "Invalid Text"),
+    "invalid": (400, INVALID_TEXT, "Invalid Text"),
+    "invalid_text": (400, INVALID_TEXT, "Invalid Text"),
+    "invalid_image": (400, INVALID_IMAGE, "Invalid Image"),
+    "invalid_video": (400, INVALID_VIDEO, "Invalid Video"),
+    "unknown_type": (400, UNKNOWN_CONTENT_TYPE, "Unknown Content Type"),
+    "unknown_recipient": (400, UNKNOWN_RECIPIENT, "Unknown Recipient"),
+    "unknown_users": (400, UNKNOWN_USERS, "Unknown Users"),
+    "username_taken": (409, USERNAME_TAKEN, "Username Already Taken"),
+    "email_taken": (409, EMAIL_TAKEN, "E-mail Already Taken"),
+}
+
+
+class ApiError(exceptions.APIException):
+    def __init__(self, status_code: int, subcode: int, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.status_code = status_code
+        self.subcode = subcode
+        self.error = error
+        self.extra = extra
+
+
+def body(status_code: int, subcode: int, error: str, **extra: Any) -> dict[str, Any]:
+    return {"code": status_code, "subcode": subcode, "error": error, **extra}
+
+
+def _first_message(detail: Any) -> str:
+    if isinstance(detail, dict):
+        for field, value in detail.items():
+            text = _first_message(value)
+            return text if field == "non_field_errors" else f"{field}: {text}"
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    return str(detail)
+
+
+def _translate(exc: Exception, context: dict[str, Any]) -> tuple[int, int, str, dict[str, Any]]:
+    request = context.get("request")
+    if isinstance(exc, ApiError):
+        return exc.status_code, exc.subcode, exc.error, exc.extra
+    if isinstance(exc, DjangoValidationError):
+        code = getattr(exc, "code", None) or next(
+            (e.code for e in getattr(exc, "error_list", []) if e.code), None
+        )
+        message = exc.messages[0] if exc.messages else "Invalid input."
+        known = SERVICE_ERRORS.get(code or "")
+        if known is None:
+            return 400, BAD_REQUEST, message, {}
+        status_code, subcode, title = known
+        return status_code, subcode, title, {"detail": message}
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        has_header = request is not None and "HTTP_AUTHORIZATION" in request.META
+        if isinstance(exc, exceptions.NotAuthenticated) and not has_header:
+            return 401, MISSING_AUTH, "Missing Authorization Header", {}
+        return 401, INVALID_TOKEN, "Invalid Token", {}
+    if isinstance(exc, (exceptions.PermissionDenied, DjangoPermissionDenied)):
+        return 403, FORBIDDEN, str(exc) or "Forbidden", {}
+    if isinstance(exc, (exceptions.NotFound, Http404)):
+        return 404, NOT_FOUND, "Not Found", {}
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return 405, METHOD_NOT_ALLOWED, "Method Not Allowed", {}
+    if isinstance(exc, exceptions.Throttled):
+        return 429, THROTTLED, "Too Many Requests", {"retry_after": exc.wait}
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return 415, UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type", {}
+    if isinstance(exc, exceptions.ParseError):
+        return 400, BAD_REQUEST, "Malformed JSON", {}
+    if isinstance(exc, exceptions.ValidationError):
+        return 400, BAD_REQUEST, _first_message(exc.detail), {"fields": exc.detail}
+    if isinstance(exc, exceptions.APIException):
+        return exc.status_code, BAD_REQUEST, str(exc.detail), {}
+    raise exc
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    try:
+        status_code, subcode, error, extra = _translate(exc, context)
+    except Exception:
+        return None  # a real bug: Django's handler500 answers in the same shape
+    response = Response(body(status_code, subcode, error, **extra), status=status_code)
+    original = exception_handler(exc, context)  # keeps WWW-Authenticate and Retry-After
+    if original is not None:
+        for header in ("WWW-Authenticate", "Retry-After", "Allow"):
+            if header in original:
+                response[header] = original[header]
+    return response
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(body(404, NOT_FOUND, "Not Found"), status=404)
+    return page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> JsonResponse:
+    from django.views.defaults import server_error
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            body(500, SERVER_ERROR, "Internal Server Error"),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    return server_error(request)

@@ -1,0 +1,28 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import api as accounts_api
+from notifications import api as notifications_api
+from rooms import api as rooms_api
+from uchat.api import CheckApi
+
+app_name = "api"
+urlpatterns = [
+    path("check", CheckApi.as_view(), name="check"),
+    path("login", accounts_api.LoginApi.as_view(), name="login"),
+    path("token/refresh", accounts_api.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("users", accounts_api.UserListApi.as_view(), name="users"),
+    path("messages", rooms_api.MessageListApi.as_view(), name="messages"),
+    path("rooms", rooms_api.RoomListApi.as_view(), name="rooms"),
+    path(
+        "rooms/<int:room_id>/messages", rooms_api.RoomMessageListApi.as_view(), name="room-messages"
+    ),
+    path("notifications", notifications_api.NotificationListApi.as_view(), name="notifications"),
+    path(
+        "notifications/read",
+        notifications_api.NotificationReadApi.as_view(),
+        name="notifications-read",
+    ),
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
