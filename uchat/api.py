@@ -61,14 +61,18 @@ class CheckApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT}, summary="Health check"
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
+        summary="Health check",
     )
     def get(self, request: Request) -> Response:
         status, body = health.health_body(async_to_sync(health.health_status)())
         return Response(body, status=status)
 
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT}, summary="Health check"
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
+        summary="Health check",
     )
     def post(self, request: Request) -> Response:
         return self.get(request)
