@@ -19,10 +19,8 @@ def _database_ok() -> bool:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
     except Exception:
+        # Django's request_finished handler drops the broken connection after this request.
         return False
-    finally:
-        # A broken connection must not be reused by the next request on this thread.
-        connection.close_if_unusable_or_obsolete()
 
 
 async def _channel_layer_ok() -> bool:
