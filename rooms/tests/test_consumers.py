@@ -248,3 +248,52 @@ async def test_sync_after_removal_says_why_and_closes(room, user, other_user):
     while (output := await bob.receive_output(timeout=5))["type"] != "websocket.close":
         pass
     assert output["code"] == 4403
+
+
+async def test_a_program_connects_with_a_jwt_and_no_origin(room, user):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    token = await sync_to_async(lambda: str(RefreshToken.for_user(user).access_token))()
+    communicator = WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/?token={token}")
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+    await communicator.send_json_to({"type": "message.send", "body": "from a bot"})
+    ack = await receive_type(communicator, "message.ack")
+    assert ack["message"]["sender"]["id"] == user.pk
+    await communicator.disconnect()
+    bad = WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/?token=not-a-token")
+    connected, _ = await bad.connect(timeout=5)
+    assert not connected
+    await bad.disconnect()
+
+
+async def test_video_content_frame(room, user, other_user):
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    bob, _, _ = await connect(other_user, f"/ws/rooms/{room.pk}/")
+    await alice.send_json_to(
+        {
+            "type": "message.send",
+            "content": {"type": "video", "url": "https://youtu.be/dQw4w9WgXcQ"},
+        }
+    )
+    created = await receive_type(bob, "message.created")
+    assert created["content"]["embed_url"] == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+    await alice.send_json_to(
+        {"type": "message.send", "content": {"type": "video", "url": "https://evil.example/x"}}
+    )
+    error = await receive_type(alice, "error")
+    assert error["code"] == "invalid_video"
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_badge_socket_gets_notifications_but_not_room_traffic(room, user, other_user):
+    bob, connected, _ = await connect(other_user, "/ws/me/?rooms=0")
+    assert connected
+    await sync_to_async(services.message_create)(conversation=room, sender=user, body="no mention")
+    await sync_to_async(services.message_create)(conversation=room, sender=user, body="hi @bob")
+    notification = await receive_type(bob, "notification.created")
+    assert notification["code"] == 10097
+    assert notification["unread"] == 2  # being added to the room, then the mention
+    assert await bob.receive_nothing(timeout=0.3)
+    await bob.disconnect()
