@@ -29,7 +29,7 @@ def _clear_cache():
     cache.clear()
 
 
-def make_user(username: str, *, password: str = "correct-horse-9", **extra):  # noqa: S107 - test data
+def make_user(username: str, *, password: str = "correct-horse-9", **extra):
     from accounts.tests.factories import UserFactory
 
     user = UserFactory(username=username, password=password, **extra)

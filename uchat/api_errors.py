@@ -84,7 +84,8 @@ def _translate(exc: Exception, context: dict[str, Any]) -> tuple[int, int, str, 
         if known is None:
             return 400, BAD_REQUEST, message, {}
         status_code, subcode, title = known
-        return status_code, subcode, title, {"detail": message}
+        # The title says it all for a conflict; content errors also say what was wrong.
+        return status_code, subcode, title, {} if status_code == 409 else {"detail": message}
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         has_header = request is not None and "HTTP_AUTHORIZATION" in request.META
         if isinstance(exc, exceptions.NotAuthenticated) and not has_header:

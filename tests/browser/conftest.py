@@ -149,7 +149,7 @@ def clean_mail(mail_dir):
     return mail_dir
 
 
-def log_in(page, username: str, password: str = "correct-horse-9") -> None:  # noqa: S107
+def log_in(page, username: str, password: str = "correct-horse-9") -> None:
     page.goto("/accounts/login/")
     page.locator("#id_login").fill(username)
     page.locator("#id_password").fill(password)

@@ -1,0 +1,74 @@
+"""Two people in a direct conversation: an image and a video, seen live, with the badge."""
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from conftest import make_user
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "blue").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_image_and_video_arrive_live_with_a_notification_badge(
+    new_page, transactional_db, settings, tmp_path
+):
+    make_user("himanshu", display_name="Himanshu")
+    make_user("abhishek", display_name="Abhishek")
+    sender = new_page()
+    log_in(sender, "himanshu")
+    sender.goto("/dm/abhishek/")
+    expect(sender.locator("#connection")).to_have_attribute("data-state", "online")
+
+    reader = new_page()
+    log_in(reader, "abhishek")
+    reader.goto("/dm/himanshu/")
+    expect(reader.locator("#connection")).to_have_attribute("data-state", "online")
+    badge = reader.locator("#notif-badge")
+    expect(badge).to_be_hidden()
+
+    sender.locator("#image-input").set_input_files(
+        files=[{"name": "photo.png", "mimeType": "image/png", "buffer": png()}]
+    )
+    image = reader.locator("#messages li img.chat-image")
+    expect(image).to_have_count(1)
+    src = image.get_attribute("src")
+    assert src.startswith("/attachments/")
+    # the image really loads for the other party
+    assert reader.evaluate("(src) => fetch(src).then(r => r.status)", src) == 200
+
+    sender.get_by_role("button", name="Video link…").click()
+    sender.get_by_label("YouTube or Vimeo link").fill("https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    sender.get_by_role("button", name="Share video").click()
+    video = reader.locator("#messages li iframe.chat-video")
+    expect(video).to_have_count(1)
+    expect(video).to_have_attribute("src", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ")
+
+    expect(badge).to_be_visible()
+    expect(badge).to_have_text("2")
+
+
+def test_a_bad_video_link_is_refused_and_kept(new_page, transactional_db):
+    make_user("himanshu")
+    make_user("abhishek")
+    page = new_page()
+    log_in(page, "himanshu")
+    page.goto("/dm/abhishek/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    page.get_by_role("button", name="Video link…").click()
+    page.get_by_label("YouTube or Vimeo link").fill("https://example.org/not-a-video")
+    page.get_by_role("button", name="Share video").click()
+    expect(page.locator("#composer-error")).to_have_text(
+        "The video source must be youtube or vimeo."
+    )
+    expect(page.get_by_label("YouTube or Vimeo link")).to_have_value(
+        "https://example.org/not-a-video"
+    )
