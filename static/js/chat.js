@@ -329,6 +329,7 @@
     onFrame: (frame) => { const handle = handlers[frame.type]; if (handle) handle(frame); },
     onClosedForGood: () => disableRoom("You can no longer write here."),
   });
+  window.UChat.room = socket; // the conversation's socket, for the console and browser tests
 
   composer.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
   input.addEventListener("keydown", (event) => {

@@ -13,7 +13,6 @@
       this.closedForGood = false;
       // The page's main socket shows its state in #connection; helper sockets pass indicator: null.
       this.indicator = document.getElementById(handlers.indicator === undefined ? "connection" : handlers.indicator);
-      UChatSocket.all.push(this); // reachable from the console (and the browser tests)
       this.connect();
       setInterval(() => this.send({ type: "ping" }), 30000);
     }
@@ -64,8 +63,6 @@
       return true;
     }
   }
-
-  UChatSocket.all = [];
 
   function newClientId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();

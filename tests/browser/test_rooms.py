@@ -198,7 +198,7 @@ def test_dropped_connection_reconnects_and_catches_up_once(new_page, room, peopl
     run_outside_loop(services.message_create, conversation=room, sender=himanshu, body="before")
     expect(reader.locator("#messages li")).to_have_count(1)
 
-    reader.evaluate("window.UChat.Socket.all[0].ws.close()")  # the network drops
+    reader.evaluate("window.UChat.room.ws.close()")  # the network drops
     for i in range(3):
         run_outside_loop(
             services.message_create, conversation=room, sender=himanshu, body=f"while away {i}"
@@ -219,7 +219,7 @@ def test_refused_message_stays_in_the_box(new_page, room):
     # A refusal from the server (here: rate limit) puts the text back.
     page.evaluate(
         """() => {
-          const s = window.UChat.Socket.all[0];
+          const s = window.UChat.room;
           for (let i = 0; i < 25; i++) s.send({type: "message.send", body: "flood " + i});
         }"""
     )
