@@ -1,5 +1,7 @@
 """Log-in, tokens and people over the API (the seed chat server's /login and /users)."""
 
+import hashlib
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -54,7 +56,8 @@ class LoginApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         login = data.validated_data["username"].strip()
-        failures_key = f"api-login-failed:{login.lower()}"
+        # Hashed: any text can arrive here, and cache keys must stay plain.
+        failures_key = "api-login-failed:" + hashlib.sha256(login.lower().encode()).hexdigest()
         if cache.get(failures_key, 0) >= settings.UCHAT_API_LOGIN_FAILURES:
             raise ApiError(429, api_errors.THROTTLED, "Too Many Failed Logins")
         username = login
