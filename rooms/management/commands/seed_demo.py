@@ -60,6 +60,17 @@ class Command(BaseCommand):
         )
         for username, text in CONVERSATION:
             services.message_create(conversation=coding, sender=people[username], body=text)
+        direct = services.direct_conversation_get_or_create(
+            user=people["abhishek"], other=people["himanshu"]
+        )
+        services.message_create(
+            conversation=direct, sender=people["abhishek"], body="Can you review my notes?"
+        )
+        services.message_create(
+            conversation=direct,
+            sender=people["abhishek"],
+            content={"type": "video", "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"},
+        )
         services.room_create(
             creator=people["abhishek"],
             name="Football",
