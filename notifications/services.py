@@ -47,11 +47,18 @@ def _deliver(notification: Notification, frame: dict[str, Any]) -> None:
         tasks.notification_email.delay(notification_id=notification.pk)
 
 
-def notifications_mark_read(*, user: User) -> int:
-    count = Notification.objects.filter(user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
-    transaction.on_commit(
-        lambda: events.broadcast([events.user_group(user.pk)], "notification.read", {"unread": 0})
-    )
+def notifications_mark_read(*, user: User, conversation_id: int | None = None) -> int:
+    """Mark all read, or (when a conversation is read) the ones about that conversation."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if conversation_id is not None:
+        unread = unread.filter(payload__conversation=conversation_id)
+    count = unread.update(read_at=timezone.now())
+    if count or conversation_id is None:
+        transaction.on_commit(
+            lambda: events.broadcast(
+                [events.user_group(user.pk)],
+                "notification.read",
+                {"unread": selectors.unread_count(user=user)},
+            )
+        )
     return count

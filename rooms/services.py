@@ -258,9 +258,13 @@ def _message_tombstone(message: Message) -> Message:
 
 def conversation_mark_read(*, conversation: Conversation, user: User, message_id: int) -> None:
     """Move the read marker forward (never back). One UPDATE, no read first."""
+    from notifications.services import notifications_mark_read
+
     Membership.objects.filter(conversation=conversation, user=user).update(
         last_read_message_id=Greatest(F("last_read_message_id"), message_id)
     )
+    # What you have read here no longer waits in your notifications.
+    notifications_mark_read(user=user, conversation_id=conversation.pk)
 
 
 def messages_purge(

@@ -167,3 +167,14 @@ def test_notifications_page_and_mark_all_read(client, user, other_user, dm):
     response = client.post("/notifications/read/", follow=True)
     assert b"Marked 1 notification read." in response.content
     assert Notification.objects.get().read_at is not None
+
+
+def test_reading_a_conversation_clears_its_notifications(client, user, other_user, dm):
+    room = services.room_create(creator=user, name="Elsewhere", members=[other_user])
+    services.message_create(conversation=dm, sender=user, body="one")
+    services.message_create(conversation=room, sender=user, body="@bob look")
+    assert Notification.objects.filter(user=other_user, read_at__isnull=True).count() == 3
+    client.force_login(other_user)
+    client.get("/dm/alice/")
+    unread = Notification.objects.filter(user=other_user, read_at__isnull=True)
+    assert sorted(n.code for n in unread) == [10096, 10097]  # the room's stay unread
