@@ -9,7 +9,9 @@ class Code(models.IntegerChoices):
     NEW_MESSAGE = 10095, "New Message"
     ADDED_TO_ROOM = 10096, "Added to Room"
     MENTION = 10097, "Mention"
+    NEW_TICKET_MESSAGE = 10098, "New Ticket Message"
     USER_CREATION = 10099, "User Creation"
+    TICKET_UPDATE = 10100, "Ticket Update"
 
 
 class Notification(models.Model):

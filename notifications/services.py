@@ -21,6 +21,7 @@ def notification_create(
     payload: dict[str, Any],
     title: str | None = None,
     is_error: bool = False,
+    email: bool = True,
 ) -> Notification:
     notification = Notification(
         user=user, code=code, title=title or Code(code).label, payload=payload, is_error=is_error
@@ -28,17 +29,17 @@ def notification_create(
     notification.full_clean()
     notification.save()
     frame = {**payloads.notification_payload(notification)}
-    transaction.on_commit(lambda: _deliver(notification, frame))
+    transaction.on_commit(lambda: _deliver(notification, frame, email=email))
     return notification
 
 
-def _deliver(notification: Notification, frame: dict[str, Any]) -> None:
+def _deliver(notification: Notification, frame: dict[str, Any], *, email: bool) -> None:
     from rooms import selectors as room_selectors
 
     user = notification.user
     frame["unread"] = selectors.unread_count(user=user)
     events.broadcast([events.user_group(user.pk)], "notification.created", frame)
-    if user.pk in room_selectors.online_user_ids(user_ids=[user.pk]):
+    if not email or user.pk in room_selectors.online_user_ids(user_ids=[user.pk]):
         return
     # Offline: tell them by e-mail, at most once per UCHAT_NOTIFY_EMAIL_EVERY seconds each.
     if user.email and cache.add(f"notify-email:{user.pk}", 1, settings.UCHAT_NOTIFY_EMAIL_EVERY):

@@ -243,6 +243,7 @@ class ConversationConsumer(JsonFrameConsumer):
 
     # --- channel-layer events -------------------------------------------------------------
     message_created = JsonFrameConsumer.forward
+    ticket_updated = JsonFrameConsumer.forward
     message_updated = JsonFrameConsumer.forward
     message_deleted = JsonFrameConsumer.forward
     member_added = JsonFrameConsumer.forward
@@ -304,6 +305,7 @@ class UserConsumer(JsonFrameConsumer):
         self.groups_joined.discard(group)
 
     message_created = JsonFrameConsumer.forward
+    ticket_updated = JsonFrameConsumer.forward
     message_updated = JsonFrameConsumer.forward
     message_deleted = JsonFrameConsumer.forward
     room_updated = JsonFrameConsumer.forward

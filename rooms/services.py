@@ -152,6 +152,11 @@ def _message_notify(*, conversation: Conversation, message: Message) -> None:
     from notifications.services import notification_create
 
     sender = message.sender
+    if conversation.kind == Conversation.Kind.TICKET:
+        from tickets.services import ticket_message_posted  # the desk builds on the engine
+
+        ticket_message_posted(message=message)
+        return
     if conversation.kind == Conversation.Kind.DIRECT:
         others = Membership.objects.filter(conversation=conversation).exclude(user=sender)
         for membership in others.select_related("user"):
@@ -330,7 +335,21 @@ def room_create(
     return room
 
 
-def _members_add(*, room: Conversation, actor: User, users: Iterable[User]) -> list[Membership]:
+def members_add(
+    *, conversation: Conversation, actor: User, users: Iterable[User], notify: bool = True
+) -> list[Membership]:
+    """Add people to a conversation (callers check who may); tells them and the members."""
+    return _members_add(room=conversation, actor=actor, users=users, notify=notify)
+
+
+def member_remove(*, conversation: Conversation, membership: Membership) -> None:
+    """Remove one member (callers check who may); their sockets close at once."""
+    _member_remove(room=conversation, membership=membership)
+
+
+def _members_add(
+    *, room: Conversation, actor: User, users: Iterable[User], notify: bool = True
+) -> list[Membership]:
     existing = set(Membership.objects.filter(conversation=room).values_list("user_id", flat=True))
     added = [
         Membership(conversation=room, user=user, added_by=actor)
@@ -339,7 +358,8 @@ def _members_add(*, room: Conversation, actor: User, users: Iterable[User]) -> l
     ]
     Membership.objects.bulk_create(added)
     summary = payloads.room_payload(room)
-    _members_added_notify(room=room, actor=actor, added=added)
+    if notify:
+        _members_added_notify(room=room, actor=actor, added=added)
     for membership in added:
         payload = {"room": summary, "member": payloads.member_payload(membership, online=False)}
         events.broadcast_on_commit(
@@ -519,6 +539,10 @@ def presence_connect(*, user: User, channel_name: str) -> bool:
         )
     if not was_online:
         _presence_broadcast(user=user, online=True)
+        if user.is_agent:
+            from tickets.services import tickets_queue_drain
+
+            tickets_queue_drain()  # queued tickets go to an agent as soon as one is online
     return not was_online
 
 

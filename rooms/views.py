@@ -56,33 +56,43 @@ def room_create(request: HttpRequest) -> HttpResponse:
     return render(request, "rooms/room_form.html", {"form": form, "title": "Create room"})
 
 
-def _chat_page(
-    request: HttpRequest, conversation: Conversation, *, title: str, **extra
-) -> HttpResponse:
-    """The one chat page, for rooms and direct conversations alike."""
+def chat_context(
+    request: HttpRequest, conversation: Conversation, *, readonly: bool = False
+) -> dict:
+    """What the chat panel (rooms/_chat_panel.html + chat.js) needs, for any conversation.
+    ``readonly``: staff looking at a conversation they are not in (no socket, no composer)."""
     page = selectors.message_history(conversation=conversation)
-    if page.messages:
+    if page.messages and not readonly:
         services.conversation_mark_read(
             conversation=conversation, user=request.user, message_id=page.messages[-1].pk
         )
     members = selectors.room_members(conversation=conversation)
     me = next((m for m, _ in members if m.user_id == request.user.pk), None)
     is_admin = bool(me and me.is_admin) and conversation.kind == Conversation.Kind.ROOM
+    return {
+        "room": payloads.room_payload(conversation),
+        "me": payloads.person_payload(request.user),
+        "is_admin": is_admin,
+        "readonly": readonly,
+        "messages": [payloads.message_payload(m) for m in page.messages],
+        "has_more": page.has_more and not readonly,
+        "members": [payloads.member_payload(m, online=online) for m, online in members],
+        "max_length": 4000,
+        "history_url": reverse("conversation-messages", args=[conversation.pk]),
+        "upload_url": reverse("conversation-upload", args=[conversation.pk]),
+    }
+
+
+def _chat_page(
+    request: HttpRequest, conversation: Conversation, *, title: str, **extra
+) -> HttpResponse:
+    """The one chat page, for rooms and direct conversations alike."""
+    chat = chat_context(request, conversation)
     context = {
         "room": conversation,
         "title": title,
-        "is_admin": is_admin,
-        "chat": {
-            "room": payloads.room_payload(conversation),
-            "me": payloads.person_payload(request.user),
-            "is_admin": is_admin,
-            "messages": [payloads.message_payload(m) for m in page.messages],
-            "has_more": page.has_more,
-            "members": [payloads.member_payload(m, online=online) for m, online in members],
-            "max_length": 4000,
-            "history_url": reverse("conversation-messages", args=[conversation.pk]),
-            "upload_url": reverse("conversation-upload", args=[conversation.pk]),
-        },
+        "is_admin": chat["is_admin"],
+        "chat": chat,
         **extra,
     }
     return render(request, "rooms/room_detail.html", context)
@@ -130,6 +140,8 @@ def conversation_open(request: HttpRequest, conversation_id: int) -> HttpRespons
     if conversation.kind == Conversation.Kind.DIRECT:
         other = selectors.direct_partner(conversation=conversation, user=request.user)
         return redirect("direct", username=other.username)
+    if conversation.kind == Conversation.Kind.TICKET:
+        return redirect("tickets:detail", ticket_id=conversation.ticket.pk)
     return redirect("rooms:detail", room_id=conversation.pk)
 
 

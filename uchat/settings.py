@@ -275,7 +275,12 @@ UCHAT_WS_MAX_FRAME = 16384
 UCHAT_MAX_UPLOAD_BYTES = env.int("UCHAT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 UCHAT_NOTIFY_EMAIL_EVERY = env.int("UCHAT_NOTIFY_EMAIL_EVERY", default=300)  # seconds
 UCHAT_SITE_URL = env.str("UCHAT_SITE_URL", default="http://127.0.0.1:8000")
-UCHAT_PRESENCE_TTL = 90  # seconds without a heartbeat after which a socket counts as gone
+UCHAT_PRESENCE_TTL = 90
+# Customer-care desk
+UCHAT_TICKET_AUTO_ASSIGN = env.bool("UCHAT_TICKET_AUTO_ASSIGN", default=True)
+UCHAT_TICKET_REOPEN_DAYS = env.int(
+    "UCHAT_TICKET_REOPEN_DAYS", default=7
+)  # seconds without a heartbeat after which a socket counts as gone
 
 LOGGING = {
     "version": 1,

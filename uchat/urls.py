@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("rooms/", include("rooms.urls")),
     path("notifications/", include("notifications.urls")),
+    path("tickets/", include("tickets.urls")),
     path("", include(conversation_urlpatterns)),
 ]
 # MEDIA is never served as static files: attachments go through rooms.views.attachment,

@@ -209,6 +209,7 @@
   }
 
   function renderMembers() {
+    if (!membersList) return;
     const sorted = [...members.values()].sort((a, b) => (b.is_admin - a.is_admin) || a.user.username.localeCompare(b.user.username));
     membersList.replaceChildren(...sorted.map((member) => {
       const li = document.createElement("li");
@@ -312,15 +313,18 @@
       if (f.user_id === me.id) disableRoom("You were removed from this room.");
     },
     "room.updated": (f) => {
-      document.getElementById("room-name").textContent = "Welcome to chat room: " + f.name;
-      document.getElementById("room-topic").textContent = f.topic;
+      const name = document.getElementById("room-name");
+      if (name) name.textContent = "Welcome to chat room: " + f.name;
+      const topic = document.getElementById("room-topic");
+      if (topic) topic.textContent = f.topic;
     },
+    "ticket.updated": (f) => document.dispatchEvent(new CustomEvent("uchat:ticket", { detail: f })),
     "room.deleted": () => disableRoom("This room was deleted."),
     error: (f) => (f.code === "not_member" ? disableRoom(f.message) : refuse(f)),
     pong: () => {},
   };
 
-  const socket = new window.UChat.Socket(`/ws/rooms/${roomId}/`, {
+  const socket = data.readonly ? { send: () => false, isOpen: () => false } : new window.UChat.Socket(`/ws/rooms/${roomId}/`, {
     onOpen: () => {
       // Catch up on everything stored while we were away, then re-send what was never acknowledged.
       socket.send({ type: "sync", after_id: newestId });
@@ -330,6 +334,7 @@
     onClosedForGood: () => disableRoom("You can no longer write here."),
   });
   window.UChat.room = socket; // the conversation's socket, for the console and browser tests
+  window.UChat.insertText = (text) => { input.value = input.value ? input.value + "\n" + text : text; input.focus(); };
 
   composer.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
   input.addEventListener("keydown", (event) => {

@@ -40,7 +40,7 @@
   const handlers = {
     "message.created": (m) => {
       const a = item(m.conversation);
-      if (!a) { if (m.sender && m.sender.id !== me) refresh(); return; } // e.g. a new direct conversation
+      if (!a) return; // a ticket's conversation, or a direct one not listed yet (see below)
       const preview = a.querySelector(".room-preview");
       const text = m.content && m.content.type !== "text" ? `[${m.content.type}]` : m.body;
       preview.textContent = `${m.sender ? m.sender.name : "deleted user"}: ${text.length > 80 ? text.slice(0, 79) + "…" : text}`;
@@ -49,6 +49,10 @@
         setUnread(badge, Number(badge.dataset.count) + 1);
       }
       a.parentElement.prepend(a);
+    },
+    "notification.created": (n) => {
+      // The first message of a new direct conversation: take the server's list.
+      if (n.code === 10095 && n.message && !item(n.message.conversation)) refresh();
     },
     "member.added": (f) => { if (f.member.user.id === me && f.room.kind === "room") addRoom(f.room); },
     "member.removed": (f) => { if (f.user_id === me) removeRoom(f.room.id); },

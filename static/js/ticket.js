@@ -1,0 +1,18 @@
+/* The ticket page: live status, agent and history; canned replies into the composer. */
+"use strict";
+(function () {
+  document.addEventListener("uchat:ticket", (event) => {
+    const { ticket, event: change } = event.detail;
+    const status = document.getElementById("ticket-status");
+    status.textContent = ticket.status_label;
+    status.className = "badge status-" + ticket.status;
+    document.getElementById("ticket-agent").textContent = ticket.agent ? ticket.agent.name : "not assigned yet";
+    const item = document.createElement("li");
+    item.className = "list-group-item small";
+    item.textContent = change.text;
+    document.getElementById("ticket-history").append(item);
+  });
+  document.querySelectorAll("[data-canned]").forEach((button) => {
+    button.addEventListener("click", () => window.UChat.insertText(button.dataset.canned));
+  });
+})();

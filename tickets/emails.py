@@ -1,0 +1,128 @@
+"""The desk's e-mails: rendered and queued (Celery) after the transaction commits.
+Text and HTML bodies; every one links to the ticket. Internal notes never appear here."""
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.tasks import send_email
+from tickets.models import Ticket
+
+
+def _url(path: str) -> str:
+    return settings.UCHAT_SITE_URL.rstrip("/") + path
+
+
+def _send(
+    *,
+    to: list[User],
+    subject: str,
+    headline: str,
+    lines: list[str],
+    ticket: Ticket | None = None,
+    **extra: object,
+) -> None:
+    recipients = [user for user in to if user is not None and user.email]
+
+    def send() -> None:
+        for user in recipients:
+            context = {
+                "user": user,
+                "headline": headline,
+                "lines": lines,
+                "url": _url(reverse("tickets:detail", args=[ticket.pk])) if ticket else None,
+                **extra,
+            }
+            send_email.delay(
+                subject=f"[uchat] {subject}",
+                body=render_to_string("tickets/email.txt", context),
+                html=render_to_string("tickets/email.html", context),
+                to=[user.email],
+            )
+
+    transaction.on_commit(send)
+
+
+def ticket_received(ticket: Ticket) -> None:
+    _send(
+        to=[ticket.customer],
+        ticket=ticket,
+        subject=f"We received your ticket {ticket.number}",
+        headline=f"Your ticket {ticket.number} “{ticket.subject}” has been received.",
+        lines=[
+            "An agent will be assigned to it shortly. "
+            "You can follow it and talk with the agent on its page."
+        ],
+    )
+
+
+def ticket_new_for_admins(ticket: Ticket) -> None:
+    admins = list(User.objects.filter(is_staff=True, is_active=True))
+    _send(
+        to=admins,
+        ticket=ticket,
+        subject=f"New ticket {ticket.number}: {ticket.subject}",
+        headline=f"{ticket.customer.name} raised {ticket.number} “{ticket.subject}”.",
+        lines=[
+            f"Priority: {ticket.get_priority_display()}. Status: {ticket.get_status_display()}."
+        ],
+    )
+
+
+def ticket_assigned(ticket: Ticket) -> None:
+    _send(
+        to=[ticket.customer],
+        ticket=ticket,
+        subject=f"{ticket.agent.name} is handling {ticket.number}",
+        headline=f"{ticket.agent.name} is now handling your ticket {ticket.number}.",
+        lines=["You can talk with them on the ticket's page."],
+    )
+    _send(
+        to=[ticket.agent],
+        ticket=ticket,
+        subject=f"{ticket.number} was assigned to you",
+        headline=f"{ticket.number} “{ticket.subject}” from {ticket.customer.name} is yours.",
+        lines=[f"Priority: {ticket.get_priority_display()}."],
+    )
+
+
+def ticket_status_changed(ticket: Ticket, *, old_status: str) -> None:
+    from tickets.services import feedback_token
+
+    old = Ticket.Status(old_status).label
+    links = []
+    if ticket.status == Ticket.Status.RESOLVED:
+        token = feedback_token(ticket)
+        links = [
+            (n, _url(reverse("tickets:feedback-link", args=[token])) + f"?rating={n}")
+            for n in range(1, 6)
+        ]
+    _send(
+        to=[ticket.customer],
+        ticket=ticket,
+        subject=f"{ticket.number} is now {ticket.get_status_display().lower()}",
+        headline=f"Your ticket {ticket.number} went from {old} to {ticket.get_status_display()}.",
+        lines=["How did we do? One click rates the help (1 = poor, 5 = excellent):"]
+        if links
+        else [],
+        feedback_links=links,
+    )
+
+
+def agent_welcome(agent: User) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(agent.pk))
+    token = default_token_generator.make_token(agent)
+    link = _url(reverse("tickets:agent-welcome", args=[uid, token]))
+    _send(
+        to=[agent],
+        subject="You are an agent on uchat",
+        headline=f"An account was created for you: {agent.username}.",
+        lines=["Choose your password with the link below to start handling tickets."],
+        action_url=link,
+    )

@@ -1,0 +1,81 @@
+from django import forms
+
+from tickets.models import Category, Ticket
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ImagesField(forms.FileField):
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "widget",
+            MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: object, initial: object = None) -> list:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > 5:
+            raise forms.ValidationError("Attach at most 5 images.")
+        return [super(ImagesField, self).clean(f, initial) for f in files]
+
+
+class TicketOpenForm(forms.Form):
+    subject = forms.CharField(max_length=150)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=4000)
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(is_active=True), required=False
+    )
+    priority = forms.ChoiceField(choices=Ticket.Priority.choices, initial=Ticket.Priority.NORMAL)
+    images = ImagesField(help_text="Optional: up to 5 images (JPEG, PNG, GIF, WebP).")
+
+    def clean_description(self) -> str:
+        text = self.cleaned_data["description"].strip()
+        if len(text) < 10:
+            raise forms.ValidationError(
+                "Describe the problem in a few words (at least 10 characters)."
+            )
+        return text
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Ticket.Status.choices)
+
+
+class AssignForm(forms.Form):
+    agent = forms.ModelChoiceField(queryset=None)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = User.objects.filter(is_agent=True, is_active=True).order_by(
+            "username"
+        )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, label="Internal note"
+    )
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        choices=[(n, str(n)) for n in range(1, 6)], coerce=int, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
+
+
+class AgentCreateForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    categories = forms.ModelMultipleChoiceField(
+        queryset=Category.objects.filter(is_active=True), required=False
+    )
+    capacity = forms.IntegerField(min_value=1, max_value=100, initial=5)

@@ -1,0 +1,57 @@
+"""Wire shapes of the desk, shared by pages, sockets and the API. Internal notes have none:
+they never leave the staff side of the page."""
+
+from typing import Any
+
+from rooms.payloads import person_payload
+from tickets.models import Ticket, TicketEvent
+
+
+def ticket_payload(ticket: Ticket) -> dict[str, Any]:
+    def when(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": ticket.pk,
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "category": ticket.category.name if ticket.category_id and ticket.category else None,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "status_label": ticket.get_status_display(),
+        "customer": person_payload(ticket.customer),
+        "agent": person_payload(ticket.agent) if ticket.agent else None,
+        "conversation": ticket.conversation_id,
+        "created_at": when(ticket.created_at),
+        "first_response_at": when(ticket.first_response_at),
+        "resolved_at": when(ticket.resolved_at),
+        "closed_at": when(ticket.closed_at),
+    }
+
+
+def event_text(event: TicketEvent) -> str:
+    actor = event.actor.name if event.actor else "uchat"
+    labels = dict(Ticket.Status.choices)
+    if event.kind == TicketEvent.Kind.CREATED:
+        return f"Created by {actor}"
+    if event.kind == TicketEvent.Kind.ASSIGNED:
+        agent = event.agent.name if event.agent else "an agent"
+        by = "automatically" if event.actor is None else f"by {actor}"
+        return f"Assigned to {agent} {by}"
+    if event.kind == TicketEvent.Kind.REOPENED:
+        return f"Reopened by {actor}"
+    if event.kind == TicketEvent.Kind.FEEDBACK:
+        return f"Feedback given by {actor}"
+    before = labels.get(event.from_status, event.from_status)
+    after = labels.get(event.to_status, event.to_status)
+    return f"Status {before} → {after} by {actor}"
+
+
+def event_payload(event: TicketEvent) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "text": event_text(event),
+        "created_at": event.created_at.isoformat(),
+    }

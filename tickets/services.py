@@ -1,0 +1,403 @@
+"""Every write of the customer-care desk. Each one checks who may do it, keeps the ticket's
+conversation membership in step (customer + assigned agent), writes a TicketEvent, and
+tells people (sockets, notifications, e-mail) only after the transaction commits."""
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from accounts.models import User
+from notifications.models import Code
+from notifications.services import notification_create
+from rooms import events
+from rooms import services as engine
+from rooms.models import Conversation, Membership, Message
+from tickets import emails, payloads
+from tickets.models import AgentProfile, Category, Feedback, InternalNote, Ticket, TicketEvent
+
+Status = Ticket.Status
+
+# Allowed moves; "assigned" is reached only through ticket_assign.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.NEW: {Status.CLOSED},
+    Status.ASSIGNED: {Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED, Status.CLOSED},
+    Status.IN_PROGRESS: {Status.WAITING, Status.RESOLVED, Status.CLOSED},
+    Status.WAITING: {Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED},
+    Status.RESOLVED: {Status.CLOSED},
+    Status.CLOSED: set(),
+}
+AGENT_MOVES = {Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED}
+CUSTOMER_MOVES = {Status.CLOSED}
+FEEDBACK_SALT = "tickets.feedback"
+
+
+def _event(ticket: Ticket, kind: str, *, actor: User | None, **fields: object) -> TicketEvent:
+    event = TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, **fields)
+    events.broadcast_on_commit(
+        events.conversation_group(ticket.conversation_id),
+        "ticket.updated",
+        {"ticket": payloads.ticket_payload(ticket), "event": payloads.event_payload(event)},
+    )
+    return event
+
+
+def _notify(ticket: Ticket, user: User | None, title: str) -> None:
+    if user is not None:
+        notification_create(
+            user=user,
+            code=Code.TICKET_UPDATE,
+            title=title,
+            payload={
+                "ticket": ticket.pk,
+                "conversation": ticket.conversation_id,
+                "status": ticket.status,
+            },
+            email=False,  # ticket e-mails are sent by tickets.emails, always
+        )
+
+
+# --- opening -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    customer: User,
+    subject: str,
+    description: str,
+    category: Category | None = None,
+    priority: str = Ticket.Priority.NORMAL,
+    images: Iterable[UploadedFile] = (),
+) -> Ticket:
+    """A customer raises a ticket: stored with its conversation, acknowledged by e-mail,
+    admins told, and given to an online agent at once when auto-assignment finds one."""
+    subject, description = subject.strip(), description.strip()
+    conversation = Conversation.objects.create(
+        kind=Conversation.Kind.TICKET, name=subject[:80] or "Ticket", created_by=customer
+    )
+    ticket = Ticket(
+        customer=customer,
+        subject=subject,
+        description=description,
+        category=category if category is None or category.is_active else None,
+        priority=priority,
+        conversation=conversation,
+    )
+    ticket.full_clean()
+    ticket.save()
+    Membership.objects.create(conversation=conversation, user=customer, added_by=customer)
+    for image in images:
+        engine.message_create(conversation=conversation, sender=customer, image=image)
+    _event(ticket, TicketEvent.Kind.CREATED, actor=customer, to_status=Status.NEW)
+    emails.ticket_received(ticket)
+    emails.ticket_new_for_admins(ticket)
+    if settings.UCHAT_TICKET_AUTO_ASSIGN:
+        _auto_assign(ticket)
+    return ticket
+
+
+# --- assignment --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, agent: User, actor: User | None) -> Ticket:
+    """Give the ticket to ``agent`` (an admin does, or auto-assignment when actor is None)."""
+    if actor is not None and not actor.is_staff:
+        raise PermissionDenied("Only admins assign tickets.")
+    if not (agent.is_agent and agent.is_active):
+        raise ValidationError("Tickets can only be assigned to active agents.", code="not_agent")
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if not ticket.is_open:
+        raise ValidationError("A resolved or closed ticket cannot be assigned.", code="not_open")
+    if ticket.agent_id == agent.pk:
+        return ticket
+    previous = ticket.agent
+    if previous is not None:
+        membership = Membership.objects.filter(
+            conversation=ticket.conversation, user=previous
+        ).first()
+        if membership is not None:
+            engine.member_remove(conversation=ticket.conversation, membership=membership)
+    engine.members_add(
+        conversation=ticket.conversation, actor=actor or agent, users=[agent], notify=False
+    )
+    old_status = ticket.status
+    ticket.agent = agent
+    if ticket.status == Status.NEW:
+        ticket.status = Status.ASSIGNED
+    ticket.save(update_fields=["agent", "status"])
+    AgentProfile.objects.update_or_create(user=agent, defaults={"last_assigned_at": timezone.now()})
+    _event(
+        ticket,
+        TicketEvent.Kind.ASSIGNED,
+        actor=actor,
+        agent=agent,
+        from_status=old_status,
+        to_status=ticket.status,
+    )
+    _notify(ticket, ticket.customer, f"{agent.name} is handling {ticket.number}")
+    _notify(ticket, agent, f"{ticket.number} was assigned to you")
+    emails.ticket_assigned(ticket)
+    return ticket
+
+
+def _online_agent_ids() -> Q:
+    fresh = timezone.now() - timedelta(seconds=settings.UCHAT_PRESENCE_TTL)
+    return Q(user__presences__last_seen__gte=fresh)
+
+
+def _auto_assign(ticket: Ticket) -> User | None:
+    """The online agent (in the ticket's category when it has agents) with the fewest open
+    tickets, below capacity; among equals the one who waited longest. None: it stays queued."""
+    profiles = AgentProfile.objects.filter(
+        _online_agent_ids(), user__is_active=True, user__is_agent=True
+    )
+    if ticket.category_id and AgentProfile.objects.filter(categories=ticket.category_id).exists():
+        profiles = profiles.filter(categories=ticket.category_id)
+    profiles = (
+        profiles.annotate(
+            open_count=Count(
+                "user__assigned_tickets",
+                filter=Q(user__assigned_tickets__status__in=Ticket.OPEN_STATUSES),
+                distinct=True,
+            )
+        )
+        .filter(open_count__lt=F("capacity"))
+        .select_related("user")
+        .order_by("open_count", F("last_assigned_at").asc(nulls_first=True), "user_id")
+        .distinct()
+    )
+    chosen = profiles.first()
+    if chosen is None:
+        return None
+    ticket_assign(ticket=ticket, agent=chosen.user, actor=None)
+    return chosen.user
+
+
+_PRIORITY_RANK = Case(
+    When(priority=Ticket.Priority.URGENT, then=Value(0)),
+    When(priority=Ticket.Priority.HIGH, then=Value(1)),
+    When(priority=Ticket.Priority.NORMAL, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def tickets_queue_drain() -> int:
+    """Assign queued tickets (most urgent, then oldest, first) while an agent fits.
+    Called when an agent comes online or frees up. Returns how many were assigned."""
+    if not settings.UCHAT_TICKET_AUTO_ASSIGN:
+        return 0
+    assigned = 0
+    while True:
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(skip_locked=True)
+                .filter(status=Status.NEW, agent__isnull=True)
+                .order_by(_PRIORITY_RANK, "created_at", "id")
+                .first()
+            )
+            if ticket is None or _auto_assign(ticket) is None:
+                return assigned
+        assigned += 1
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_status_set(*, ticket: Ticket, actor: User, status: str) -> Ticket:
+    ticket = (
+        Ticket.objects.select_for_update().select_related("customer", "agent").get(pk=ticket.pk)
+    )
+    if status == ticket.status:
+        return ticket
+    if status not in TRANSITIONS.get(ticket.status, set()):
+        raise ValidationError(
+            f"A ticket cannot go from {ticket.get_status_display()} to {Status(status).label}.",
+            code="bad_transition",
+        )
+    is_agent = ticket.agent_id == actor.pk
+    is_customer = ticket.customer_id == actor.pk
+    allowed = (
+        actor.is_staff
+        or (is_agent and status in AGENT_MOVES)
+        or (is_customer and status in CUSTOMER_MOVES)
+    )
+    if not allowed:
+        raise PermissionDenied("You cannot set this status.")
+    return _status_change(ticket, actor=actor, status=status)
+
+
+def _status_change(
+    ticket: Ticket, *, actor: User | None, status: str, kind: str = TicketEvent.Kind.STATUS
+) -> Ticket:
+    old = ticket.status
+    ticket.status = status
+    now = timezone.now()
+    if status == Status.RESOLVED:
+        ticket.resolved_at = now
+        ticket.resolution_count += 1
+    if status == Status.CLOSED:
+        ticket.closed_at = now
+    ticket.save(update_fields=["status", "resolved_at", "closed_at", "resolution_count"])
+    _event(ticket, kind, actor=actor, from_status=old, to_status=status)
+    _notify(
+        ticket,
+        ticket.customer if actor != ticket.customer else ticket.agent,
+        f"{ticket.number} is now {ticket.get_status_display().lower()}",
+    )
+    emails.ticket_status_changed(ticket, old_status=old)
+    if status in (Status.RESOLVED, Status.CLOSED) and old in Ticket.OPEN_STATUSES:
+        transaction.on_commit(tickets_queue_drain)  # the agent has room for the next one
+    return ticket
+
+
+@transaction.atomic
+def ticket_reopen(*, ticket: Ticket, actor: User) -> Ticket:
+    """The customer reopens a resolved ticket within UCHAT_TICKET_REOPEN_DAYS."""
+    ticket = (
+        Ticket.objects.select_for_update().select_related("customer", "agent").get(pk=ticket.pk)
+    )
+    if ticket.customer_id != actor.pk and not actor.is_staff:
+        raise PermissionDenied("Only the customer can reopen a ticket.")
+    if ticket.status != Status.RESOLVED:
+        raise ValidationError("Only a resolved ticket can be reopened.", code="bad_transition")
+    limit = timedelta(days=settings.UCHAT_TICKET_REOPEN_DAYS)
+    if ticket.resolved_at and timezone.now() - ticket.resolved_at > limit:
+        raise ValidationError(
+            f"This ticket was resolved more than {limit.days} days ago. Please raise a new one.",
+            code="reopen_expired",
+        )
+    status = Status.IN_PROGRESS if ticket.agent_id else Status.NEW
+    return _status_change(ticket, actor=actor, status=status, kind=TicketEvent.Kind.REOPENED)
+
+
+# --- conversation hook, notes, feedback -------------------------------------------------------
+
+
+def ticket_message_posted(*, message: Message) -> None:
+    """Called by the message engine inside the message's transaction."""
+    ticket = (
+        Ticket.objects.select_for_update()
+        .select_related("customer", "agent")
+        .filter(conversation_id=message.conversation_id)
+        .first()
+    )
+    if ticket is None or message.sender is None:
+        return
+    if message.sender_id == ticket.agent_id and ticket.first_response_at is None:
+        ticket.first_response_at = message.created_at
+        ticket.save(update_fields=["first_response_at"])
+    if message.sender_id == ticket.customer_id and ticket.status == Status.WAITING:
+        _status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS)
+    other = ticket.agent if message.sender_id == ticket.customer_id else ticket.customer
+    if other is not None:
+        notification_create(
+            user=other,
+            code=Code.NEW_TICKET_MESSAGE,
+            title=f"New message on {ticket.number}",
+            payload={
+                "ticket": ticket.pk,
+                "conversation": ticket.conversation_id,
+                "sender_name": message.sender.name,
+                "text": message.body,
+            },
+        )
+
+
+def ticket_note_add(*, ticket: Ticket, author: User, body: str) -> InternalNote:
+    if not (author.is_staff or ticket.agent_id == author.pk):
+        raise PermissionDenied("Only the ticket's agent and admins write internal notes.")
+    note = InternalNote(ticket=ticket, author=author, body=body.strip())
+    note.full_clean()
+    note.save()
+    return note
+
+
+@transaction.atomic
+def ticket_feedback_give(
+    *,
+    ticket: Ticket,
+    rating: int,
+    comment: str = "",
+    by: User | None = None,
+    resolution: int | None = None,
+) -> Feedback:
+    """Rate a resolution 1-5, once. ``by`` is the logged-in customer; ``resolution`` comes
+    from a signed e-mail link instead (see feedback_token)."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if by is not None and by.pk != ticket.customer_id:
+        raise PermissionDenied("Only the customer rates a ticket.")
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED) or ticket.resolution_count == 0:
+        raise ValidationError("Feedback is for resolved tickets.", code="not_resolved")
+    resolution = resolution or ticket.resolution_count
+    if resolution != ticket.resolution_count:
+        raise ValidationError("This feedback link is for an earlier resolution.", code="stale")
+    feedback = Feedback(
+        ticket=ticket, resolution=resolution, rating=rating, comment=comment.strip()
+    )
+    feedback.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            feedback.save()
+    except IntegrityError:
+        raise ValidationError(
+            "Thank you — this resolution was already rated.", code="already_rated"
+        ) from None
+    _event(ticket, TicketEvent.Kind.FEEDBACK, actor=ticket.customer, to_status=ticket.status)
+    return feedback
+
+
+def feedback_token(ticket: Ticket) -> str:
+    return signing.dumps({"t": ticket.pk, "r": ticket.resolution_count}, salt=FEEDBACK_SALT)
+
+
+def feedback_token_read(token: str) -> tuple[Ticket, int]:
+    try:
+        data = signing.loads(token, salt=FEEDBACK_SALT, max_age=timedelta(days=60))
+    except signing.BadSignature:
+        raise ValidationError("This feedback link is not valid.", code="bad_link") from None
+    ticket = Ticket.objects.filter(pk=data.get("t")).first()
+    if ticket is None:
+        raise ValidationError("This feedback link is not valid.", code="bad_link")
+    return ticket, int(data.get("r", 0))
+
+
+# --- agents ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agent_create(
+    *,
+    creator: User | None,
+    username: str,
+    email: str,
+    categories: Iterable[Category] = (),
+    capacity: int = 5,
+) -> User:
+    """An admin creates an agent; the agent gets an e-mail with a link to set a password."""
+    from allauth.account.models import EmailAddress
+
+    if creator is not None and not creator.is_staff:
+        raise PermissionDenied("Only admins create agents.")
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError("That username is taken.", code="username_taken")
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError("That e-mail address is taken.", code="email_taken")
+    agent = User(username=username, email=email, is_agent=True)
+    agent.set_unusable_password()
+    agent.full_clean()
+    agent.save()
+    EmailAddress.objects.create(user=agent, email=email, verified=True, primary=True)
+    profile = AgentProfile.objects.create(user=agent, capacity=capacity)
+    profile.categories.set(categories)
+    emails.agent_welcome(agent)
+    return agent

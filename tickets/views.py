@@ -1,0 +1,283 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import urlsafe_base64_decode
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
+from rooms.views import apply_service_errors, chat_context
+from tickets import payloads, selectors, services
+from tickets.forms import (
+    AgentCreateForm,
+    AssignForm,
+    FeedbackForm,
+    NoteForm,
+    StatusForm,
+    TicketOpenForm,
+)
+from tickets.models import CannedReply, Ticket
+
+
+def _ticket_or_404(request: HttpRequest, ticket_id: int) -> Ticket:
+    ticket = selectors.ticket_for_user(user=request.user, ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied("Only admins can do that.")
+
+
+def _refused(request: HttpRequest, ticket: Ticket, exc: ValidationError) -> HttpResponse:
+    messages.error(request, exc.messages[0])
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    queue = user.is_agent and not user.is_staff
+    tickets = selectors.tickets_list(
+        user=user,
+        status=request.GET.get("status", ""),
+        priority=request.GET.get("priority", ""),
+        query=request.GET.get("q", "").strip()[:100],
+        queue=queue,
+    )
+    context = {
+        "tickets": tickets[:200],
+        "queue": queue,
+        "counts": selectors.status_counts() if user.is_staff else None,
+        "statuses": Ticket.Status.choices,
+        "priorities": Ticket.Priority.choices,
+        "filters": request.GET,
+    }
+    return render(request, "tickets/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_open(request: HttpRequest) -> HttpResponse:
+    form = TicketOpenForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.ticket_open(
+                customer=request.user,
+                subject=data["subject"],
+                description=data["description"],
+                category=data["category"],
+                priority=data["priority"],
+                images=data["images"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Ticket {ticket.number} raised. We will get back to you soon."
+            )
+            return redirect("tickets:detail", ticket_id=ticket.pk)
+    return render(request, "tickets/open.html", {"form": form})
+
+
+@login_required
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    user = request.user
+    is_agent = ticket.agent_id == user.pk
+    is_customer = ticket.customer_id == user.pk
+    staff_side = user.is_staff or is_agent
+    rated = ticket.feedback.filter(resolution=ticket.resolution_count).first()
+    member = is_agent or is_customer
+    context = {
+        "ticket": ticket,
+        "is_agent": is_agent,
+        "is_customer": is_customer,
+        "staff_side": staff_side,
+        "events": [payloads.event_text(e) for e in ticket.events.select_related("actor", "agent")],
+        "event_times": list(ticket.events.values_list("created_at", flat=True)),
+        "notes": ticket.notes.select_related("author") if staff_side else None,
+        "note_form": NoteForm() if staff_side else None,
+        "canned": CannedReply.objects.all() if is_agent else None,
+        "status_form": StatusForm(initial={"status": ticket.status}) if staff_side else None,
+        "next_statuses": [
+            (s, Ticket.Status(s).label)
+            for s in sorted(services.TRANSITIONS.get(ticket.status, ()))
+            if user.is_staff or (is_agent and s in services.AGENT_MOVES)
+        ],
+        "assign_form": AssignForm(initial={"agent": ticket.agent_id})
+        if user.is_staff and ticket.is_open
+        else None,
+        "feedback_form": FeedbackForm()
+        if is_customer
+        and ticket.resolution_count
+        and not rated
+        and ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+        else None,
+        "rated": rated,
+        "all_feedback": ticket.feedback.all() if staff_side else None,
+        "chat": chat_context(request, ticket.conversation, readonly=not member),
+    }
+    context["history"] = list(zip(context.pop("events"), context.pop("event_times"), strict=True))
+    return render(request, "tickets/detail.html", context)
+
+
+@login_required
+@require_POST
+def ticket_status(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status.")
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    try:
+        services.ticket_status_set(
+            ticket=ticket, actor=request.user, status=form.cleaned_data["status"]
+        )
+    except ValidationError as exc:
+        return _refused(request, ticket, exc)
+    messages.success(request, "Status updated.")
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_reopen(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    try:
+        services.ticket_reopen(ticket=ticket, actor=request.user)
+    except ValidationError as exc:
+        return _refused(request, ticket, exc)
+    messages.success(request, f"{ticket.number} reopened.")
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_assign(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    _staff_only(request)
+    ticket = _ticket_or_404(request, ticket_id)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an agent.")
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    try:
+        services.ticket_assign(ticket=ticket, agent=form.cleaned_data["agent"], actor=request.user)
+    except ValidationError as exc:
+        return _refused(request, ticket, exc)
+    messages.success(request, f"Assigned to {form.cleaned_data['agent'].name}.")
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_note(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_note_add(
+                ticket=ticket, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            return _refused(request, ticket, exc)
+        messages.success(request, "Note added (only agents and admins see it).")
+    else:
+        messages.error(request, "A note cannot be empty.")
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_feedback(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, ticket_id)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a rating from 1 to 5.")
+        return redirect("tickets:detail", ticket_id=ticket.pk)
+    try:
+        services.ticket_feedback_give(ticket=ticket, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        return _refused(request, ticket, exc)
+    messages.success(request, "Thank you for your feedback!")
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def feedback_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-click rating from the "resolved" e-mail: no log-in needed. GET only shows the
+    choice (mail scanners follow links); the rating is stored on POST."""
+    try:
+        ticket, resolution = services.feedback_token_read(token)
+    except ValidationError as exc:
+        return render(request, "tickets/feedback_link.html", {"error": exc.messages[0]}, status=400)
+    rating = request.GET.get("rating", "")
+    form = FeedbackForm(
+        request.POST or None,
+        initial={"rating": int(rating) if rating in "12345" and rating else None},
+    )
+    done = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ticket_feedback_give(ticket=ticket, resolution=resolution, **form.cleaned_data)
+        except ValidationError as exc:
+            return render(
+                request, "tickets/feedback_link.html", {"error": exc.messages[0], "ticket": ticket}
+            )
+        done = True
+    return render(
+        request, "tickets/feedback_link.html", {"ticket": ticket, "form": form, "done": done}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agent_create(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    form = AgentCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agent = services.agent_create(creator=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+            form.add_error(None, exc.messages[0]) if not form.errors else None
+        else:
+            messages.success(
+                request,
+                f"Agent {agent.username} created; they were e-mailed a link to set a password.",
+            )
+            return redirect("tickets:reports")
+    return render(request, "tickets/agent_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def agent_welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
+    except (ValueError, User.DoesNotExist):
+        user = None
+    if user is None or not default_token_generator.check_token(user, token):
+        return render(request, "tickets/agent_welcome.html", {"invalid": True}, status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Password set. Log in to see your queue.")
+        return redirect("account_login")
+    return render(request, "tickets/agent_welcome.html", {"form": form, "agent": user})
+
+
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    context = {
+        "counts": selectors.status_counts(),
+        "workload": selectors.agent_workload(),
+        "satisfaction": selectors.satisfaction(),
+    }
+    return render(request, "tickets/reports.html", context)
