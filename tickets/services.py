@@ -98,8 +98,8 @@ def ticket_open(
     _event(ticket, TicketEvent.Kind.CREATED, actor=customer, to_status=Status.NEW)
     emails.ticket_received(ticket)
     emails.ticket_new_for_admins(ticket)
-    if settings.UCHAT_TICKET_AUTO_ASSIGN:
-        _auto_assign(ticket)
+    if settings.UCHAT_TICKET_AUTO_ASSIGN and _auto_assign(ticket) is not None:
+        ticket.refresh_from_db()
     return ticket
 
 

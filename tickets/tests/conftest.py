@@ -1,0 +1,30 @@
+import pytest
+
+from conftest import make_user
+from rooms.models import Presence
+from tickets import services
+from tickets.models import AgentProfile
+
+
+@pytest.fixture
+def customer(db):
+    return make_user("carla", display_name="Carla")
+
+
+@pytest.fixture
+def desk_agent(db):
+    agent = make_user("agnes", is_agent=True, display_name="Agnes")
+    AgentProfile.objects.create(user=agent, capacity=2)
+    return agent
+
+
+def online(user, channel="tab-1"):
+    Presence.objects.create(channel_name=f"{user.username}-{channel}", user=user)
+
+
+@pytest.fixture
+def ticket(customer, settings):
+    settings.UCHAT_TICKET_AUTO_ASSIGN = False
+    return services.ticket_open(
+        customer=customer, subject="Blender broken", description="It makes a noise and stops."
+    )
