@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import api as accounts_api
 from notifications import api as notifications_api
 from rooms import api as rooms_api
+from tickets import api as tickets_api
 from uchat.api import CheckApi
 
 app_name = "api"
@@ -22,6 +23,13 @@ urlpatterns = [
         "notifications/read",
         notifications_api.NotificationReadApi.as_view(),
         name="notifications-read",
+    ),
+    path("tickets", tickets_api.TicketListApi.as_view(), name="tickets"),
+    path("tickets/<int:ticket_id>", tickets_api.TicketDetailApi.as_view(), name="ticket"),
+    path(
+        "tickets/<int:ticket_id>/messages",
+        tickets_api.TicketMessageListApi.as_view(),
+        name="ticket-messages",
     ),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

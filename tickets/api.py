@@ -1,0 +1,164 @@
+"""The desk over the API, with the error shape and paging of the REST API."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from rooms import payloads as room_payloads
+from rooms import services as engine
+from rooms.api import _newest_first
+from tickets import payloads, selectors, services
+from tickets.models import Category, Ticket
+from uchat.api import PAGING_PARAMETERS, page_params
+
+
+def _ticket(request: Request, ticket_id: int) -> Ticket:
+    ticket = selectors.ticket_for_user(user=request.user, ticket_id=ticket_id)
+    if ticket is None:
+        from django.http import Http404
+
+        raise Http404
+    return ticket
+
+
+class TicketListApi(APIView):
+    @extend_schema_serializer(component_name="TicketOpenInput")
+    class InputSerializer(serializers.Serializer):
+        subject = serializers.CharField(max_length=150)
+        description = serializers.CharField(max_length=4000)
+        category = serializers.CharField(max_length=80, required=False, allow_blank=True)
+        priority = serializers.ChoiceField(
+            choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL
+        )
+
+    @extend_schema(
+        parameters=PAGING_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Tickets I may see, newest first",
+        operation_id="tickets_list",
+    )
+    def get(self, request: Request) -> Response:
+        limit, start = page_params(request)
+        tickets = selectors.tickets_visible_to(user=request.user).order_by("-id")
+        if start is not None:
+            tickets = tickets.filter(pk__lt=start)
+        page = list(tickets[: limit + 1])
+        more = len(page) > limit
+        page = page[:limit]
+        return Response(
+            {
+                "tickets": [payloads.ticket_payload(t) for t in page],
+                "next": page[-1].pk if more else None,
+            }
+        )
+
+    @extend_schema(
+        request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Raise a ticket"
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        name = data.validated_data.get("category") or ""
+        category = (
+            Category.objects.filter(name__iexact=name, is_active=True).first() if name else None
+        )
+        if name and category is None:
+            raise serializers.ValidationError({"category": [f"No such category: {name}."]})
+        ticket = services.ticket_open(
+            customer=request.user,
+            subject=data.validated_data["subject"],
+            description=data.validated_data["description"],
+            category=category,
+            priority=data.validated_data["priority"],
+        )
+        return Response(payloads.ticket_payload(ticket), status=status.HTTP_201_CREATED)
+
+
+class TicketDetailApi(APIView):
+    @extend_schema_serializer(component_name="TicketChangeInput")
+    class InputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(
+            choices=[*Ticket.Status.choices, ("reopened", "Reopen")],
+            required=False,
+            help_text="customers: closed, or reopened (a resolved ticket); agents: in_progress, "
+            "waiting, resolved; admins: any allowed move",
+        )
+        agent_id = serializers.IntegerField(required=False, help_text="admins: assign or reassign")
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="A ticket with its history")
+    def get(self, request: Request, ticket_id: int) -> Response:
+        ticket = _ticket(request, ticket_id)
+        history = [
+            payloads.event_payload(e) for e in ticket.events.select_related("actor", "agent")
+        ]
+        return Response({**payloads.ticket_payload(ticket), "history": history})
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Change status or agent",
+    )
+    def patch(self, request: Request, ticket_id: int) -> Response:
+        ticket = _ticket(request, ticket_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "agent_id" in data.validated_data:
+            if not request.user.is_staff:
+                raise PermissionDenied("Only admins assign tickets.")
+            agent = get_object_or_404(User, pk=data.validated_data["agent_id"])
+            ticket = services.ticket_assign(ticket=ticket, agent=agent, actor=request.user)
+        new_status = data.validated_data.get("status")
+        if new_status == "reopened":
+            ticket = services.ticket_reopen(ticket=ticket, actor=request.user)
+        elif new_status:
+            ticket = services.ticket_status_set(
+                ticket=ticket, actor=request.user, status=new_status
+            )
+        return self.get(request, ticket.pk)
+
+
+class TicketMessageListApi(APIView):
+    @extend_schema_serializer(component_name="TicketMessageInput")
+    class InputSerializer(serializers.Serializer):
+        body = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
+        content = serializers.DictField(required=False)
+        client_id = serializers.CharField(max_length=64, required=False)
+
+        def validate(self, attrs: dict) -> dict:
+            if "body" not in attrs and "content" not in attrs:
+                raise serializers.ValidationError("Send a text body or a content object.")
+            return attrs
+
+    @extend_schema(
+        parameters=PAGING_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="The ticket's conversation",
+    )
+    def get(self, request: Request, ticket_id: int) -> Response:
+        ticket = _ticket(request, ticket_id)
+        limit, start = page_params(request)
+        messages, next_start = _newest_first(ticket.conversation, start=start, limit=limit)
+        return Response(
+            {"messages": [room_payloads.message_payload(m) for m in messages], "next": next_start}
+        )
+
+    @extend_schema(
+        request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Write on the ticket"
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        ticket = _ticket(request, ticket_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message, created = engine.message_create(
+            conversation=ticket.conversation, sender=request.user, **data.validated_data
+        )
+        return Response(
+            room_payloads.message_payload(message),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
