@@ -48,8 +48,11 @@ def tickets_list(
     return tickets
 
 
-def status_counts() -> dict[str, int]:
-    counts = dict(Ticket.objects.values_list("status").annotate(n=Count("id")))
+def status_counts(*, since: datetime | None = None) -> dict[str, int]:
+    tickets = Ticket.objects.all()
+    if since is not None:
+        tickets = tickets.filter(created_at__gte=since)
+    counts = dict(tickets.values_list("status").annotate(n=Count("id")).order_by())
     return {status: counts.get(status, 0) for status, _ in Ticket.Status.choices}
 
 

@@ -77,6 +77,7 @@ class Command(BaseCommand):
             topic="Sunday matches",
             members=[people["himanshu"], people["suraj"]],
         )
+        self._seed_desk(people)
         self.stdout.write(self.style.SUCCESS("Demo data created. Log in with any of these:"))
         for username, name, flags in PEOPLE:
             role = (
@@ -87,3 +88,38 @@ class Command(BaseCommand):
                 else "customer"
             )
             self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({name}, {role})")
+
+    def _seed_desk(self, people: dict[str, User]) -> None:
+        from tickets import services as desk
+        from tickets.models import AgentProfile, CannedReply, Category, Ticket
+
+        kitchen, _ = Category.objects.get_or_create(name="Kitchen appliances")
+        Category.objects.get_or_create(name="Orders and delivery")
+        profile, _ = AgentProfile.objects.get_or_create(user=people["priya"])
+        profile.categories.add(kitchen)
+        CannedReply.objects.get_or_create(
+            title="Thanks for waiting",
+            defaults={"body": "Thanks for your patience. I am looking into it now."},
+        )
+        CannedReply.objects.get_or_create(
+            title="Need order number",
+            defaults={"body": "Could you send me your order number, please?"},
+        )
+        blender = desk.ticket_open(
+            customer=people["suraj"],
+            subject="Blender stops after 10 seconds",
+            description="My new blender stops after about ten seconds and smells hot.",
+            category=kitchen,
+            priority=Ticket.Priority.HIGH,
+        )
+        desk.ticket_assign(ticket=blender, agent=people["priya"], actor=people["himanshu"])
+        services.message_create(
+            conversation=blender.conversation,
+            sender=people["priya"],
+            body="Sorry to hear that! Does it stop with an empty jar too?",
+        )
+        desk.ticket_open(
+            customer=people["aman"],
+            subject="Where is my order?",
+            description="I ordered a kettle two weeks ago and it has not arrived.",
+        )

@@ -1,0 +1,135 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from accounts.models import User
+from tickets import services
+from tickets.models import (
+    AgentProfile,
+    CannedReply,
+    Category,
+    Feedback,
+    InternalNote,
+    Ticket,
+    TicketEvent,
+)
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    fields = ["created_at", "kind", "actor", "agent", "from_status", "to_status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
+        return False
+
+
+class InternalNoteInline(admin.TabularInline):
+    model = InternalNote
+    fields = ["created_at", "author", "body"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "subject",
+        "customer",
+        "agent",
+        "status",
+        "priority",
+        "category",
+        "created_at",
+    ]
+    list_filter = ["status", "priority", "category", "agent"]
+    search_fields = ["=id", "subject", "customer__username", "agent__username"]
+    list_select_related = ["customer", "agent", "category"]
+    readonly_fields = [
+        "customer",
+        "subject",
+        "description",
+        "category",
+        "priority",
+        "status",
+        "agent",
+        "conversation",
+        "created_at",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+        "resolution_count",
+    ]
+    inlines = [TicketEventInline, InternalNoteInline]
+    actions = ["assign_to_least_busy", "close_tickets"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # customers raise tickets; the service owns their conversation and events
+
+    @admin.action(description="Assign selected to the least busy agent (online or not)")
+    def assign_to_least_busy(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        from tickets.selectors import agent_workload
+
+        done = 0
+        for ticket in queryset.filter(status__in=Ticket.OPEN_STATUSES):
+            workload = agent_workload()
+            if not workload:
+                self.message_user(request, "There are no agents.", messages.ERROR)
+                return
+            agent = min(workload, key=lambda row: (row[1], row[0].pk))[0]
+            services.ticket_assign(ticket=ticket, agent=agent, actor=request.user)
+            done += 1
+        self.message_user(request, f"Assigned {done} tickets.", messages.SUCCESS)
+
+    @admin.action(description="Close selected tickets")
+    def close_tickets(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        done = 0
+        for ticket in queryset.exclude(status=Ticket.Status.CLOSED):
+            services.ticket_status_set(
+                ticket=ticket, actor=request.user, status=Ticket.Status.CLOSED
+            )
+            done += 1
+        self.message_user(request, f"Closed {done} tickets.", messages.SUCCESS)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title"]
+    search_fields = ["title", "body"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "rating", "resolution", "created_at"]
+    list_filter = ["rating", "created_at"]
+    search_fields = ["=ticket__id", "comment", "ticket__customer__username"]
+    readonly_fields = ["ticket", "resolution", "rating", "comment", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "capacity", "last_assigned_at"]
+    filter_horizontal = ["categories"]
+    search_fields = ["user__username"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(is_agent=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
