@@ -2,6 +2,7 @@
 answer. The ORM is reached only through database_sync_to_async."""
 
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rooms import events, payloads, selectors, services
 from rooms.models import Conversation
 
+logger = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403  # rejected or removed: the client must not reconnect on its own
 
 
@@ -148,6 +150,15 @@ class ConversationConsumer(JsonFrameConsumer):
         except ValidationError as exc:
             await self.send_error(
                 exc.code or "invalid", exc.messages[0], client_id=frame.get("client_id")
+            )
+        except Exception:
+            # A bug or an outage must not kill the socket; nothing was stored (the service's
+            # transaction rolled back), and the client keeps the text to send again.
+            logger.exception("frame %s failed", frame.get("type"))
+            await self.send_error(
+                "server_error",
+                "Something went wrong on our side; nothing was stored. Try again.",
+                client_id=frame.get("client_id"),
             )
         return None
 

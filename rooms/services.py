@@ -261,15 +261,22 @@ def _message_tombstone(message: Message) -> Message:
     return message
 
 
-def conversation_mark_read(*, conversation: Conversation, user: User, message_id: int) -> None:
-    """Move the read marker forward (never back). One UPDATE, no read first."""
+def conversation_mark_read(
+    *, conversation: Conversation, user: User, message_id: int, opened: bool = False
+) -> None:
+    """Move the read marker forward (never back). One UPDATE, no read first.
+
+    ``opened``: the person opened the conversation's page; its notifications are then read
+    too. Messages that arrive while the page is open still light the badge (a tab left open
+    is not a person reading).
+    """
     from notifications.services import notifications_mark_read
 
     Membership.objects.filter(conversation=conversation, user=user).update(
         last_read_message_id=Greatest(F("last_read_message_id"), message_id)
     )
-    # What you have read here no longer waits in your notifications.
-    notifications_mark_read(user=user, conversation_id=conversation.pk)
+    if opened:
+        notifications_mark_read(user=user, conversation_id=conversation.pk)
 
 
 def messages_purge(

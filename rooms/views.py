@@ -64,7 +64,10 @@ def chat_context(
     page = selectors.message_history(conversation=conversation)
     if page.messages and not readonly:
         services.conversation_mark_read(
-            conversation=conversation, user=request.user, message_id=page.messages[-1].pk
+            conversation=conversation,
+            user=request.user,
+            message_id=page.messages[-1].pk,
+            opened=True,
         )
     members = selectors.room_members(conversation=conversation)
     me = next((m for m, _ in members if m.user_id == request.user.pk), None)

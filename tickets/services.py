@@ -215,7 +215,9 @@ def tickets_queue_drain() -> int:
 @transaction.atomic
 def ticket_status_set(*, ticket: Ticket, actor: User, status: str) -> Ticket:
     ticket = (
-        Ticket.objects.select_for_update().select_related("customer", "agent").get(pk=ticket.pk)
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer", "agent")
+        .get(pk=ticket.pk)
     )
     if status == ticket.status:
         return ticket
@@ -264,7 +266,9 @@ def _status_change(
 def ticket_reopen(*, ticket: Ticket, actor: User) -> Ticket:
     """The customer reopens a resolved ticket within UCHAT_TICKET_REOPEN_DAYS."""
     ticket = (
-        Ticket.objects.select_for_update().select_related("customer", "agent").get(pk=ticket.pk)
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer", "agent")
+        .get(pk=ticket.pk)
     )
     if ticket.customer_id != actor.pk and not actor.is_staff:
         raise PermissionDenied("Only the customer can reopen a ticket.")
@@ -286,7 +290,7 @@ def ticket_reopen(*, ticket: Ticket, actor: User) -> Ticket:
 def ticket_message_posted(*, message: Message) -> None:
     """Called by the message engine inside the message's transaction."""
     ticket = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("customer", "agent")
         .filter(conversation_id=message.conversation_id)
         .first()

@@ -297,3 +297,19 @@ async def test_badge_socket_gets_notifications_but_not_room_traffic(room, user, 
     assert notification["unread"] == 2  # being added to the room, then the mention
     assert await bob.receive_nothing(timeout=0.3)
     await bob.disconnect()
+
+
+async def test_a_server_fault_gets_an_error_frame_and_the_socket_lives(room, user, monkeypatch):
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "message_create", broken)
+    await alice.send_json_to({"type": "message.send", "body": "hello", "client_id": "k1"})
+    error = await receive_type(alice, "error")
+    assert (error["code"], error["client_id"]) == ("server_error", "k1")
+    monkeypatch.undo()
+    await alice.send_json_to({"type": "message.send", "body": "hello", "client_id": "k1"})
+    assert (await receive_type(alice, "message.ack"))["duplicate"] is False
+    await alice.disconnect()

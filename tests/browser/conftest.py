@@ -54,6 +54,8 @@ def live_server_url(django_db_setup, django_db_blocker, mail_dir):
         # however slow the machine is.
         "UCHAT_WS_RATE": "20",
         "UCHAT_WS_RATE_WINDOW": "600",
+        # Admins assign by hand in the browser tests; auto-assignment is tested in tickets/.
+        "UCHAT_TICKET_AUTO_ASSIGN": "0",
     }
     log = open(Path(mail_dir).parent / f"daphne-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603
