@@ -10,6 +10,8 @@ from accounts.forms import AccountDeleteForm, ProfileForm
 from rooms import payloads
 from rooms import selectors as room_selectors
 from rooms.models import Conversation
+from tickets import selectors as ticket_selectors
+from tickets.models import Ticket
 
 
 @require_GET
@@ -28,7 +30,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     partners = room_selectors.direct_partners(
         conversation_ids=[m.conversation_id for m in directs], user=request.user
     )
+    queue = request.user.is_agent and not request.user.is_staff
+    open_tickets = ticket_selectors.tickets_list(user=request.user, queue=queue).filter(
+        status__in=Ticket.OPEN_STATUSES
+    )
     context = {
+        "tickets": list(open_tickets[:5]),
+        "ticket_queue": queue,
         "memberships": memberships,
         "directs": [(m, partners[m.conversation_id]) for m in directs],
         "unread_cap": room_selectors.UNREAD_CAP,

@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from accounts.tasks import send_email
 from notifications.models import Notification
@@ -12,10 +13,16 @@ def notification_email(*, notification_id: int) -> None:
     notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
     if notification is None:
         return
+    conversation = notification.payload.get("conversation")
+    path = (
+        reverse("conversation", args=[conversation])
+        if conversation
+        else reverse("notifications:list")
+    )
     context = {
         "notification": notification,
         "user": notification.user,
-        "url": settings.UCHAT_SITE_URL.rstrip("/") + "/notifications/",
+        "url": settings.UCHAT_SITE_URL.rstrip("/") + path,
     }
     send_email(
         subject=f"[uchat] {notification.title}",

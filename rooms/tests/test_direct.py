@@ -145,7 +145,7 @@ def test_offline_recipient_gets_one_email_online_gets_none(
     assert len(mail.outbox) == 1  # throttled: one e-mail for a burst
     assert mail.outbox[0].to == ["bob@example.com"]
     assert "are you there?" in mail.outbox[0].body
-    assert "/notifications/" in mail.outbox[0].body
+    assert f"/conversations/{dm.pk}/" in mail.outbox[0].body
     assert Notification.objects.filter(user=other_user).count() == 2
     mail.outbox.clear()
     from django.core.cache import cache

@@ -293,3 +293,33 @@ def test_api_tickets_by_role(customer, staff, desk_agent, settings):
     )
     assert bad_move.status_code == 400
     assert bad_move.json()["subcode"] == 4000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ticket_socket_only_for_its_customer_and_agent(settings):
+    from asgiref.sync import async_to_sync
+
+    from rooms.tests.test_consumers import connect
+
+    settings.UCHAT_TICKET_AUTO_ASSIGN = False
+    customer, agent = make_user("cust"), make_user("agent1", is_agent=True)
+    admin, stranger = make_user("boss", is_staff=True), make_user("nosy")
+    ticket = services.ticket_open(customer=customer, subject="Help", description="please help me")
+    services.ticket_assign(ticket=ticket, agent=agent, actor=admin)
+
+    async def can_connect(user) -> bool:
+        communicator, connected, _ = await connect(user, f"/ws/rooms/{ticket.conversation_id}/")
+        await communicator.disconnect()
+        return connected
+
+    assert async_to_sync(can_connect)(customer)
+    assert async_to_sync(can_connect)(agent)
+    assert not async_to_sync(can_connect)(stranger)
+    assert not async_to_sync(can_connect)(admin)  # admins read the page; they do not join the chat
+
+
+def test_dashboard_shows_my_tickets_and_the_agents_queue(assigned, customer, desk_agent):
+    assert f"{assigned.number} Blender broken" in client_for(customer).get("/").content.decode()
+    page = client_for(desk_agent).get("/").content.decode()
+    assert "My queue" in page
+    assert "Blender broken" in page
