@@ -38,60 +38,65 @@ def mail_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("mail")
 
 
+class LiveServer:
+    """A real Daphne process serving uchat.asgi on the test database."""
+
+    def __init__(self, log_dir: Path, mail_dir: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "EMAIL_URL": "filemail://",
+            "EMAIL_FILE_PATH": str(mail_dir),
+            "UCHAT_CELERY_EAGER": "1",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "UCHAT_LOGIN_FAILED_LIMIT": "100/m/ip,100/5m/key",
+            # 20 writing frames per socket, refilled over 10 minutes: a flood stays refused
+            # however slow the machine is.
+            "UCHAT_WS_RATE": "20",
+            "UCHAT_WS_RATE_WINDOW": "600",
+            # Admins assign by hand in the browser tests; auto-assignment is tested in tickets/.
+            "UCHAT_TICKET_AUTO_ASSIGN": "0",
+        }
+        self.log_path = log_dir / f"daphne-{self.port}.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        self.process = subprocess.Popen(  # noqa: S603
+            [*command, "uchat.asgi:application"], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/check", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(
+                    "a live Daphne server did not start:\n" + self.log_path.read_text()
+                )
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """As a crash would: no clean shutdown."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.log.close()
+
+
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup, django_db_blocker, mail_dir):
-    """A real Daphne process serving uchat.asgi on the test database."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "EMAIL_URL": "filemail://",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "UCHAT_CELERY_EAGER": "1",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "UCHAT_LOGIN_FAILED_LIMIT": "100/m/ip,100/5m/key",
-        # 20 writing frames per socket, refilled over 10 minutes: a flood stays refused
-        # however slow the machine is.
-        "UCHAT_WS_RATE": "20",
-        "UCHAT_WS_RATE_WINDOW": "600",
-        # Admins assign by hand in the browser tests; auto-assignment is tested in tickets/.
-        "UCHAT_TICKET_AUTO_ASSIGN": "0",
-    }
-    log = open(Path(mail_dir).parent / f"daphne-{port}.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "uchat.asgi:application",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/check", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            log.close()
-            raise RuntimeError(
-                "the live Daphne server did not start:\n" + Path(log.name).read_text()
-            )
-        time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    server = LiveServer(Path(mail_dir).parent, mail_dir)
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,81 @@
+"""Growing past one machine: two Daphne processes sharing PostgreSQL and Redis. People on
+different processes talk live; when one process dies, its clients reconnect to the other and
+catch up on everything after the last id they have, without gaps or duplicates."""
+
+import json
+import os
+
+import pytest
+from django.conf import settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from websockets.sync.client import connect
+
+from conftest import make_user
+from rooms import services
+from tests.browser.conftest import LiveServer, run_outside_loop
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def two_servers(tmp_path, mail_dir, live_server_url):
+    if not settings.REDIS_URL:
+        if os.environ.get("UCHAT_REQUIRE_SERVICES") == "1":
+            pytest.fail("REDIS_URL is required to share the channel layer between processes")
+        pytest.skip("needs Redis: processes share the channel layer through it")
+    servers = [LiveServer(tmp_path, mail_dir) for _ in range(2)]
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def socket(server: LiveServer, user, conversation_id: int):
+    token = str(RefreshToken.for_user(user).access_token)
+    ws_url = server.url.replace("http://", "ws://")
+    return connect(f"{ws_url}/ws/rooms/{conversation_id}/?token={token}", open_timeout=10)
+
+
+def next_frame(ws, wanted: str, timeout: float = 10, **match) -> dict:
+    while True:
+        frame = json.loads(ws.recv(timeout=timeout))
+        if frame["type"] == wanted and all(frame.get(k) == v for k, v in match.items()):
+            return frame
+
+
+def test_two_processes_share_a_room_and_survive_one_dying(two_servers, transactional_db):
+    first, second = two_servers
+    alice, bob = make_user("alice"), make_user("bob")
+    room = run_outside_loop(services.room_create, creator=alice, name="Scale", members=[bob])
+
+    with socket(first, alice, room.pk) as a, socket(second, bob, room.pk) as b:
+        a.send(json.dumps({"type": "message.send", "body": "from process one", "client_id": "a1"}))
+        assert (
+            next_frame(b, "message.created", body="from process one")["sender"]["username"]
+            == "alice"
+        )
+        b.send(json.dumps({"type": "message.send", "body": "from process two", "client_id": "b1"}))
+        seen = next_frame(a, "message.created", body="from process two")
+        assert seen["sender"]["username"] == "bob"
+        last_id = seen["id"]
+
+        first.kill()  # process one dies mid-conversation
+        for i in range(3):
+            b.send(
+                json.dumps(
+                    {"type": "message.send", "body": f"while away {i}", "client_id": f"b-{i}"}
+                )
+            )
+            next_frame(b, "message.ack")
+
+        # the client reconnects to the surviving process and asks for what it missed
+        with socket(second, alice, room.pk) as again:
+            again.send(json.dumps({"type": "sync", "after_id": last_id}))
+            caught_up = next_frame(again, "sync")
+            assert [m["body"] for m in caught_up["messages"]] == [
+                f"while away {i}" for i in range(3)
+            ]
+            # a re-send of a message whose acknowledgement may have been lost is stored once
+            again.send(
+                json.dumps({"type": "message.send", "body": "from process one", "client_id": "a1"})
+            )
+            assert next_frame(again, "message.ack")["duplicate"] is True
