@@ -1,0 +1,160 @@
+"""History benchmark: one conversation of 1,000,000 messages in PostgreSQL.
+
+Measures, through the real REST API view (Django's test client, in-process), p50/p99 of:
+the newest page, a keyset page half-way back, and -- the baseline, in the same run -- the same
+depth reached by OFFSET; plus the dashboard of a person in 200 rooms. Checks correctness while it
+measures (the pages hold the right ids). Prints a table and one JSON line.
+
+    bench/run history [--messages 1000000] [--requests 300]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "uchat.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection
+from django.test import Client
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import User
+from rooms import services
+from rooms.models import Conversation, Message
+
+
+def bulk_load(room: Conversation, sender: User, count: int) -> None:
+    """Server-side generate_series: a million rows in seconds, not through the ORM."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {Message._meta.db_table}
+                (conversation_id, sender_id, kind, body, content, attachment, created_at)
+                SELECT %s, %s, 'text', 'message ' || n, '{{}}'::jsonb, '',
+                       now() - make_interval(secs => %s - n)
+                FROM generate_series(1, %s) AS n""",  # noqa: S608 - the table name is ours
+            [room.pk, sender.pk, count, count],
+        )
+        cursor.execute(f"ANALYZE {Message._meta.db_table}")
+
+
+def timed(fn, requests: int) -> list[float]:
+    for _ in range(5):  # warm up: connections, caches, imports
+        fn()
+    times = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def summary(name: str, times: list[float]) -> dict:
+    times = sorted(times)
+    return {
+        "case": name,
+        "p50_ms": round(statistics.median(times), 2),
+        "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))], 2),
+        "requests": len(times),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rooms", type=int, default=200)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("the history benchmark runs on PostgreSQL (bench/run starts one)")
+
+    reader, _ = User.objects.get_or_create(
+        username="bench-reader", defaults={"email": "r@example.com"}
+    )
+    room = services.room_create(creator=reader, name="Big room")
+    started = time.perf_counter()
+    bulk_load(room, reader, args.messages)
+    load_seconds = time.perf_counter() - started
+    ids = list(
+        Message.objects.filter(conversation=room)
+        .order_by("id")
+        .values_list("id", flat=True)[:: args.messages // 2]
+    )
+    middle = ids[1] if len(ids) > 1 else ids[0]
+
+    client = Client(SERVER_NAME="localhost")
+    token = str(RefreshToken.for_user(reader).access_token)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    url = f"/api/rooms/{room.pk}/messages?limit=50"
+
+    def newest() -> None:
+        page = client.get(url, **headers).json()
+        assert len(page["messages"]) == 50
+        assert page["messages"][0]["body"] == f"message {args.messages}"
+
+    def keyset_half_way() -> None:
+        page = client.get(f"{url}&start={middle}", **headers).json()
+        assert page["messages"][0]["id"] == middle - 1
+
+    depth = Message.objects.filter(conversation=room, id__gte=middle).count()
+
+    def keyset_query() -> None:
+        page = list(Message.objects.filter(conversation=room, id__lt=middle).order_by("-id")[:50])
+        assert page[0].pk == middle - 1
+
+    def offset_half_way() -> None:
+        # The contrast: the same page found by OFFSET, as a naive paginator would.
+        page = list(Message.objects.filter(conversation=room).order_by("-id")[depth : depth + 50])
+        assert page[0].pk == middle - 1
+
+    for i in range(args.rooms):
+        other = services.room_create(creator=reader, name=f"Room {i}")
+        services.message_create(conversation=other, sender=reader, body="hello")
+    client.force_login(reader)
+
+    def dashboard() -> None:
+        response = client.get("/")
+        assert response.status_code == 200
+        assert response.content.count(b"data-room-id=") == args.rooms + 1
+
+    results = [
+        summary("newest page (API)", timed(newest, args.requests)),
+        summary("keyset, half-way back (API)", timed(keyset_half_way, args.requests)),
+        summary("keyset, half-way back (query only)", timed(keyset_query, args.requests)),
+        summary(
+            "OFFSET, half-way back (query only, baseline)",
+            timed(offset_half_way, max(20, args.requests // 10)),
+        ),
+        summary(
+            f"dashboard, {args.rooms + 1} rooms (page)",
+            timed(dashboard, max(20, args.requests // 5)),
+        ),
+    ]
+    print(f"\nHistory benchmark: {args.messages:,} messages loaded in {load_seconds:.1f} s\n")
+    print(f"{'case':<48} {'p50 ms':>9} {'p99 ms':>9} {'n':>6}")
+    for row in results:
+        print(f"{row['case']:<48} {row['p50_ms']:>9} {row['p99_ms']:>9} {row['requests']:>6}")
+    keyset, offset = results[2]["p50_ms"], results[3]["p50_ms"]
+    print(f"\nOFFSET / keyset at the same depth: {offset / keyset:.1f}x slower (p50)")
+    print(
+        json.dumps(
+            {
+                "benchmark": "history",
+                "messages": args.messages,
+                "results": results,
+                "offset_over_keyset_p50": round(offset / keyset, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

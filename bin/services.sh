@@ -1,0 +1,82 @@
+# Sourced by bin/test and bench/run: installs (as root, with apt) and starts a real Redis and a
+# real PostgreSQL on free loopback ports in a temporary folder, exports REDIS_URL and
+# DATABASE_URL, and stops and removes them when the calling script exits.
+# Needs: REQUIRE (1 = a missing service is an error), say(), and the working directory at the
+# project root.
+# shellcheck shell=bash
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+# --- Debian packages ------------------------------------------------------------------------
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+[ -n "$(pg_bin)" ] || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  say "installing ${missing[*]} with apt"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# --- Python environment -----------------------------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -r requirements-dev.txt
+
+free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+WORK="$(mktemp -d /tmp/uchat-services.XXXXXX)"
+chmod 755 "$WORK"
+REDIS_PID=""
+PG_DATA=""
+cleanup() {
+  if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; fi
+  if [ -n "$PG_DATA" ]; then as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+as_pg() {
+  # PostgreSQL refuses to run as root: use its own account then.
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# --- Redis --------------------------------------------------------------------------------------
+if command -v redis-server >/dev/null; then
+  REDIS_PORT="$(free_port)"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$WORK" --logfile "$WORK/redis.log" &
+  REDIS_PID=$!
+  for _ in $(seq 50); do
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  export REDIS_URL="redis://127.0.0.1:${REDIS_PORT}/0"
+  say "redis-server on port $REDIS_PORT"
+elif [ "$REQUIRE" = 1 ]; then
+  say "redis-server is missing and UCHAT_REQUIRE_SERVICES=1"; exit 1
+else
+  say "redis-server is missing: tests that need it are skipped"
+fi
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+if [ -n "$(pg_bin)" ]; then
+  PG_PORT="$(free_port)"
+  PG_DATA="$WORK/pg"
+  mkdir -p "$PG_DATA" "$WORK/pgsock"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DATA" "$WORK/pgsock"; fi
+  as_pg "$(pg_bin)/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 --no-sync >/dev/null
+  as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$WORK/pgsock/pg.log" -w -o \
+    "-p $PG_PORT -k $WORK/pgsock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null
+  "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres uchat
+  export DATABASE_URL="postgres://postgres@127.0.0.1:${PG_PORT}/uchat"
+  say "PostgreSQL on port $PG_PORT"
+elif [ "$REQUIRE" = 1 ]; then
+  say "PostgreSQL is missing and UCHAT_REQUIRE_SERVICES=1"; exit 1
+else
+  say "PostgreSQL is missing: the suite runs on SQLite"
+fi
+
