@@ -161,3 +161,23 @@ def test_argon2_is_the_password_hasher():
     from uchat import settings as project_settings
 
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_changing_the_password_ends_other_sessions(user):
+    from django.test import Client
+
+    laptop, phone = Client(), Client()
+    for device in (laptop, phone):
+        device.post("/accounts/login/", {"login": "alice", "password": "correct-horse-9"})
+        assert device.get("/accounts/profile/").status_code == 200
+    response = laptop.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": "correct-horse-9",
+            "password1": "new-horse-battery-7",
+            "password2": "new-horse-battery-7",
+        },
+    )
+    assert response.status_code == 302
+    assert laptop.get("/accounts/profile/").status_code == 200  # this session stays
+    assert phone.get("/accounts/profile/").status_code == 302  # the other one is logged out
