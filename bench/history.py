@@ -37,13 +37,14 @@ def bulk_load(room: Conversation, sender: User, count: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {Message._meta.db_table}
-                (conversation_id, sender_id, kind, body, content, attachment, created_at)
-                SELECT %s, %s, 'text', 'message ' || n, '{{}}'::jsonb, '',
+                (conversation_id, sender_id, seq, kind, body, content, attachment, created_at)
+                SELECT %s, %s, n, 'text', 'message ' || n, '{{}}'::jsonb, '',
                        now() - make_interval(secs => %s - n)
                 FROM generate_series(1, %s) AS n""",  # noqa: S608 - the table name is ours
             [room.pk, sender.pk, count, count],
         )
         cursor.execute(f"ANALYZE {Message._meta.db_table}")
+    Conversation.objects.filter(pk=room.pk).update(last_seq=count)
 
 
 def timed(fn, requests: int) -> list[float]:

@@ -211,11 +211,14 @@ class ConversationConsumer(JsonFrameConsumer):
         )
 
     async def on_sync(self, content: dict[str, Any]) -> None:
-        after_id = content.get("after_id", 0)
-        if not isinstance(after_id, int) or after_id < 0:
-            await self.send_error("bad_frame", 'sync needs a non-negative integer "after_id".')
+        # after_seq (preferred): the last sequence number seen with no gap before it.
+        # after_id: the newest id seen (older clients; may miss a message that overtook another).
+        key = "after_seq" if "after_seq" in content else "after_id"
+        after = content.get(key, 0)
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            await self.send_error("bad_frame", f'sync needs a non-negative integer "{key}".')
             return
-        page = await database_sync_to_async(self._sync_page)(after_id)
+        page = await database_sync_to_async(self._sync_page)(**{key: after})
         if page is None:
             await self.send_error("not_member", "You were removed from this room.")
             await self.close(code=CLOSE_FORBIDDEN)
@@ -223,19 +226,17 @@ class ConversationConsumer(JsonFrameConsumer):
         await self.send_json(
             {
                 "type": "sync",
-                "after_id": after_id,
+                key: after,
                 "messages": [payloads.message_payload(m) for m in page.messages],
                 "has_more": page.has_more,
             }
         )
 
-    def _sync_page(self, after_id: int) -> selectors.HistoryPage | None:
+    def _sync_page(self, **after: int) -> selectors.HistoryPage | None:
         # Membership is checked again: a removed member gets nothing.
         if selectors.membership_get(user=self.user, conversation=self.conversation) is None:
             return None
-        return selectors.message_history(
-            conversation=self.conversation, after_id=after_id, limit=200
-        )
+        return selectors.message_history(conversation=self.conversation, limit=200, **after)
 
     async def on_read(self, content: dict[str, Any]) -> None:
         if isinstance(content.get("id"), int):

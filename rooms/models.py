@@ -22,6 +22,8 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The newest message's sequence number in this conversation (see Message.seq).
+    last_seq = models.BigIntegerField(default=0)
     # Kept by message_create under the conversation's row lock: the dashboard's preview
     # costs no query per room.
     last_message = models.ForeignKey(
@@ -77,6 +79,10 @@ class Message(models.Model):
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # 1, 2, 3 ... per conversation, with no gaps, assigned under the conversation's row lock.
+    # Broadcasts of concurrent messages may arrive out of order; a client that sees seq N+2
+    # before N+1 knows it is missing one and asks for it (sync after_seq), so nothing is lost.
+    seq = models.BigIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
     body = models.TextField(max_length=4000, blank=True)  # the text, or an optional caption
     # image: {"url", "width", "height"}; video: {"url", "source", "embed_url"}. Validated by
@@ -93,6 +99,9 @@ class Message(models.Model):
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "seq"], name="one_seq_per_conversation"
+            ),
             models.UniqueConstraint(
                 fields=["sender", "client_id"],
                 condition=models.Q(client_id__isnull=False),

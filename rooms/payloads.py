@@ -17,6 +17,7 @@ class PersonPayload(TypedDict):
 class MessagePayload(TypedDict):
     id: int
     conversation: int
+    seq: int
     sender: PersonPayload | None
     body: str
     content: dict[str, Any] | None
@@ -49,6 +50,7 @@ def message_payload(message: Message) -> MessagePayload:
     return {
         "id": message.pk,
         "conversation": message.conversation_id,
+        "seq": message.seq,
         "sender": person_payload(message.sender) if message.sender is not None else None,
         "body": "" if deleted else message.body,
         "content": None if deleted else content_payload(message),

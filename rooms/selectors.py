@@ -47,6 +47,7 @@ def message_history(
     conversation: Conversation,
     before_id: int | None = None,
     after_id: int | None = None,
+    after_seq: int | None = None,
     limit: int | None = None,
 ) -> HistoryPage:
     """A keyset page: the newest ``limit`` before ``before_id``, or the oldest after ``after_id``.
@@ -55,6 +56,9 @@ def message_history(
     """
     limit = max(1, min(limit or settings.UCHAT_HISTORY_PAGE, 200))
     messages = Message.objects.filter(conversation=conversation).select_related("sender")
+    if after_seq is not None:
+        page = list(messages.filter(seq__gt=after_seq).order_by("seq")[: limit + 1])
+        return HistoryPage(messages=page[:limit], has_more=len(page) > limit)
     if after_id is not None:
         page = list(messages.filter(id__gt=after_id).order_by("id")[: limit + 1])
         return HistoryPage(messages=page[:limit], has_more=len(page) > limit)

@@ -114,12 +114,13 @@ def _message_insert(
     extension: str | None,
     client_id: str | None,
 ) -> Message:
-    # The row lock serialises writers of one conversation, so ids commit in increasing order
-    # and a client that asks for "everything after id X" can never miss a late commit.
-    Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+    # The row lock serialises writers of one conversation: ids commit in increasing order and
+    # each message gets the next gap-free sequence number of its conversation.
+    locked = Conversation.objects.select_for_update().only("last_seq").get(pk=conversation.pk)
     membership = _require_member(user=sender, conversation=conversation)
     message = Message(
         conversation=conversation,
+        seq=locked.last_seq + 1,
         sender=sender,
         kind=cleaned.kind,
         body=cleaned.body,
@@ -131,7 +132,9 @@ def _message_insert(
         message.attachment.save(f"{uuid.uuid4().hex}.{extension}", image, save=False)
     message.full_clean(validate_constraints=False)
     message.save()
-    Conversation.objects.filter(pk=conversation.pk).update(last_message=message)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message=message, last_seq=message.seq
+    )
     # Your own message is read by you.
     Membership.objects.filter(pk=membership.pk).update(last_read_message_id=message.pk)
     events.broadcast_on_commit(
@@ -363,6 +366,16 @@ def _members_add(
         for user in {u.pk: u for u in users}.values()
         if user.pk not in existing
     ]
+    if room.kind == Conversation.Kind.ROOM:
+        at_once, most = settings.UCHAT_ROOM_MAX_ADD, settings.UCHAT_ROOM_MAX_MEMBERS
+        if len(added) > at_once:
+            raise ValidationError(
+                f"You can add at most {at_once} {'person' if at_once == 1 else 'people'} "
+                f"at once ({len(added)} given).",
+                code="too_many_added",
+            )
+        if len(existing) + len(added) > most:
+            raise ValidationError(f"A room holds at most {most} members.", code="room_full")
     Membership.objects.bulk_create(added)
     summary = payloads.room_payload(room)
     if notify:

@@ -30,4 +30,5 @@ class MessageFactory(DjangoModelFactory[Message]):
 
     conversation = factory.SubFactory(RoomFactory)
     sender = factory.SubFactory(UserFactory)
+    seq = factory.Sequence(lambda n: n + 1)
     body = factory.Sequence(lambda n: f"message {n}")

@@ -313,3 +313,20 @@ async def test_a_server_fault_gets_an_error_frame_and_the_socket_lives(room, use
     await alice.send_json_to({"type": "message.send", "body": "hello", "client_id": "k1"})
     assert (await receive_type(alice, "message.ack"))["duplicate"] is False
     await alice.disconnect()
+
+
+async def test_sync_by_sequence_number(room, user, other_user):
+    sent = []
+    for i in range(4):
+        message, _ = await sync_to_async(services.message_create)(
+            conversation=room, sender=other_user, body=f"m{i}"
+        )
+        sent.append(message)
+    assert [m.seq for m in sent] == [1, 2, 3, 4]
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    await alice.send_json_to({"type": "sync", "after_seq": 2})
+    sync = await receive_type(alice, "sync")
+    assert [m["seq"] for m in sync["messages"]] == [3, 4]
+    await alice.send_json_to({"type": "sync", "after_seq": -1})
+    assert (await receive_type(alice, "error"))["code"] == "bad_frame"
+    await alice.disconnect()

@@ -3,7 +3,7 @@ from django.db import connection
 
 from conftest import make_user
 from rooms import selectors, services
-from rooms.models import Message
+from rooms.models import Conversation, Message
 from rooms.tests.factories import MembershipFactory
 
 
@@ -13,9 +13,13 @@ def room(user):
 
 
 def _fill(room, sender, n):
+    """Bulk history (not through message_create: thousands of rows), numbered as it would be."""
+    room.refresh_from_db()
     Message.objects.bulk_create(
-        Message(conversation=room, sender=sender, body=f"m{i}") for i in range(n)
+        Message(conversation=room, sender=sender, body=f"m{i}", seq=room.last_seq + 1 + i)
+        for i in range(n)
     )
+    Conversation.objects.filter(pk=room.pk).update(last_seq=room.last_seq + n)
     return list(
         Message.objects.filter(conversation=room).order_by("id").values_list("id", flat=True)
     )

@@ -55,6 +55,7 @@ def test_message_create_stores_then_broadcasts_on_commit(
             {
                 "id": message.pk,
                 "conversation": room.pk,
+                "seq": 1,
                 "sender": {"id": user.pk, "username": "alice", "name": "Alice A."},
                 "body": "hi",
                 "content": {"type": "text", "text": "hi"},
@@ -259,3 +260,29 @@ def test_purge_counts_in_dry_run_and_deletes_for_real(room, user):
     assert list(Message.objects.values_list("body", flat=True)) == ["new"]
     room.refresh_from_db()
     assert room.last_message_id == new.pk
+
+
+def test_room_size_and_bulk_add_caps(user, settings):
+    settings.UCHAT_ROOM_MAX_ADD = 2
+    settings.UCHAT_ROOM_MAX_MEMBERS = 3
+    people = [make_user(f"p{i}") for i in range(3)]
+    with pytest.raises(ValidationError) as info:
+        services.room_create(creator=user, name="Crowd", members=people)
+    assert info.value.code == "too_many_added"
+    assert not Conversation.objects.filter(name="Crowd").exists()
+    room = services.room_create(creator=user, name="Crowd", members=people[:2])
+    with pytest.raises(ValidationError) as info:
+        services.room_update(
+            room=room, actor=user, name="Crowd", topic="", members=[user, *people], admins=[user]
+        )
+    assert info.value.code == "room_full"
+    assert room.memberships.count() == 3
+
+
+def test_room_cap_reaches_the_form_and_the_api(auth_client, settings):
+    settings.UCHAT_ROOM_MAX_ADD = 1
+    make_user("x1")
+    make_user("x2")
+    response = auth_client.post("/rooms/new/", {"name": "Busy", "members": "x1, x2"})
+    assert b"You can add at most 1 person at once (2 given)." in response.content
+    assert not Conversation.objects.filter(name="Busy").exists()

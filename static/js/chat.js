@@ -19,6 +19,12 @@
   const members = new Map(); // user id -> member payload
   const typers = new Map(); // user id -> { name, until }
   let newestId = 0;
+  // Sequence numbers are 1, 2, 3 ... per conversation. lastSeq is the highest one seen with
+  // nothing missing before it; a frame beyond lastSeq + 1 means another one overtook it on
+  // the way, so ask for what is missing instead of trusting the newest id.
+  let lastSeq = 0;
+  const seenSeqs = new Set();
+  let gapTimer = null;
   let oldestId = null;
   let readSent = 0;
   let lastTypingSent = 0;
@@ -169,7 +175,21 @@
     }
     rendered.set(message.id, li);
     newestId = Math.max(newestId, message.id);
+    noteSeq(message.seq);
     oldestId = oldestId === null ? message.id : Math.min(oldestId, message.id);
+  }
+
+  function noteSeq(seq) {
+    if (!seq || seq <= lastSeq) return;
+    seenSeqs.add(seq);
+    while (seenSeqs.has(lastSeq + 1)) { seenSeqs.delete(lastSeq + 1); lastSeq += 1; }
+    if (seenSeqs.size && !gapTimer) {
+      // Give an overtaken frame a moment to arrive before asking for it.
+      gapTimer = setTimeout(() => {
+        gapTimer = null;
+        if (seenSeqs.size) socket.send({ type: "sync", after_seq: lastSeq });
+      }, 1000);
+    }
   }
 
   function addMessages(messages) {
@@ -293,7 +313,7 @@
     "message.ack": (f) => addMessages([f.message]),
     sync: (f) => {
       addMessages(f.messages);
-      if (f.has_more) socket.send({ type: "sync", after_id: newestId });
+      if (f.has_more) socket.send({ type: "sync", after_seq: lastSeq });
     },
     typing: (f) => { typers.set(f.user.id, { name: f.user.name, until: Date.now() + 4000 }); renderTyping(); },
     presence: (f) => {
@@ -327,7 +347,7 @@
   const socket = data.readonly ? { send: () => false, isOpen: () => false } : new window.UChat.Socket(`/ws/rooms/${roomId}/`, {
     onOpen: () => {
       // Catch up on everything stored while we were away, then re-send what was never acknowledged.
-      socket.send({ type: "sync", after_id: newestId });
+      socket.send({ type: "sync", after_seq: lastSeq });
       for (const [clientId, entry] of pending) send(entry.body, clientId);
     },
     onFrame: (frame) => { const handle = handlers[frame.type]; if (handle) handle(frame); },
@@ -424,6 +444,8 @@
 
   data.members.forEach((m) => members.set(m.user.id, m));
   renderMembers();
+  // The first page is the newest messages, with no gap among them.
+  lastSeq = data.messages.length ? data.messages[0].seq - 1 : 0;
   data.messages.forEach(upsert);
   setHasMore(data.has_more);
   scrollToBottom();

@@ -86,7 +86,8 @@ def test_times_show_in_the_readers_time_zone(new_page, room, people):
 
 def test_load_older_messages_without_gap_or_duplicate(new_page, room, people):
     Message.objects.bulk_create(
-        Message(conversation=room, sender=people[0], body=f"history {i}") for i in range(120)
+        Message(conversation=room, sender=people[0], body=f"history {i}", seq=i + 1)
+        for i in range(120)
     )
     page = open_room(new_page, "abhishek", room)
     messages = page.locator("#messages li")
