@@ -41,7 +41,7 @@ def mail_dir(tmp_path_factory) -> Path:
 class LiveServer:
     """A real Daphne process serving uchat.asgi on the test database."""
 
-    def __init__(self, log_dir: Path, mail_dir: Path) -> None:
+    def __init__(self, log_dir: Path, mail_dir: Path, **env_overrides: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -58,6 +58,7 @@ class LiveServer:
             "UCHAT_WS_RATE_WINDOW": "600",
             # Admins assign by hand in the browser tests; auto-assignment is tested in tickets/.
             "UCHAT_TICKET_AUTO_ASSIGN": "0",
+            **env_overrides,
         }
         self.log_path = log_dir / f"daphne-{self.port}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115
