@@ -31,6 +31,7 @@ EMAIL_TAKEN = 4016
 UNSUPPORTED_MEDIA_TYPE = 4017
 TWO_FACTOR_REQUIRED = 4018
 SERVER_ERROR = 5000
+DATABASE_UNAVAILABLE = 5003  # answered by uchat.middleware.DatabaseUnavailableMiddleware
 
 # Service ValidationError codes -> (HTTP status, subcode, title). Others: 400/4000 + message.
 SERVICE_ERRORS = {
