@@ -26,7 +26,9 @@ class Postgres:
     def __init__(self) -> None:
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
         if not found:
-            pytest.fail("PostgreSQL is needed for this test")
+            if os.environ.get("UCHAT_REQUIRE_SERVICES") == "1":
+                pytest.fail("PostgreSQL is needed for this test")
+            pytest.skip("PostgreSQL is not installed")
         self.bin = found[-1]
         self.dir = Path(tempfile.mkdtemp(prefix="uchat-pg-restart-", dir="/tmp"))
         self.dir.chmod(0o777)

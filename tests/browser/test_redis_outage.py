@@ -2,6 +2,7 @@
 because it is stored); when Redis returns, a reconnecting client catches up on everything."""
 
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -66,7 +67,9 @@ class Redis:
 @pytest.fixture
 def redis(tmp_path):
     if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is needed for this test")
+        if os.environ.get("UCHAT_REQUIRE_SERVICES") == "1":
+            pytest.fail("redis-server is needed for this test")
+        pytest.skip("redis-server is not installed")
     server = Redis(tmp_path)
     server.start()
     yield server
