@@ -1,6 +1,7 @@
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from uchat.paging import keyset_page
 
 
 def users_suggest(*, query: str, exclude: User | None = None, limit: int = 8) -> QuerySet[User]:
@@ -30,10 +31,4 @@ def users_by_usernames(*, usernames: list[str]) -> tuple[list[User], list[str]]:
 
 def users_page(*, start: int | None, limit: int) -> tuple[list[User], int | None]:
     """Active people by id, after ``start`` (keyset). Returns the page and the next start."""
-    users = User.objects.filter(is_active=True)
-    if start is not None:
-        users = users.filter(pk__gt=start)
-    page = list(users.order_by("pk")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return page, (page[-1].pk if more else None)
+    return keyset_page(User.objects.filter(is_active=True), key="pk", start=start, limit=limit)

@@ -1,7 +1,6 @@
-from django.db.models import QuerySet
-
 from accounts.models import User
 from notifications.models import Notification
+from uchat.paging import keyset_page
 
 UNREAD_CAP = 100
 
@@ -20,10 +19,6 @@ def notifications_for_user(
 ) -> tuple[list[Notification], int | None]:
     """Newest first; ``start`` is the id of the last one already seen (keyset). Returns the
     page and the ``start`` for the next page (None at the end)."""
-    notifications: QuerySet[Notification] = Notification.objects.filter(user=user)
-    if start is not None:
-        notifications = notifications.filter(id__lt=start)
-    page = list(notifications.order_by("-id")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return page, (page[-1].pk if more and page else None)
+    return keyset_page(
+        Notification.objects.filter(user=user), key="pk", start=start, limit=limit, descending=True
+    )

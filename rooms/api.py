@@ -14,6 +14,7 @@ from rooms import payloads, selectors, services
 from rooms.models import Conversation
 from uchat.api import PAGING_PARAMETERS, int_param, page_params
 from uchat.api_errors import NOT_FOUND, UNKNOWN_RECIPIENT, UNKNOWN_USERS, ApiError
+from uchat.paging import keyset_page
 
 
 def _newest_first(conversation: Conversation | None, *, start: int | None, limit: int):
@@ -124,18 +125,13 @@ class RoomListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         limit, start = page_params(request)
-        memberships = selectors.memberships_for_user(user=request.user).order_by("conversation_id")
-        if start is not None:
-            memberships = memberships.filter(conversation_id__gt=start)
-        page = list(memberships[: limit + 1])
-        more = len(page) > limit
-        page = page[:limit]
-        return Response(
-            {
-                "rooms": [room_api_payload(m) for m in page],
-                "next": page[-1].conversation_id if more else None,
-            }
+        page, next_start = keyset_page(
+            selectors.memberships_for_user(user=request.user),
+            key="conversation_id",
+            start=start,
+            limit=limit,
         )
+        return Response({"rooms": [room_api_payload(m) for m in page], "next": next_start})
 
     @extend_schema(
         request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Create a room"

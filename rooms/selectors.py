@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from rooms.models import Conversation, Membership, Message, Presence
+from uchat.paging import take
 
 UNREAD_CAP = 100  # counting stops here ("99+"): never count a whole busy room
 
@@ -57,15 +58,15 @@ def message_history(
     limit = max(1, min(limit or settings.UCHAT_HISTORY_PAGE, 200))
     messages = Message.objects.filter(conversation=conversation).select_related("sender")
     if after_seq is not None:
-        page = list(messages.filter(seq__gt=after_seq).order_by("seq")[: limit + 1])
-        return HistoryPage(messages=page[:limit], has_more=len(page) > limit)
+        page, more = take(messages.filter(seq__gt=after_seq).order_by("seq"), limit)
+        return HistoryPage(messages=page, has_more=more)
     if after_id is not None:
-        page = list(messages.filter(id__gt=after_id).order_by("id")[: limit + 1])
-        return HistoryPage(messages=page[:limit], has_more=len(page) > limit)
+        page, more = take(messages.filter(id__gt=after_id).order_by("id"), limit)
+        return HistoryPage(messages=page, has_more=more)
     if before_id is not None:
         messages = messages.filter(id__lt=before_id)
-    page = list(messages.order_by("-id")[: limit + 1])
-    return HistoryPage(messages=page[:limit][::-1], has_more=len(page) > limit)
+    page, more = take(messages.order_by("-id"), limit)
+    return HistoryPage(messages=page[::-1], has_more=more)
 
 
 def _unread_sql() -> RawSQL:

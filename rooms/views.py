@@ -13,13 +13,20 @@ from rooms.forms import RoomCreateForm, RoomEditForm
 from rooms.models import Conversation, Message
 
 
-def _room_or_404(request: HttpRequest, room_id: int) -> Conversation:
-    room = selectors.conversation_for_member(
-        user=request.user, conversation_id=room_id, kind=Conversation.Kind.ROOM
+def _conversation_or_404(
+    request: HttpRequest, conversation_id: int, kind: str | None = None
+) -> Conversation:
+    """The conversation if the person is a member; otherwise 404 (they learn nothing)."""
+    conversation = selectors.conversation_for_member(
+        user=request.user, conversation_id=conversation_id, kind=kind
     )
-    if room is None:
-        raise Http404("No such room.")
-    return room
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation
+
+
+def _room_or_404(request: HttpRequest, room_id: int) -> Conversation:
+    return _conversation_or_404(request, room_id, kind=Conversation.Kind.ROOM)
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -135,11 +142,7 @@ def direct_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def conversation_open(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Where a notification links to: the room page or the direct conversation."""
-    conversation = selectors.conversation_for_member(
-        user=request.user, conversation_id=conversation_id
-    )
-    if conversation is None:
-        raise Http404("No such conversation.")
+    conversation = _conversation_or_404(request, conversation_id)
     if conversation.kind == Conversation.Kind.DIRECT:
         other = selectors.direct_partner(conversation=conversation, user=request.user)
         return redirect("direct", username=other.username)
@@ -152,11 +155,7 @@ def conversation_open(request: HttpRequest, conversation_id: int) -> HttpRespons
 @require_GET
 def conversation_messages(request: HttpRequest, conversation_id: int) -> JsonResponse:
     """History as JSON: ?before=<id> for older pages, ?after=<id> to catch up."""
-    conversation = selectors.conversation_for_member(
-        user=request.user, conversation_id=conversation_id
-    )
-    if conversation is None:
-        raise Http404("No such conversation.")
+    conversation = _conversation_or_404(request, conversation_id)
     try:
         page = selectors.message_history(
             conversation=conversation,
@@ -178,11 +177,7 @@ def conversation_messages(request: HttpRequest, conversation_id: int) -> JsonRes
 @require_POST
 def conversation_upload(request: HttpRequest, conversation_id: int) -> JsonResponse:
     """An image from the composer (multipart: image, caption, client_id)."""
-    conversation = selectors.conversation_for_member(
-        user=request.user, conversation_id=conversation_id
-    )
-    if conversation is None:
-        raise Http404("No such conversation.")
+    conversation = _conversation_or_404(request, conversation_id)
     image = request.FILES.get("image")
     if image is None:
         return JsonResponse({"code": 400, "subcode": 4011, "error": "Choose an image."}, status=400)

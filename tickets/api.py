@@ -16,6 +16,7 @@ from rooms.api import _newest_first
 from tickets import payloads, selectors, services
 from tickets.models import Category, Ticket
 from uchat.api import PAGING_PARAMETERS, page_params
+from uchat.paging import keyset_page
 
 
 def _ticket(request: Request, ticket_id: int) -> Ticket:
@@ -45,18 +46,14 @@ class TicketListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         limit, start = page_params(request)
-        tickets = selectors.tickets_visible_to(user=request.user).order_by("-id")
-        if start is not None:
-            tickets = tickets.filter(pk__lt=start)
-        page = list(tickets[: limit + 1])
-        more = len(page) > limit
-        page = page[:limit]
-        return Response(
-            {
-                "tickets": [payloads.ticket_payload(t) for t in page],
-                "next": page[-1].pk if more else None,
-            }
+        page, next_start = keyset_page(
+            selectors.tickets_visible_to(user=request.user),
+            key="pk",
+            start=start,
+            limit=limit,
+            descending=True,
         )
+        return Response({"tickets": [payloads.ticket_payload(t) for t in page], "next": next_start})
 
     @extend_schema(
         request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Raise a ticket"

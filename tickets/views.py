@@ -1,3 +1,7 @@
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
@@ -32,11 +36,6 @@ def _ticket_or_404(request: HttpRequest, ticket_id: int) -> Ticket:
 def _staff_only(request: HttpRequest) -> None:
     if not request.user.is_staff:
         raise PermissionDenied("Only admins can do that.")
-
-
-def _refused(request: HttpRequest, ticket: Ticket, exc: ValidationError) -> HttpResponse:
-    messages.error(request, exc.messages[0])
-    return redirect("tickets:detail", ticket_id=ticket.pk)
 
 
 @login_required
@@ -128,85 +127,89 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return render(request, "tickets/detail.html", context)
 
 
+def _ticket_action(
+    request: HttpRequest,
+    ticket_id: int,
+    act: Callable[[Ticket, dict[str, Any]], str],
+    *,
+    form_class: type[forms.Form] | None = None,
+    invalid: str = "",
+) -> HttpResponse:
+    """The ticket page's small forms: check the input, call one service, say what happened.
+    ``act`` returns the success message; a service refusal is shown with its reason."""
+    ticket = _ticket_or_404(request, ticket_id)
+    data: dict[str, Any] = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, invalid)
+            return redirect("tickets:detail", ticket_id=ticket.pk)
+        data = form.cleaned_data
+    try:
+        messages.success(request, act(ticket, data))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+
 @login_required
 @require_POST
 def ticket_status(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, ticket_id)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a status.")
-        return redirect("tickets:detail", ticket_id=ticket.pk)
-    try:
-        services.ticket_status_set(
-            ticket=ticket, actor=request.user, status=form.cleaned_data["status"]
-        )
-    except ValidationError as exc:
-        return _refused(request, ticket, exc)
-    messages.success(request, "Status updated.")
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+    def act(ticket: Ticket, data: dict[str, Any]) -> str:
+        services.ticket_status_set(ticket=ticket, actor=request.user, status=data["status"])
+        return "Status updated."
+
+    return _ticket_action(
+        request, ticket_id, act, form_class=StatusForm, invalid="Choose a status."
+    )
 
 
 @login_required
 @require_POST
 def ticket_reopen(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, ticket_id)
-    try:
+    def act(ticket: Ticket, data: dict[str, Any]) -> str:
         services.ticket_reopen(ticket=ticket, actor=request.user)
-    except ValidationError as exc:
-        return _refused(request, ticket, exc)
-    messages.success(request, f"{ticket.number} reopened.")
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+        return f"{ticket.number} reopened."
+
+    return _ticket_action(request, ticket_id, act)
 
 
 @login_required
 @require_POST
 def ticket_assign(request: HttpRequest, ticket_id: int) -> HttpResponse:
     _staff_only(request)
-    ticket = _ticket_or_404(request, ticket_id)
-    form = AssignForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose an agent.")
-        return redirect("tickets:detail", ticket_id=ticket.pk)
-    try:
-        services.ticket_assign(ticket=ticket, agent=form.cleaned_data["agent"], actor=request.user)
-    except ValidationError as exc:
-        return _refused(request, ticket, exc)
-    messages.success(request, f"Assigned to {form.cleaned_data['agent'].name}.")
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+
+    def act(ticket: Ticket, data: dict[str, Any]) -> str:
+        services.ticket_assign(ticket=ticket, agent=data["agent"], actor=request.user)
+        return f"Assigned to {data['agent'].name}."
+
+    return _ticket_action(
+        request, ticket_id, act, form_class=AssignForm, invalid="Choose an agent."
+    )
 
 
 @login_required
 @require_POST
 def ticket_note(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, ticket_id)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.ticket_note_add(
-                ticket=ticket, author=request.user, body=form.cleaned_data["body"]
-            )
-        except ValidationError as exc:
-            return _refused(request, ticket, exc)
-        messages.success(request, "Note added (only agents and admins see it).")
-    else:
-        messages.error(request, "A note cannot be empty.")
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+    def act(ticket: Ticket, data: dict[str, Any]) -> str:
+        services.ticket_note_add(ticket=ticket, author=request.user, body=data["body"])
+        return "Note added (only agents and admins see it)."
+
+    return _ticket_action(
+        request, ticket_id, act, form_class=NoteForm, invalid="A note cannot be empty."
+    )
 
 
 @login_required
 @require_POST
 def ticket_feedback(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, ticket_id)
-    form = FeedbackForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a rating from 1 to 5.")
-        return redirect("tickets:detail", ticket_id=ticket.pk)
-    try:
-        services.ticket_feedback_give(ticket=ticket, by=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        return _refused(request, ticket, exc)
-    messages.success(request, "Thank you for your feedback!")
-    return redirect("tickets:detail", ticket_id=ticket.pk)
+    def act(ticket: Ticket, data: dict[str, Any]) -> str:
+        services.ticket_feedback_give(ticket=ticket, by=request.user, **data)
+        return "Thank you for your feedback!"
+
+    return _ticket_action(
+        request, ticket_id, act, form_class=FeedbackForm, invalid="Choose a rating from 1 to 5."
+    )
 
 
 @require_http_methods(["GET", "POST"])
