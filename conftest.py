@@ -16,6 +16,7 @@ REQUIRE_SERVICES = os.environ.get("UCHAT_REQUIRE_SERVICES") == "1"
 def _fast_and_local(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.UCHAT_MESSAGE_RATE = 100_000  # fixtures send many messages as one person
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
 

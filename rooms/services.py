@@ -5,12 +5,14 @@ Order inside each write: check permission and rules -> validate -> save -> (comm
 """
 
 import re
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -36,6 +38,26 @@ def _clean_client_id(client_id: str | None) -> str | None:
     if not isinstance(client_id, str) or len(client_id) > 64:
         raise ValidationError("client_id must be text of at most 64 characters.", code="invalid")
     return client_id
+
+
+def _message_rate_take(*, sender: User) -> None:
+    """Count one message against the sender's rate, shared by every door and every socket.
+
+    A fixed window in the cache (Redis when configured, so all server processes share it).
+    Refused sends raise before anything is stored; while Redis is away the limit fails open.
+    """
+    window = settings.UCHAT_MESSAGE_RATE_WINDOW
+    key = f"uchat:msgrate:{sender.pk}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        count = 1
+    if count > settings.UCHAT_MESSAGE_RATE:
+        raise ValidationError(
+            "You are sending messages too fast. Wait a moment and send again.",
+            code="rate_limited",
+        )
 
 
 def _require_member(*, user: User, conversation: Conversation) -> Membership:
@@ -67,6 +89,7 @@ def message_create(
         existing = _message_by_client_id(sender=sender, client_id=client_id)
         if existing is not None:
             return existing, False
+    _message_rate_take(sender=sender)
     try:
         with transaction.atomic():
             message = _message_insert(

@@ -1,5 +1,8 @@
 """Schemathesis over our own OpenAPI schema: no generated request gets a server error.
-A short, derandomized run (deterministic); bench/ can run it longer."""
+A short, derandomized run in the suite (deterministic); ``bench/run fuzz`` runs it longer and
+randomized by setting UCHAT_FUZZ_EXAMPLES."""
+
+import os
 
 import pytest
 import schemathesis
@@ -9,7 +12,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from conftest import make_user
 
-EXAMPLES = 6
+LONG_EXAMPLES = os.environ.get("UCHAT_FUZZ_EXAMPLES")
+EXAMPLES = int(LONG_EXAMPLES or 6)
 
 
 @pytest.fixture
@@ -49,7 +53,7 @@ def test_no_request_gets_a_server_error(api_schema, token):
 
         @hypothesis_settings(
             max_examples=EXAMPLES,
-            derandomize=True,
+            derandomize=not LONG_EXAMPLES,  # a failing random run prints its seed
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),

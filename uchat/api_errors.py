@@ -46,6 +46,7 @@ SERVICE_ERRORS = {
     "unknown_users": (400, UNKNOWN_USERS, "Unknown Users"),
     "username_taken": (409, USERNAME_TAKEN, "Username Already Taken"),
     "email_taken": (409, EMAIL_TAKEN, "E-mail Already Taken"),
+    "rate_limited": (429, THROTTLED, "Too Many Requests"),
 }
 
 

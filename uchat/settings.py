@@ -178,6 +178,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+# A reset code is good for one use, within this many seconds, and 3 wrong tries end it.
+ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT = env.int("UCHAT_RESET_CODE_SECONDS", default=180)
+ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[uchat] "
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "root", "system", "deleted", "uchat"]
@@ -275,6 +278,10 @@ SPECTACULAR_SETTINGS = {
 UCHAT_MESSAGE_MAX_LENGTH = 4000
 UCHAT_HISTORY_PAGE = 50
 # Per-socket flood limit: at most RATE frames that write, refilled over RATE_WINDOW seconds.
+# Messages one person may send per window, over all sockets, pages and the API together.
+UCHAT_MESSAGE_RATE = env.int("UCHAT_MESSAGE_RATE", default=60)
+UCHAT_MESSAGE_RATE_WINDOW = env.int("UCHAT_MESSAGE_RATE_WINDOW", default=60)  # seconds
+# Writing frames per socket (a flood guard that needs no Redis).
 UCHAT_WS_RATE = env.int("UCHAT_WS_RATE", default=20)
 UCHAT_WS_RATE_WINDOW = env.float("UCHAT_WS_RATE_WINDOW", default=10.0)
 UCHAT_WS_MAX_FRAME = 16384

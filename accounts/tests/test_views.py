@@ -1,4 +1,6 @@
 import re
+import time
+from unittest import mock
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -94,17 +96,55 @@ def test_failed_logins_are_limited(client, user):
     assert b"Too many failed login attempts" in response.content
 
 
-def test_password_reset_by_emailed_code(client, user):
+def _request_reset_code(client) -> str:
+    mail.outbox.clear()
     client.post("/accounts/password/reset/", {"email": "alice@example.com"})
     assert len(mail.outbox) == 1
-    code = re.search(r"^\s*([A-Z0-9]{4,}(?:-[A-Z0-9]+)*)\s*$", mail.outbox[0].body, re.M).group(1)
+    return re.search(r"^\s*([A-Z0-9]{4,}(?:-[A-Z0-9]+)*)\s*$", mail.outbox[0].body, re.M).group(1)
+
+
+def _reset_with_code(client, code: str, password: str):
     response = client.post("/accounts/password/reset/confirm/", {"code": code})
-    assert response.status_code == 302
-    response = client.post(
-        response["Location"], {"password1": "brand-new-pass-77", "password2": "brand-new-pass-77"}
-    )
+    if response.status_code != 302 or "/complete/" not in response["Location"]:
+        return response
+    return client.post(response["Location"], {"password1": password, "password2": password})
+
+
+def test_password_reset_by_emailed_code(client, user):
+    code = _request_reset_code(client)
+    _reset_with_code(client, code, "brand-new-pass-77")
     user.refresh_from_db()
     assert user.check_password("brand-new-pass-77")
+
+
+def test_password_reset_code_works_only_once(client, user):
+    code = _request_reset_code(client)
+    _reset_with_code(client, code, "brand-new-pass-77")
+    client.logout()
+    response = _reset_with_code(client, code, "someone-elses-pass-1")
+    user.refresh_from_db()
+    assert user.check_password("brand-new-pass-77")
+    assert not user.check_password("someone-elses-pass-1")
+    assert response.status_code in (200, 302)  # back to the start, never a server error
+
+
+def test_password_reset_code_expires(client, user, settings):
+    code = _request_reset_code(client)
+    later = time.time() + settings.ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT + 1
+    clock = "allauth.account.internal.flows.code_verification.time.time"
+    with mock.patch(clock, return_value=later):
+        _reset_with_code(client, code, "too-late-pass-42")
+    user.refresh_from_db()
+    assert user.check_password("correct-horse-9")
+
+
+def test_password_reset_code_dies_after_three_wrong_tries(client, user):
+    code = _request_reset_code(client)
+    for _ in range(3):
+        client.post("/accounts/password/reset/confirm/", {"code": "WRONG-CODE"})
+    _reset_with_code(client, code, "guessed-pass-42")
+    user.refresh_from_db()
+    assert user.check_password("correct-horse-9")
 
 
 def test_profile_display_name(auth_client, user):

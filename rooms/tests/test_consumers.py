@@ -330,3 +330,43 @@ async def test_sync_by_sequence_number(room, user, other_user):
     await alice.send_json_to({"type": "sync", "after_seq": -1})
     assert (await receive_type(alice, "error"))["code"] == "bad_frame"
     await alice.disconnect()
+
+
+async def test_message_rate_is_per_person_across_sockets_and_the_api(room, user, settings):
+    settings.UCHAT_MESSAGE_RATE = 4
+    settings.UCHAT_MESSAGE_RATE_WINDOW = 3600
+    first, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    second, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    outcomes = []
+    for i in range(6):  # alternating sockets: each one alone is far below its own flood guard
+        socket = (first, second)[i % 2]
+        await socket.send_json_to({"type": "message.send", "body": f"m{i}", "client_id": f"r{i}"})
+        while True:
+            frame = await socket.receive_json_from(timeout=5)
+            if frame["type"] in {"message.ack", "error"}:
+                outcomes.append((frame["type"], frame.get("code"), frame.get("client_id")))
+                break
+    assert outcomes == [("message.ack", None, f"r{i}") for i in range(4)] + [
+        ("error", "rate_limited", "r4"),
+        ("error", "rate_limited", "r5"),
+    ]
+    # A re-send of a stored message is not a new message: it is answered, not refused.
+    await first.send_json_to({"type": "message.send", "body": "m0", "client_id": "r0"})
+    ack = await receive_type(first, "message.ack")
+    assert ack["duplicate"] is True
+    # The API shares the same budget: 429, nothing stored.
+    response = await sync_to_async(_api_post)(user, room.pk, "from the API")
+    assert response.status_code == 429
+    assert response.json()["subcode"] == 4008
+    bodies = await sync_to_async(lambda: list(Message.objects.values_list("body", flat=True)))()
+    assert sorted(bodies) == ["m0", "m1", "m2", "m3"]
+    await first.disconnect()
+    await second.disconnect()
+
+
+def _api_post(user, conversation_id: int, body: str):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client.post(f"/api/rooms/{conversation_id}/messages", {"body": body}, format="json")

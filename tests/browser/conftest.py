@@ -56,6 +56,7 @@ class LiveServer:
             # however slow the machine is.
             "UCHAT_WS_RATE": "20",
             "UCHAT_WS_RATE_WINDOW": "600",
+            "UCHAT_MESSAGE_RATE": "1000",  # scripted people type faster than people do
             # Admins assign by hand in the browser tests; auto-assignment is tested in tickets/.
             "UCHAT_TICKET_AUTO_ASSIGN": "0",
             **env_overrides,
