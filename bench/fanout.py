@@ -1,0 +1,473 @@
+"""Fan-out benchmark: how many deliveries a second each server sustains, and how fast.
+
+Starts each server itself, one after another, on the same load, driven by a separate process of
+asyncio WebSocket clients (bench/fanout_load.py) that checks every delivery:
+
+- ``uchat``: Daphne serving uchat.asgi with channels-redis on the real Redis, PostgreSQL, real
+  users with JWTs and room memberships, through the real room consumer;
+- ``uchat-uvicorn``: the same application under uvicorn;
+- ``uchat-2``: two uchat (Daphne) processes sharing Redis and PostgreSQL, clients split
+  between them (the scale-out proof: every message must reach members on both);
+- ``bare``: a bare ``websockets`` broadcast server (the Python limit on this machine);
+- ``socketio`` / ``socketio-redis``: Flask-SocketIO with eventlet, alone and with its Redis
+  message queue.
+
+Scenarios: ``team`` (20 rooms x 25 members, each member sends every 5 s), ``townhall`` (one
+room of 300, 10 messages/s), ``ramp`` (10 rooms x 20; the rate rises until p99 passes 500 ms),
+``idle`` (3,000 connected sockets; memory per connection).
+
+    bench/run fanout [--servers uchat,bare,...] [--scenarios team,ramp,...] [--smoke]
+
+Prints a table and one JSON line. Exits non-zero when uchat lost or duplicated a delivery.
+"""
+
+import argparse
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "uchat.settings")
+
+SERVERS = ["uchat", "uchat-uvicorn", "uchat-2", "bare", "socketio", "socketio-redis"]
+SCENARIOS = {
+    "team": {"rooms": 20, "members": 25, "rates": [100], "seconds": 10},
+    "townhall": {"rooms": 1, "members": 300, "rates": [10], "seconds": 10},
+    "ramp": {
+        "rooms": 10,
+        "members": 20,
+        "rates": [round(50 * 1.5**k) for k in range(12)],  # messages/s; x20 deliveries
+        "seconds": 3,
+        "stop_p99_ms": 500,
+        "drain": 3.0,
+    },
+    # The same ramp in one room of 300: the cost of a message's write is shared by 300
+    # deliveries, so this one measures the fan-out itself.
+    "ramp-hall": {
+        "rooms": 1,
+        "members": 300,
+        "rates": [round(10 * 1.5**k) for k in range(12)],
+        "seconds": 3,
+        "stop_p99_ms": 500,
+        "drain": 3.0,
+    },
+    "idle": {"rooms": 30, "members": 100},
+}
+SMOKE = {
+    "team": {"rooms": 2, "members": 3, "rates": [6], "seconds": 1},
+    "townhall": {"rooms": 1, "members": 5, "rates": [5], "seconds": 1},
+    "ramp": {"rooms": 2, "members": 3, "rates": [5, 10], "seconds": 1, "stop_p99_ms": 500},
+    "ramp-hall": {"rooms": 1, "members": 6, "rates": [5, 10], "seconds": 1, "stop_p99_ms": 500},
+    "idle": {"rooms": 2, "members": 5},
+}
+UCHAT_ENV = {
+    # Measure the fan-out, not the abuse limits (they are tested in the suite).
+    "UCHAT_MESSAGE_RATE": "1000000000",
+    "UCHAT_WS_RATE": "1000000000",
+    "UCHAT_WS_RATE_WINDOW": "1",
+    "UCHAT_API_USER_RATE": "1000000000/min",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "UCHAT_LOG_LEVEL": "ERROR",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not listen on {port}: {log.read_text()[-2000:]}")
+
+
+def raise_fd_limit() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Server:
+    """One or more server processes of one kind, and how clients reach them."""
+
+    def __init__(self, kind: str, workdir: Path) -> None:
+        self.kind = kind
+        self.processes: list[subprocess.Popen] = []
+        self.ports: list[int] = []
+        self.workdir = workdir
+
+    def start(self) -> None:
+        count = 2 if self.kind == "uchat-2" else 1
+        for n in range(count):
+            port = free_port()
+            env = {**os.environ}
+            if self.kind.startswith("uchat"):
+                env.update(UCHAT_ENV)
+            command = self.command(port)
+            log = self.workdir / f"{self.kind}-{n}.log"
+            with open(log, "w") as out:
+                process = subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=raise_fd_limit,
+                )
+            wait_for_port(port, process, log)
+            self.processes.append(process)
+            self.ports.append(port)
+        time.sleep(0.5)
+
+    def command(self, port: int) -> list[str]:
+        python = sys.executable
+        if self.kind in ("uchat", "uchat-2"):
+            return [
+                python,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "uchat.asgi:application",
+            ]
+        if self.kind == "uchat-uvicorn":
+            return [
+                python, "-m", "uvicorn", "uchat.asgi:application", "--host", "127.0.0.1",
+                "--port", str(port), "--lifespan", "off", "--no-access-log",
+                "--log-level", "warning", "--ws", "websockets",
+            ]  # fmt: skip
+        if self.kind == "bare":
+            return [python, str(ROOT / "bench/servers/bare.py"), str(port)]
+        queue = [os.environ["REDIS_URL"]] if self.kind == "socketio-redis" else []
+        return [python, str(ROOT / "bench/servers/socketio_app.py"), str(port), *queue]
+
+    def url(self, n: int, room: Any, token: str | None) -> str:
+        port = self.ports[n % len(self.ports)]
+        if self.kind.startswith("uchat"):
+            return f"ws://127.0.0.1:{port}/ws/rooms/{room}/?token={token}"
+        if self.kind == "bare":
+            return f"ws://127.0.0.1:{port}/{room}"
+        return f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+
+    @property
+    def protocol(self) -> str:
+        return "socketio" if self.kind.startswith("socketio") else self.kind.split("-")[0]
+
+    def rss(self) -> int:
+        return sum(psutil.Process(p.pid).memory_info().rss for p in self.processes)
+
+    def cpu(self) -> float:
+        total = 0.0
+        for p in self.processes:
+            times = psutil.Process(p.pid).cpu_times()
+            total += times.user + times.system
+        return total
+
+    def stop(self) -> None:
+        for p in self.processes:
+            p.terminate()
+        for p in self.processes:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+class People:
+    """uchat users with access tokens, and rooms made of them, in the real database."""
+
+    def __init__(self) -> None:
+        import django
+
+        django.setup()
+        self.tokens: list[str] = []
+        self.user_ids: list[int] = []
+        self.rooms_made = 0
+
+    def ensure(self, count: int) -> None:
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        from accounts.models import User
+
+        have = len(self.user_ids)
+        if count <= have:
+            return
+        stamp = int(time.time())
+        users = User.objects.bulk_create(
+            [
+                User(username=f"bench{stamp}x{i}", email=f"bench{stamp}x{i}@example.com")
+                for i in range(have, count)
+            ]
+        )
+        for user in users:
+            self.user_ids.append(user.pk)
+            self.tokens.append(str(AccessToken.for_user(user)))
+
+    def rooms(self, rooms: int, members: int) -> list[int]:
+        """``rooms`` rooms; person ``r * members + m`` is member ``m`` of room ``r``."""
+        from rooms.models import Conversation, Membership
+
+        self.ensure(rooms * members)
+        made = []
+        for r in range(rooms):
+            self.rooms_made += 1
+            room = Conversation.objects.create(
+                kind=Conversation.Kind.ROOM, name=f"bench room {self.rooms_made}"
+            )
+            Membership.objects.bulk_create(
+                Membership(conversation=room, user_id=self.user_ids[r * members + m])
+                for m in range(members)
+            )
+            made.append(room.pk)
+        return made
+
+
+def run_load(plan: dict, workdir: Path, server: Server) -> dict[str, Any]:
+    plan_path = workdir / "plan.json"
+    plan_path.write_text(json.dumps(plan))
+    redis_pid = int(os.environ.get("REDIS_PID", "0"))
+    redis = psutil.Process(redis_pid) if redis_pid else None
+
+    def redis_cpu() -> float:
+        if redis is None:
+            return 0.0
+        times = redis.cpu_times()
+        return times.user + times.system
+
+    cpu0, redis0 = server.cpu(), redis_cpu()
+    generator = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench/fanout_load.py"), str(plan_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=raise_fd_limit,
+    )
+    rss_before = server.rss()
+    line = generator.stdout.readline()
+    if not line:
+        generator.wait()
+        raise RuntimeError(f"the load generator failed against {server.kind}")
+    result = json.loads(line)
+    if result.get("idle"):
+        time.sleep(2)
+        rss_after = server.rss()
+        result["rss_mb"] = round(rss_after / 2**20, 1)
+        result["kib_per_socket"] = round((rss_after - rss_before) / 1024 / result["clients"], 1)
+    generator.communicate("stop\n", timeout=120)
+    result["server_cpu_s"] = round(server.cpu() - cpu0, 2)
+    result["redis_cpu_s"] = round(redis_cpu() - redis0, 2)
+    return result
+
+
+def plan_for(server: Server, people: People | None, spec: dict) -> dict[str, Any]:
+    rooms, members = spec["rooms"], spec["members"]
+    if people is not None:
+        room_ids = people.rooms(rooms, members)
+        tokens = people.tokens
+    else:
+        room_ids = [f"r{r}" for r in range(rooms)]
+        tokens = [None] * (rooms * members)
+    clients = [
+        {
+            "url": server.url(r * members + m, room_ids[r], tokens[r * members + m]),
+            "protocol": server.protocol,
+            "room": room_ids[r],
+        }
+        for r in range(rooms)
+        for m in range(members)
+    ]
+    plan = {"clients": clients, "scenario": "idle" if "rates" not in spec else "rates"}
+    return {**plan, **{k: v for k, v in spec.items() if k not in ("rooms", "members")}}
+
+
+def summarize(kind: str, scenario: str, result: dict) -> dict[str, Any]:
+    row: dict[str, Any] = {"server": kind, "scenario": scenario}
+    if scenario == "idle":
+        row.update(
+            sockets=result["clients"],
+            rss_mb=result["rss_mb"],
+            kib_per_socket=result["kib_per_socket"],
+            connect_s=result["connect_seconds"],
+        )
+        return row
+    steps = result["steps"]
+    if scenario.startswith("ramp"):
+        within = [s for s in steps if s["lost"] == 0]
+        best_500 = max(
+            (s for s in within if s["p99_ms"] <= 500),
+            key=lambda s: s["delivered_per_s"],
+            default=None,
+        )
+        best_100 = max(
+            (s for s in within if s["p99_ms"] <= 100),
+            key=lambda s: s["delivered_per_s"],
+            default=None,
+        )
+        top = best_500 or steps[0]
+        row["best_at_p99_100ms"] = best_100["delivered_per_s"] if best_100 else 0
+        row["steps"] = [(s["delivered_per_s"], s["p99_ms"]) for s in steps]
+    else:
+        top = steps[0]
+    deliveries = sum(s["delivered"] for s in steps)
+    row.update(
+        delivered_per_s=top["delivered_per_s"],
+        p50_ms=top["p50_ms"],
+        p95_ms=top["p95_ms"],
+        p99_ms=top["p99_ms"],
+        lost=result["lost"],
+        duplicated=result["duplicates"],
+        errors=result["error_count"],
+        server_cpu_us_per_delivery=round(result["server_cpu_s"] * 1e6 / max(1, deliveries), 1),
+        redis_cpu_us_per_delivery=round(result["redis_cpu_s"] * 1e6 / max(1, deliveries), 1),
+        generator_cpu=max(s["generator_cpu"] for s in steps),
+    )
+    if result["errors"]:
+        row["first_error"] = result["errors"][0]
+    return row
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a and b else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--servers", default=",".join(SERVERS))
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--smoke", action="store_true", help="tiny load, a few seconds")
+    args = parser.parse_args()
+    raise_fd_limit()
+    specs = SMOKE if args.smoke else SCENARIOS
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    kinds = [s for s in args.servers.split(",") if s]
+    people = People() if any(k.startswith("uchat") for k in kinds) else None
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="uchat-fanout-") as tmp:
+        workdir = Path(tmp)
+        for kind in kinds:
+            server = Server(kind, workdir)
+            server.start()
+            try:
+                for scenario in scenarios:
+                    if kind == "uchat-2" and scenario == "idle":
+                        continue
+                    plan = plan_for(
+                        server, people if kind.startswith("uchat") else None, specs[scenario]
+                    )
+                    row = summarize(kind, scenario, run_load(plan, workdir, server))
+                    rows.append(row)
+                    print(json.dumps(row), file=sys.stderr, flush=True)
+            finally:
+                server.stop()
+    return report(rows)
+
+
+def report(rows: list[dict]) -> int:
+    print()
+    print(
+        "| server | scenario | delivered/s | p50 ms | p95 ms | p99 ms | lost | dup | server CPU µs/delivery | Redis CPU µs/delivery | generator CPU |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        if r["scenario"] == "idle":
+            continue
+        print(
+            f"| {r['server']} | {r['scenario']} | {r['delivered_per_s']} | {r['p50_ms']} | "
+            f"{r['p95_ms']} | {r['p99_ms']} | {r['lost']} | {r['duplicated']} | "
+            f"{r['server_cpu_us_per_delivery']} | {r['redis_cpu_us_per_delivery']} | {r['generator_cpu']} |"
+        )
+    ramps = [r for r in rows if r["scenario"].startswith("ramp")]
+    if ramps:
+        print()
+        print(
+            "| server | ramp | best deliveries/s at p99 ≤ 500 ms | at p99 ≤ 100 ms | steps (deliveries/s / p99 ms) |"
+        )
+        print("| --- | --- | --- | --- | --- |")
+        for r in ramps:
+            steps = ", ".join(f"{d}/{p}" for d, p in r["steps"])
+            print(
+                f"| {r['server']} | {r['scenario']} | {r['delivered_per_s']} | {r['best_at_p99_100ms']} | {steps} |"
+            )
+    idles = [r for r in rows if r["scenario"] == "idle"]
+    if idles:
+        print()
+        print("| server | idle sockets | server RSS MiB | KiB per socket | connect s |")
+        print("| --- | --- | --- | --- | --- |")
+        for r in idles:
+            print(
+                f"| {r['server']} | {r['sockets']} | {r['rss_mb']} | {r['kib_per_socket']} | {r['connect_s']} |"
+            )
+
+    def get(server: str, scenario: str, key: str) -> Any:
+        return next(
+            (r.get(key) for r in rows if r["server"] == server and r["scenario"] == scenario), None
+        )
+
+    ratios = {
+        "ramp_hall_uchat_over_bare": ratio(
+            get("uchat", "ramp-hall", "best_at_p99_100ms"),
+            get("bare", "ramp-hall", "best_at_p99_100ms"),
+        ),
+        "ramp_hall_uchat_over_socketio_redis": ratio(
+            get("uchat", "ramp-hall", "best_at_p99_100ms"),
+            get("socketio-redis", "ramp-hall", "best_at_p99_100ms"),
+        ),
+        "ramp_hall_uchat2_over_uchat": ratio(
+            get("uchat-2", "ramp-hall", "best_at_p99_100ms"),
+            get("uchat", "ramp-hall", "best_at_p99_100ms"),
+        ),
+        "ramp_uchat_over_bare": ratio(
+            get("uchat", "ramp", "best_at_p99_100ms"), get("bare", "ramp", "best_at_p99_100ms")
+        ),
+        "ramp_uchat_over_socketio_redis": ratio(
+            get("uchat", "ramp", "best_at_p99_100ms"),
+            get("socketio-redis", "ramp", "best_at_p99_100ms"),
+        ),
+        "ramp_uchat_over_socketio": ratio(
+            get("uchat", "ramp", "best_at_p99_100ms"), get("socketio", "ramp", "best_at_p99_100ms")
+        ),
+        "ramp_uchat2_over_uchat": ratio(
+            get("uchat-2", "ramp", "best_at_p99_100ms"), get("uchat", "ramp", "best_at_p99_100ms")
+        ),
+        "team_p99_uchat_over_bare": ratio(
+            get("uchat", "team", "p99_ms"), get("bare", "team", "p99_ms")
+        ),
+    }
+    if any(v is not None for v in ratios.values()):
+        print()
+        print("| ratio | value |")
+        print("| --- | --- |")
+        for k, v in ratios.items():
+            print(f"| {k} | {v} |")
+    uchat_rows = [r for r in rows if r["server"].startswith("uchat") and r["scenario"] != "idle"]
+    broken = [r for r in uchat_rows if r["lost"] or r["duplicated"]]
+    print(
+        json.dumps(
+            {"bench": "fanout", "rows": rows, "ratios": ratios, "uchat_lossless": not broken}
+        )
+    )
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
