@@ -254,7 +254,7 @@ def run_load(plan: dict, workdir: Path, server: Server) -> dict[str, Any]:
         times = redis.cpu_times()
         return times.user + times.system
 
-    cpu0, redis0 = server.cpu(), redis_cpu()
+    rss_before = server.rss()
     generator = subprocess.Popen(
         [sys.executable, str(ROOT / "bench/fanout_load.py"), str(plan_path)],
         stdin=subprocess.PIPE,
@@ -262,18 +262,21 @@ def run_load(plan: dict, workdir: Path, server: Server) -> dict[str, Any]:
         text=True,
         preexec_fn=raise_fd_limit,
     )
-    rss_before = server.rss()
-    line = generator.stdout.readline()
-    if not line:
+    ready = generator.stdout.readline()
+    if ready.strip() != "READY":
         generator.wait()
-        raise RuntimeError(f"the load generator failed against {server.kind}")
-    result = json.loads(line)
+        raise RuntimeError(f"the load generator failed against {server.kind}: {ready}")
+    # Connected and quiet: memory now, and CPU from here on (the sending, not the connecting).
+    time.sleep(1)
+    rss_connected = server.rss()
+    cpu0, redis0 = server.cpu(), redis_cpu()
+    generator.stdin.write("go\n")
+    generator.stdin.flush()
+    result = json.loads(generator.stdout.readline())
+    generator.wait(timeout=120)
     if result.get("idle"):
-        time.sleep(2)
-        rss_after = server.rss()
-        result["rss_mb"] = round(rss_after / 2**20, 1)
-        result["kib_per_socket"] = round((rss_after - rss_before) / 1024 / result["clients"], 1)
-    generator.communicate("stop\n", timeout=120)
+        result["rss_mb"] = round(rss_connected / 2**20, 1)
+        result["kib_per_socket"] = round((rss_connected - rss_before) / 1024 / result["clients"], 1)
     result["server_cpu_s"] = round(server.cpu() - cpu0, 2)
     result["redis_cpu_s"] = round(redis_cpu() - redis0, 2)
     return result
@@ -365,20 +368,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="uchat-fanout-") as tmp:
         workdir = Path(tmp)
         for kind in kinds:
-            server = Server(kind, workdir)
-            server.start()
-            try:
-                for scenario in scenarios:
-                    if kind == "uchat-2" and scenario == "idle":
-                        continue
-                    plan = plan_for(
-                        server, people if kind.startswith("uchat") else None, specs[scenario]
-                    )
+            for scenario in scenarios:
+                if kind == "uchat-2" and scenario == "idle":
+                    continue
+                # A fresh server for each scenario: no backlog carried from the one before.
+                server = Server(kind, workdir)
+                server.start()
+                try:
+                    people_for = people if kind.startswith("uchat") else None
+                    plan = plan_for(server, people_for, specs[scenario])
                     row = summarize(kind, scenario, run_load(plan, workdir, server))
-                    rows.append(row)
-                    print(json.dumps(row), file=sys.stderr, flush=True)
-            finally:
-                server.stop()
+                finally:
+                    server.stop()
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr, flush=True)
     return report(rows)
 
 

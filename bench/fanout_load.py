@@ -43,6 +43,7 @@ class Tally:
     seen: dict[int, set[int]] = field(default_factory=dict)  # message id -> client indexes
     latencies: dict[int, list[float]] = field(default_factory=dict)  # step -> ms
     duplicates: int = 0
+    last_frame: float = 0.0
     errors: list[str] = field(default_factory=list)
     arrivals: int = 0
 
@@ -76,6 +77,7 @@ async def run_client(client: Client, tally: Tally, opened: asyncio.Semaphore) ->
         client.ready.set()
     try:
         async for frame in ws:
+            tally.last_frame = time.monotonic()
             text = frame if isinstance(frame, str) else frame.decode()
             if client.protocol == "socketio":
                 if text == "2":  # Engine.IO ping
@@ -189,13 +191,17 @@ async def main(plan: dict[str, Any]) -> None:
         )
         return
     connect_seconds = time.monotonic() - connect_start
-    await asyncio.sleep(plan.get("settle", 1.0))  # let join-time chatter (presence) pass
+    # Let join-time work and chatter (presence) pass: quiet for a second, at most a minute.
+    quiet_deadline = time.monotonic() + 60
+    while time.monotonic() < quiet_deadline and time.monotonic() - tally.last_frame < 1.0:  # noqa: ASYNC110 - polls a timestamp
+        await asyncio.sleep(0.2)
+    # Tell the orchestrator, which measures the server now, and wait for its go.
+    print("READY", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     result: dict[str, Any] = {"clients": len(clients), "connect_seconds": round(connect_seconds, 1)}
     scenario = plan["scenario"]
     if scenario == "idle":
         print(json.dumps({**result, "idle": True}), flush=True)
-        # Connected and quiet: the orchestrator measures the server, then says when to stop.
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     else:
         steps = []
         for step, rate in enumerate(plan["rates"]):

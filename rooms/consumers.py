@@ -12,7 +12,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from rooms import events, payloads, selectors, services
+from rooms import events, fanout, payloads, selectors, services
 from rooms.models import Conversation
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     """JSON frames in and out. A bad frame gets an error frame; the socket stays open."""
 
     user: Any = None
+    groups_joined: set[str]
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
@@ -87,9 +88,31 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             user=self.user, channel_name=self.channel_name
         )
 
-    # Channel-layer events shared by both consumers: forwarded as they are.
+    # Groups are joined through this process's fan-out hub (rooms/fanout.py), not per socket.
+    async def join_group(self, group: str) -> None:
+        await fanout.hub().join(group, self)
+        self.groups_joined.add(group)
+
+    async def leave_group(self, group: str) -> None:
+        self.groups_joined.discard(group)
+        await fanout.hub().leave(group, self)
+
+    async def leave_all_groups(self) -> None:
+        for group in list(self.groups_joined):
+            await self.leave_group(group)
+
+    async def fanout_failed(self) -> None:
+        """The channel layer failed under the hub: close, so the client reconnects and syncs."""
+        self.groups_joined.clear()
+        await self.close(code=1011)
+
+    async def group_event(self, event_type: str, payload: dict[str, Any]) -> None:
+        event = events.event(self.group, event_type, payload)
+        await self.channel_layer.group_send(self.group, event)
+
+    # Channel-layer events shared by both consumers: the frame comes encoded once for everyone.
     async def forward(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": event["type"], **event["payload"]})
+        await self.send(text_data=event["frame"])
 
     presence = forward
 
@@ -111,14 +134,15 @@ class ConversationConsumer(JsonFrameConsumer):
         self.group = events.conversation_group(self.conversation.pk)
         self.bucket = TokenBucket(settings.UCHAT_WS_RATE, settings.UCHAT_WS_RATE_WINDOW)
         self.last_typing = 0.0
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.groups_joined = set()
+        await self.join_group(self.group)
         await self.accept()
         await self.join_presence()
 
     async def disconnect(self, code: int) -> None:
         if self.conversation is None:
             return
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_all_groups()
         await self.leave_presence()
 
     def frame_handlers(self) -> dict[str, Any]:
@@ -142,7 +166,10 @@ class ConversationConsumer(JsonFrameConsumer):
             )
             return None
         try:
-            return await database_sync_to_async(service)(conversation=self.conversation, **kwargs)
+            # Writes of different sockets run side by side in the thread pool (each thread keeps
+            # its own database connection); the conversation's row lock orders them.
+            write = database_sync_to_async(service, thread_sensitive=False)
+            return await write(conversation=self.conversation, **kwargs)
         except PermissionDenied as exc:
             await self.send_error(
                 "forbidden", str(exc) or "Not allowed.", client_id=frame.get("client_id")
@@ -249,9 +276,7 @@ class ConversationConsumer(JsonFrameConsumer):
         if now - self.last_typing < 2.0:  # at most one typing event per 2 s per socket
             return
         self.last_typing = now
-        await self.channel_layer.group_send(
-            self.group, {"type": "typing", "payload": {"user": payloads.person_payload(self.user)}}
-        )
+        await self.group_event("typing", {"user": payloads.person_payload(self.user)})
 
     # --- channel-layer events -------------------------------------------------------------
     message_created = JsonFrameConsumer.forward
@@ -270,7 +295,7 @@ class ConversationConsumer(JsonFrameConsumer):
         await self.forward(event)
         if event["payload"]["user_id"] == self.user.pk:
             # Removed: stop receiving at once.
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.leave_group(self.group)
             await self.close(code=CLOSE_FORBIDDEN)
 
     async def room_deleted(self, event: dict[str, Any]) -> None:
@@ -298,23 +323,14 @@ class UserConsumer(JsonFrameConsumer):
             ids = await database_sync_to_async(selectors.conversation_ids_for_user)(user=self.user)
         groups = [events.user_group(self.user.pk)] + [events.conversation_group(i) for i in ids]
         for group in groups:
-            await self._join(group)
+            await self.join_group(group)
         await self.accept()
         await self.join_presence()
 
     async def disconnect(self, code: int) -> None:
-        for group in list(self.groups_joined):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.leave_all_groups()
         if self.user is not None and self.user.is_authenticated:
             await self.leave_presence()
-
-    async def _join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined.add(group)
-
-    async def _leave(self, group: str) -> None:
-        await self.channel_layer.group_discard(group, self.channel_name)
-        self.groups_joined.discard(group)
 
     message_created = JsonFrameConsumer.forward
     ticket_updated = JsonFrameConsumer.forward
@@ -326,12 +342,12 @@ class UserConsumer(JsonFrameConsumer):
 
     async def member_added(self, event: dict[str, Any]) -> None:
         if event["payload"]["member"]["user"]["id"] == self.user.pk:
-            await self._join(events.conversation_group(event["payload"]["room"]["id"]))
+            await self.join_group(events.conversation_group(event["payload"]["room"]["id"]))
             await self.forward(event)
 
     async def member_removed(self, event: dict[str, Any]) -> None:
         if event["payload"]["user_id"] == self.user.pk:
-            await self._leave(events.conversation_group(event["payload"]["room"]["id"]))
+            await self.leave_group(events.conversation_group(event["payload"]["room"]["id"]))
             await self.forward(event)
 
     async def member_updated(self, event: dict[str, Any]) -> None:
@@ -341,5 +357,5 @@ class UserConsumer(JsonFrameConsumer):
         """Typing is shown on room pages only."""
 
     async def room_deleted(self, event: dict[str, Any]) -> None:
-        await self._leave(events.conversation_group(event["payload"]["id"]))
+        await self.leave_group(events.conversation_group(event["payload"]["id"]))
         await self.forward(event)

@@ -1,5 +1,6 @@
 """Channel-layer group names and the one way to broadcast: after the transaction commits."""
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -19,6 +20,13 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def event(group: str, event_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The channel-layer event: the group it is for (rooms.fanout routes by it), the payload for
+    handlers that look inside, and the socket frame, encoded once for every member."""
+    frame = json.dumps({"type": event_type, **payload}, separators=(",", ":"))
+    return {"type": event_type, "group": group, "payload": dict(payload), "frame": frame}
+
+
 def broadcast(groups: Iterable[str], event_type: str, payload: Mapping[str, Any]) -> None:
     """Send now. A layer failure is logged, never raised: the data is already stored and
     clients catch up with a ``sync`` frame when they reconnect."""
@@ -27,7 +35,7 @@ def broadcast(groups: Iterable[str], event_type: str, payload: Mapping[str, Any]
         return
     for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, {"type": event_type, "payload": dict(payload)})
+            async_to_sync(layer.group_send)(group, event(group, event_type, payload))
         except Exception:
             logger.exception("broadcast of %s to %s failed", event_type, group)
 

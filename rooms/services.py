@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -24,6 +23,7 @@ from accounts.models import User
 from rooms import content as content_rules
 from rooms import events, payloads, selectors
 from rooms.models import Conversation, Membership, Message, Presence
+from uchat.cache import window_count
 
 # --- messages -------------------------------------------------------------------------------
 
@@ -48,12 +48,7 @@ def _message_rate_take(*, sender: User) -> None:
     """
     window = settings.UCHAT_MESSAGE_RATE_WINDOW
     key = f"uchat:msgrate:{sender.pk}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        count = 1
-    if count > settings.UCHAT_MESSAGE_RATE:
+    if window_count(key, window + 1) > settings.UCHAT_MESSAGE_RATE:
         raise ValidationError(
             "You are sending messages too fast. Wait a moment and send again.",
             code="rate_limited",
@@ -85,11 +80,19 @@ def message_create(
     """
     client_id = _clean_client_id(client_id)
     cleaned, extension = _clean_message_content(body=body, content=content, image=image)
-    if client_id is not None:
+    if client_id is not None and image is not None:
+        # Checked first only for uploads (no file written for a re-send). Text re-sends are
+        # caught by the unique (sender, client_id) constraint below: one query less per message.
         existing = _message_by_client_id(sender=sender, client_id=client_id)
         if existing is not None:
             return existing, False
-    _message_rate_take(sender=sender)
+    try:
+        _message_rate_take(sender=sender)
+    except ValidationError:
+        existing = _message_by_client_id(sender=sender, client_id=client_id) if client_id else None
+        if existing is None:
+            raise
+        return existing, False  # a re-send of a stored message is answered, not refused
     try:
         with transaction.atomic():
             message = _message_insert(
@@ -101,7 +104,7 @@ def message_create(
                 client_id=client_id,
             )
     except IntegrityError:
-        # Two concurrent sends with one client_id: the other one won.
+        # A re-send, or two concurrent sends, with one client_id: the stored one wins.
         existing = _message_by_client_id(sender=sender, client_id=client_id) if client_id else None
         if existing is None:
             raise
@@ -138,9 +141,16 @@ def _message_insert(
     client_id: str | None,
 ) -> Message:
     # The row lock serialises writers of one conversation: ids commit in increasing order and
-    # each message gets the next gap-free sequence number of its conversation.
-    locked = Conversation.objects.select_for_update().only("last_seq").get(pk=conversation.pk)
-    membership = _require_member(user=sender, conversation=conversation)
+    # each message gets the next gap-free sequence number of its conversation. The same query
+    # checks membership (the lock is taken only if the sender is a member).
+    locked = (
+        Conversation.objects.select_for_update(of=("self",))
+        .filter(pk=conversation.pk, memberships__user=sender)
+        .only("last_seq")
+        .first()
+    )
+    if locked is None:
+        raise PermissionDenied("You are not a member of this conversation.")
     message = Message(
         conversation=conversation,
         seq=locked.last_seq + 1,
@@ -153,13 +163,16 @@ def _message_insert(
     if image is not None:
         # A name of our own: the uploaded name and declared type are never trusted.
         message.attachment.save(f"{uuid.uuid4().hex}.{extension}", image, save=False)
-    message.full_clean(validate_constraints=False)
+    # The conversation and sender were just loaded and locked: no query to re-check they exist.
+    message.full_clean(exclude=["conversation", "sender"], validate_constraints=False)
     message.save()
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message=message, last_seq=message.seq
     )
     # Your own message is read by you.
-    Membership.objects.filter(pk=membership.pk).update(last_read_message_id=message.pk)
+    Membership.objects.filter(conversation=conversation, user=sender).update(
+        last_read_message_id=message.pk
+    )
     events.broadcast_on_commit(
         events.conversation_group(conversation.pk),
         "message.created",

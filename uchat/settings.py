@@ -116,7 +116,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that a live server process started by the tests shares it.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_uchat.sqlite3")}
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+    # Persistent connections: a socket's database calls would otherwise open a new PostgreSQL
+    # connection each time (docs/performance.md). Health checks drop a dead one after a restart.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -126,7 +128,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # channels-redis queues all of a process's channels in one Redis list and drops
+                # what goes past this; with rooms/fanout.py that is one entry per broadcast.
+                "capacity": 10_000,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {
