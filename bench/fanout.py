@@ -177,11 +177,16 @@ class Server:
         return sum(psutil.Process(p.pid).memory_info().rss for p in self.processes)
 
     def cpu(self) -> float:
-        total = 0.0
+        return sum(self.cpu_split())
+
+    def cpu_split(self) -> tuple[float, float]:
+        """(user, system) CPU seconds of the server processes; on loopback the kernel's side
+        of every socket write lands in system time."""
+        user = system = 0.0
         for p in self.processes:
             times = psutil.Process(p.pid).cpu_times()
-            total += times.user + times.system
-        return total
+            user, system = user + times.user, system + times.system
+        return user, system
 
     def stop(self) -> None:
         for p in self.processes:
@@ -269,7 +274,7 @@ def run_load(plan: dict, workdir: Path, server: Server) -> dict[str, Any]:
     # Connected and quiet: memory now, and CPU from here on (the sending, not the connecting).
     time.sleep(1)
     rss_connected = server.rss()
-    cpu0, redis0 = server.cpu(), redis_cpu()
+    (user0, system0), redis0 = server.cpu_split(), redis_cpu()
     generator.stdin.write("go\n")
     generator.stdin.flush()
     result = json.loads(generator.stdout.readline())
@@ -277,7 +282,11 @@ def run_load(plan: dict, workdir: Path, server: Server) -> dict[str, Any]:
     if result.get("idle"):
         result["rss_mb"] = round(rss_connected / 2**20, 1)
         result["kib_per_socket"] = round((rss_connected - rss_before) / 1024 / result["clients"], 1)
-    result["server_cpu_s"] = round(server.cpu() - cpu0, 2)
+    user1, system1 = server.cpu_split()
+    result["server_cpu_s"] = round(user1 + system1 - user0 - system0, 2)
+    result["server_system_share"] = round(
+        (system1 - system0) / max(0.01, user1 + system1 - user0 - system0), 2
+    )
     result["redis_cpu_s"] = round(redis_cpu() - redis0, 2)
     return result
 
@@ -343,6 +352,7 @@ def summarize(kind: str, scenario: str, result: dict) -> dict[str, Any]:
         server_cpu_us_per_delivery=round(result["server_cpu_s"] * 1e6 / max(1, deliveries), 1),
         redis_cpu_us_per_delivery=round(result["redis_cpu_s"] * 1e6 / max(1, deliveries), 1),
         generator_cpu=max(s["generator_cpu"] for s in steps),
+        server_system_share=result["server_system_share"],
     )
     if result["errors"]:
         row["first_error"] = result["errors"][0]
