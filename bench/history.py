@@ -126,6 +126,19 @@ def main() -> None:
         assert response.status_code == 200
         assert response.content.count(b"data-room-id=") == args.rooms + 1
 
+    # The same page for someone in 10 rooms: the dashboard should not grow with the rooms.
+    small, _ = User.objects.get_or_create(username="bench-small", defaults={"email": "s@x.org"})
+    for i in range(10):
+        other = services.room_create(creator=small, name=f"Small room {i}")
+        services.message_create(conversation=other, sender=small, body="hello")
+    small_client = Client(SERVER_NAME="localhost")
+    small_client.force_login(small)
+
+    def dashboard_small() -> None:
+        response = small_client.get("/")
+        assert response.status_code == 200
+        assert response.content.count(b"data-room-id=") == 10
+
     results = [
         summary("newest page (API)", timed(newest, args.requests)),
         summary("keyset, half-way back (API)", timed(keyset_half_way, args.requests)),
@@ -138,21 +151,24 @@ def main() -> None:
             f"dashboard, {args.rooms + 1} rooms (page)",
             timed(dashboard, max(20, args.requests // 5)),
         ),
+        summary("dashboard, 10 rooms (page)", timed(dashboard_small, max(20, args.requests // 5))),
     ]
     print(f"\nHistory benchmark: {args.messages:,} messages loaded in {load_seconds:.1f} s\n")
     print(f"{'case':<48} {'p50 ms':>9} {'p99 ms':>9} {'n':>6}")
     for row in results:
         print(f"{row['case']:<48} {row['p50_ms']:>9} {row['p99_ms']:>9} {row['requests']:>6}")
     keyset, offset = results[2]["p50_ms"], results[3]["p50_ms"]
-    print(f"\nOFFSET / keyset at the same depth: {offset / keyset:.1f}x slower (p50)")
+    ratios = {
+        "offset_over_keyset_p50": round(offset / keyset, 1),
+        "half_way_over_newest_p50": round(results[1]["p50_ms"] / results[0]["p50_ms"], 2),
+        "dashboard_big_over_small_p50": round(results[4]["p50_ms"] / results[5]["p50_ms"], 2),
+    }
+    print()
+    for name, value in ratios.items():
+        print(f"{name}: {value}")
     print(
         json.dumps(
-            {
-                "benchmark": "history",
-                "messages": args.messages,
-                "results": results,
-                "offset_over_keyset_p50": round(offset / keyset, 1),
-            }
+            {"benchmark": "history", "messages": args.messages, "results": results, **ratios}
         )
     )
 
