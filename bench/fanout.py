@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "uchat.settings")
 
 SERVERS = ["uchat", "uchat-uvicorn", "uchat-2", "bare", "socketio", "socketio-redis"]
+OPTIONAL_SERVERS = ["uchat-pubsub"]  # uchat on channels-redis' pub/sub layer
 SCENARIOS = {
     "team": {"rooms": 20, "members": 25, "rates": [100], "seconds": 10},
     "townhall": {"rooms": 1, "members": 300, "rates": [10], "seconds": 10},
@@ -121,6 +122,8 @@ class Server:
             env = {**os.environ}
             if self.kind.startswith("uchat"):
                 env.update(UCHAT_ENV)
+            if self.kind == "uchat-pubsub":
+                env["UCHAT_CHANNEL_LAYER"] = "redis-pubsub"
             command = self.command(port)
             log = self.workdir / f"{self.kind}-{n}.log"
             with open(log, "w") as out:
@@ -139,7 +142,7 @@ class Server:
 
     def command(self, port: int) -> list[str]:
         python = sys.executable
-        if self.kind in ("uchat", "uchat-2"):
+        if self.kind in ("uchat", "uchat-2", "uchat-pubsub"):
             return [
                 python,
                 "-m",
@@ -368,7 +371,11 @@ def main() -> int:
     parser.add_argument("--servers", default=",".join(SERVERS))
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--smoke", action="store_true", help="tiny load, a few seconds")
+    parser.add_argument("--report", help="print the report of rows saved from earlier runs")
     args = parser.parse_args()
+    if args.report:  # the JSON rows a run prints on stderr, one per line
+        lines = Path(args.report).read_text().splitlines()
+        return report([json.loads(line) for line in lines if line.startswith('{"server"')])
     raise_fd_limit()
     specs = SMOKE if args.smoke else SCENARIOS
     scenarios = [s for s in args.scenarios.split(",") if s]
@@ -388,6 +395,8 @@ def main() -> int:
                     people_for = people if kind.startswith("uchat") else None
                     plan = plan_for(server, people_for, specs[scenario])
                     row = summarize(kind, scenario, run_load(plan, workdir, server))
+                except RuntimeError as exc:  # reported, and the other servers still run
+                    row = {"server": kind, "scenario": scenario, "failed": str(exc)[:300]}
                 finally:
                     server.stop()
                 rows.append(row)
@@ -396,6 +405,10 @@ def main() -> int:
 
 
 def report(rows: list[dict]) -> int:
+    failed = [r for r in rows if "failed" in r]
+    rows = [r for r in rows if "failed" not in r]
+    for r in failed:
+        print(f"FAILED: {r['server']} / {r['scenario']}: {r['failed']}")
     print()
     print(
         "| server | scenario | delivered/s | p50 ms | p95 ms | p99 ms | lost | dup | server CPU µs/delivery | Redis CPU µs/delivery | generator CPU |"
@@ -474,6 +487,7 @@ def report(rows: list[dict]) -> int:
             print(f"| {k} | {v} |")
     uchat_rows = [r for r in rows if r["server"].startswith("uchat") and r["scenario"] != "idle"]
     broken = [r for r in uchat_rows if r["lost"] or r["duplicated"]]
+    broken += [r for r in failed if r["server"].startswith("uchat")]
     print(
         json.dumps(
             {"bench": "fanout", "rows": rows, "ratios": ratios, "uchat_lossless": not broken}

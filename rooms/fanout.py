@@ -82,13 +82,14 @@ class Hub:
             await self.layer.group_add(group, self.channel)
 
     def _stop(self) -> None:
-        if self.reader is not None:
-            self.reader.cancel()
-        self.reader = None
-        self.channel = None
+        reader, self.reader, self.channel = self.reader, None, None
+        # A handler run by the reader may be the one leaving (a removed member): the reader
+        # then finishes that delivery and stops by itself instead of cancelling it half-way.
+        if reader is not None and reader is not asyncio.current_task():
+            reader.cancel()
 
     async def _read(self, channel: str) -> None:
-        while True:
+        while self.channel == channel:
             try:
                 event = await self.layer.receive(channel)
             except asyncio.CancelledError:

@@ -137,6 +137,13 @@ if REDIS_URL:
             },
         }
     }
+    if env.str("UCHAT_CHANNEL_LAYER", default="redis") == "redis-pubsub":
+        # Redis pub/sub instead of lists: measured in docs/performance.md; a process that is
+        # briefly disconnected from Redis misses what was published meanwhile (clients sync).
+        CHANNEL_LAYERS["default"] = {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
     CACHES = {
         "default": {
             # Degrades to misses while Redis is away (rate limits fail open; messages still store).

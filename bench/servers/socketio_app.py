@@ -33,4 +33,5 @@ def on_send(data: dict) -> None:
 if __name__ == "__main__":
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_output=False)
+    # max_size: eventlet's WSGI server serves 1,024 connections at once unless told more.
+    socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_output=False, max_size=20_000)
