@@ -116,10 +116,6 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         self.groups_joined.clear()
         await self.close(code=1011)
 
-    async def group_event(self, event_type: str, payload: dict[str, Any]) -> None:
-        event = events.event(self.group, event_type, payload)
-        await self.channel_layer.group_send(self.group, event)
-
     # Channel-layer events shared by both consumers: the frame comes encoded once for everyone.
     async def forward(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["frame"])
@@ -280,6 +276,12 @@ class ConversationConsumer(JsonFrameConsumer):
             await database_sync_to_async(services.conversation_mark_read)(
                 conversation=self.conversation, user=self.user, message_id=content["id"]
             )
+
+    async def group_event(self, event_type: str, payload: dict[str, Any]) -> None:
+        """An event from this socket to everyone in its conversation (typing)."""
+        await self.channel_layer.group_send(
+            self.group, events.event(self.group, event_type, payload)
+        )
 
     async def on_typing(self, content: dict[str, Any]) -> None:
         now = time.monotonic()

@@ -80,7 +80,7 @@ def message_create(
     """
     client_id = _clean_client_id(client_id)
     cleaned, extension = _clean_message_content(body=body, content=content, image=image)
-    if client_id is not None and image is not None:
+    if image is not None:
         # Checked first only for uploads (no file written for a re-send). Text re-sends are
         # caught by the unique (sender, client_id) constraint below: one query less per message.
         existing = _message_by_client_id(sender=sender, client_id=client_id)
@@ -89,7 +89,7 @@ def message_create(
     try:
         _message_rate_take(sender=sender)
     except ValidationError:
-        existing = _message_by_client_id(sender=sender, client_id=client_id) if client_id else None
+        existing = _message_by_client_id(sender=sender, client_id=client_id)
         if existing is None:
             raise
         return existing, False  # a re-send of a stored message is answered, not refused
@@ -105,7 +105,7 @@ def message_create(
             )
     except IntegrityError:
         # A re-send, or two concurrent sends, with one client_id: the stored one wins.
-        existing = _message_by_client_id(sender=sender, client_id=client_id) if client_id else None
+        existing = _message_by_client_id(sender=sender, client_id=client_id)
         if existing is None:
             raise
         return existing, False
@@ -125,7 +125,10 @@ def _clean_message_content(
     return content_rules.Content(kind=Message.Kind.TEXT, body=_clean_body(body)), None
 
 
-def _message_by_client_id(*, sender: User, client_id: str) -> Message | None:
+def _message_by_client_id(*, sender: User, client_id: str | None) -> Message | None:
+    """The sender's stored message with this client_id (none without a client_id)."""
+    if client_id is None:
+        return None
     return (
         Message.objects.select_related("sender").filter(sender=sender, client_id=client_id).first()
     )

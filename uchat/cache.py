@@ -43,16 +43,16 @@ class _PooledRedisClient(RedisCacheClient):
     """Reuses one ``redis.Redis`` per connection pool: Django builds a new one (hundreds of
     microseconds) for every cache call."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._redis_by_pool: dict[int, Any] = {}
+
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)
-        client = self._clients_by_pool.get(id(pool))
+        client = self._redis_by_pool.get(id(pool))
         if client is None:
-            client = self._clients_by_pool[id(pool)] = self._client(connection_pool=pool)
+            client = self._redis_by_pool[id(pool)] = self._client(connection_pool=pool)
         return client
-
-    @property
-    def _clients_by_pool(self) -> dict[int, Any]:
-        return self.__dict__.setdefault("_redis_clients", {})
 
 
 _clients: dict[tuple, RedisCacheClient] = {}
