@@ -14,7 +14,6 @@ number of server processes share Redis as before (README, "Growing past one mach
 import asyncio
 import contextlib
 import logging
-import time
 import weakref
 from typing import Any, Protocol
 
@@ -40,8 +39,8 @@ class Hub:
         self.channel: str | None = None
         self.members: dict[str, set[Member]] = {}
         self.reader: asyncio.Task | None = None
+        self.keeper: asyncio.Task | None = None
         self.lock = asyncio.Lock()
-        self.refreshed = time.monotonic()
 
     async def join(self, group: str, member: Member) -> None:
         async with self.lock:
@@ -50,6 +49,7 @@ class Hub:
                 # process's channels through one Redis list and one lock.
                 self.channel = await self.layer.new_channel()
                 self.reader = asyncio.create_task(self._read(self.channel))
+                self.keeper = asyncio.create_task(self._keep_fresh(self.channel))
             local = self.members.setdefault(group, set())
             if not local:
                 try:
@@ -58,8 +58,6 @@ class Hub:
                     del self.members[group]
                     raise
             local.add(member)
-            if time.monotonic() - self.refreshed > REFRESH_SECONDS:
-                await self._refresh()
 
     async def leave(self, group: str, member: Member) -> None:
         async with self.lock:
@@ -76,17 +74,27 @@ class Hub:
             if not self.members:
                 self._stop()
 
-    async def _refresh(self) -> None:
-        self.refreshed = time.monotonic()
-        for group in self.members:
-            await self.layer.group_add(group, self.channel)
+    async def _keep_fresh(self, channel: str) -> None:
+        """Re-add the process channel to its groups, whether or not sockets come and go."""
+        while self.channel == channel:
+            await asyncio.sleep(REFRESH_SECONDS)
+            async with self.lock:
+                if self.channel != channel:
+                    return
+                try:
+                    for group in self.members:
+                        await self.layer.group_add(group, channel)
+                except Exception:  # the reader notices a lasting outage and closes the sockets
+                    logger.warning("fan-out: could not refresh the groups", exc_info=True)
 
     def _stop(self) -> None:
-        reader, self.reader, self.channel = self.reader, None, None
+        tasks = (self.reader, self.keeper)
+        self.reader = self.keeper = self.channel = None
         # A handler run by the reader may be the one leaving (a removed member): the reader
         # then finishes that delivery and stops by itself instead of cancelling it half-way.
-        if reader is not None and reader is not asyncio.current_task():
-            reader.cancel()
+        for task in tasks:
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
 
     async def _read(self, channel: str) -> None:
         while self.channel == channel:
@@ -115,8 +123,7 @@ class Hub:
                 return
             members = {m for local in self.members.values() for m in local}
             self.members.clear()
-            self.reader = None
-            self.channel = None
+            self._stop()
         for member in members:
             with contextlib.suppress(Exception):
                 await member.fanout_failed()
