@@ -4,12 +4,14 @@ answer. The ORM is reached only through database_sync_to_async."""
 import json
 import logging
 import time
+import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -18,6 +20,11 @@ from rooms.models import Conversation
 
 logger = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403  # rejected or removed: the client must not reconnect on its own
+# Reconnect and sync: the live path broke under this socket (the channel layer failed), so
+# broadcasts may have been missed. Daphne (autobahn) sends only 1000 or 3000-4999 as a
+# server's close code: a 1011 raised instead, and the socket stayed open but deaf.
+CLOSE_RECONNECT = 4011
+CLOSE_TRY_LATER = 4013  # the handshake could not join the groups: retry with back-off
 
 
 class TokenBucket:
@@ -44,6 +51,18 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     user: Any = None
     groups_joined: set[str]
+    # No channel-layer channel per socket: sockets hear their groups through the process's
+    # fan-out hub (rooms/fanout.py). With one, Channels runs a layer receive() per socket,
+    # and a Redis timeout in any of them ends that socket without disconnect() (1011, a
+    # Presence row left behind). An alias with no layer configured turns it off.
+    channel_layer_alias = "uchat.no-layer-per-socket"
+
+    @property
+    def socket_id(self) -> str:
+        """This socket's id in Presence rows (unique per socket, across processes)."""
+        if not hasattr(self, "_socket_id"):
+            self._socket_id = f"socket.{uuid.uuid4().hex}"
+        return self._socket_id
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch, without its hop to the main thread to close database
@@ -79,24 +98,45 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         if handler is None:
             await self.send_error("unknown_type", f"Unknown frame type “{content['type'][:40]}”.")
             return
-        await handler(content)
+        try:
+            await handler(content)
+        except Exception:
+            # An outage (database, Redis) must not end the socket without disconnect().
+            logger.exception("frame %s failed", content["type"])
+            await self.send_error("server_error", "Something went wrong on our side. Try again.")
 
     def frame_handlers(self) -> dict[str, Any]:
         return {"ping": self.on_ping}
 
     async def on_ping(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(services.presence_heartbeat)(channel_name=self.channel_name)
+        await database_sync_to_async(services.presence_heartbeat)(channel_name=self.socket_id)
         await self.send_json({"type": "pong"})
 
     async def join_presence(self) -> None:
         await database_sync_to_async(services.presence_connect)(
-            user=self.user, channel_name=self.channel_name
+            user=self.user, channel_name=self.socket_id
         )
+        self.present = True
 
     async def leave_presence(self) -> None:
-        await database_sync_to_async(services.presence_disconnect)(
-            user=self.user, channel_name=self.channel_name
-        )
+        if getattr(self, "present", False):
+            self.present = False
+            await database_sync_to_async(services.presence_disconnect)(
+                user=self.user, channel_name=self.socket_id
+            )
+
+    async def join_groups_or_refuse(self, groups: list[str]) -> bool:
+        """Join the groups before accepting. While the channel layer is away the handshake is
+        refused (the client retries with back-off) instead of the socket going deaf."""
+        try:
+            for group in groups:
+                await self.join_group(group)
+        except Exception as exc:
+            logger.warning("socket refused: the channel layer is unavailable (%r)", exc)
+            await self.leave_all_groups()
+            await self.close(code=CLOSE_TRY_LATER)
+            return False
+        return True
 
     # Groups are joined through this process's fan-out hub (rooms/fanout.py), not per socket.
     async def join_group(self, group: str) -> None:
@@ -114,7 +154,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def fanout_failed(self) -> None:
         """The channel layer failed under the hub: close, so the client reconnects and syncs."""
         self.groups_joined.clear()
-        await self.close(code=1011)
+        await self.close(code=CLOSE_RECONNECT)
 
     # Channel-layer events shared by both consumers: the frame comes encoded once for everyone.
     async def forward(self, event: dict[str, Any]) -> None:
@@ -141,15 +181,16 @@ class ConversationConsumer(JsonFrameConsumer):
         self.bucket = TokenBucket(settings.UCHAT_WS_RATE, settings.UCHAT_WS_RATE_WINDOW)
         self.last_typing = 0.0
         self.groups_joined = set()
-        await self.join_group(self.group)
+        if not await self.join_groups_or_refuse([self.group]):
+            return
         await self.accept()
         await self.join_presence()
 
     async def disconnect(self, code: int) -> None:
         if self.conversation is None:
             return
+        await self.leave_presence()  # first: the database row matters more than the groups
         await self.leave_all_groups()
-        await self.leave_presence()
 
     def frame_handlers(self) -> dict[str, Any]:
         return {
@@ -279,7 +320,7 @@ class ConversationConsumer(JsonFrameConsumer):
 
     async def group_event(self, event_type: str, payload: dict[str, Any]) -> None:
         """An event from this socket to everyone in its conversation (typing)."""
-        await self.channel_layer.group_send(
+        await get_channel_layer().group_send(
             self.group, events.event(self.group, event_type, payload)
         )
 
@@ -334,15 +375,14 @@ class UserConsumer(JsonFrameConsumer):
         if parse_qs(self.scope.get("query_string", b"").decode()).get("rooms") != ["0"]:
             ids = await database_sync_to_async(selectors.conversation_ids_for_user)(user=self.user)
         groups = [events.user_group(self.user.pk)] + [events.conversation_group(i) for i in ids]
-        for group in groups:
-            await self.join_group(group)
+        if not await self.join_groups_or_refuse(groups):
+            return
         await self.accept()
         await self.join_presence()
 
     async def disconnect(self, code: int) -> None:
+        await self.leave_presence()
         await self.leave_all_groups()
-        if self.user is not None and self.user.is_authenticated:
-            await self.leave_presence()
 
     message_created = JsonFrameConsumer.forward
     ticket_updated = JsonFrameConsumer.forward

@@ -1,7 +1,9 @@
 """Channel-layer group names and the one way to broadcast: after the transaction commits."""
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,17 +29,38 @@ def event(group: str, event_type: str, payload: Mapping[str, Any]) -> dict[str, 
     return {"type": event_type, "group": group, "payload": dict(payload), "frame": frame}
 
 
+# A broadcast waits at most this long for the channel layer, and after a failure the next
+# ones are skipped for SKIP_AFTER_FAILURE seconds instead of each waiting in turn: during a
+# Redis stall the threads that store messages and presence must not queue behind it. What is
+# skipped is stored; the fan-out hubs notice the outage and close their sockets, and clients
+# catch up with ``sync`` (rooms/fanout.py).
+BROADCAST_TIMEOUT = 2.0
+SKIP_AFTER_FAILURE = 3.0
+_failed_at = 0.0
+
+
+async def _group_send_all(layer: Any, groups: list[str], event_type: str, payload: Any) -> None:
+    for group in groups:
+        await asyncio.wait_for(
+            layer.group_send(group, event(group, event_type, payload)), BROADCAST_TIMEOUT
+        )
+
+
 def broadcast(groups: Iterable[str], event_type: str, payload: Mapping[str, Any]) -> None:
     """Send now. A layer failure is logged, never raised: the data is already stored and
     clients catch up with a ``sync`` frame when they reconnect."""
+    global _failed_at
     layer = get_channel_layer()
     if layer is None:
         return
-    for group in groups:
-        try:
-            async_to_sync(layer.group_send)(group, event(group, event_type, payload))
-        except Exception:
-            logger.exception("broadcast of %s to %s failed", event_type, group)
+    if time.monotonic() - _failed_at < SKIP_AFTER_FAILURE:
+        logger.warning("broadcast of %s skipped: the channel layer failed just now", event_type)
+        return
+    try:
+        async_to_sync(_group_send_all)(layer, list(groups), event_type, payload)
+    except Exception as exc:
+        _failed_at = time.monotonic()
+        logger.warning("broadcast of %s failed: %r", event_type, exc)
 
 
 def broadcast_on_commit(

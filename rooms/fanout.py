@@ -12,8 +12,9 @@ number of server processes share Redis as before (README, "Growing past one mach
 """
 
 import asyncio
-import contextlib
 import logging
+import time
+import uuid
 import weakref
 from typing import Any, Protocol
 
@@ -25,6 +26,12 @@ logger = logging.getLogger(__name__)
 # channels-redis forgets a group member after ``group_expiry`` (a day by default); the process
 # channel re-adds itself to its groups well before that.
 REFRESH_SECONDS = 600.0
+# The hub sends itself a beat through the layer every BEAT_SECONDS (group_send to a group of
+# its own, read back by its reader). A beat missing for BEAT_TIMEOUT means the path from a
+# broadcast to this process is broken: Redis stalled, partitioned, or restarted (which forgets
+# every group). redis-py reconnects quietly after a restart, so no error would say so.
+BEAT_SECONDS = 5.0
+BEAT_TIMEOUT = 15.0
 
 
 class Member(Protocol):
@@ -32,7 +39,12 @@ class Member(Protocol):
 
 
 class Hub:
-    """The groups this process listens to, and its sockets in each."""
+    """The groups this process listens to, and its sockets in each.
+
+    The process channel is made once and kept for the hub's life: after a channel-layer
+    failure the same channel joins the groups again, so no forgotten channel stays in Redis'
+    groups collecting broadcasts that nobody reads.
+    """
 
     def __init__(self, layer: Any) -> None:
         self.layer = layer
@@ -41,6 +53,9 @@ class Hub:
         self.reader: asyncio.Task | None = None
         self.keeper: asyncio.Task | None = None
         self.lock = asyncio.Lock()
+        self.beat_group = ""
+        self.last_beat = 0.0
+        self.to_discard: set[str] = set()
 
     async def join(self, group: str, member: Member) -> None:
         async with self.lock:
@@ -48,14 +63,21 @@ class Hub:
                 # The layer's own kind of process channel: channels-redis reads all of a
                 # process's channels through one Redis list and one lock.
                 self.channel = await self.layer.new_channel()
+            if self.reader is None:
+                self.beat_group = f"uchat-hub.{uuid.uuid4().hex}"
+                await self.layer.group_add(self.beat_group, self.channel)
+                self.last_beat = time.monotonic()
                 self.reader = asyncio.create_task(self._read(self.channel))
                 self.keeper = asyncio.create_task(self._keep_fresh(self.channel))
             local = self.members.setdefault(group, set())
+            self.to_discard.discard(group)
             if not local:
                 try:
                     await self.layer.group_add(group, self.channel)
                 except BaseException:
                     del self.members[group]
+                    if not self.members:
+                        self._stop()
                     raise
             local.add(member)
 
@@ -67,29 +89,56 @@ class Hub:
             local.discard(member)
             if not local:
                 del self.members[group]
-                try:
-                    await self.layer.group_discard(group, self.channel)
-                except Exception:  # the layer is away; its group entry expires by itself
-                    logger.warning("fan-out: could not leave %s", group, exc_info=True)
+                # Left in the background (the keeper, under this lock): a disconnect never
+                # waits on Redis, which during a stall would outlast the server's time limit
+                # for disconnect() and skip the rest of it (Presence rows left behind).
+                self.to_discard.add(group)
             if not self.members:
                 self._stop()
 
     async def _keep_fresh(self, channel: str) -> None:
-        """Re-add the process channel to its groups, whether or not sockets come and go."""
-        while self.channel == channel:
-            await asyncio.sleep(REFRESH_SECONDS)
+        """Beat, and re-add the process channel to its groups whether or not sockets come and
+        go. A lost beat closes every local socket (``_fail``)."""
+        refreshed = time.monotonic()
+        while True:
+            await asyncio.sleep(BEAT_SECONDS)
+            if time.monotonic() - self.last_beat > BEAT_TIMEOUT:
+                logger.warning("fan-out: no beat for %.0f s; closing local sockets", BEAT_TIMEOUT)
+                await self._fail()
+                return
+            try:
+                beat = {"type": "hub.beat", "group": self.beat_group}
+                await asyncio.wait_for(self.layer.group_send(self.beat_group, beat), BEAT_TIMEOUT)
+            except Exception as exc:
+                logger.warning("fan-out: beat failed (%r); closing local sockets", exc)
+                await self._fail()
+                return
+            if self.to_discard:
+                await self._discard_left_groups(channel)
+            if time.monotonic() - refreshed < REFRESH_SECONDS:
+                continue
+            refreshed = time.monotonic()
             async with self.lock:
-                if self.channel != channel:
-                    return
                 try:
-                    for group in self.members:
+                    for group in [self.beat_group, *self.members]:
                         await self.layer.group_add(group, channel)
-                except Exception:  # the reader notices a lasting outage and closes the sockets
+                except Exception:  # a lasting outage stops the beat and closes the sockets
                     logger.warning("fan-out: could not refresh the groups", exc_info=True)
 
+    async def _discard_left_groups(self, channel: str) -> None:
+        async with self.lock:
+            for group in list(self.to_discard):
+                try:
+                    await self.layer.group_discard(group, channel)
+                except Exception:  # the layer is away; its group entry expires by itself
+                    logger.warning("fan-out: could not leave %s", group, exc_info=True)
+                    return
+                self.to_discard.discard(group)
+
     def _stop(self) -> None:
+        """Stop reading (nobody is left to hear). The channel name stays for the next join."""
         tasks = (self.reader, self.keeper)
-        self.reader = self.keeper = self.channel = None
+        self.reader = self.keeper = None
         # A handler run by the reader may be the one leaving (a removed member): the reader
         # then finishes that delivery and stops by itself instead of cancelling it half-way.
         for task in tasks:
@@ -97,36 +146,40 @@ class Hub:
                 task.cancel()
 
     async def _read(self, channel: str) -> None:
-        while self.channel == channel:
+        while self.reader is asyncio.current_task():
             try:
                 event = await self.layer.receive(channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("fan-out: the channel layer failed; closing local sockets")
-                await self._fail(channel)
+            except Exception as exc:
+                logger.warning("fan-out: the channel layer failed (%r); closing local sockets", exc)
+                await self._fail()
                 return
+            if event.get("type") == "hub.beat":
+                self.last_beat = time.monotonic()
+                continue
             for member in list(self.members.get(event.get("group", ""), ())):
                 handler = getattr(member, get_handler_name(event), None)
                 if handler is None:
                     continue
                 try:
                     await handler(event)
-                except Exception:  # one broken socket must not stop the others' deliveries
-                    logger.exception("fan-out: delivery of %s failed", event.get("type"))
+                except Exception as exc:  # a socket closing meanwhile; the others still get it
+                    logger.info("fan-out: delivery of %s failed: %r", event.get("type"), exc)
 
-    async def _fail(self, channel: str) -> None:
-        """The layer is gone (Redis stopped): every local socket closes, clients reconnect and
-        catch up with ``sync`` once the layer is back. Nothing is delivered half-way."""
+    async def _fail(self) -> None:
+        """The layer failed under the reader (Redis stopped, stalled or restarted): broadcasts
+        may have been lost, so every local socket closes; clients reconnect (joining the groups
+        again) and catch up with ``sync``. Nothing is delivered half-way."""
         async with self.lock:
-            if self.channel != channel:
-                return
             members = {m for local in self.members.values() for m in local}
             self.members.clear()
             self._stop()
         for member in members:
-            with contextlib.suppress(Exception):
+            try:
                 await member.fanout_failed()
+            except Exception:
+                logger.exception("fan-out: could not close a socket")
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

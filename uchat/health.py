@@ -1,6 +1,7 @@
 """Health check: the database and the channel layer must both answer."""
 
 import asyncio
+import uuid
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -28,7 +29,9 @@ async def _channel_layer_ok() -> bool:
     if layer is None:
         return False
     try:
-        channel = await layer.new_channel("health")
+        # A plain channel, not a process-local one ("!"): its receive does not queue behind
+        # the process's shared receive lock, and cancelling it cannot disturb the sockets'.
+        channel = f"uchat-health.{uuid.uuid4().hex}"
         await asyncio.wait_for(layer.send(channel, {"type": "health.ping"}), HEALTH_TIMEOUT)
         reply = await asyncio.wait_for(layer.receive(channel), HEALTH_TIMEOUT)
     except Exception:

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from redis.asyncio.retry import Retry as RedisRetry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(environ.Env().str("UCHAT_DATA_DIR", default=str(BASE_DIR / "var")))
@@ -129,7 +132,25 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py's default socket_timeout (5 s) equals channels-redis' 5 s blocking
+                # read, so an idle reader timed out and its sockets dropped every few seconds.
+                # A longer read timeout (still finite: a stalled Redis is noticed) and TCP
+                # keepalive for a silent network partition.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 10,
+                        "socket_connect_timeout": 3,
+                        "socket_keepalive": True,
+                        "health_check_interval": 15,
+                        # After a Redis restart every pooled connection is dead; the first
+                        # command on each would fail and lose its broadcast. A refused or reset
+                        # connection never ran the command, so trying again is safe.
+                        "retry": RedisRetry(
+                            ExponentialBackoff(cap=0.5, base=0.05), 3, (RedisConnectionError,)
+                        ),
+                    }
+                ],
                 # channels-redis queues all of a process's channels in one Redis list and drops
                 # what goes past this; with rooms/fanout.py that is one entry per broadcast.
                 "capacity": 10_000,

@@ -40,13 +40,14 @@ async def test_one_subscription_serves_every_local_socket():
     for group, socket in (("conversation.9001", first), ("conversation.9001", second)):
         await hub.leave(group, socket)
     await hub.leave("conversation.9002", elsewhere)
-    assert hub.channel is None  # nothing left to listen to
-    assert hub.reader is None
+    assert hub.reader is None  # nothing left to listen to
+    assert hub.keeper is None
 
 
 async def test_groups_are_refreshed_while_nobody_joins(monkeypatch):
     """channels-redis forgets group members after group_expiry; the hub re-adds itself."""
     monkeypatch.setattr(fanout, "REFRESH_SECONDS", 0.05)
+    monkeypatch.setattr(fanout, "BEAT_SECONDS", 0.05)
     hub = fanout.Hub(fanout.hub().layer)
     socket = Socket()
     await hub.join("conversation.9003", socket)
