@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from accounts import services
 from accounts.models import Role, User
 
 
@@ -37,3 +40,20 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="role")
     def role(self, obj: User) -> str:
         return obj.role.label
+
+    # Every door through the services: deleting or deactivating here does what the account
+    # page does (tokens and sockets end, rooms keep an admin, an agent's tickets move on).
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivated:
+            obj.is_active = True  # the service makes the change and its consequences
+        super().save_model(request, obj, form, change)
+        if deactivated:
+            services.user_active_set(user=obj, active=False)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.user_delete(user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            services.user_delete(user=user)

@@ -1,12 +1,5 @@
 """Log-in, tokens and people over the API (the seed chat server's /login and /users)."""
 
-import hashlib
-
-from allauth.account.models import EmailAddress
-from allauth.mfa.models import Authenticator
-from django.conf import settings
-from django.contrib.auth import authenticate
-from django.core.cache import cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
@@ -15,10 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, services
 from accounts.models import User
+from accounts.permissions import TwoFactorSetUp
 from uchat import api_errors
 from uchat.api import PAGING_PARAMETERS, page_params
 from uchat.api_errors import ApiError
@@ -55,38 +48,30 @@ class LoginApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        login = data.validated_data["username"].strip()
-        # Hashed: any text can arrive here, and cache keys must stay plain.
-        failures_key = "api-login-failed:" + hashlib.sha256(login.lower().encode()).hexdigest()
-        if cache.get(failures_key, 0) >= settings.UCHAT_API_LOGIN_FAILURES:
-            raise ApiError(429, api_errors.THROTTLED, "Too Many Failed Logins")
-        username = login
-        if "@" in login:
-            by_email = User.objects.filter(email__iexact=login).first()
-            username = by_email.username if by_email else login
-        user = authenticate(request, username=username, password=data.validated_data["password"])
-        if user is None:
-            cache.add(failures_key, 0, 300)
-            cache.incr(failures_key)
-            raise ApiError(401, api_errors.INVALID_CREDENTIALS, "Invalid Username Or Password")
-        if not EmailAddress.objects.filter(user=user, verified=True).exists():
-            raise ApiError(403, api_errors.FORBIDDEN, "Confirm Your E-mail Address First")
-        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-        if totp is not None:
-            code = data.validated_data.get("code")
-            if not code:
-                raise ApiError(401, api_errors.TWO_FACTOR_REQUIRED, "Two-Factor Code Required")
-            if not totp.wrap().validate_code(code):
-                raise ApiError(401, api_errors.INVALID_CREDENTIALS, "Invalid Two-Factor Code")
-        cache.delete(failures_key)
-        refresh = RefreshToken.for_user(user)
-        return Response(
-            {
-                **user_payload(user),
-                "token": str(refresh.access_token),
-                "refresh_token": str(refresh),
-            }
-        )
+        try:
+            user = services.api_login(
+                request=request,
+                login=data.validated_data["username"],
+                password=data.validated_data["password"],
+                code=data.validated_data.get("code"),
+            )
+        except services.LoginRefused as refused:
+            raise ApiError(*LOGIN_REFUSALS[refused.reason]) from None
+        return Response({**user_payload(user), **services.api_tokens_issue(user=user)})
+
+
+LOGIN_REFUSALS = {
+    "throttled": (429, api_errors.THROTTLED, "Too Many Failed Logins"),
+    "credentials": (401, api_errors.INVALID_CREDENTIALS, "Invalid Username Or Password"),
+    "email_unconfirmed": (403, api_errors.FORBIDDEN, "Confirm Your E-mail Address First"),
+    "code_required": (401, api_errors.TWO_FACTOR_REQUIRED, "Two-Factor Code Required"),
+    "code_invalid": (401, api_errors.INVALID_CREDENTIALS, "Invalid Two-Factor Code"),
+    "two_factor_setup": (
+        403,
+        api_errors.TWO_FACTOR_SETUP_REQUIRED,
+        "Set Up Two-Factor Authentication First",
+    ),
+}
 
 
 class TokenRefreshApi(APIView):
@@ -104,17 +89,17 @@ class TokenRefreshApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            token = RefreshToken(data.validated_data["refresh_token"])
+            tokens = services.api_token_refresh(refresh_token=data.validated_data["refresh_token"])
         except TokenError:
             raise ApiError(401, api_errors.INVALID_TOKEN, "Invalid Token") from None
-        return Response({"token": str(token.access_token)})
+        return Response(tokens)
 
 
 class UserListApi(APIView):
     def get_permissions(self) -> list:
         if self.request.method == "POST":
-            return [IsAuthenticated(), IsAdminUser()]
-        return [IsAuthenticated()]
+            return [IsAuthenticated(), TwoFactorSetUp(), IsAdminUser()]
+        return [IsAuthenticated(), TwoFactorSetUp()]
 
     @extend_schema_serializer(component_name="UserCreateInput")
     class InputSerializer(serializers.Serializer):

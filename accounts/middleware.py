@@ -1,14 +1,16 @@
 from collections.abc import Callable
 
-from allauth.mfa.utils import is_mfa_enabled
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts.selectors import user_needs_two_factor_setup
+
 
 class RequireTwoFactorMiddleware:
-    """With UCHAT_REQUIRE_MFA_FOR_STAFF on, staff and agents set up 2FA before anything else."""
+    """With UCHAT_REQUIRE_MFA_FOR_STAFF on, staff and agents set up 2FA before anything else.
+    The API refuses them with JSON instead (uchat.api.TwoFactorSetUp), sockets at the
+    handshake (rooms.consumers)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -16,12 +18,9 @@ class RequireTwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if (
-            settings.UCHAT_REQUIRE_MFA_FOR_STAFF
-            and user is not None
-            and user.is_authenticated
-            and (user.is_staff or user.is_agent)
-            and not request.path.startswith(("/accounts/", "/static/", "/check"))
-            and not is_mfa_enabled(user)
+            user is not None
+            and not request.path.startswith(("/accounts/", "/static/", "/check", "/api/"))
+            and user_needs_two_factor_setup(user=user)
         ):
             return redirect(reverse("mfa_activate_totp") + f"?next={request.path}")
         return self.get_response(request)

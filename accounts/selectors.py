@@ -1,3 +1,5 @@
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
@@ -32,3 +34,14 @@ def users_by_usernames(*, usernames: list[str]) -> tuple[list[User], list[str]]:
 def users_page(*, start: int | None, limit: int) -> tuple[list[User], int | None]:
     """Active people by id, after ``start`` (keyset). Returns the page and the next start."""
     return keyset_page(User.objects.filter(is_active=True), key="pk", start=start, limit=limit)
+
+
+def user_needs_two_factor_setup(*, user: User) -> bool:
+    """UCHAT_REQUIRE_MFA_FOR_STAFF is on and this staff member or agent has no 2FA yet: they
+    may set it up and nothing else, through any door (pages, admin, API, sockets)."""
+    return bool(
+        settings.UCHAT_REQUIRE_MFA_FOR_STAFF
+        and user.is_authenticated
+        and (user.is_staff or user.is_agent)
+        and not is_mfa_enabled(user)
+    )

@@ -1,11 +1,126 @@
-"""Every write to a person's account that is not allauth's own."""
+"""Every write to a person's account that is not allauth's own, and the API's log-in."""
+
+import hashlib
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts import hooks
 from accounts.models import User
+from accounts.selectors import user_needs_two_factor_setup
+from rooms import events  # the real-time plumbing, below every app
+
+LOGIN_FAILURE_WINDOW = 300  # seconds
+
+
+class LoginRefused(Exception):
+    """The API log-in said no; ``reason`` is one of the codes below, for the caller to map."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _failures_key(login: str, address: str) -> str:
+    # Hashed: any text can arrive here, and cache keys must stay plain. Keyed by the address
+    # too: a stranger's wrong guesses must not lock the owner out (only the guesser).
+    digest = hashlib.sha256(f"{login.lower()}\0{address}".encode()).hexdigest()
+    return f"api-login-failed:{digest}"
+
+
+def api_login(*, request: HttpRequest, login: str, password: str, code: str | None) -> User:
+    """Check a log-in for the API: password, confirmed e-mail, two-factor code, and 2FA set
+    up where the site requires it. Wrong passwords and wrong codes both count as failures.
+
+    Raises LoginRefused("throttled" | "credentials" | "email_unconfirmed" | "code_required" |
+    "code_invalid" | "two_factor_setup").
+    """
+    login = login.strip()
+    key = _failures_key(login, request.META.get("REMOTE_ADDR", ""))
+    if (cache.get(key) or 0) >= settings.UCHAT_API_LOGIN_FAILURES:
+        raise LoginRefused("throttled")
+
+    def failed(reason: str) -> LoginRefused:
+        cache.add(key, 0, LOGIN_FAILURE_WINDOW)
+        cache.incr(key)
+        return LoginRefused(reason)
+
+    username = login
+    if "@" in login:
+        by_email = User.objects.filter(email__iexact=login).first()
+        username = by_email.username if by_email else login
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        raise failed("credentials")
+    if not EmailAddress.objects.filter(user=user, verified=True).exists():
+        raise LoginRefused("email_unconfirmed")
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is not None:
+        if not code:
+            raise LoginRefused("code_required")
+        if not totp.wrap().validate_code(code):
+            raise failed("code_invalid")
+    elif user_needs_two_factor_setup(user=user):
+        raise LoginRefused("two_factor_setup")
+    cache.delete(key)
+    return user
+
+
+def api_tokens_issue(*, user: User) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)  # recorded as outstanding: it can be revoked
+    return {"token": str(refresh.access_token), "refresh_token": str(refresh)}
+
+
+def api_token_refresh(*, refresh_token: str) -> dict[str, str]:
+    """A new access token and a new refresh token; the one given is used up (blacklisted).
+    Refused (TokenError) when it is expired, used, revoked, or older than a password change."""
+    old = RefreshToken(refresh_token)  # checks signature, expiry and the blacklist
+    user = User.objects.filter(pk=old.get("user_id"), is_active=True).first()
+    if user is None or old.get("hash_password") != get_md5_hash_password(user.password):
+        raise TokenError("revoked")
+    data = TokenRefreshSerializer().validate({"refresh": refresh_token})
+    return {"token": data["access"], "refresh_token": data["refresh"]}
+
+
+def user_access_revoke(*, user: User, reason: str) -> None:
+    """Whatever outlives a credential change ends: every refresh token of the person is
+    blacklisted, and every socket of theirs closes, on every server process, once this
+    commits. Called on a password change, deactivation and deletion."""
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+    events.broadcast_on_commit(events.access_group(user.pk), "access.revoked", {"reason": reason})
+
+
+def session_sockets_close(*, session_key: str) -> None:
+    """A browser session ended (log-out): the sockets it opened close."""
+    events.broadcast_on_commit(
+        events.session_group(session_key), "access.revoked", {"reason": "logged_out"}
+    )
+
+
+@transaction.atomic
+def user_active_set(*, user: User, active: bool) -> User:
+    """Deactivate (or reactivate) an account; deactivation ends its tokens and sockets."""
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        if not active:
+            user_access_revoke(user=user, reason="deactivated")
+    return user
 
 
 def user_profile_update(*, user: User, display_name: str) -> User:
@@ -17,13 +132,13 @@ def user_profile_update(*, user: User, display_name: str) -> User:
 
 @transaction.atomic
 def user_delete(*, user: User) -> None:
-    """Delete the account. Messages stay, shown as from "deleted user" (their sender is nulled).
-
-    Rooms this person administered alone get a new admin first, so no room is left without one.
-    """
-    from rooms import services as room_services  # rooms builds on accounts, not the reverse
-
-    room_services.memberships_release(user=user)
+    """Delete the account, from any door (the account page, the Django admin). Messages and
+    the customer's tickets stay, shown as from "deleted user". Their tokens and sockets end;
+    the hooks move their work on first: rooms they administered alone get a new admin, an
+    agent's open tickets go back to the queue with the admins told."""
+    user_access_revoke(user=user, reason="deleted")
+    for hook in hooks.before_user_delete:  # rooms: room admins; tickets: the agent's queue
+        hook(user=user)
     user.delete()
 
 

@@ -1,11 +1,29 @@
+import logging
+import re
+import smtplib
+
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
+logger = logging.getLogger(__name__)
+_LINE_BREAKS = re.compile(r"[\r\n\x00-\x1f\x7f\u2028\u2029]+")
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+
+def header_value(text: str) -> str:
+    """One line, whatever people typed into a room name, a subject or a display name: a line
+    break in a header is refused by Django (BadHeaderError) and is how headers get injected."""
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
+@shared_task(
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=True,
+    max_retries=5,
+)
 def send_email(*, subject: str, body: str, to: list[str], html: str | None = None) -> None:
-    """Send one rendered e-mail. Runs on a worker so that SMTP never blocks a request."""
-    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
+    """Send one rendered e-mail. Runs on a worker so that SMTP never blocks a request; a
+    failure is retried with back-off, and the write that queued it is already committed."""
+    message = EmailMultiAlternatives(subject=header_value(subject), body=body, to=to)
     if html:
         message.attach_alternative(html, "text/html")
     message.send()

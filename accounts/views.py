@@ -3,6 +3,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors, services
@@ -76,3 +78,13 @@ def user_suggest(request: HttpRequest) -> JsonResponse:
     """Usernames for the "members" boxes, as the person types."""
     users = selectors.users_suggest(query=request.GET.get("q", "")[:150], exclude=request.user)
     return JsonResponse({"users": [payloads.person_payload(u) for u in users]})
+
+
+@require_GET
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Staff log in to /admin/ through allauth like everyone else: two-factor authentication
+    and the failed-log-in limits apply (Django's own admin log-in has neither)."""
+    next_url = request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("admin:index")
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")

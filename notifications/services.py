@@ -29,7 +29,7 @@ def notification_create(
     notification.full_clean()
     notification.save()
     frame = {**payloads.notification_payload(notification)}
-    transaction.on_commit(lambda: _deliver(notification, frame, email=email))
+    transaction.on_commit(lambda: _deliver(notification, frame, email=email), robust=True)
     return notification
 
 
@@ -60,6 +60,7 @@ def notifications_mark_read(*, user: User, conversation_id: int | None = None) -
                 [events.user_group(user.pk)],
                 "notification.read",
                 {"unread": selectors.unread_count(user=user)},
-            )
+            ),
+            robust=True,
         )
     return count

@@ -1,6 +1,7 @@
 """WebSocket consumers (protocol: docs/websocket.md). Thin: parse a frame, call one service,
 answer. The ORM is reached only through database_sync_to_async."""
 
+import asyncio
 import json
 import logging
 import time
@@ -15,8 +16,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from accounts.selectors import user_needs_two_factor_setup
 from rooms import events, fanout, payloads, selectors, services
 from rooms.models import Conversation
+from uchat.input_limits import InputRefused, is_id, json_loads_limited
 
 logger = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403  # rejected or removed: the client must not reconnect on its own
@@ -25,6 +28,9 @@ CLOSE_FORBIDDEN = 4403  # rejected or removed: the client must not reconnect on 
 # server's close code: a 1011 raised instead, and the socket stayed open but deaf.
 CLOSE_RECONNECT = 4011
 CLOSE_TRY_LATER = 4013  # the handshake could not join the groups: retry with back-off
+# Access ended (log-out, password change, deactivation, deletion, an expired token): the
+# client may reconnect, and the handshake decides with the credentials it has now.
+CLOSE_REAUTHENTICATE = 4401
 
 
 class TokenBucket:
@@ -87,7 +93,10 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             await self.send_error("too_large", "The frame is too large.")
             return
         try:
-            content = json.loads(text_data)
+            content = json_loads_limited(text_data)
+        except InputRefused as exc:
+            await self.send_error("bad_frame", str(exc))
+            return
         except ValueError:
             await self.send_error("bad_json", "The frame is not valid JSON.")
             return
@@ -119,15 +128,49 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         self.present = True
 
     async def leave_presence(self) -> None:
+        if getattr(self, "expiry", None) is not None:
+            self.expiry.cancel()
         if getattr(self, "present", False):
             self.present = False
             await database_sync_to_async(services.presence_disconnect)(
                 user=self.user, channel_name=self.socket_id
             )
 
+    async def may_connect(self) -> bool:
+        """Checks every socket passes before it joins anything: signed in, and two-factor
+        authentication set up where the site requires it of staff and agents."""
+        user = self.user
+        if not user.is_authenticated:
+            return False
+        if settings.UCHAT_REQUIRE_MFA_FOR_STAFF and (user.is_staff or user.is_agent):
+            return not await database_sync_to_async(user_needs_two_factor_setup)(user=user)
+        return True
+
+    def access_groups(self) -> list[str]:
+        """Where revocations reach this socket: the person's, and the browser session's."""
+        groups = [events.access_group(self.user.pk)]
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        if session_key and self.scope.get("token_exp") is None:
+            groups.append(events.session_group(session_key))
+        return groups
+
+    def close_when_token_expires(self) -> None:
+        """A socket opened with an access token lives no longer than the token."""
+        expires = self.scope.get("token_exp")
+        if expires is not None:
+            delay = max(0.0, expires - time.time())
+            self.expiry = asyncio.get_running_loop().call_later(
+                delay, lambda: asyncio.ensure_future(self.close(code=CLOSE_REAUTHENTICATE))
+            )
+
+    async def access_revoked(self, event: dict[str, Any]) -> None:
+        await self.forward(event)
+        await self.close(code=CLOSE_REAUTHENTICATE)
+
     async def join_groups_or_refuse(self, groups: list[str]) -> bool:
         """Join the groups before accepting. While the channel layer is away the handshake is
         refused (the client retries with back-off) instead of the socket going deaf."""
+        groups = [*self.access_groups(), *groups]
         try:
             for group in groups:
                 await self.join_group(group)
@@ -171,6 +214,9 @@ class ConversationConsumer(JsonFrameConsumer):
     async def connect(self) -> None:
         self.user = self.scope["user"]
         conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
+        if not await self.may_connect():
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         self.conversation = await database_sync_to_async(selectors.conversation_for_member)(
             user=self.user, conversation_id=conversation_id
         )
@@ -184,6 +230,7 @@ class ConversationConsumer(JsonFrameConsumer):
         if not await self.join_groups_or_refuse([self.group]):
             return
         await self.accept()
+        self.close_when_token_expires()
         await self.join_presence()
 
     async def disconnect(self, code: int) -> None:
@@ -265,7 +312,7 @@ class ConversationConsumer(JsonFrameConsumer):
             )
 
     async def on_edit(self, content: dict[str, Any]) -> None:
-        if not isinstance(content.get("id"), int) or not isinstance(content.get("body"), str):
+        if not is_id(content.get("id")) or not isinstance(content.get("body"), str):
             await self.send_error("bad_frame", 'message.edit needs an integer "id" and a "body".')
             return
         await self._call(
@@ -277,7 +324,7 @@ class ConversationConsumer(JsonFrameConsumer):
         )
 
     async def on_delete(self, content: dict[str, Any]) -> None:
-        if not isinstance(content.get("id"), int):
+        if not is_id(content.get("id")):
             await self.send_error("bad_frame", 'message.delete needs an integer "id".')
             return
         await self._call(
@@ -289,7 +336,7 @@ class ConversationConsumer(JsonFrameConsumer):
         # after_id: the newest id seen (older clients; may miss a message that overtook another).
         key = "after_seq" if "after_seq" in content else "after_id"
         after = content.get(key, 0)
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        if not (after == 0 or is_id(after)):
             await self.send_error("bad_frame", f'sync needs a non-negative integer "{key}".')
             return
         page = await database_sync_to_async(self._sync_page)(**{key: after})
@@ -313,10 +360,12 @@ class ConversationConsumer(JsonFrameConsumer):
         return selectors.message_history(conversation=self.conversation, limit=200, **after)
 
     async def on_read(self, content: dict[str, Any]) -> None:
-        if isinstance(content.get("id"), int):
-            await database_sync_to_async(services.conversation_mark_read)(
-                conversation=self.conversation, user=self.user, message_id=content["id"]
-            )
+        if not is_id(content.get("id")):
+            await self.send_error("bad_frame", 'read needs a message "id".')
+            return
+        await database_sync_to_async(services.conversation_mark_read)(
+            conversation=self.conversation, user=self.user, message_id=content["id"]
+        )
 
     async def group_event(self, event_type: str, payload: dict[str, Any]) -> None:
         """An event from this socket to everyone in its conversation (typing)."""
@@ -366,7 +415,7 @@ class UserConsumer(JsonFrameConsumer):
     async def connect(self) -> None:
         self.user = self.scope["user"]
         self.groups_joined: set[str] = set()
-        if not self.user.is_authenticated:
+        if not await self.may_connect():
             await self.close(code=CLOSE_FORBIDDEN)
             return
         # "?rooms=0": only the person's own events (the navigation bar's notification badge on
@@ -378,6 +427,7 @@ class UserConsumer(JsonFrameConsumer):
         if not await self.join_groups_or_refuse(groups):
             return
         await self.accept()
+        self.close_when_token_expires()
         await self.join_presence()
 
     async def disconnect(self, code: int) -> None:

@@ -30,6 +30,8 @@ class Content:
 def clean_text(text: Any) -> str:
     if not isinstance(text, str):
         raise ValidationError("The message must be text.", code="invalid")
+    if "\x00" in text:
+        raise ValidationError("The message may not contain NUL characters.", code="invalid")
     text = text.strip()
     if not text:
         raise ValidationError("The message is empty.", code="empty")
@@ -49,7 +51,7 @@ def _caption(value: Any) -> str:
 
 
 def _http_url(value: Any, code: str) -> str:
-    if not isinstance(value, str) or len(value) > 2000:
+    if not isinstance(value, str) or len(value) > 2000 or "\x00" in value:
         raise ValidationError("The url must be text of at most 2,000 characters.", code=code)
     parsed = urlparse(value.strip())
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
@@ -122,7 +124,7 @@ def clean_content(content: Any) -> Content:
     if kind == "video":
         url = _http_url(content.get("url"), "invalid_video")
         source = content.get("source") or video_source_guess(url)
-        if source not in {"youtube", "vimeo"}:
+        if not isinstance(source, str) or source not in {"youtube", "vimeo"}:
             raise ValidationError(
                 "The video source must be youtube or vimeo.", code="invalid_video"
             )

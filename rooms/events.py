@@ -1,6 +1,7 @@
 """Channel-layer group names and the one way to broadcast: after the transaction commits."""
 
 import asyncio
+import hashlib
 import json
 import logging
 import time
@@ -20,6 +21,17 @@ def conversation_group(conversation_id: int) -> str:
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+def access_group(user_id: int) -> str:
+    """Every socket of one person, whatever page it serves: revocation closes them all."""
+    return f"access.user.{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    """Every socket of one browser session (logging out closes them). Hashed: a group name
+    lands in Redis keys, and a session key is a credential."""
+    return "access.session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
 def event(group: str, event_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -68,4 +80,4 @@ def broadcast_on_commit(
 ) -> None:
     """Queue a broadcast for when the current transaction commits (never for a rollback)."""
     targets = [groups] if isinstance(groups, str) else list(groups)
-    transaction.on_commit(lambda: broadcast(targets, event_type, payload))
+    transaction.on_commit(lambda: broadcast(targets, event_type, payload), robust=True)

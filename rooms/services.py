@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from rooms import content as content_rules
-from rooms import events, payloads, selectors
+from rooms import events, payloads, selectors, uploads
 from rooms.models import Conversation, Membership, Message, Presence
 from uchat.cache import window_count
 
@@ -35,7 +35,7 @@ def _clean_body(body: str) -> str:
 def _clean_client_id(client_id: str | None) -> str | None:
     if client_id in (None, ""):
         return None
-    if not isinstance(client_id, str) or len(client_id) > 64:
+    if not isinstance(client_id, str) or len(client_id) > 64 or "\x00" in client_id:
         raise ValidationError("client_id must be text of at most 64 characters.", code="invalid")
     return client_id
 
@@ -94,7 +94,7 @@ def message_create(
             raise
         return existing, False  # a re-send of a stored message is answered, not refused
     try:
-        with transaction.atomic():
+        with uploads.removed_on_error(), transaction.atomic():
             message = _message_insert(
                 conversation=conversation,
                 sender=sender,
@@ -145,10 +145,11 @@ def _message_insert(
 ) -> Message:
     # The row lock serialises writers of one conversation: ids commit in increasing order and
     # each message gets the next gap-free sequence number of its conversation. The same query
-    # checks membership (the lock is taken only if the sender is a member).
+    # checks membership and that the account is still active (a socket opened before a
+    # deactivation holds a stale user object); the lock is taken only if both hold.
     locked = (
         Conversation.objects.select_for_update(of=("self",))
-        .filter(pk=conversation.pk, memberships__user=sender)
+        .filter(pk=conversation.pk, memberships__user=sender, memberships__user__is_active=True)
         .only("last_seq")
         .first()
     )
@@ -166,6 +167,7 @@ def _message_insert(
     if image is not None:
         # A name of our own: the uploaded name and declared type are never trusted.
         message.attachment.save(f"{uuid.uuid4().hex}.{extension}", image, save=False)
+        uploads.written(message.attachment.name)
     # The conversation and sender were just loaded and locked: no query to re-check they exist.
     message.full_clean(exclude=["conversation", "sender"], validate_constraints=False)
     message.save()
@@ -331,6 +333,8 @@ def messages_purge(
     count = messages.count()
     if not dry_run and count:
         with transaction.atomic():
+            files = messages.exclude(attachment="").values_list("attachment", flat=True)
+            uploads.files_delete_on_commit(list(files))
             Conversation.objects.filter(last_message__in=messages).update(last_message=None)
             messages.delete()
             _last_message_repair()
@@ -535,6 +539,8 @@ def room_delete(*, room: Conversation, actor: User) -> None:
         Membership.objects.filter(conversation=room).values_list("user_id", flat=True)
     )
     summary = payloads.room_payload(room)
+    files = Message.objects.filter(conversation=room).exclude(attachment="")
+    uploads.files_delete_on_commit(list(files.values_list("attachment", flat=True)))
     room.delete()
     events.broadcast_on_commit(
         [events.conversation_group(summary["id"])] + [events.user_group(pk) for pk in member_ids],

@@ -11,6 +11,10 @@ from accounts.tasks import send_email
 from tickets.models import Ticket
 
 
+def _name(user: User | None) -> str:
+    return user.name if user is not None else "deleted user"
+
+
 def _url(path: str) -> str:
     return settings.UCHAT_SITE_URL.rstrip("/") + path
 
@@ -42,7 +46,9 @@ def _send(
                 to=[user.email],
             )
 
-    transaction.on_commit(send)
+    # robust: an e-mail that cannot be queued is logged; it never turns a stored write
+    # into an error (a 500, or "nothing was stored" on a socket) that invites a re-send.
+    transaction.on_commit(send, robust=True)
 
 
 def ticket_received(ticket: Ticket) -> None:
@@ -64,7 +70,7 @@ def ticket_new_for_admins(ticket: Ticket) -> None:
         to=admins,
         ticket=ticket,
         subject=f"New ticket {ticket.number}: {ticket.subject}",
-        headline=f"{ticket.customer.name} raised {ticket.number} “{ticket.subject}”.",
+        headline=f"{_name(ticket.customer)} raised {ticket.number} “{ticket.subject}”.",
         lines=[
             f"Priority: {ticket.get_priority_display()}. Status: {ticket.get_status_display()}."
         ],
@@ -83,7 +89,7 @@ def ticket_assigned(ticket: Ticket) -> None:
         to=[ticket.agent],
         ticket=ticket,
         subject=f"{ticket.number} was assigned to you",
-        headline=f"{ticket.number} “{ticket.subject}” from {ticket.customer.name} is yours.",
+        headline=f"{ticket.number} “{ticket.subject}” from {_name(ticket.customer)} is yours.",
         lines=[f"Priority: {ticket.get_priority_display()}."],
     )
 
@@ -125,4 +131,16 @@ def agent_welcome(agent: User) -> None:
         headline=f"An account was created for you: {agent.username}.",
         lines=["Choose your password with the link below to start handling tickets."],
         action_url=link,
+    )
+
+
+def ticket_released_for_admins(ticket: Ticket, *, agent: User) -> None:
+    admins = list(User.objects.filter(is_staff=True, is_active=True))
+    _send(
+        to=admins,
+        ticket=ticket,
+        subject=f"{ticket.number} is back in the queue",
+        headline=f"{agent.name}'s account was deleted; {ticket.number} “{ticket.subject}” "
+        "needs an agent.",
+        lines=[f"Priority: {ticket.get_priority_display()}."],
     )

@@ -53,8 +53,9 @@ class Ticket(models.Model):
 
     OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING)
 
+    # SET_NULL: a customer may delete their account; the ticket stays (as "deleted user").
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="tickets"
     )
     subject = models.CharField(max_length=150)
     description = models.TextField(max_length=4000)
@@ -108,6 +109,7 @@ class TicketEvent(models.Model):
         STATUS = "status", "Status changed"
         REOPENED = "reopened", "Reopened"
         FEEDBACK = "feedback", "Feedback"
+        RELEASED = "released", "Back to the queue"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -20,7 +20,7 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
         "priority": ticket.priority,
         "status": ticket.status,
         "status_label": ticket.get_status_display(),
-        "customer": person_payload(ticket.customer),
+        "customer": person_payload(ticket.customer) if ticket.customer else None,
         "agent": person_payload(ticket.agent) if ticket.agent else None,
         "conversation": ticket.conversation_id,
         "created_at": when(ticket.created_at),
@@ -43,6 +43,9 @@ def event_text(event: TicketEvent) -> str:
         return f"Reopened by {actor}"
     if event.kind == TicketEvent.Kind.FEEDBACK:
         return f"Feedback given by {actor}"
+    if event.kind == TicketEvent.Kind.RELEASED:
+        agent = event.agent.name if event.agent else "a deleted agent"
+        return f"Back to the queue: {agent}'s account was deleted"
     before = labels.get(event.from_status, event.from_status)
     after = labels.get(event.to_status, event.to_status)
     return f"Status {before} → {after} by {actor}"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from notifications.models import Code
 from notifications.services import notification_create
-from rooms import events
+from rooms import events, uploads
 from rooms import services as engine
 from rooms.models import Conversation, Membership, Message
 from tickets import emails, payloads
@@ -66,7 +66,6 @@ def _notify(ticket: Ticket, user: User | None, title: str) -> None:
 # --- opening -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def ticket_open(
     *,
     customer: User,
@@ -77,7 +76,25 @@ def ticket_open(
     images: Iterable[UploadedFile] = (),
 ) -> Ticket:
     """A customer raises a ticket: stored with its conversation, acknowledged by e-mail,
-    admins told, and given to an online agent at once when auto-assignment finds one."""
+    admins told, and given to an online agent at once when auto-assignment finds one.
+    A refused ticket leaves nothing behind, no image file either."""
+    with uploads.removed_on_error():
+        return _ticket_open(
+            customer=customer, subject=subject, description=description, category=category,
+            priority=priority, images=images,
+        )  # fmt: skip
+
+
+@transaction.atomic
+def _ticket_open(
+    *,
+    customer: User,
+    subject: str,
+    description: str,
+    category: Category | None,
+    priority: str,
+    images: Iterable[UploadedFile],
+) -> Ticket:
     subject, description = subject.strip(), description.strip()
     conversation = Conversation.objects.create(
         kind=Conversation.Kind.TICKET, name=subject[:80] or "Ticket", created_by=customer
@@ -209,6 +226,34 @@ def tickets_queue_drain() -> int:
         assigned += 1
 
 
+def tickets_release(*, user: User) -> None:
+    """Before an account is deleted: the agent's open tickets go back to the queue (and to the
+    next agent, when auto-assignment finds one), and the admins are told. Called through
+    accounts.hooks inside the deletion's transaction."""
+    tickets = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .filter(agent=user, status__in=Ticket.OPEN_STATUSES)
+    )
+    admins = list(User.objects.filter(is_staff=True, is_active=True).exclude(pk=user.pk))
+    released = False
+    for ticket in tickets:
+        old = ticket.status
+        ticket.agent = None
+        ticket.status = Status.NEW
+        ticket.save(update_fields=["agent", "status"])
+        _event(
+            ticket, TicketEvent.Kind.RELEASED, actor=None, agent=user, from_status=old,
+            to_status=Status.NEW,
+        )  # fmt: skip
+        for admin in admins:
+            _notify(ticket, admin, f"{ticket.number} is back in the queue")
+        emails.ticket_released_for_admins(ticket, agent=user)
+        released = True
+    if released:
+        transaction.on_commit(tickets_queue_drain, robust=True)
+
+
 # --- status --------------------------------------------------------------------------------
 
 
@@ -258,7 +303,8 @@ def _status_change(
     )
     emails.ticket_status_changed(ticket, old_status=old)
     if status in (Status.RESOLVED, Status.CLOSED) and old in Ticket.OPEN_STATUSES:
-        transaction.on_commit(tickets_queue_drain)  # the agent has room for the next one
+        # The agent has room for the next one.
+        transaction.on_commit(tickets_queue_drain, robust=True)
     return ticket
 
 

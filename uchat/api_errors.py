@@ -30,6 +30,7 @@ UNKNOWN_USERS = 4015
 EMAIL_TAKEN = 4016
 UNSUPPORTED_MEDIA_TYPE = 4017
 TWO_FACTOR_REQUIRED = 4018
+TWO_FACTOR_SETUP_REQUIRED = 4019
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by uchat.middleware.DatabaseUnavailableMiddleware
 
@@ -104,7 +105,7 @@ def _translate(exc: Exception, context: dict[str, Any]) -> tuple[int, int, str, 
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return 415, UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type", {}
     if isinstance(exc, exceptions.ParseError):
-        return 400, BAD_REQUEST, "Malformed JSON", {}
+        return 400, BAD_REQUEST, "Malformed JSON", {"detail": str(exc.detail)}
     if isinstance(exc, exceptions.ValidationError):
         return 400, BAD_REQUEST, _first_message(exc.detail), {"fields": exc.detail}
     if isinstance(exc, exceptions.APIException):
@@ -143,3 +144,14 @@ def handler500(request: HttpRequest) -> JsonResponse:
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     return server_error(request)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Bad requests Django refuses before any view (a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+    too many fields) keep the API's JSON shape."""
+    from django.views.defaults import bad_request
+
+    if request.path.startswith("/api/"):
+        message = str(exception) if exception else "Bad Request"
+        return JsonResponse(body(400, BAD_REQUEST, message[:200] or "Bad Request"), status=400)
+    return bad_request(request, exception)

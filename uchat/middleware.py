@@ -1,10 +1,14 @@
-"""Answer 503 when the database is away, instead of a generic 500."""
+"""Answer 503 when the database is away, instead of a generic 500; refuse NUL characters in
+addresses before any view hands them to the database."""
 
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+
+from uchat.api_errors import BAD_REQUEST, body
 
 
 class DatabaseUnavailableMiddleware:
@@ -27,3 +31,20 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = "5"
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL in a path or a query (``%00``) gets a clear 400; PostgreSQL cannot store or
+    compare text holding one, so views would otherwise answer 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "\x00" in unquote(query):
+            message = "The address may not contain NUL characters."
+            if request.path.startswith("/api/"):
+                return JsonResponse(body(400, BAD_REQUEST, message), status=400)
+            return HttpResponse(message, status=400, content_type="text/plain")
+        return self.get_response(request)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "bootstrap",  # Bootstrap 5 static files from PyPI (django-bootstrap-static); no CDN
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "uchat.middleware.DatabaseUnavailableMiddleware",
+    "uchat.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -280,9 +282,12 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.TwoFactorSetUp",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["uchat.parsers.LimitedJSONParser"],
     "EXCEPTION_HANDLER": "uchat.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -296,12 +301,21 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Access tokens are short-lived and carry a hash of the password (CHECK_REVOKE_TOKEN): a
+# password change ends them at once, and a socket opened with one closes when it expires.
+# Refresh tokens rotate on every use; the used one and, on a password change, deactivation
+# or deletion, all of the person's are blacklisted (accounts.services.user_access_revoke).
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("UCHAT_JWT_ACCESS_MINUTES", default=30)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("UCHAT_JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("UCHAT_JWT_REFRESH_DAYS", default=7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "CHECK_REVOKE_TOKEN": True,
     "UPDATE_LAST_LOGIN": True,
 }
-UCHAT_API_LOGIN_FAILURES = 5  # per login name in 5 minutes
+# Wrong passwords or codes for one login name from one address in 5 minutes; past this that
+# address gets 429 for that name, and everyone else can still log in as it.
+UCHAT_API_LOGIN_FAILURES = 5
 SPECTACULAR_SETTINGS = {
     "TITLE": "uchat API",
     "VERSION": "1.0.0",

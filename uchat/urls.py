@@ -8,6 +8,7 @@ from uchat import health
 urlpatterns = [
     path("", account_views.dashboard, name="dashboard"),
     path("check", health.check, name="check"),
+    path("admin/login/", account_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/", include("uchat.api_urls")),
     path("accounts/", include("accounts.urls")),
@@ -20,5 +21,6 @@ urlpatterns = [
 # MEDIA is never served as static files: attachments go through rooms.views.attachment,
 # which checks membership.
 
+handler400 = "uchat.api_errors.handler400"
 handler404 = "uchat.api_errors.handler404"
 handler500 = "uchat.api_errors.handler500"

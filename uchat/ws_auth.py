@@ -1,52 +1,75 @@
 """WebSocket authentication and origin checks, in front of every consumer."""
 
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.http.request import validate_host
 
 
-class BrowserOriginValidator(OriginValidator):
-    """A browser always sends Origin: it must be one of ALLOWED_HOSTS (no cross-site socket
-    hijacking). Programs that send none authenticate with a JWT and are let through."""
+class BrowserOriginValidator:
+    """A browser always sends Origin, and it must be this site exactly: scheme, host and port
+    of the handshake's own address (or one of DJANGO_CSRF_TRUSTED_ORIGINS), with the host in
+    ALLOWED_HOSTS. A host-only check let http://site:9999 or http:// for an https site in.
+    Programs that send no Origin authenticate with a JWT and are let through."""
 
-    def valid_origin(self, parsed_origin: Any) -> bool:
-        if parsed_origin is None:
+    def __init__(self, application: Any) -> None:
+        self.application = application
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        headers = dict(scope.get("headers", []))
+        origin = headers.get(b"origin")
+        if origin is not None and not self.allowed(origin.decode("latin1"), scope, headers):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.application(scope, receive, send)
+
+    @staticmethod
+    def allowed(origin: str, scope: dict[str, Any], headers: dict[bytes, bytes]) -> bool:
+        if origin in settings.CSRF_TRUSTED_ORIGINS:
             return True
-        return self.validate_origin(parsed_origin)
+        host = headers.get(b"host", b"").decode("latin1")
+        hostname = urlparse(f"//{host}").hostname or ""
+        hosts = settings.ALLOWED_HOSTS or (
+            ["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else []
+        )
+        if not host or not validate_host(hostname, hosts):
+            return False
+        secure = settings.UCHAT_HTTPS or scope.get("scheme") == "wss"
+        return origin == f"{'https' if secure else 'http'}://{host}"
 
 
 @database_sync_to_async
-def _user_for_token(token: str) -> Any:
+def _user_for_token(token: str) -> tuple[Any, float | None]:
+    """The person and the token's expiry (epoch seconds). A token of an inactive person, or
+    one older than their last password change, authenticates nobody."""
+    from rest_framework.exceptions import AuthenticationFailed
+    from rest_framework_simplejwt.authentication import JWTAuthentication
     from rest_framework_simplejwt.exceptions import TokenError
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from accounts.models import User
-
     try:
-        user_id = AccessToken(token)["user_id"]
-    except (TokenError, KeyError):
-        return AnonymousUser()
-    return User.objects.filter(pk=user_id, is_active=True).first() or AnonymousUser()
+        access = AccessToken(token)
+        return JWTAuthentication().get_user(access), float(access["exp"])
+    except (TokenError, AuthenticationFailed, KeyError, ValueError):
+        return AnonymousUser(), None
 
 
 class JwtQueryAuthMiddleware(BaseMiddleware):
-    """``?token=<JWT access token>`` authenticates a socket; otherwise the session does."""
+    """``?token=<JWT access token>`` authenticates a socket; otherwise the session does.
+    ``token_exp`` in the scope tells the consumer when to close a token's socket."""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         token = parse_qs(scope.get("query_string", b"").decode()).get("token")
         if token:
-            scope = dict(scope, user=await _user_for_token(token[0]))
+            user, expires = await _user_for_token(token[0])
+            scope = dict(scope, user=user, token_exp=expires)
         return await super().__call__(scope, receive, send)
 
 
 def websocket_stack(app: Any) -> Any:
-    hosts = settings.ALLOWED_HOSTS or (
-        ["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else []
-    )
-    return BrowserOriginValidator(AuthMiddlewareStack(JwtQueryAuthMiddleware(app)), hosts)
+    return BrowserOriginValidator(AuthMiddlewareStack(JwtQueryAuthMiddleware(app)))

@@ -1,0 +1,22 @@
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from accounts.selectors import user_needs_two_factor_setup
+
+
+class TwoFactorSetUp(BasePermission):
+    """UCHAT_REQUIRE_MFA_FOR_STAFF holds on the API too: a staff member or agent without
+    two-factor authentication gets 403/4019, whether by session or by token."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if user_needs_two_factor_setup(user=request.user):
+            # Imported here: DRF loads this class while rest_framework.views is half-imported.
+            from uchat import api_errors
+            from uchat.api_errors import ApiError
+
+            raise ApiError(
+                403, api_errors.TWO_FACTOR_SETUP_REQUIRED, "Set Up Two-Factor Authentication First"
+            )
+        return True
