@@ -94,7 +94,11 @@ class Hub:
                 # for disconnect() and skip the rest of it (Presence rows left behind).
                 self.to_discard.add(group)
             if not self.members:
-                self._stop()
+                self.to_discard.add(self.beat_group)
+                # Let the reader and keeper finish cancelling: a test's event loop may end
+                # right after, and a receive left pending would hold the layer's loop-bound
+                # receive lock for the next loop.
+                await asyncio.gather(*self._stop(), return_exceptions=True)
 
     async def _keep_fresh(self, channel: str) -> None:
         """Beat, and re-add the process channel to its groups whether or not sockets come and
@@ -135,15 +139,17 @@ class Hub:
                     return
                 self.to_discard.discard(group)
 
-    def _stop(self) -> None:
-        """Stop reading (nobody is left to hear). The channel name stays for the next join."""
-        tasks = (self.reader, self.keeper)
+    def _stop(self) -> list[asyncio.Task]:
+        """Stop reading (nobody is left to hear). The channel name stays for the next join.
+        Returns the tasks cancelled."""
+        tasks = [t for t in (self.reader, self.keeper) if t is not None]
         self.reader = self.keeper = None
         # A handler run by the reader may be the one leaving (a removed member): the reader
         # then finishes that delivery and stops by itself instead of cancelling it half-way.
-        for task in tasks:
-            if task is not None and task is not asyncio.current_task():
-                task.cancel()
+        cancelled = [t for t in tasks if t is not asyncio.current_task()]
+        for task in cancelled:
+            task.cancel()
+        return cancelled
 
     async def _read(self, channel: str) -> None:
         while self.reader is asyncio.current_task():

@@ -101,6 +101,11 @@ def test_frame_fuzzer_never_kills_the_socket():
     @given(batch=st.lists(fuzz_frames, min_size=1, max_size=5))
     def check(batch: list[str]) -> None:
         async def run() -> None:
+            # Each example runs on a new event loop: a new layer too (see conftest's
+            # _fresh_channel_layer; channels-redis binds its locks to the first loop).
+            from channels.layers import channel_layers
+
+            channel_layers.backends.clear()
             communicator, connected, _ = await connect(member, f"/ws/rooms/{room.pk}/")
             assert connected
             for frame in batch:
