@@ -17,6 +17,9 @@ def _fast_and_local(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.UCHAT_MESSAGE_RATE = 100_000  # fixtures send many messages as one person
+    settings.UCHAT_ROOMS_PER_HOUR = 100_000  # and make many rooms, adds and tickets
+    settings.UCHAT_ADDS_PER_HOUR = 100_000
+    settings.UCHAT_TICKETS_PER_HOUR = 100_000
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
 

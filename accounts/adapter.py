@@ -2,7 +2,7 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 
-from accounts import tasks
+from accounts import names, tasks
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,3 +16,8 @@ class AccountAdapter(DefaultAccountAdapter):
                 html = content
         # Fully rendered here: the task needs no database row, so it may run at once.
         tasks.send_email.delay(subject=message.subject, body=message.body, to=message.to, html=html)
+
+    def clean_username(self, username: str, shallow: bool = False) -> str:
+        username = super().clean_username(username, shallow=shallow)
+        names.username_check(username)
+        return username

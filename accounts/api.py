@@ -114,7 +114,7 @@ class UserListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         limit, start = page_params(request)
-        users, next_start = selectors.users_page(start=start, limit=limit)
+        users, next_start = selectors.users_page(viewer=request.user, start=start, limit=limit)
         return Response({"users": [user_payload(u) for u in users], "next": next_start})
 
     @extend_schema(

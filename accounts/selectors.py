@@ -6,14 +6,23 @@ from accounts.models import User
 from uchat.paging import keyset_page
 
 
-def users_suggest(*, query: str, exclude: User | None = None, limit: int = 8) -> QuerySet[User]:
-    """Active people whose username or display name starts with ``query`` (create-room hints)."""
-    query = query.strip()
+def users_visible_to(*, viewer: User) -> QuerySet[User]:
+    """The people directory one person may list: staff see everyone; others see the people
+    they share a room, direct conversation or ticket with (and themselves). Anyone can still
+    be named by exact username (a room's members, /dm/<username>/)."""
     users = User.objects.filter(is_active=True)
+    if viewer.is_staff:
+        return users
+    shared = User.objects.filter(memberships__conversation__memberships__user=viewer)
+    return users.filter(pk__in=shared.values("pk"))
+
+
+def users_suggest(*, query: str, viewer: User, limit: int = 8) -> QuerySet[User]:
+    """People the viewer may see whose username or display name starts with ``query``."""
+    query = query.strip()
+    users = users_visible_to(viewer=viewer).exclude(pk=viewer.pk)
     if query:
         users = users.filter(Q(username__istartswith=query) | Q(display_name__istartswith=query))
-    if exclude is not None:
-        users = users.exclude(pk=exclude.pk)
     return users.order_by("username")[:limit]
 
 
@@ -31,9 +40,9 @@ def users_by_usernames(*, usernames: list[str]) -> tuple[list[User], list[str]]:
     return found, unknown
 
 
-def users_page(*, start: int | None, limit: int) -> tuple[list[User], int | None]:
-    """Active people by id, after ``start`` (keyset). Returns the page and the next start."""
-    return keyset_page(User.objects.filter(is_active=True), key="pk", start=start, limit=limit)
+def users_page(*, viewer: User, start: int | None, limit: int) -> tuple[list[User], int | None]:
+    """The people ``viewer`` may see, by id, after ``start`` (keyset); and the next start."""
+    return keyset_page(users_visible_to(viewer=viewer), key="pk", start=start, limit=limit)
 
 
 def user_needs_two_factor_setup(*, user: User) -> bool:

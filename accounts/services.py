@@ -17,7 +17,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts import hooks
+from accounts import hooks, names
 from accounts.models import User
 from accounts.selectors import user_needs_two_factor_setup
 from rooms import events  # the real-time plumbing, below every app
@@ -124,7 +124,7 @@ def user_active_set(*, user: User, active: bool) -> User:
 
 
 def user_profile_update(*, user: User, display_name: str) -> User:
-    user.display_name = display_name.strip()
+    user.display_name = names.display_name_clean(display_name, user=user)
     user.full_clean()
     user.save(update_fields=["display_name"])
     return user
@@ -153,6 +153,7 @@ def user_create(*, creator: User, username: str, email: str, password: str) -> U
 
     if not creator.is_staff:
         raise PermissionDenied("Only staff can create people.")
+    names.username_check(username)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError("That username is taken.", code="username_taken")
     if User.objects.filter(email__iexact=email).exists():

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from rooms import selectors as room_selectors
 from rooms.models import Conversation
 from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
+from uchat.forms import apply_service_errors
 
 
 @require_GET
@@ -51,11 +53,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        services.user_profile_update(
-            user=request.user, display_name=form.cleaned_data["display_name"]
-        )
-        messages.success(request, "Profile saved.")
-        return redirect("accounts:profile")
+        try:
+            services.user_profile_update(
+                user=request.user, display_name=form.cleaned_data["display_name"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
 
 
@@ -76,7 +82,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 @require_GET
 def user_suggest(request: HttpRequest) -> JsonResponse:
     """Usernames for the "members" boxes, as the person types."""
-    users = selectors.users_suggest(query=request.GET.get("q", "")[:150], exclude=request.user)
+    users = selectors.users_suggest(query=request.GET.get("q", "")[:150], viewer=request.user)
     return JsonResponse({"users": [payloads.person_payload(u) for u in users]})
 
 

@@ -31,6 +31,8 @@ CLOSE_TRY_LATER = 4013  # the handshake could not join the groups: retry with ba
 # Access ended (log-out, password change, deactivation, deletion, an expired token): the
 # client may reconnect, and the handshake decides with the credentials it has now.
 CLOSE_REAUTHENTICATE = 4401
+CLOSE_IDLE = 4408  # nothing received for UCHAT_WS_IDLE_SECONDS (pages ping every 30 s)
+CLOSE_TOO_MANY = 4429  # the person has UCHAT_WS_MAX_PER_USER sockets open already
 
 
 class TokenBucket:
@@ -86,6 +88,11 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", "code": code, "message": message, **extra})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        self.last_frame = time.monotonic()
+        if not self.frame_bucket.take():
+            # Every kind of frame counts (read, ping and sync too: each reaches the database).
+            await self.send_error("rate_limited", "Too many frames. Slow down.")
+            return
         if text_data is None:
             await self.send_error("bad_frame", "Frames must be JSON text, not binary.")
             return
@@ -128,8 +135,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         self.present = True
 
     async def leave_presence(self) -> None:
-        if getattr(self, "expiry", None) is not None:
-            self.expiry.cancel()
+        self.stop_timers()
         if getattr(self, "present", False):
             self.present = False
             await database_sync_to_async(services.presence_disconnect)(
@@ -146,6 +152,41 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             return not await database_sync_to_async(user_needs_two_factor_setup)(user=user)
         return True
 
+    async def too_many_sockets(self) -> bool:
+        count = await database_sync_to_async(selectors.open_socket_count)(user=self.user)
+        return count >= settings.UCHAT_WS_MAX_PER_USER
+
+    def start_timers(self) -> None:
+        """After accept: the frame limit, the idle timeout, and a token's expiry."""
+        loop = asyncio.get_running_loop()
+        self.frame_bucket = TokenBucket(
+            settings.UCHAT_WS_FRAME_RATE, settings.UCHAT_WS_FRAME_RATE_WINDOW
+        )
+        self.last_frame = time.monotonic()
+        self.timers = [loop.call_later(settings.UCHAT_WS_IDLE_SECONDS, self._idle_check)]
+        expires = self.scope.get("token_exp")
+        if expires is not None:  # a socket opened with an access token lives no longer
+            self.timers.append(
+                loop.call_later(
+                    max(0.0, expires - time.time()), self._close_soon, CLOSE_REAUTHENTICATE
+                )
+            )
+
+    def _idle_check(self) -> None:
+        quiet = time.monotonic() - self.last_frame
+        limit = settings.UCHAT_WS_IDLE_SECONDS
+        if quiet >= limit:
+            self._close_soon(CLOSE_IDLE)
+        else:
+            self.timers[0] = asyncio.get_running_loop().call_later(limit - quiet, self._idle_check)
+
+    def _close_soon(self, code: int) -> None:
+        self.closing = asyncio.ensure_future(self.close(code=code))
+
+    def stop_timers(self) -> None:
+        for timer in getattr(self, "timers", ()):
+            timer.cancel()
+
     def access_groups(self) -> list[str]:
         """Where revocations reach this socket: the person's, and the browser session's."""
         groups = [events.access_group(self.user.pk)]
@@ -153,15 +194,6 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         if session_key and self.scope.get("token_exp") is None:
             groups.append(events.session_group(session_key))
         return groups
-
-    def close_when_token_expires(self) -> None:
-        """A socket opened with an access token lives no longer than the token."""
-        expires = self.scope.get("token_exp")
-        if expires is not None:
-            delay = max(0.0, expires - time.time())
-            self.expiry = asyncio.get_running_loop().call_later(
-                delay, lambda: asyncio.ensure_future(self.close(code=CLOSE_REAUTHENTICATE))
-            )
 
     async def access_revoked(self, event: dict[str, Any]) -> None:
         await self.forward(event)
@@ -217,6 +249,9 @@ class ConversationConsumer(JsonFrameConsumer):
         if not await self.may_connect():
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        if await self.too_many_sockets():
+            await self.close(code=CLOSE_TOO_MANY)
+            return
         self.conversation = await database_sync_to_async(selectors.conversation_for_member)(
             user=self.user, conversation_id=conversation_id
         )
@@ -230,7 +265,7 @@ class ConversationConsumer(JsonFrameConsumer):
         if not await self.join_groups_or_refuse([self.group]):
             return
         await self.accept()
-        self.close_when_token_expires()
+        self.start_timers()
         await self.join_presence()
 
     async def disconnect(self, code: int) -> None:
@@ -418,6 +453,9 @@ class UserConsumer(JsonFrameConsumer):
         if not await self.may_connect():
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        if await self.too_many_sockets():
+            await self.close(code=CLOSE_TOO_MANY)
+            return
         # "?rooms=0": only the person's own events (the navigation bar's notification badge on
         # pages other than the dashboard), not every conversation's messages.
         ids = []
@@ -427,7 +465,7 @@ class UserConsumer(JsonFrameConsumer):
         if not await self.join_groups_or_refuse(groups):
             return
         await self.accept()
-        self.close_when_token_expires()
+        self.start_timers()
         await self.join_presence()
 
     async def disconnect(self, code: int) -> None:

@@ -156,8 +156,14 @@ def clean_image_file(upload: UploadedFile) -> tuple[str, int, int]:
         )
     try:
         with Image.open(upload) as image:
+            width, height = image.size  # from the header: nothing decoded yet
+            if width * height > settings.UCHAT_MAX_IMAGE_PIXELS:
+                raise ValidationError(
+                    f"The image has too many pixels ({width}×{height}; at most "
+                    f"{settings.UCHAT_MAX_IMAGE_PIXELS // 1_000_000} million).",
+                    code="invalid_image",
+                )
             image.verify()
-            width, height = image.size
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
         raise ValidationError("The file is not a readable image.", code="invalid_image") from None
     finally:

@@ -5,7 +5,6 @@ Order inside each write: check permission and rules -> validate -> save -> (comm
 """
 
 import re
-import time
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -23,7 +22,7 @@ from accounts.models import User
 from rooms import content as content_rules
 from rooms import events, payloads, selectors, uploads
 from rooms.models import Conversation, Membership, Message, Presence
-from uchat.cache import window_count
+from uchat.cache import rate_take
 
 # --- messages -------------------------------------------------------------------------------
 
@@ -41,18 +40,16 @@ def _clean_client_id(client_id: str | None) -> str | None:
 
 
 def _message_rate_take(*, sender: User) -> None:
-    """Count one message against the sender's rate, shared by every door and every socket.
-
-    A fixed window in the cache (Redis when configured, so all server processes share it).
-    Refused sends raise before anything is stored; while Redis is away the limit fails open.
-    """
-    window = settings.UCHAT_MESSAGE_RATE_WINDOW
-    key = f"uchat:msgrate:{sender.pk}:{int(time.time() // window)}"
-    if window_count(key, window + 1) > settings.UCHAT_MESSAGE_RATE:
-        raise ValidationError(
-            "You are sending messages too fast. Wait a moment and send again.",
-            code="rate_limited",
-        )
+    """Count one message (or edit) against the sender's rate, shared by every door, socket and
+    server process. Refused sends raise before anything is stored; while Redis is away the
+    limit fails open."""
+    rate_take(
+        scope="messages",
+        who=sender.pk,
+        limit=settings.UCHAT_MESSAGE_RATE,
+        window=settings.UCHAT_MESSAGE_RATE_WINDOW,
+        message="You are sending messages too fast. Wait a moment and send again.",
+    )
 
 
 def _require_member(*, user: User, conversation: Conversation) -> Membership:
@@ -255,6 +252,7 @@ def message_edit(
     """Change the text of your own message; everyone in the conversation sees it live."""
     _require_member(user=editor, conversation=conversation)
     body = _clean_body(body)
+    _message_rate_take(sender=editor)  # an edit reaches everyone like a message does
     message = _message_for_change(message_id=message_id, conversation=conversation)
     if message.sender_id != editor.pk:
         raise PermissionDenied("You can only edit your own messages.")
@@ -380,6 +378,11 @@ def room_create(
 ) -> Conversation:
     """Create a room; the creator is its first admin and the others are members."""
     name, topic = _clean_room(name=name, topic=topic)
+    if not creator.is_staff:
+        rate_take(
+            scope="rooms", who=creator.pk, limit=settings.UCHAT_ROOMS_PER_HOUR, window=3600,
+            message="You have created many rooms in the last hour. Try again later.",
+        )  # fmt: skip
     room = Conversation.objects.create(
         kind=Conversation.Kind.ROOM, name=name, topic=topic, created_by=creator
     )
@@ -419,6 +422,15 @@ def _members_add(
             )
         if len(existing) + len(added) > most:
             raise ValidationError(f"A room holds at most {most} members.", code="room_full")
+        others = [m for m in added if m.user_id != actor.pk]
+        if others and not actor.is_staff:
+            # Adding someone notifies and may e-mail them: no mass-adding strangers.
+            rate_take(
+                scope="adds", who=actor.pk, limit=settings.UCHAT_ADDS_PER_HOUR, window=3600,
+                amount=len(others),
+                message="You have added many people to rooms in the last hour. "
+                "Try again later.",
+            )  # fmt: skip
     Membership.objects.bulk_create(added)
     summary = payloads.room_payload(room)
     if notify:

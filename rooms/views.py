@@ -11,6 +11,7 @@ from rooms import payloads, selectors, services
 from rooms.content import IMAGE_TYPES
 from rooms.forms import RoomCreateForm, RoomEditForm
 from rooms.models import Conversation, Message
+from uchat.forms import apply_service_errors
 
 
 def _conversation_or_404(
@@ -37,15 +38,6 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
         return int(value)
     except ValueError:
         raise ValidationError(f"{name} must be a whole number.", code="invalid") from None
-
-
-def apply_service_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: per field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required

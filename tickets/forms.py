@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from tickets.models import Category, Ticket
@@ -31,6 +33,13 @@ class TicketOpenForm(forms.Form):
     )
     priority = forms.ChoiceField(choices=Ticket.Priority.choices, initial=Ticket.Priority.NORMAL)
     images = ImagesField(help_text="Optional: up to 5 images (JPEG, PNG, GIF, WebP).")
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is None or not user.is_staff:  # urgent is the support team's call
+            self.fields["priority"].choices = [
+                c for c in Ticket.Priority.choices if c[0] != Ticket.Priority.URGENT
+            ]
 
     def clean_description(self) -> str:
         text = self.cleaned_data["description"].strip()

@@ -14,6 +14,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.names import username_check
 from notifications.models import Code
 from notifications.services import notification_create
 from rooms import events, uploads
@@ -21,6 +22,7 @@ from rooms import services as engine
 from rooms.models import Conversation, Membership, Message
 from tickets import emails, payloads
 from tickets.models import AgentProfile, Category, Feedback, InternalNote, Ticket, TicketEvent
+from uchat.cache import rate_take
 
 Status = Ticket.Status
 
@@ -77,7 +79,19 @@ def ticket_open(
 ) -> Ticket:
     """A customer raises a ticket: stored with its conversation, acknowledged by e-mail,
     admins told, and given to an online agent at once when auto-assignment finds one.
-    A refused ticket leaves nothing behind, no image file either."""
+    A refused ticket leaves nothing behind, no image file either. Customers raise at most
+    UCHAT_TICKETS_PER_HOUR tickets (each one e-mails every admin), and only staff mark one
+    urgent (customers choose up to high)."""
+    if priority == Ticket.Priority.URGENT and not customer.is_staff:
+        raise ValidationError(
+            {"priority": "Only the support team marks a ticket urgent; choose high."}
+        )
+    if not customer.is_staff:
+        rate_take(
+            scope="tickets", who=customer.pk, limit=settings.UCHAT_TICKETS_PER_HOUR, window=3600,
+            message="You have raised many tickets in the last hour. Add to an open one, "
+            "or try again later.",
+        )  # fmt: skip
     with uploads.removed_on_error():
         return _ticket_open(
             customer=customer, subject=subject, description=description, category=category,
@@ -343,6 +357,11 @@ def ticket_message_posted(*, message: Message) -> None:
     )
     if ticket is None or message.sender is None:
         return
+    if ticket.status == Status.CLOSED:
+        # Raised inside the message's transaction: the message is not stored.
+        raise ValidationError(
+            "This ticket is closed. Raise a new ticket for a new problem.", code="ticket_closed"
+        )
     if message.sender_id == ticket.agent_id and ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
         ticket.save(update_fields=["first_response_at"])
@@ -438,6 +457,7 @@ def agent_create(
 
     if creator is not None and not creator.is_staff:
         raise PermissionDenied("Only admins create agents.")
+    username_check(username)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError("That username is taken.", code="username_taken")
     if User.objects.filter(email__iexact=email).exists():

@@ -13,7 +13,7 @@ from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
-from rooms.views import apply_service_errors, chat_context
+from rooms.views import chat_context
 from tickets import payloads, selectors, services
 from tickets.forms import (
     AgentCreateForm,
@@ -24,6 +24,7 @@ from tickets.forms import (
     TicketOpenForm,
 )
 from tickets.models import CannedReply, Ticket
+from uchat.forms import apply_service_errors
 
 
 def _ticket_or_404(request: HttpRequest, ticket_id: int) -> Ticket:
@@ -63,7 +64,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ticket_open(request: HttpRequest) -> HttpResponse:
-    form = TicketOpenForm(request.POST or None, request.FILES or None)
+    form = TicketOpenForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -7,6 +7,7 @@ still be stored while Redis is down (docs/reliability.md).
 
 import logging
 import threading
+import time
 from typing import Any
 
 from django.core.cache import caches
@@ -75,13 +76,13 @@ class ResilientRedisCache(RedisCache):
                 client = _clients.setdefault(key, self._class(self._servers, **self._options))
         return client
 
-    def window_count(self, key: str, window: int) -> int:
-        """Add one to ``key``'s count for a window of ``window`` seconds; one round trip."""
+    def window_count(self, key: str, window: int, amount: int = 1) -> int:
+        """Add ``amount`` to ``key``'s count for a window of ``window`` seconds; one round trip."""
         key = self.make_and_validate_key(key)
         try:
             pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
             pipe.set(key, 0, ex=window, nx=True)
-            pipe.incr(key)
+            pipe.incrby(key, amount)
             return int(pipe.execute()[1])
         except FAILURES as exc:
             logger.warning("cache window_count failed, degrading: %s", exc)
@@ -99,15 +100,28 @@ class ResilientRedisCache(RedisCache):
     delete_many = _degrade("delete_many", None)
 
 
-def window_count(key: str, window: int) -> int:
-    """Count one more event for ``key`` in a fixed window of ``window`` seconds and return the
-    count so far: shared by every process when the cache is Redis. Fails open (1) while the
-    cache is away."""
+def window_count(key: str, window: int, amount: int = 1) -> int:
+    """Count ``amount`` more events for ``key`` in a fixed window of ``window`` seconds and
+    return the count so far: shared by every process when the cache is Redis. Fails open
+    (``amount``) while the cache is away."""
     cache = caches["default"]
     if isinstance(cache, ResilientRedisCache):
-        return cache.window_count(key, window)
+        return cache.window_count(key, window, amount)
     cache.add(key, 0, timeout=window)
     try:
-        return cache.incr(key)
+        return cache.incr(key, amount)
     except ValueError:  # expired in between
-        return 1 if cache.add(key, 1, timeout=window) else cache.incr(key)
+        return amount if cache.add(key, amount, timeout=window) else cache.incr(key, amount)
+
+
+def rate_take(
+    *, scope: str, who: int, limit: int, window: int, message: str, amount: int = 1
+) -> None:
+    """Count ``amount`` actions of one person against ``limit`` per fixed ``window`` seconds,
+    over every door and server process; over it, a ValidationError(code="rate_limited") with
+    ``message`` (a 429 from the API, an error frame on sockets, a form error on pages)."""
+    from django.core.exceptions import ValidationError
+
+    key = f"uchat:rate:{scope}:{who}:{int(time.time() // window)}"
+    if window_count(key, window + 1, amount) > limit:
+        raise ValidationError(message, code="rate_limited")

@@ -335,6 +335,19 @@ UCHAT_MESSAGE_RATE_WINDOW = env.int("UCHAT_MESSAGE_RATE_WINDOW", default=60)  # 
 UCHAT_WS_RATE = env.int("UCHAT_WS_RATE", default=20)
 UCHAT_WS_RATE_WINDOW = env.float("UCHAT_WS_RATE_WINDOW", default=10.0)
 UCHAT_WS_MAX_FRAME = 16384
+# Every frame kind (ping, read, sync, typing too) per socket, refilled over the window.
+UCHAT_WS_FRAME_RATE = env.int("UCHAT_WS_FRAME_RATE", default=120)
+UCHAT_WS_FRAME_RATE_WINDOW = env.float("UCHAT_WS_FRAME_RATE_WINDOW", default=60.0)
+# Open sockets per person (all tabs, devices and programs, over every server process).
+UCHAT_WS_MAX_PER_USER = env.int("UCHAT_WS_MAX_PER_USER", default=20)
+# A socket that sends nothing for this long is closed (4408); pages ping every 30 s.
+UCHAT_WS_IDLE_SECONDS = env.int("UCHAT_WS_IDLE_SECONDS", default=300)
+# Per person and hour, staff excepted: rooms created, people added to rooms, tickets raised.
+UCHAT_ROOMS_PER_HOUR = env.int("UCHAT_ROOMS_PER_HOUR", default=20)
+UCHAT_ADDS_PER_HOUR = env.int("UCHAT_ADDS_PER_HOUR", default=300)
+UCHAT_TICKETS_PER_HOUR = env.int("UCHAT_TICKETS_PER_HOUR", default=10)
+# Uploaded images: decoded pixels at most (a small PNG can decode to gigabytes).
+UCHAT_MAX_IMAGE_PIXELS = env.int("UCHAT_MAX_IMAGE_PIXELS", default=40_000_000)
 UCHAT_ROOM_MAX_MEMBERS = env.int("UCHAT_ROOM_MAX_MEMBERS", default=2000)
 UCHAT_ROOM_MAX_ADD = env.int("UCHAT_ROOM_MAX_ADD", default=200)  # people added in one go
 UCHAT_MAX_UPLOAD_BYTES = env.int("UCHAT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)

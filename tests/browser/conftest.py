@@ -57,6 +57,8 @@ class LiveServer:
             "UCHAT_WS_RATE": "20",
             "UCHAT_WS_RATE_WINDOW": "600",
             "UCHAT_MESSAGE_RATE": "1000",  # scripted people type faster than people do
+            "UCHAT_ROOMS_PER_HOUR": "1000",
+            "UCHAT_TICKETS_PER_HOUR": "1000",
             # Admins assign by hand in the browser tests; auto-assignment is tested in tickets/.
             "UCHAT_TICKET_AUTO_ASSIGN": "0",
             **env_overrides,
