@@ -121,20 +121,31 @@ def room_admin_count(*, conversation: Conversation) -> int:
     return Membership.objects.filter(conversation=conversation, is_admin=True).count()
 
 
-def direct_partner(*, conversation: Conversation, user: User) -> User:
-    """The other person of a direct conversation (yourself for notes to self)."""
+def _is_notes_to_self(direct_key: str | None) -> bool:
+    low, _, high = (direct_key or "").partition(":")
+    return low == high
+
+
+def direct_partner(*, conversation: Conversation, user: User) -> User | None:
+    """The other person of a direct conversation (yourself for notes to self); None when
+    they deleted their account."""
     other = (
         Membership.objects.filter(conversation=conversation)
         .exclude(user=user)
         .select_related("user")
         .first()
     )
-    return other.user if other else user
+    if other is not None:
+        return other.user
+    return user if _is_notes_to_self(conversation.direct_key) else None
 
 
-def direct_partners(*, conversation_ids: list[int], user: User) -> dict[int, User]:
-    """The other person of each direct conversation, in one query."""
-    partners = dict.fromkeys(conversation_ids, user)
+def direct_partners(*, conversation_ids: list[int], user: User) -> dict[int, User | None]:
+    """The other person of each direct conversation (None: deleted), in two queries."""
+    keys = Conversation.objects.filter(pk__in=conversation_ids).values_list("pk", "direct_key")
+    partners: dict[int, User | None] = {
+        pk: user if _is_notes_to_self(key) else None for pk, key in keys
+    }
     for membership in (
         Membership.objects.filter(conversation_id__in=conversation_ids)
         .exclude(user=user)

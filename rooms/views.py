@@ -137,6 +137,8 @@ def conversation_open(request: HttpRequest, conversation_id: int) -> HttpRespons
     conversation = _conversation_or_404(request, conversation_id)
     if conversation.kind == Conversation.Kind.DIRECT:
         other = selectors.direct_partner(conversation=conversation, user=request.user)
+        if other is None:  # they deleted their account: the history stays readable here
+            return _chat_page(request, conversation, title="Direct messages with deleted user")
         return redirect("direct", username=other.username)
     if conversation.kind == Conversation.Kind.TICKET:
         return redirect("tickets:detail", ticket_id=conversation.ticket.pk)

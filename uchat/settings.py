@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from redis.asyncio.retry import Retry as RedisRetry
 from redis.backoff import ExponentialBackoff
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "bootstrap",  # Bootstrap 5 static files from PyPI (django-bootstrap-static); no CDN
+    "csp",
     "accounts",
     "rooms",
     "notifications",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "uchat.middleware.DatabaseUnavailableMiddleware",
     "uchat.middleware.RefuseNulMiddleware",
+    "uchat.middleware.RequestSizeMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,7 +118,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # FULL: an acknowledged message survives a power cut (NORMAL can lose the last ones).
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
@@ -245,6 +251,23 @@ if UCHAT_HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Pages load nothing from elsewhere: scripts, styles, images and sockets from this origin only.
+# Images shared by URL are shown as links, never loaded by members' browsers (which would tell
+# the image's host their addresses); only the two video players may be framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF, "'unsafe-inline'"],  # inline style attributes (admin, Bootstrap)
+        "img-src": [CSP_SELF, "data:", "blob:"],
+        "connect-src": [CSP_SELF],
+        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -351,6 +374,11 @@ UCHAT_MAX_IMAGE_PIXELS = env.int("UCHAT_MAX_IMAGE_PIXELS", default=40_000_000)
 UCHAT_ROOM_MAX_MEMBERS = env.int("UCHAT_ROOM_MAX_MEMBERS", default=2000)
 UCHAT_ROOM_MAX_ADD = env.int("UCHAT_ROOM_MAX_ADD", default=200)  # people added in one go
 UCHAT_MAX_UPLOAD_BYTES = env.int("UCHAT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+# A request body larger than this is refused (413) from its Content-Length, before it is read:
+# five images and a form. Put the same limit in front (nginx client_max_body_size).
+UCHAT_MAX_REQUEST_BYTES = env.int(
+    "UCHAT_MAX_REQUEST_BYTES", default=5 * UCHAT_MAX_UPLOAD_BYTES + 1024 * 1024
+)
 UCHAT_NOTIFY_EMAIL_EVERY = env.int("UCHAT_NOTIFY_EMAIL_EVERY", default=300)  # seconds
 UCHAT_SITE_URL = env.str("UCHAT_SITE_URL", default="http://127.0.0.1:8000")
 UCHAT_PRESENCE_TTL = 90

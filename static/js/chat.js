@@ -59,7 +59,20 @@
   const EMBED = /^https:\/\/(www\.youtube-nocookie\.com\/embed\/[\w-]{11}|player\.vimeo\.com\/video\/\d+)$/;
   function buildMedia(content) {
     if (!content || content.type === "text") return null;
-    if (content.type === "image" && /^(https?:\/\/|\/attachments\/\d+\/$)/.test(content.url)) {
+    if (content.type === "image" && /^https?:\/\//.test(content.url)) {
+      /* An image elsewhere is a link, never loaded: loading it would tell that host every
+         member's address (and the page's CSP allows images from this site only). */
+      const link = document.createElement("a");
+      link.href = content.url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer nofollow";
+      link.className = "chat-image-link";
+      let host = "";
+      try { host = new URL(content.url).host; } catch (e) { host = "another site"; }
+      link.textContent = `🖼 ${content.caption || "Image"} (on ${host})`;
+      return link;
+    }
+    if (content.type === "image" && /^\/attachments\/\d+\/$/.test(content.url)) {
       const link = document.createElement("a");
       link.href = content.url;
       link.target = "_blank";

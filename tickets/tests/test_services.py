@@ -283,3 +283,11 @@ def test_report_figures_on_known_data(customer, staff, desk_agent, settings):
     assert figures.median_resolution == timedelta(minutes=60)
     assert selectors.status_counts()["resolved"] == 3
     assert selectors.agent_workload() == [(desk_agent, 0, 3)]
+
+
+def test_a_closed_ticket_takes_no_messages(ticket, customer):
+    services.ticket_status_set(ticket=ticket, actor=customer, status=Ticket.Status.CLOSED)
+    with pytest.raises(ValidationError) as refused:
+        engine.message_create(conversation=ticket.conversation, sender=customer, body="Hello?")
+    assert refused.value.code == "ticket_closed"
+    assert not ticket.conversation.messages.filter(body="Hello?").exists()
