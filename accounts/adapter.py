@@ -1,8 +1,9 @@
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 
-from accounts import names, tasks
+from accounts import names, services, tasks
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -21,3 +22,13 @@ class AccountAdapter(DefaultAccountAdapter):
         username = super().clean_username(username, shallow=shallow)
         names.username_check(username)
         return username
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    """Signing out other devices (/accounts/sessions/) also closes their sockets at once."""
+
+    def end_sessions(self, sessions: Any) -> None:
+        sessions = list(sessions)
+        for session in sessions:
+            services.session_sockets_close(session_key=session.session_key)
+        super().end_sessions(sessions)

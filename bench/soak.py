@@ -286,6 +286,26 @@ class Sender:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
 
+async def poll_health(servers: list[Uchat], checks: list[tuple[float, int]], until: float) -> None:
+    """/check on every server every 3 s, as a load balancer would: it must not flap."""
+    import urllib.error
+    import urllib.request
+
+    def status(port: int) -> int:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/check", timeout=10) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except OSError:
+            return 0
+
+    while time.monotonic() < until:
+        for server in servers:
+            checks.append((time.monotonic(), await asyncio.to_thread(status, server.port)))
+        await asyncio.sleep(3)
+
+
 def stored_by_room(room_ids: list[int]) -> dict[int, set[int]]:
     from rooms.models import Message
 
@@ -353,6 +373,8 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         total = args.minutes * 60
         sender = Sender(clients, args.rate)
         sending = asyncio.create_task(sender.run(start + total))
+        checks: list[tuple[float, int]] = []
+        checking = asyncio.create_task(poll_health(servers, checks, start + total))
 
         async def at(fraction: float) -> None:
             await asyncio.sleep(max(0.0, start + total * fraction - time.monotonic()))
@@ -371,6 +393,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         redis.start()
         faults.append(("restart", began, time.monotonic()))
         await sending
+        await checking
         await sender.drain()
 
         # One last message per room after the faults: a socket that missed something but
@@ -404,6 +427,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     def during_fault(stamp: float) -> bool:
         return any(began - 1 <= stamp <= ended + GRACE for _k, began, ended in faults)
 
+    bad_checks = [status for t, status in checks if status != 200 and not during_fault(t)]
     drops = [(t, code) for c in clients for t, code in c.drops]
     quiet_drops = [code for t, code in drops if not during_fault(t)]
     stored_count = sum(len(ids) for ids in stored.values())
@@ -424,6 +448,8 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "drops_total": len(drops),
         "drops_while_nothing_failed": len(quiet_drops),
         "drop_codes_while_nothing_failed": sorted({str(c) for c in quiet_drops}),
+        "health_checks": len(checks),
+        "health_failures_while_nothing_failed": len(bad_checks),
         "open_sockets_at_end": open_sockets,
         "presence_rows_at_end": presence,
         "rss_start_mib": [round(r / 2**20, 1) for r in rss_start],
@@ -433,6 +459,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "faults": [(k, round(b - start, 1), round(e - b, 1)) for k, b, e in faults],
         "missed_live_examples": gap_times,
         "ok": not quiet_drops
+        and not bad_checks
         and missing == 0
         and missing_live == 0
         and presence == open_sockets == len(clients)

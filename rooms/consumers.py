@@ -152,9 +152,26 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             return not await database_sync_to_async(user_needs_two_factor_setup)(user=user)
         return True
 
-    async def too_many_sockets(self) -> bool:
+    async def refusal(self) -> int | None:
+        """The close code refusing this handshake, or None to go on."""
+        if not await self.may_connect():
+            return CLOSE_FORBIDDEN
         count = await database_sync_to_async(selectors.open_socket_count)(user=self.user)
-        return count >= settings.UCHAT_WS_MAX_PER_USER
+        if count >= settings.UCHAT_WS_MAX_PER_USER:
+            return CLOSE_TOO_MANY
+        return None
+
+    async def open(self, groups: list[str]) -> None:
+        """Join the groups, accept, start the timers, record presence."""
+        if not await self.join_groups_or_refuse(groups):
+            return
+        await self.accept()
+        self.start_timers()
+        try:
+            await self.join_presence()
+        except Exception:  # the account went away meanwhile, or the database did
+            logger.warning("socket closed: presence could not be recorded", exc_info=True)
+            await self.close(code=CLOSE_REAUTHENTICATE)
 
     def start_timers(self) -> None:
         """After accept: the frame limit, the idle timeout, and a token's expiry."""
@@ -246,11 +263,8 @@ class ConversationConsumer(JsonFrameConsumer):
     async def connect(self) -> None:
         self.user = self.scope["user"]
         conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
-        if not await self.may_connect():
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        if await self.too_many_sockets():
-            await self.close(code=CLOSE_TOO_MANY)
+        if refused := await self.refusal():
+            await self.close(code=refused)
             return
         self.conversation = await database_sync_to_async(selectors.conversation_for_member)(
             user=self.user, conversation_id=conversation_id
@@ -262,11 +276,7 @@ class ConversationConsumer(JsonFrameConsumer):
         self.bucket = TokenBucket(settings.UCHAT_WS_RATE, settings.UCHAT_WS_RATE_WINDOW)
         self.last_typing = 0.0
         self.groups_joined = set()
-        if not await self.join_groups_or_refuse([self.group]):
-            return
-        await self.accept()
-        self.start_timers()
-        await self.join_presence()
+        await self.open([self.group])
 
     async def disconnect(self, code: int) -> None:
         if self.conversation is None:
@@ -450,11 +460,8 @@ class UserConsumer(JsonFrameConsumer):
     async def connect(self) -> None:
         self.user = self.scope["user"]
         self.groups_joined: set[str] = set()
-        if not await self.may_connect():
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        if await self.too_many_sockets():
-            await self.close(code=CLOSE_TOO_MANY)
+        if refused := await self.refusal():
+            await self.close(code=refused)
             return
         # "?rooms=0": only the person's own events (the navigation bar's notification badge on
         # pages other than the dashboard), not every conversation's messages.
@@ -462,11 +469,7 @@ class UserConsumer(JsonFrameConsumer):
         if parse_qs(self.scope.get("query_string", b"").decode()).get("rooms") != ["0"]:
             ids = await database_sync_to_async(selectors.conversation_ids_for_user)(user=self.user)
         groups = [events.user_group(self.user.pk)] + [events.conversation_group(i) for i in ids]
-        if not await self.join_groups_or_refuse(groups):
-            return
-        await self.accept()
-        self.start_timers()
-        await self.join_presence()
+        await self.open(groups)
 
     async def disconnect(self, code: int) -> None:
         await self.leave_presence()

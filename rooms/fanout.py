@@ -98,7 +98,9 @@ class Hub:
                 # Let the reader and keeper finish cancelling: a test's event loop may end
                 # right after, and a receive left pending would hold the layer's loop-bound
                 # receive lock for the next loop.
-                await asyncio.gather(*self._stop(), return_exceptions=True)
+                stopped = self._stop()
+                if stopped:  # bounded: a disconnect must never hang on it
+                    await asyncio.wait(stopped, timeout=1.0)
 
     async def _keep_fresh(self, channel: str) -> None:
         """Beat, and re-add the process channel to its groups whether or not sockets come and

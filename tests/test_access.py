@@ -264,3 +264,27 @@ async def test_a_jwt_socket_closes_when_its_token_expires(user, other_user):
         ):
             pass
     assert output["code"] == 4401
+
+
+async def test_signing_out_other_devices_closes_their_sockets(user, other_user):
+    room = await sync_to_async(services.room_create)(
+        creator=other_user, name="Team", members=[user]
+    )
+
+    def two_sessions():
+        here, there = Client(), Client()
+        for client in (here, there):
+            response = client.post("/accounts/login/", {"login": "alice", "password": PASSWORD})
+            assert response.status_code == 302
+        name = settings.SESSION_COOKIE_NAME
+        return here, f"{name}={there.cookies[name].value}".encode(), there
+
+    here, there_cookie, there = await sync_to_async(two_sessions)()
+    socket_there = await _open(f"/ws/rooms/{room.pk}/", there_cookie)
+    await asyncio.sleep(0.2)
+    response = await sync_to_async(here.post)("/accounts/sessions/")
+    assert response.status_code == 302
+    assert (await _closed_within_a_second(socket_there))["reason"] == "logged_out"
+    # and that device is signed out for good
+    assert (await sync_to_async(there.get)("/accounts/profile/")).status_code == 302
+    await socket_there.disconnect()

@@ -37,6 +37,8 @@ def test_soak_short_holds_through_idle_stall_and_restart():
     )  # fmt: skip
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["drops_while_nothing_failed"] == 0, report
+    assert report["health_checks"] > 0
+    assert report["health_failures_while_nothing_failed"] == 0, report
     assert report["drops_total"] > 0, "the stall and the restart must have closed sockets"
     assert report["missing_before_catch_up"] == 0, report
     assert report["missing_after_catch_up"] == 0, report

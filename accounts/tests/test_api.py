@@ -95,8 +95,10 @@ def test_missing_and_bad_tokens(db):
 
 
 def test_users_page_without_gap_or_duplicate(user):
-    for i in range(7):
-        make_user(f"person{i}")
+    from rooms import services as rooms
+
+    people = [make_user(f"person{i}") for i in range(7)]
+    rooms.room_create(creator=user, name="Everyone", members=people)  # all visible to user
     client = bearer(user)
     seen, start = [], None
     while True:
@@ -111,6 +113,9 @@ def test_users_page_without_gap_or_duplicate(user):
 
 
 def test_paging_from_a_json_body_on_get(user, other_user):
+    from rooms import services as rooms
+
+    rooms.room_create(creator=user, name="Pair", members=[other_user])
     client = bearer(user)
     response = client.generic("GET", "/api/users", '{"limit": 1}', content_type="application/json")
     assert len(response.json()["users"]) == 1

@@ -167,7 +167,11 @@ def test_account_deletion_needs_the_password(auth_client, user):
 
 
 def test_user_suggestions(auth_client, user, other_user):
-    make_user("bobby")
+    from rooms import services as rooms
+
+    bobby = make_user("bobby")
+    make_user("bobcat")  # shares nothing with alice: not suggested
+    rooms.room_create(creator=user, name="Bobs", members=[other_user, bobby])
     data = auth_client.get("/accounts/suggest/?q=bo").json()
     assert [u["username"] for u in data["users"]] == ["bob", "bobby"]
     assert auth_client.get("/accounts/suggest/?q=al").json()["users"] == []  # not yourself
