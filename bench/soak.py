@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +116,9 @@ class Uchat:
             self.process.kill()
 
 
-def make_people(sockets: int, rooms: int) -> tuple[list[int], list[str], list[int]]:
+def make_people(
+    sockets: int, rooms: int, token_minutes: float
+) -> tuple[list[int], list[str], list[int]]:
     """Users with access tokens and rooms of them: socket i is person i in room i % rooms."""
     import django
 
@@ -137,7 +140,13 @@ def make_people(sockets: int, rooms: int) -> tuple[list[int], list[str], list[in
             Membership(conversation=room, user=users[i]) for i in range(r, sockets, rooms)
         )
         room_ids.append(room.pk)
-    tokens = [str(AccessToken.for_user(u)) for u in users]
+    tokens = []
+    for user in users:
+        # Long enough for the whole run: a socket closes when its access token expires (4401),
+        # and these clients, unlike a real program, do not refresh theirs.
+        token = AccessToken.for_user(user)
+        token.set_exp(lifetime=timedelta(minutes=token_minutes))
+        tokens.append(str(token))
     return [u.pk for u in users], tokens, room_ids
 
 
@@ -352,7 +361,9 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     faults: list[tuple[str, float, float]] = []
     try:
         servers = [Uchat(workdir, n, env) for n in range(2)]
-        user_ids, tokens, room_ids = await sync_to_async(make_people)(args.sockets, args.rooms)
+        user_ids, tokens, room_ids = await sync_to_async(make_people)(
+            args.sockets, args.rooms, args.minutes + 30
+        )
         clients = [
             Client(
                 n=i,
