@@ -142,19 +142,19 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
                 user=self.user, channel_name=self.socket_id
             )
 
-    async def may_connect(self) -> bool:
-        """Checks every socket passes before it joins anything: signed in, and two-factor
-        authentication set up where the site requires it of staff and agents."""
+    async def refusal(self) -> int | None:
+        """The close code refusing this handshake, or None to go on: signed in, two-factor
+        authentication set up where the site requires it of staff and agents, and under the
+        person's socket limit."""
         user = self.user
         if not user.is_authenticated:
-            return False
-        if settings.UCHAT_REQUIRE_MFA_FOR_STAFF and (user.is_staff or user.is_agent):
-            return not await database_sync_to_async(user_needs_two_factor_setup)(user=user)
-        return True
-
-    async def refusal(self) -> int | None:
-        """The close code refusing this handshake, or None to go on."""
-        if not await self.may_connect():
+            return CLOSE_FORBIDDEN
+        staff_side = user.is_staff or user.is_agent
+        if (
+            settings.UCHAT_REQUIRE_MFA_FOR_STAFF
+            and staff_side
+            and await database_sync_to_async(user_needs_two_factor_setup)(user=user)
+        ):
             return CLOSE_FORBIDDEN
         count = await database_sync_to_async(selectors.open_socket_count)(user=self.user)
         if count >= settings.UCHAT_WS_MAX_PER_USER:
