@@ -12,9 +12,9 @@ from rest_framework_simplejwt.exceptions import TokenError
 from accounts import selectors, services
 from accounts.models import User
 from accounts.permissions import TwoFactorSetUp
-from uchat import api_errors
-from uchat.api import PAGING_PARAMETERS, page_params
-from uchat.api_errors import ApiError
+from core import api_errors
+from core.api import PAGING_PARAMETERS, page_params
+from core.api_errors import ApiError
 
 
 def user_payload(user: User) -> dict:

@@ -1,8 +1,7 @@
-"""What other apps do when a person's account is deleted. accounts sits below every app and
-names none of them: rooms and tickets add their hooks in their AppConfig.ready()."""
+"""What other apps do when an account is created, deleted or changes role. accounts sits below
+every app and names none of them: they add their hooks in their AppConfig.ready()."""
 
-from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from accounts.models import User
 
@@ -11,11 +10,27 @@ class UserHook(Protocol):
     def __call__(self, *, user: User) -> None: ...
 
 
-# Run inside the deletion's transaction, before the row goes: move the person's work on.
+class CreatedHook(Protocol):
+    def __call__(self, *, user: User, creator: User | None) -> None: ...
+
+
+H = TypeVar("H")
+
+# Inside the creation's transaction, after the row and its confirmed e-mail are stored
+# (``creator`` None: the operator, on the command line).
+after_user_create: list[CreatedHook] = []
+# Inside the deletion's transaction, before the row goes: move the person's work on.
 before_user_delete: list[UserHook] = []
+# Inside the change's transaction, after the flag is saved: the desk keeps AgentProfile and
+# the agent's tickets in step with the role, whichever door changed it.
+after_agent_change: list[UserHook] = []
 
 
-def on_user_delete(hook: UserHook) -> Callable[..., None]:
-    if hook not in before_user_delete:
-        before_user_delete.append(hook)
+def register(hooks: list[H], hook: H) -> H:
+    if hook not in hooks:
+        hooks.append(hook)
     return hook
+
+
+def on_user_delete(hook: UserHook) -> UserHook:
+    return register(before_user_delete, hook)

@@ -9,7 +9,7 @@ from accounts.selectors import user_needs_two_factor_setup
 
 class RequireTwoFactorMiddleware:
     """With UCHAT_REQUIRE_MFA_FOR_STAFF on, staff and agents set up 2FA before anything else.
-    The API refuses them with JSON instead (uchat.api.TwoFactorSetUp), sockets at the
+    The API refuses them with JSON instead (core.api.TwoFactorSetUp), sockets at the
     handshake (rooms.consumers)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -13,8 +13,8 @@ class TwoFactorSetUp(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if user_needs_two_factor_setup(user=request.user):
             # Imported here: DRF loads this class while rest_framework.views is half-imported.
-            from uchat import api_errors
-            from uchat.api_errors import ApiError
+            from core import api_errors
+            from core.api_errors import ApiError
 
             raise ApiError(
                 403, api_errors.TWO_FACTOR_SETUP_REQUIRED, "Set Up Two-Factor Authentication First"

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from uchat.paging import keyset_page
+from core.paging import keyset_page
 
 
 def users_visible_to(*, viewer: User) -> QuerySet[User]:

@@ -20,7 +20,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from accounts import hooks, names
 from accounts.models import User
 from accounts.selectors import user_needs_two_factor_setup
-from rooms import events  # the real-time plumbing, below every app
+from core import events
 
 LOGIN_FAILURE_WINDOW = 300  # seconds
 
@@ -142,35 +142,68 @@ def user_delete(*, user: User) -> None:
     user.delete()
 
 
-@transaction.atomic
-def user_create(*, creator: User, username: str, email: str, password: str) -> User:
-    """A staff member creates an account (e-mail taken as confirmed: staff vouch for it).
-
-    The creator is told in a "User Creation" notification, as on the seed chat server.
-    """
-    from notifications.models import Code
-    from notifications.services import notification_create
-
-    if not creator.is_staff:
-        raise PermissionDenied("Only staff can create people.")
+def user_new_check(*, username: str, email: str) -> None:
+    """The rules a new account's names must pass (also run by forms before they submit)."""
     names.username_check(username)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError("That username is taken.", code="username_taken")
-    if User.objects.filter(email__iexact=email).exists():
+    if email and User.objects.filter(email__iexact=email).exists():
         raise ValidationError("That e-mail address is taken.", code="email_taken")
-    user = User(username=username, email=email)
-    validate_password(password, user)
-    user.set_password(password)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    creator: User | None,
+    username: str,
+    email: str,
+    password: str | None,
+    display_name: str = "",
+    is_agent: bool = False,
+    is_staff: bool = False,
+    is_superuser: bool = False,
+    tell_creator: bool = True,
+) -> User:
+    """Staff (``creator``) or the operator on the command line (``creator`` None) create an
+    account. Its e-mail is taken as confirmed: they vouch for it. ``password`` None: the
+    person chooses one through a link (agents) or a reset. The creator is told in a "User
+    Creation" notification, as on the seed chat server."""
+    if creator is not None and not creator.is_staff:
+        raise PermissionDenied("Only staff can create people.")
+    if not email:
+        raise ValidationError("An account needs an e-mail address.", code="email_required")
+    user_new_check(username=username, email=email)
+    user = User(
+        username=username,
+        email=email,
+        is_agent=is_agent,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
+    )
+    user.display_name = names.display_name_clean(display_name, user=user)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        validate_password(password, user)
+        user.set_password(password)
     user.full_clean()
     user.save()
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    notification_create(
-        user=creator,
-        code=Code.USER_CREATION,
-        payload={
-            "id": user.pk,
-            "username": user.username,
-            "timestamp": user.date_joined.isoformat(),
-        },
-    )
+    for hook in hooks.after_user_create:  # notifications: tell the creator
+        hook(user=user, creator=creator if tell_creator else None)
+    if is_agent:
+        for agent_hook in hooks.after_agent_change:  # the desk: the agent's profile
+            agent_hook(user=user)
+    return user
+
+
+@transaction.atomic
+def user_agent_set(*, user: User, is_agent: bool) -> User:
+    """Make someone an agent, or stop them being one, from any door (the Django admin's
+    tick box included). The desk's hooks give a new agent a profile, so auto-assignment
+    finds them, and send a former agent's open tickets back to the queue."""
+    User.objects.filter(pk=user.pk).update(is_agent=is_agent)
+    user.is_agent = is_agent
+    for hook in hooks.after_agent_change:
+        hook(user=user)
     return user

@@ -10,42 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors, services
 from accounts.forms import AccountDeleteForm, ProfileForm
-from rooms import payloads
-from rooms import selectors as room_selectors
-from rooms.models import Conversation
-from tickets import selectors as ticket_selectors
-from tickets.models import Ticket
-from uchat.forms import apply_service_errors
-
-
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return render(request, "landing.html")
-    memberships = list(room_selectors.memberships_for_user(user=request.user))
-    # Direct conversations are listed once they have a message.
-    directs = [
-        m
-        for m in room_selectors.memberships_for_user(
-            user=request.user, kind=Conversation.Kind.DIRECT
-        )
-        if m.conversation.last_message_id
-    ]
-    partners = room_selectors.direct_partners(
-        conversation_ids=[m.conversation_id for m in directs], user=request.user
-    )
-    queue = request.user.is_agent and not request.user.is_staff
-    open_tickets = ticket_selectors.tickets_list(user=request.user, queue=queue).filter(
-        status__in=Ticket.OPEN_STATUSES
-    )
-    context = {
-        "tickets": list(open_tickets[:5]),
-        "ticket_queue": queue,
-        "memberships": memberships,
-        "directs": [(m, partners[m.conversation_id]) for m in directs],
-        "unread_cap": room_selectors.UNREAD_CAP,
-    }
-    return render(request, "dashboard.html", context)
+from accounts.payloads import person_payload
+from core.forms import apply_service_errors
 
 
 @login_required
@@ -83,7 +49,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 def user_suggest(request: HttpRequest) -> JsonResponse:
     """Usernames for the "members" boxes, as the person types."""
     users = selectors.users_suggest(query=request.GET.get("q", "")[:150], viewer=request.user)
-    return JsonResponse({"users": [payloads.person_payload(u) for u in users]})
+    return JsonResponse({"users": [person_payload(u) for u in users]})
 
 
 @require_GET

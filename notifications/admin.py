@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from notifications.models import Notification
 
@@ -12,5 +13,13 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "code", "title", "payload", "is_error", "created_at", "read_at"]
     show_full_result_count = False
 
-    def has_add_permission(self, request: object) -> bool:
+    # Read-only: notifications are written by notifications.services (the live badge and the
+    # e-mail go with them), and read or kept by their owner.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         return False

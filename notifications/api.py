@@ -4,8 +4,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import PAGING_PARAMETERS, page_params
 from notifications import payloads, selectors, services
-from uchat.api import PAGING_PARAMETERS, page_params
 
 
 class NotificationListApi(APIView):

@@ -1,6 +1,6 @@
 from accounts.models import User
+from core.paging import keyset_page
 from notifications.models import Notification
-from uchat.paging import keyset_page
 
 UNREAD_CAP = 100
 

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from notifications import payloads, selectors
+from core import events
+from notifications import hooks, payloads, selectors, tasks
 from notifications.models import Code, Notification
-from rooms import events
 
 
 def notification_create(
@@ -34,17 +34,13 @@ def notification_create(
 
 
 def _deliver(notification: Notification, frame: dict[str, Any], *, email: bool) -> None:
-    from rooms import selectors as room_selectors
-
     user = notification.user
     frame["unread"] = selectors.unread_count(user=user)
     events.broadcast([events.user_group(user.pk)], "notification.created", frame)
-    if not email or user.pk in room_selectors.online_user_ids(user_ids=[user.pk]):
+    if not email or user.pk in hooks.online_user_ids(user_ids=[user.pk]):
         return
     # Offline: tell them by e-mail, at most once per UCHAT_NOTIFY_EMAIL_EVERY seconds each.
     if user.email and cache.add(f"notify-email:{user.pk}", 1, settings.UCHAT_NOTIFY_EMAIL_EVERY):
-        from notifications import tasks
-
         tasks.notification_email.delay(notification_id=notification.pk)
 
 
@@ -64,3 +60,18 @@ def notifications_mark_read(*, user: User, conversation_id: int | None = None) -
             robust=True,
         )
     return count
+
+
+def user_created_notify(*, user: User, creator: User | None) -> None:
+    """The staff member who created an account is told, as on the seed chat server."""
+    if creator is None:
+        return
+    notification_create(
+        user=creator,
+        code=Code.USER_CREATION,
+        payload={
+            "id": user.pk,
+            "username": user.username,
+            "timestamp": user.date_joined.isoformat(),
+        },
+    )

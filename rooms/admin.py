@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.models import User
 from rooms import services
 from rooms.models import Conversation, Membership, Message
 
@@ -36,6 +37,32 @@ class ConversationAdmin(admin.ModelAdmin):
     ) -> None:
         stored = Conversation.objects.get(pk=obj.pk)
         services.room_details_set(room=stored, name=obj.name, topic=obj.topic)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Conversation | None = None) -> bool:
+        # Rooms only: a direct conversation goes with its people, a ticket's with the ticket.
+        if obj is not None and obj.kind != Conversation.Kind.ROOM:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    # Through room_delete: the room's sockets close and members' dashboards drop it.
+    def delete_model(self, request: HttpRequest, obj: Conversation) -> None:
+        services.room_delete(room=obj, actor=_staff(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
+        for room in queryset.filter(kind=Conversation.Kind.ROOM):
+            services.room_delete(room=room, actor=_staff(request))
+        skipped = queryset.exclude(kind=Conversation.Kind.ROOM).count()
+        if skipped:
+            self.message_user(
+                request,
+                f"Kept {skipped} direct or ticket conversations: only rooms are deleted here.",
+                messages.WARNING,
+            )
+
+
+def _staff(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # the admin site lets only staff in
+    return request.user
 
 
 @admin.register(Message)

@@ -10,11 +10,11 @@ from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
 from accounts.models import User
+from core.api import PAGING_PARAMETERS, int_param, page_params
+from core.api_errors import NOT_FOUND, UNKNOWN_RECIPIENT, UNKNOWN_USERS, ApiError
+from core.paging import keyset_page
 from rooms import payloads, selectors, services
 from rooms.models import Conversation
-from uchat.api import PAGING_PARAMETERS, int_param, page_params
-from uchat.api_errors import NOT_FOUND, UNKNOWN_RECIPIENT, UNKNOWN_USERS, ApiError
-from uchat.paging import keyset_page
 
 
 def _newest_first(conversation: Conversation | None, *, start: int | None, limit: int):

@@ -17,9 +17,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.selectors import user_needs_two_factor_setup
-from rooms import events, fanout, payloads, selectors, services
+from core import events, fanout
+from core.input_limits import InputRefused, is_id, json_loads_limited
+from rooms import payloads, selectors, services
 from rooms.models import Conversation
-from uchat.input_limits import InputRefused, is_id, json_loads_limited
 
 logger = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403  # rejected or removed: the client must not reconnect on its own

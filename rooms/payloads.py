@@ -4,14 +4,8 @@ from typing import Any, TypedDict
 
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.payloads import PersonPayload, person_payload
 from rooms.models import Conversation, Membership, Message
-
-
-class PersonPayload(TypedDict):
-    id: int
-    username: str
-    name: str
 
 
 class MessagePayload(TypedDict):
@@ -38,10 +32,6 @@ class RoomPayload(TypedDict):
     kind: str
     name: str
     topic: str
-
-
-def person_payload(user: User) -> PersonPayload:
-    return {"id": user.pk, "username": user.username, "name": user.name}
 
 
 def message_payload(message: Message) -> MessagePayload:

@@ -1,7 +1,7 @@
 """Every non-trivial read of the message engine. Costs stay flat as tables grow."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -9,8 +9,8 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
+from core.paging import take
 from rooms.models import Conversation, Membership, Message, Presence
-from uchat.paging import take
 
 UNREAD_CAP = 100  # counting stops here ("99+"): never count a whole busy room
 
@@ -97,8 +97,14 @@ def memberships_for_user(*, user: User, kind: str = Conversation.Kind.ROOM) -> Q
     )
 
 
+def presence_fresh_since() -> datetime:
+    """A socket whose presence row is older than this is gone (its server died without
+    saying so): the one freshness rule for "online"."""
+    return timezone.now() - timedelta(seconds=settings.UCHAT_PRESENCE_TTL)
+
+
 def online_user_ids(*, user_ids: list[int]) -> set[int]:
-    fresh = timezone.now() - timedelta(seconds=settings.UCHAT_PRESENCE_TTL)
+    fresh = presence_fresh_since()
     return set(
         Presence.objects.filter(user_id__in=user_ids, last_seen__gte=fresh).values_list(
             "user_id", flat=True
@@ -162,5 +168,5 @@ def direct_conversation_between(*, user: User, other_id: int) -> Conversation | 
 
 def open_socket_count(*, user: User) -> int:
     """The person's open sockets on every server process (Presence rows still fresh)."""
-    fresh = timezone.now() - timedelta(seconds=settings.UCHAT_PRESENCE_TTL)
+    fresh = presence_fresh_since()
     return Presence.objects.filter(user=user, last_seen__gte=fresh).count()

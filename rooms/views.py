@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from core.forms import apply_service_errors
 from rooms import payloads, selectors, services
 from rooms.content import IMAGE_TYPES
 from rooms.forms import RoomCreateForm, RoomEditForm
 from rooms.models import Conversation, Message
-from uchat.forms import apply_service_errors
 
 
 def _conversation_or_404(

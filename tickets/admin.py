@@ -1,6 +1,12 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from accounts.models import User
 from tickets import services
@@ -13,6 +19,18 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+
+
+def _staff(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # the admin site lets only staff in
+    return request.user
+
+
+class ReassignForm(forms.Form):
+    agent = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_agent=True, is_active=True).order_by("username"),
+        help_text="The tickets leave their current agent, who no longer sees them.",
+    )
 
 
 class TicketEventInline(admin.TabularInline):
@@ -68,23 +86,56 @@ class TicketAdmin(admin.ModelAdmin):
         "resolution_count",
     ]
     inlines = [TicketEventInline, InternalNoteInline]
-    actions = ["assign_to_least_busy", "close_tickets"]
+    actions = ["reassign", "assign_to_least_busy", "close_tickets"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # customers raise tickets; the service owns their conversation and events
 
+    # Tickets change only through the desk's services (their actions, the ticket pages): the
+    # change page is read-only, and tickets are never deleted here.
+    def has_change_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
+        return False
+
+    @admin.action(description="Reassign selected to an agent…")
+    def reassign(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> TemplateResponse | None:
+        """An intermediate page asks for the agent; each ticket goes through ticket_assign."""
+        form = ReassignForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            agent = form.cleaned_data["agent"]
+            done, refused = 0, []
+            for ticket in queryset:
+                try:
+                    services.ticket_assign(ticket=ticket, agent=agent, actor=_staff(request))
+                except ValidationError as exc:
+                    refused.append(f"{ticket.number}: {' '.join(exc.messages)}")
+                else:
+                    done += 1
+            self.message_user(
+                request, f"Assigned {done} tickets to {agent.name}.", messages.SUCCESS
+            )
+            for line in refused:
+                self.message_user(request, line, messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reassign tickets",
+            "opts": self.model._meta,
+            "tickets": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/tickets/ticket/reassign.html", context)
+
     @admin.action(description="Assign selected to the least busy agent (online or not)")
     def assign_to_least_busy(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
-        from tickets.selectors import agent_workload
-
         done = 0
         for ticket in queryset.filter(status__in=Ticket.OPEN_STATUSES):
-            workload = agent_workload()
-            if not workload:
+            if services.ticket_assign_least_busy(ticket=ticket, actor=_staff(request)) is None:
                 self.message_user(request, "There are no agents.", messages.ERROR)
                 return
-            agent = min(workload, key=lambda row: (row[1], row[0].pk))[0]
-            services.ticket_assign(ticket=ticket, agent=agent, actor=request.user)
             done += 1
         self.message_user(request, f"Assigned {done} tickets.", messages.SUCCESS)
 
@@ -93,7 +144,7 @@ class TicketAdmin(admin.ModelAdmin):
         done = 0
         for ticket in queryset.exclude(status=Ticket.Status.CLOSED):
             services.ticket_status_set(
-                ticket=ticket, actor=request.user, status=Ticket.Status.CLOSED
+                ticket=ticket, actor=_staff(request), status=Ticket.Status.CLOSED
             )
             done += 1
         self.message_user(request, f"Closed {done} tickets.", messages.SUCCESS)
@@ -129,7 +180,9 @@ class AgentProfileAdmin(admin.ModelAdmin):
     filter_horizontal = ["categories"]
     search_fields = ["user__username"]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_foreignkey(  # type: ignore[override]
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
         if db_field.name == "user":
             kwargs["queryset"] = User.objects.filter(is_agent=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -10,13 +10,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.api import PAGING_PARAMETERS, page_params
+from core.paging import keyset_page
 from rooms import payloads as room_payloads
 from rooms import services as engine
 from rooms.api import _newest_first
 from tickets import payloads, selectors, services
 from tickets.models import Category, Ticket
-from uchat.api import PAGING_PARAMETERS, page_params
-from uchat.paging import keyset_page
 
 
 def _ticket(request: Request, ticket_id: int) -> Ticket:

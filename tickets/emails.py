@@ -2,13 +2,17 @@
 Text and HTML bodies; every one links to the ticket. Internal notes never appear here."""
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from accounts.tasks import send_email
 from tickets.models import Ticket
+from tickets.tokens import feedback_token
 
 
 def _name(user: User | None) -> str:
@@ -95,8 +99,6 @@ def ticket_assigned(ticket: Ticket) -> None:
 
 
 def ticket_status_changed(ticket: Ticket, *, old_status: str) -> None:
-    from tickets.services import feedback_token
-
     old = Ticket.Status(old_status).label
     links = []
     if ticket.status == Ticket.Status.RESOLVED:
@@ -118,10 +120,6 @@ def ticket_status_changed(ticket: Ticket, *, old_status: str) -> None:
 
 
 def agent_welcome(agent: User) -> None:
-    from django.contrib.auth.tokens import default_token_generator
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
     uid = urlsafe_base64_encode(force_bytes(agent.pk))
     token = default_token_generator.make_token(agent)
     link = _url(reverse("tickets:agent-welcome", args=[uid, token]))
@@ -134,13 +132,13 @@ def agent_welcome(agent: User) -> None:
     )
 
 
-def ticket_released_for_admins(ticket: Ticket, *, agent: User) -> None:
+def ticket_released_for_admins(ticket: Ticket, *, agent: User, reason: str = "deleted") -> None:
+    why = "'s account was deleted" if reason == "deleted" else " is no longer an agent"
     admins = list(User.objects.filter(is_staff=True, is_active=True))
     _send(
         to=admins,
         ticket=ticket,
         subject=f"{ticket.number} is back in the queue",
-        headline=f"{agent.name}'s account was deleted; {ticket.number} “{ticket.subject}” "
-        "needs an agent.",
+        headline=f"{agent.name}{why}; {ticket.number} “{ticket.subject}” needs an agent.",
         lines=[f"Priority: {ticket.get_priority_display()}."],
     )

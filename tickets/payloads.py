@@ -3,7 +3,7 @@ they never leave the staff side of the page."""
 
 from typing import Any
 
-from rooms.payloads import person_payload
+from accounts.payloads import person_payload
 from tickets.models import Ticket, TicketEvent
 
 
@@ -44,8 +44,9 @@ def event_text(event: TicketEvent) -> str:
     if event.kind == TicketEvent.Kind.FEEDBACK:
         return f"Feedback given by {actor}"
     if event.kind == TicketEvent.Kind.RELEASED:
-        agent = event.agent.name if event.agent else "a deleted agent"
-        return f"Back to the queue: {agent}'s account was deleted"
+        if event.agent is None:  # the agent's account was deleted since
+            return "Back to the queue: the agent's account was deleted"
+        return f"Back to the queue: {event.agent.name} no longer handles it"
     before = labels.get(event.from_status, event.from_status)
     after = labels.get(event.to_status, event.to_status)
     return f"Status {before} → {after} by {actor}"

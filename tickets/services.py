@@ -6,23 +6,32 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.models import User
-from accounts.names import username_check
+from core import events
+from core.cache import rate_take
 from notifications.models import Code
 from notifications.services import notification_create
-from rooms import events, uploads
+from rooms import selectors as room_selectors
 from rooms import services as engine
+from rooms import uploads
 from rooms.models import Conversation, Membership, Message
 from tickets import emails, payloads
-from tickets.models import AgentProfile, Category, Feedback, InternalNote, Ticket, TicketEvent
-from uchat.cache import rate_take
+from tickets.models import (
+    AgentProfile,
+    CannedReply,
+    Category,
+    Feedback,
+    InternalNote,
+    Ticket,
+    TicketEvent,
+)
 
 Status = Ticket.Status
 
@@ -37,7 +46,6 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 AGENT_MOVES = {Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED}
 CUSTOMER_MOVES = {Status.CLOSED}
-FEEDBACK_SALT = "tickets.feedback"
 
 
 def _event(ticket: Ticket, kind: str, *, actor: User | None, **fields: object) -> TicketEvent:
@@ -110,8 +118,8 @@ def _ticket_open(
     images: Iterable[UploadedFile],
 ) -> Ticket:
     subject, description = subject.strip(), description.strip()
-    conversation = Conversation.objects.create(
-        kind=Conversation.Kind.TICKET, name=subject[:80] or "Ticket", created_by=customer
+    conversation = engine.conversation_create(
+        kind=Conversation.Kind.TICKET, creator=customer, name=subject[:80] or "Ticket"
     )
     ticket = Ticket(
         customer=customer,
@@ -123,7 +131,6 @@ def _ticket_open(
     )
     ticket.full_clean()
     ticket.save()
-    Membership.objects.create(conversation=conversation, user=customer, added_by=customer)
     for image in images:
         engine.message_create(conversation=conversation, sender=customer, image=image)
     _event(ticket, TicketEvent.Kind.CREATED, actor=customer, to_status=Status.NEW)
@@ -180,16 +187,32 @@ def ticket_assign(*, ticket: Ticket, agent: User, actor: User | None) -> Ticket:
 
 
 def _online_agent_ids() -> Q:
-    fresh = timezone.now() - timedelta(seconds=settings.UCHAT_PRESENCE_TTL)
-    return Q(user__presences__last_seen__gte=fresh)
+    return Q(user__presences__last_seen__gte=room_selectors.presence_fresh_since())
 
 
 def _auto_assign(ticket: Ticket) -> User | None:
-    """The online agent (in the ticket's category when it has agents) with the fewest open
-    tickets, below capacity; among equals the one who waited longest. None: it stays queued."""
-    profiles = AgentProfile.objects.filter(
-        _online_agent_ids(), user__is_active=True, user__is_agent=True
-    )
+    """Auto-assignment: the chosen online agent below capacity. None: it stays queued."""
+    agent = _agent_choose(ticket, online=True, below_capacity=True)
+    if agent is not None:
+        ticket_assign(ticket=ticket, agent=agent, actor=None)
+    return agent
+
+
+def ticket_assign_least_busy(*, ticket: Ticket, actor: User) -> User | None:
+    """An admin hands the ticket to the least busy agent, online or not, even above capacity
+    (the admin's call). Same ranking as auto-assignment. None: there are no agents."""
+    agent = _agent_choose(ticket, online=False, below_capacity=False)
+    if agent is not None:
+        ticket_assign(ticket=ticket, agent=agent, actor=actor)
+    return agent
+
+
+def _agent_choose(ticket: Ticket, *, online: bool, below_capacity: bool) -> User | None:
+    """The one assignment policy: the active agent (in the ticket's category when it has
+    agents) with the fewest open tickets; among equals the one who waited longest."""
+    profiles = AgentProfile.objects.filter(user__is_active=True, user__is_agent=True)
+    if online:
+        profiles = profiles.filter(_online_agent_ids())
     if ticket.category_id and AgentProfile.objects.filter(categories=ticket.category_id).exists():
         profiles = profiles.filter(categories=ticket.category_id)
     profiles = (
@@ -200,16 +223,14 @@ def _auto_assign(ticket: Ticket) -> User | None:
                 distinct=True,
             )
         )
-        .filter(open_count__lt=F("capacity"))
         .select_related("user")
         .order_by("open_count", F("last_assigned_at").asc(nulls_first=True), "user_id")
         .distinct()
     )
+    if below_capacity:
+        profiles = profiles.filter(open_count__lt=F("capacity"))
     chosen = profiles.first()
-    if chosen is None:
-        return None
-    ticket_assign(ticket=ticket, agent=chosen.user, actor=None)
-    return chosen.user
+    return chosen.user if chosen is not None else None
 
 
 _PRIORITY_RANK = Case(
@@ -240,10 +261,11 @@ def tickets_queue_drain() -> int:
         assigned += 1
 
 
-def tickets_release(*, user: User) -> None:
-    """Before an account is deleted: the agent's open tickets go back to the queue (and to the
-    next agent, when auto-assignment finds one), and the admins are told. Called through
-    accounts.hooks inside the deletion's transaction."""
+def tickets_release(*, user: User, reason: str = "deleted") -> None:
+    """Before an account is deleted (``reason`` "deleted") or when someone stops being an agent
+    ("not_agent"): the agent's open tickets go back to the queue (and to the next agent, when
+    auto-assignment finds one), and the admins are told. Called through accounts.hooks
+    inside the change's transaction."""
     tickets = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("customer")
@@ -262,7 +284,7 @@ def tickets_release(*, user: User) -> None:
         )  # fmt: skip
         for admin in admins:
             _notify(ticket, admin, f"{ticket.number} is back in the queue")
-        emails.ticket_released_for_admins(ticket, agent=user)
+        emails.ticket_released_for_admins(ticket, agent=user, reason=reason)
         released = True
     if released:
         transaction.on_commit(tickets_queue_drain, robust=True)
@@ -401,7 +423,7 @@ def ticket_feedback_give(
     resolution: int | None = None,
 ) -> Feedback:
     """Rate a resolution 1-5, once. ``by`` is the logged-in customer; ``resolution`` comes
-    from a signed e-mail link instead (see feedback_token)."""
+    from a signed e-mail link instead (see tickets.tokens)."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if by is not None and by.pk != ticket.customer_id:
         raise PermissionDenied("Only the customer rates a ticket.")
@@ -425,21 +447,6 @@ def ticket_feedback_give(
     return feedback
 
 
-def feedback_token(ticket: Ticket) -> str:
-    return signing.dumps({"t": ticket.pk, "r": ticket.resolution_count}, salt=FEEDBACK_SALT)
-
-
-def feedback_token_read(token: str) -> tuple[Ticket, int]:
-    try:
-        data = signing.loads(token, salt=FEEDBACK_SALT, max_age=timedelta(days=60))
-    except signing.BadSignature:
-        raise ValidationError("This feedback link is not valid.", code="bad_link") from None
-    ticket = Ticket.objects.filter(pk=data.get("t")).first()
-    if ticket is None:
-        raise ValidationError("This feedback link is not valid.", code="bad_link")
-    return ticket, int(data.get("r", 0))
-
-
 # --- agents ------------------------------------------------------------------------------------
 
 
@@ -451,23 +458,57 @@ def agent_create(
     email: str,
     categories: Iterable[Category] = (),
     capacity: int = 5,
+    password: str | None = None,
+    display_name: str = "",
 ) -> User:
-    """An admin creates an agent; the agent gets an e-mail with a link to set a password."""
-    from allauth.account.models import EmailAddress
-
+    """An admin (or the operator: ``creator`` None) creates an agent. Without a password the
+    agent gets an e-mail with a link to choose one."""
     if creator is not None and not creator.is_staff:
         raise PermissionDenied("Only admins create agents.")
-    username_check(username)
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError("That username is taken.", code="username_taken")
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError("That e-mail address is taken.", code="email_taken")
-    agent = User(username=username, email=email, is_agent=True)
-    agent.set_unusable_password()
-    agent.full_clean()
-    agent.save()
-    EmailAddress.objects.create(user=agent, email=email, verified=True, primary=True)
-    profile = AgentProfile.objects.create(user=agent, capacity=capacity)
+    agent = account_services.user_create(
+        creator=creator, username=username, email=email, password=password,
+        display_name=display_name, is_agent=True, tell_creator=False,
+    )  # fmt: skip
+    profile = AgentProfile.objects.get(user=agent)  # made by agent_role_changed
+    profile.capacity = capacity
+    profile.full_clean()
+    profile.save(update_fields=["capacity"])
     profile.categories.set(categories)
-    emails.agent_welcome(agent)
+    if password is None:
+        emails.agent_welcome(agent)
     return agent
+
+
+def agent_role_changed(*, user: User) -> None:
+    """accounts.hooks: a new agent gets a profile (auto-assignment finds them); someone who
+    stops being an agent hands their open tickets back to the queue."""
+    if user.is_agent:
+        AgentProfile.objects.get_or_create(user=user)
+    else:
+        tickets_release(user=user, reason="not_agent")
+
+
+def agent_came_online(*, user: User) -> None:
+    """rooms.hooks: queued tickets go to an agent as soon as one is online."""
+    tickets_queue_drain()
+
+
+@transaction.atomic
+def category_create(*, name: str) -> Category:
+    """A ticket category (the admin site adds them too; this is for commands and the demo)."""
+    category = Category.objects.filter(name__iexact=name.strip()).first()
+    if category is None:
+        category = Category(name=name.strip())
+        category.full_clean()
+        category.save()
+    return category
+
+
+@transaction.atomic
+def canned_reply_create(*, title: str, body: str) -> CannedReply:
+    reply = CannedReply.objects.filter(title=title.strip()).first()
+    if reply is None:
+        reply = CannedReply(title=title.strip(), body=body.strip())
+        reply.full_clean()
+        reply.save()
+    return reply

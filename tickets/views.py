@@ -13,8 +13,9 @@ from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from core.forms import apply_service_errors
 from rooms.views import chat_context
-from tickets import payloads, selectors, services
+from tickets import payloads, selectors, services, tokens
 from tickets.forms import (
     AgentCreateForm,
     AssignForm,
@@ -24,7 +25,6 @@ from tickets.forms import (
     TicketOpenForm,
 )
 from tickets.models import CannedReply, Ticket
-from uchat.forms import apply_service_errors
 
 
 def _ticket_or_404(request: HttpRequest, ticket_id: int) -> Ticket:
@@ -218,7 +218,7 @@ def feedback_link(request: HttpRequest, token: str) -> HttpResponse:
     """The one-click rating from the "resolved" e-mail: no log-in needed. GET only shows the
     choice (mail scanners follow links); the rating is stored on POST."""
     try:
-        ticket, resolution = services.feedback_token_read(token)
+        ticket, resolution = tokens.feedback_token_read(token)
     except ValidationError as exc:
         return render(request, "tickets/feedback_link.html", {"error": exc.messages[0]}, status=400)
     rating = request.GET.get("rating", "")

@@ -5,7 +5,7 @@ from accounts import api as accounts_api
 from notifications import api as notifications_api
 from rooms import api as rooms_api
 from tickets import api as tickets_api
-from uchat.api import CheckApi
+from uchat.health import CheckApi
 
 app_name = "api"
 urlpatterns = [

@@ -10,8 +10,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from core.ws_auth import websocket_stack  # noqa: E402
 from uchat.routing import websocket_urlpatterns  # noqa: E402
-from uchat.ws_auth import websocket_stack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

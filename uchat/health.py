@@ -4,12 +4,18 @@ import asyncio
 import uuid
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 HEALTH_TIMEOUT = 3.0
 
@@ -58,3 +64,25 @@ def health_body(checks: dict[str, bool]) -> tuple[int, dict[str, Any]]:
 async def check(request: HttpRequest) -> JsonResponse:
     status, body = health_body(await health_status())
     return JsonResponse(body, status=status)
+
+
+class CheckApi(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
+        summary="Health check",
+    )
+    def get(self, request: Request) -> Response:
+        status, body = health_body(async_to_sync(health_status)())
+        return Response(body, status=status)
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
+        summary="Health check",
+    )
+    def post(self, request: Request) -> Response:
+        return self.get(request)

@@ -72,13 +72,14 @@ INSTALLED_APPS = [
     "rooms",
     "notifications",
     "tickets",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "uchat.middleware.DatabaseUnavailableMiddleware",
-    "uchat.middleware.RefuseNulMiddleware",
-    "uchat.middleware.RequestSizeMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.RefuseNulMiddleware",
+    "core.middleware.RequestSizeMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -178,7 +179,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Degrades to misses while Redis is away (rate limits fail open; messages still store).
-            "BACKEND": "uchat.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -313,8 +314,8 @@ REST_FRAMEWORK = {
         "accounts.permissions.TwoFactorSetUp",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": ["uchat.parsers.LimitedJSONParser"],
-    "EXCEPTION_HANDLER": "uchat.api_errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.LimitedJSONParser"],
+    "EXCEPTION_HANDLER": "core.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from dashboard.views import dashboard
 from rooms.urls import conversation_urlpatterns
 from uchat import health
 
 urlpatterns = [
-    path("", account_views.dashboard, name="dashboard"),
+    path("", dashboard, name="dashboard"),
     path("check", health.check, name="check"),
     path("admin/login/", account_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
@@ -21,6 +22,6 @@ urlpatterns = [
 # MEDIA is never served as static files: attachments go through rooms.views.attachment,
 # which checks membership.
 
-handler400 = "uchat.api_errors.handler400"
-handler404 = "uchat.api_errors.handler404"
-handler500 = "uchat.api_errors.handler500"
+handler400 = "core.api_errors.handler400"
+handler404 = "core.api_errors.handler404"
+handler500 = "core.api_errors.handler500"

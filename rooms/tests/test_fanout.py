@@ -2,7 +2,7 @@
 
 import asyncio
 
-from rooms import events, fanout
+from core import events, fanout
 
 
 class Socket:

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from conftest import make_user
-from rooms import events, services
+from core import events
+from rooms import services
 from rooms.models import Conversation, Membership, Message
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from conftest import make_user
 from rooms import services as engine
 from rooms.models import Membership
-from tickets import selectors, services
+from tickets import selectors, services, tokens
 from tickets.models import AgentProfile, Feedback, Ticket, TicketEvent
 from tickets.tests.conftest import online
 from tickets.tests.factories import CategoryFactory
@@ -151,15 +151,15 @@ def test_feedback_once_per_resolution_and_by_link(ticket, staff, desk_agent, cus
         services.ticket_feedback_give(ticket=ticket, by=customer, rating=5)  # not resolved yet
     services.ticket_status_set(ticket=ticket, actor=desk_agent, status=Status.RESOLVED)
     ticket.refresh_from_db()
-    token = services.feedback_token(ticket)
-    found, resolution = services.feedback_token_read(token)
+    token = tokens.feedback_token(ticket)
+    found, resolution = tokens.feedback_token_read(token)
     assert (found.pk, resolution) == (ticket.pk, 1)
     services.ticket_feedback_give(ticket=ticket, resolution=resolution, rating=4, comment="quick")
     with pytest.raises(ValidationError) as info:
         services.ticket_feedback_give(ticket=ticket, by=customer, rating=1)
     assert info.value.code == "already_rated"
     with pytest.raises(ValidationError):
-        services.feedback_token_read(token + "x")
+        tokens.feedback_token_read(token + "x")
     # reopened and resolved again: a new rating is welcome, the old link is stale
     services.ticket_reopen(ticket=ticket, actor=customer)
     services.ticket_status_set(ticket=ticket, actor=desk_agent, status=Status.RESOLVED)

@@ -9,7 +9,7 @@ from accounts.tests.test_api import bearer
 from conftest import make_user
 from rooms import services as engine
 from rooms.models import Message
-from tickets import services
+from tickets import services, tokens
 from tickets.models import Feedback, Ticket
 from tickets.tests.factories import CannedReplyFactory, CategoryFactory
 
@@ -190,7 +190,7 @@ def test_customer_rates_once_and_admin_sees_it(assigned, customer, desk_agent, s
 def test_one_click_feedback_link_without_logging_in(assigned, desk_agent):
     services.ticket_status_set(ticket=assigned, actor=desk_agent, status=Ticket.Status.RESOLVED)
     assigned.refresh_from_db()
-    token = services.feedback_token(assigned)
+    token = tokens.feedback_token(assigned)
     anonymous = Client()
     page = anonymous.get(f"/tickets/feedback/{token}/?rating=4")
     assert page.status_code == 200

@@ -1,4 +1,5 @@
-"""Keyset paging, the one way lists are paged (never OFFSET): one query of limit + 1 rows."""
+"""Keyset paging, the one way lists are paged (never OFFSET): one query of limit + 1 rows.
+core.api reads the paging parameters of a JSON door."""
 
 from typing import Any, TypeVar
 

@@ -3,15 +3,17 @@ already has people, unless --force."""
 
 from typing import Any
 
-from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts import services as account_services
 from accounts.models import User
 from rooms import services
+from tickets import services as desk
+from tickets.models import AgentProfile, Ticket
 
 DEMO_PASSWORD = "uchat-demo-2026"  # noqa: S105 - printed for the demo; never for real accounts
-PEOPLE = [
+PEOPLE: list[tuple[str, str, dict[str, bool]]] = [
     ("himanshu", "Himanshu Ranjan", {"is_staff": True, "is_superuser": True}),
     ("abhishek", "Abhishek Kumar", {}),
     ("hitesh", "Hitesh", {}),
@@ -41,16 +43,8 @@ class Command(BaseCommand):
             return
         people = {}
         for username, name, flags in PEOPLE:
-            user, _ = User.objects.get_or_create(
-                username=username,
-                defaults={"email": f"{username}@example.com", "display_name": name, **flags},
-            )
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-            EmailAddress.objects.update_or_create(
-                user=user, email=user.email, defaults={"verified": True, "primary": True}
-            )
-            people[username] = user
+            existing = User.objects.filter(username=username).first()
+            people[username] = existing or self._person(username, name, flags)
         everyone = list(people.values())
         coding = services.room_create(
             creator=people["himanshu"],
@@ -89,21 +83,26 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({name}, {role})")
 
-    def _seed_desk(self, people: dict[str, User]) -> None:
-        from tickets import services as desk
-        from tickets.models import AgentProfile, CannedReply, Category, Ticket
-
-        kitchen, _ = Category.objects.get_or_create(name="Kitchen appliances")
-        Category.objects.get_or_create(name="Orders and delivery")
-        profile, _ = AgentProfile.objects.get_or_create(user=people["priya"])
-        profile.categories.add(kitchen)
-        CannedReply.objects.get_or_create(
-            title="Thanks for waiting",
-            defaults={"body": "Thanks for your patience. I am looking into it now."},
+    def _person(self, username: str, name: str, flags: dict[str, bool]) -> User:
+        """Through the services, as the operator: confirmed e-mail, an agent's profile."""
+        fields = {"username": username, "email": f"{username}@example.com"}
+        if flags.get("is_agent"):
+            return desk.agent_create(
+                creator=None, **fields, password=DEMO_PASSWORD, display_name=name
+            )
+        return account_services.user_create(
+            creator=None, **fields, password=DEMO_PASSWORD, display_name=name, **flags
         )
-        CannedReply.objects.get_or_create(
-            title="Need order number",
-            defaults={"body": "Could you send me your order number, please?"},
+
+    def _seed_desk(self, people: dict[str, User]) -> None:
+        kitchen = desk.category_create(name="Kitchen appliances")
+        desk.category_create(name="Orders and delivery")
+        AgentProfile.objects.get(user=people["priya"]).categories.add(kitchen)
+        desk.canned_reply_create(
+            title="Thanks for waiting", body="Thanks for your patience. I am looking into it now."
+        )
+        desk.canned_reply_create(
+            title="Need order number", body="Could you send me your order number, please?"
         )
         blender = desk.ticket_open(
             customer=people["suraj"],

@@ -1,17 +1,11 @@
-"""Shared API pieces: paging parameters and the health check."""
+"""What every JSON door shares: its paging parameters (limit, start), read one way."""
 
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from uchat import health
-from uchat.api_errors import INVALID_PAGING, ApiError
+from core.api_errors import INVALID_PAGING, ApiError
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -54,25 +48,3 @@ def page_params(request: Request) -> tuple[int, int | None]:
 
 def int_param(request: Request, name: str) -> int | None:
     return _positive_int(_param(request, name), name)
-
-
-class CheckApi(APIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        request=None,
-        responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
-        summary="Health check",
-    )
-    def get(self, request: Request) -> Response:
-        status, body = health.health_body(async_to_sync(health.health_status)())
-        return Response(body, status=status)
-
-    @extend_schema(
-        request=None,
-        responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
-        summary="Health check",
-    )
-    def post(self, request: Request) -> Response:
-        return self.get(request)

@@ -5,7 +5,7 @@ one message decode and one handler call *per member* for every broadcast (docs/p
 measured about 240 µs of CPU per delivery). Here the process joins each group once, with a
 channel of its own, and a single reader hands every event to that process's sockets: one Redis
 write per process and one decode per process, and the frame text comes ready-made in the event
-(``rooms.events.broadcast`` encodes it once), so a delivery is one socket write.
+(``core.events.broadcast`` encodes it once), so a delivery is one socket write.
 
 Consumers call ``join``/``leave``; the layer still decides which processes hear a group, so any
 number of server processes share Redis as before (README, "Growing past one machine").

@@ -35,7 +35,7 @@ def session_group(session_key: str) -> str:
 
 
 def event(group: str, event_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """The channel-layer event: the group it is for (rooms.fanout routes by it), the payload for
+    """The channel-layer event: the group it is for (core.fanout routes by it), the payload for
     handlers that look inside, and the socket frame, encoded once for every member."""
     frame = json.dumps({"type": event_type, **payload}, separators=(",", ":"))
     return {"type": event_type, "group": group, "payload": dict(payload), "frame": frame}

@@ -32,7 +32,7 @@ UNSUPPORTED_MEDIA_TYPE = 4017
 TWO_FACTOR_REQUIRED = 4018
 TWO_FACTOR_SETUP_REQUIRED = 4019
 SERVER_ERROR = 5000
-DATABASE_UNAVAILABLE = 5003  # answered by uchat.middleware.DatabaseUnavailableMiddleware
+DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 
 # Service ValidationError codes -> (HTTP status, subcode, title). Others: 400/4000 + message.
 SERVICE_ERRORS = {

@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from uchat.api_errors import BAD_REQUEST, body
+from core.api_errors import BAD_REQUEST, body
 
 
 class DatabaseUnavailableMiddleware:

@@ -1,4 +1,4 @@
-"""The API's JSON parser: the depth and NUL limits before parsing (uchat.input_limits)."""
+"""The API's JSON parser: the depth and NUL limits before parsing (core.input_limits)."""
 
 from typing import Any
 
@@ -6,7 +6,7 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from uchat.input_limits import InputRefused, json_loads_limited
+from core.input_limits import InputRefused, json_loads_limited
 
 
 class LimitedJSONParser(JSONParser):

@@ -1,0 +1,31 @@
+from typing import Any
+
+from accounts.models import User
+from rooms import selectors as room_selectors
+from rooms.models import Conversation
+from tickets import selectors as ticket_selectors
+from tickets.models import Ticket
+
+
+def dashboard_for(*, user: User) -> dict[str, Any]:
+    """My rooms, my direct conversations (once they have a message) and my open tickets, or
+    for an agent their queue."""
+    directs = [
+        m
+        for m in room_selectors.memberships_for_user(user=user, kind=Conversation.Kind.DIRECT)
+        if m.conversation.last_message_id
+    ]
+    partners = room_selectors.direct_partners(
+        conversation_ids=[m.conversation_id for m in directs], user=user
+    )
+    queue = user.is_agent and not user.is_staff
+    open_tickets = ticket_selectors.tickets_list(user=user, queue=queue).filter(
+        status__in=Ticket.OPEN_STATUSES
+    )
+    return {
+        "tickets": list(open_tickets[:5]),
+        "ticket_queue": queue,
+        "memberships": list(room_selectors.memberships_for_user(user=user)),
+        "directs": [(m, partners[m.conversation_id]) for m in directs],
+        "unread_cap": room_selectors.UNREAD_CAP,
+    }

@@ -1,0 +1,39 @@
+"""Where other apps plug into the message engine. The engine names no app above it: the desk
+adds its hooks in TicketsConfig.ready(), and the engine calls whatever is registered."""
+
+from collections.abc import Callable
+from typing import Protocol
+
+from accounts.models import User
+from rooms.models import Conversation, Message
+
+
+class MessageHook(Protocol):
+    def __call__(self, *, message: Message) -> None: ...
+
+
+class UserHook(Protocol):
+    def __call__(self, *, user: User) -> None: ...
+
+
+# By conversation kind. Run inside the message's transaction once it is stored (``sender``
+# loaded): a hook may write, notify, or raise ValidationError to refuse the message, which is
+# then not stored.
+after_message_stored: dict[str, list[MessageHook]] = {}
+
+# Run when an agent's first socket opens, outside any transaction (the desk hands out queued
+# tickets).
+agent_online: list[UserHook] = []
+
+
+def on_message_stored(kind: Conversation.Kind, hook: MessageHook) -> MessageHook:
+    hooks = after_message_stored.setdefault(kind, [])
+    if hook not in hooks:
+        hooks.append(hook)
+    return hook
+
+
+def on_agent_online(hook: UserHook) -> Callable[..., None]:
+    if hook not in agent_online:
+        agent_online.append(hook)
+    return hook

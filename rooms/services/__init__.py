@@ -1,0 +1,61 @@
+"""Every write of the message engine. Views, the API, consumers, the admin, management
+commands and the desk call these; none of them saves a Conversation, Membership or Message
+itself.
+
+Order inside each write: check permission and rules -> validate -> save -> (commit) ->
+broadcast. The modules:
+
+- ``conversations``: the only code that creates a conversation and its memberships (rooms,
+  direct conversations and ticket conversations alike), adds and removes members, and moves
+  read markers;
+- ``rooms``: what room admins (and staff) do to a room;
+- ``messages``: store, edit, delete and purge messages;
+- ``notify``: who is told about a stored message, and the hooks other apps registered;
+- ``presence``: open sockets, and who is online.
+"""
+
+from rooms.services.conversations import (
+    conversation_create,
+    conversation_mark_read,
+    direct_conversation_get_or_create,
+    member_remove,
+    members_add,
+)
+from rooms.services.messages import (
+    message_create,
+    message_delete,
+    message_delete_as_staff,
+    message_edit,
+    messages_purge,
+)
+from rooms.services.presence import presence_connect, presence_disconnect, presence_heartbeat
+from rooms.services.rooms import (
+    memberships_release,
+    room_create,
+    room_delete,
+    room_details_set,
+    room_leave,
+    room_update,
+)
+
+__all__ = [
+    "conversation_create",
+    "conversation_mark_read",
+    "direct_conversation_get_or_create",
+    "member_remove",
+    "members_add",
+    "memberships_release",
+    "message_create",
+    "message_delete",
+    "message_delete_as_staff",
+    "message_edit",
+    "messages_purge",
+    "presence_connect",
+    "presence_disconnect",
+    "presence_heartbeat",
+    "room_create",
+    "room_delete",
+    "room_details_set",
+    "room_leave",
+    "room_update",
+]

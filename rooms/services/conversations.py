@@ -1,0 +1,156 @@
+"""Conversations and their memberships: the one place that creates either, for rooms, direct
+conversations and ticket conversations alike."""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+
+from accounts.models import User
+from core import events
+from core.cache import rate_take
+from notifications import services as notifications
+from rooms import payloads, selectors
+from rooms.models import Conversation, Membership
+from rooms.services.notify import member_added as member_added_notify
+
+
+def require_member(*, user: User, conversation: Conversation) -> Membership:
+    membership = selectors.membership_get(user=user, conversation=conversation)
+    if membership is None:
+        raise PermissionDenied("You are not a member of this conversation.")
+    return membership
+
+
+@transaction.atomic
+def conversation_create(
+    *,
+    kind: Conversation.Kind,
+    creator: User,
+    name: str = "",
+    topic: str = "",
+    direct_key: str | None = None,
+    members: Iterable[User] = (),
+    notify_added: bool = True,
+) -> Conversation:
+    """A conversation with its creator as first member (and admin, for a room), then the
+    other ``members``. Every new member's dashboard hears of it once committed."""
+    conversation = Conversation(
+        kind=kind, name=name, topic=topic, created_by=creator, direct_key=direct_key
+    )
+    conversation.save()
+    first = Membership.objects.create(
+        conversation=conversation,
+        user=creator,
+        is_admin=kind == Conversation.Kind.ROOM,
+        added_by=creator,
+    )
+    _announce_added(conversation=conversation, added=[first])
+    members_add(
+        conversation=conversation,
+        actor=creator,
+        users=[u for u in members if u.pk != creator.pk],
+        notify=notify_added,
+    )
+    return conversation
+
+
+def members_add(
+    *, conversation: Conversation, actor: User, users: Iterable[User], notify: bool = True
+) -> list[Membership]:
+    """Add people to a conversation (callers check who may); tells them and the members.
+    Rooms cap how many join at once and in all, and how many strangers one person adds an
+    hour."""
+    existing = set(
+        Membership.objects.filter(conversation=conversation).values_list("user_id", flat=True)
+    )
+    added = [
+        Membership(conversation=conversation, user=user, added_by=actor)
+        for user in {u.pk: u for u in users}.values()
+        if user.pk not in existing
+    ]
+    if conversation.kind == Conversation.Kind.ROOM:
+        _room_growth_check(actor=actor, existing=len(existing), added=added)
+    Membership.objects.bulk_create(added)
+    if notify:
+        for membership in added:
+            if membership.user_id != actor.pk:
+                member_added_notify(membership=membership, actor=actor)
+    _announce_added(conversation=conversation, added=added)
+    return added
+
+
+def _room_growth_check(*, actor: User, existing: int, added: list[Membership]) -> None:
+    at_once, most = settings.UCHAT_ROOM_MAX_ADD, settings.UCHAT_ROOM_MAX_MEMBERS
+    if len(added) > at_once:
+        raise ValidationError(
+            f"You can add at most {at_once} {'person' if at_once == 1 else 'people'} "
+            f"at once ({len(added)} given).",
+            code="too_many_added",
+        )
+    if existing + len(added) > most:
+        raise ValidationError(f"A room holds at most {most} members.", code="room_full")
+    others = [m for m in added if m.user_id != actor.pk]
+    if others and not actor.is_staff:
+        # Adding someone notifies and may e-mail them: no mass-adding strangers.
+        rate_take(
+            scope="adds", who=actor.pk, limit=settings.UCHAT_ADDS_PER_HOUR, window=3600,
+            amount=len(others),
+            message="You have added many people to rooms in the last hour. Try again later.",
+        )  # fmt: skip
+
+
+def _announce_added(*, conversation: Conversation, added: list[Membership]) -> None:
+    summary = payloads.room_payload(conversation)
+    for membership in added:  # the member's dashboard and badge socket start listening
+        events.broadcast_on_commit(
+            [events.conversation_group(conversation.pk), events.user_group(membership.user_id)],
+            "member.added",
+            {"room": summary, "member": payloads.member_payload(membership, online=False)},
+        )
+
+
+def member_remove(*, conversation: Conversation, membership: Membership) -> None:
+    """Remove one member (callers check who may); their sockets close at once."""
+    membership.delete()
+    events.broadcast_on_commit(
+        [events.conversation_group(conversation.pk), events.user_group(membership.user_id)],
+        "member.removed",
+        {"room": payloads.room_payload(conversation), "user_id": membership.user_id},
+    )
+
+
+def direct_conversation_get_or_create(*, user: User, other: User) -> Conversation:
+    """The one conversation between two people (or with yourself, for notes)."""
+    if not other.is_active:
+        raise ValidationError("That person cannot receive messages.", code="unknown_recipient")
+    low, high = sorted([user.pk, other.pk])
+    key = f"{low}:{high}"
+    existing = Conversation.objects.filter(direct_key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        return conversation_create(
+            kind=Conversation.Kind.DIRECT, creator=user, direct_key=key, members=[other]
+        )
+    except IntegrityError:  # both opened it at once: the first one stored wins
+        return Conversation.objects.get(direct_key=key)
+
+
+def conversation_mark_read(
+    *, conversation: Conversation, user: User, message_id: int, opened: bool = False
+) -> None:
+    """Move the read marker forward (never back). One UPDATE, no read first.
+
+    ``opened``: the person opened the conversation's page; its notifications are then read
+    too. Messages that arrive while the page is open still light the badge (a tab left open
+    is not a person reading).
+    """
+    Membership.objects.filter(conversation=conversation, user=user).update(
+        last_read_message_id=Greatest(F("last_read_message_id"), message_id)
+    )
+    if opened:
+        notifications.notifications_mark_read(user=user, conversation_id=conversation.pk)
