@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, UsernameField
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -36,12 +36,13 @@ class UserAddForm(AdminUserCreationForm):
 
     email = forms.EmailField(help_text="Taken as confirmed: staff vouch for it.")
 
-    class Meta(AdminUserCreationForm.Meta):
+    class Meta:
         model = User
         fields = ("username", "email")
+        field_classes = {"username": UsernameField}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         username, email = cleaned.get("username"), cleaned.get("email")
         if username and email:
             try:
@@ -58,7 +59,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = [RoleFilter, "is_active", "is_superuser"]
     search_fields = ["username", "email", "display_name"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("uchat", {"fields": ("display_name", "is_agent")}),
     )
     add_form = UserAddForm

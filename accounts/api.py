@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import selectors, services
+from accounts.http import SignedInApiRequest
 from accounts.models import User
 from accounts.permissions import TwoFactorSetUp
 from core import api_errors
@@ -112,7 +113,7 @@ class UserListApi(APIView):
         responses={200: inline_serializer("UserPage", {"users": serializers.ListField()})},
         summary="People, by id; start = the last id seen",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         limit, start = page_params(request)
         users, next_start = selectors.users_page(viewer=request.user, start=start, limit=limit)
         return Response({"users": [user_payload(u) for u in users], "next": next_start})
@@ -122,7 +123,7 @@ class UserListApi(APIView):
         responses={201: OpenApiTypes.OBJECT},
         summary="Create a person (staff)",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(creator=request.user, **data.validated_data)

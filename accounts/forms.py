@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from accounts.models import User
@@ -20,7 +22,7 @@ class AccountDeleteForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 

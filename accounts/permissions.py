@@ -3,6 +3,7 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from accounts.models import User
 from accounts.selectors import user_needs_two_factor_setup
 
 
@@ -11,7 +12,8 @@ class TwoFactorSetUp(BasePermission):
     two-factor authentication gets 403/4019, whether by session or by token."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        if user_needs_two_factor_setup(user=request.user):
+        user = request.user
+        if isinstance(user, User) and user_needs_two_factor_setup(user=user):
             # Imported here: DRF loads this class while rest_framework.views is half-imported.
             from core import api_errors
             from core.api_errors import ApiError

@@ -10,13 +10,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors, services
 from accounts.forms import AccountDeleteForm, ProfileForm
+from accounts.http import SignedInRequest
 from accounts.payloads import person_payload
 from core.forms import apply_service_errors
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: SignedInRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -33,7 +34,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: SignedInRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user
@@ -46,7 +47,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def user_suggest(request: HttpRequest) -> JsonResponse:
+def user_suggest(request: SignedInRequest) -> JsonResponse:
     """Usernames for the "members" boxes, as the person types."""
     users = selectors.users_suggest(query=request.GET.get("q", "")[:150], viewer=request.user)
     return JsonResponse({"users": [person_payload(u) for u in users]})

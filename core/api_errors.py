@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -101,7 +101,7 @@ def _translate(exc: Exception, context: dict[str, Any]) -> tuple[int, int, str, 
     if isinstance(exc, exceptions.MethodNotAllowed):
         return 405, METHOD_NOT_ALLOWED, "Method Not Allowed", {}
     if isinstance(exc, exceptions.Throttled):
-        return 429, THROTTLED, "Too Many Requests", {"retry_after": exc.wait}
+        return 429, THROTTLED, "Too Many Requests", {"retry_after": getattr(exc, "wait", None)}
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return 415, UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type", {}
     if isinstance(exc, exceptions.ParseError):
@@ -127,7 +127,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
-def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     from django.views.defaults import page_not_found
 
     if request.path.startswith("/api/"):
@@ -135,7 +135,7 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Json
     return page_not_found(request, exception)
 
 
-def handler500(request: HttpRequest) -> JsonResponse:
+def handler500(request: HttpRequest) -> HttpResponse:
     from django.views.defaults import server_error
 
     if request.path.startswith("/api/"):
@@ -146,7 +146,7 @@ def handler500(request: HttpRequest) -> JsonResponse:
     return server_error(request)
 
 
-def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Bad requests Django refuses before any view (a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
     too many fields) keep the API's JSON shape."""
     from django.views.defaults import bad_request
@@ -154,4 +154,4 @@ def handler400(request: HttpRequest, exception: Exception | None = None) -> Json
     if request.path.startswith("/api/"):
         message = str(exception) if exception else "Bad Request"
         return JsonResponse(body(400, BAD_REQUEST, message[:200] or "Bad Request"), status=400)
-    return bad_request(request, exception)
+    return bad_request(request, exception or Exception("Bad Request"))

@@ -49,10 +49,12 @@ class _PooledRedisClient(RedisCacheClient):
         self._redis_by_pool: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        pool = self._get_connection_pool(write)
+        # Django internals (RedisCacheClient), not in its type stubs.
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._redis_by_pool.get(id(pool))
         if client is None:
-            client = self._redis_by_pool[id(pool)] = self._client(connection_pool=pool)
+            client = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+            self._redis_by_pool[id(pool)] = client
         return client
 
 
@@ -69,11 +71,12 @@ class ResilientRedisCache(RedisCache):
     def _cache(self) -> RedisCacheClient:
         """One client (and connection pool) per process. Django makes a cache object per thread
         and per async context, so each socket frame would otherwise connect to Redis anew."""
-        key = (tuple(self._servers), tuple(sorted(self._options.items())))
+        servers, options = self._servers, self._options  # type: ignore[attr-defined]
+        key = (tuple(servers), tuple(sorted(options.items())))
         client = _clients.get(key)
         if client is None:
             with _clients_lock:
-                client = _clients.setdefault(key, self._class(self._servers, **self._options))
+                client = _clients.setdefault(key, self._class(servers, **options))
         return client
 
     def window_count(self, key: str, window: int, amount: int = 1) -> int:

@@ -53,7 +53,7 @@ def _user_for_token(token: str) -> tuple[Any, float | None]:
     from rest_framework_simplejwt.tokens import AccessToken
 
     try:
-        access = AccessToken(token)
+        access = AccessToken(token)  # type: ignore[arg-type]  # it takes the encoded text
         return JWTAuthentication().get_user(access), float(access["exp"])
     except (TokenError, AuthenticationFailed, KeyError, ValueError):
         return AnonymousUser(), None

@@ -1,9 +1,9 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import SignedInApiRequest
 from core.api import PAGING_PARAMETERS, page_params
 from notifications import payloads, selectors, services
 
@@ -14,7 +14,7 @@ class NotificationListApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
         summary="My notifications",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         limit, start = page_params(request)
         page, next_start = selectors.notifications_for_user(
             user=request.user, start=start, limit=limit
@@ -28,5 +28,5 @@ class NotificationReadApi(APIView):
     @extend_schema(
         request=None, responses={200: OpenApiTypes.OBJECT}, summary="Mark all my notifications read"
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         return Response({"read": services.notifications_mark_read(user=request.user)})

@@ -10,8 +10,7 @@ from rooms.models import Conversation, Membership, Message
 class MembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "conversation"
-    fields = ["user", "is_admin", "added_by", "added_at", "last_read_message_id"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "is_admin", "added_by", "added_at", "last_read_message_id")
     extra = 0
     can_delete = False
     show_change_link = False

@@ -4,11 +4,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
+from accounts.http import SignedInApiRequest
 from accounts.models import User
 from core.api import PAGING_PARAMETERS, int_param, page_params
 from core.api_errors import NOT_FOUND, UNKNOWN_RECIPIENT, UNKNOWN_USERS, ApiError
@@ -44,7 +44,7 @@ class MessageListApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
         summary="A direct conversation, newest first; start = the last id seen",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         limit, start = page_params(request)
         parties = {int_param(request, "sender_id") or request.user.pk}
         parties.add(int_param(request, "recipient_id") or request.user.pk)
@@ -73,7 +73,7 @@ class MessageListApi(APIView):
         responses={201: OpenApiTypes.OBJECT},
         summary="Send a direct message",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         recipient = User.objects.filter(
@@ -123,7 +123,7 @@ class RoomListApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
         summary="My rooms, by id",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         limit, start = page_params(request)
         page, next_start = keyset_page(
             selectors.memberships_for_user(user=request.user),
@@ -136,7 +136,7 @@ class RoomListApi(APIView):
     @extend_schema(
         request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Create a room"
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         members, unknown = account_selectors.users_by_usernames(
@@ -165,7 +165,7 @@ class RoomMessageListApi(APIView):
                 raise serializers.ValidationError("Send a text body or a content object.")
             return attrs
 
-    def _room(self, request: Request, room_id: int) -> Conversation:
+    def _room(self, request: SignedInApiRequest, room_id: int) -> Conversation:
         return get_object_or_404(
             Conversation.objects.filter(
                 kind=Conversation.Kind.ROOM, memberships__user=request.user
@@ -176,7 +176,7 @@ class RoomMessageListApi(APIView):
     @extend_schema(
         parameters=PAGING_PARAMETERS, responses={200: OpenApiTypes.OBJECT}, summary="Room history"
     )
-    def get(self, request: Request, room_id: int) -> Response:
+    def get(self, request: SignedInApiRequest, room_id: int) -> Response:
         limit, start = page_params(request)
         messages, next_start = _newest_first(self._room(request, room_id), start=start, limit=limit)
         return Response(
@@ -186,7 +186,7 @@ class RoomMessageListApi(APIView):
     @extend_schema(
         request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Send to a room"
     )
-    def post(self, request: Request, room_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, room_id: int) -> Response:
         room = self._room(request, room_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -401,9 +401,12 @@ class ConversationConsumer(JsonFrameConsumer):
 
     def _sync_page(self, **after: int) -> selectors.HistoryPage | None:
         # Membership is checked again: a removed member gets nothing.
-        if selectors.membership_get(user=self.user, conversation=self.conversation) is None:
+        conversation = self.conversation
+        if conversation is None or not selectors.membership_get(
+            user=self.user, conversation=conversation
+        ):
             return None
-        return selectors.message_history(conversation=self.conversation, limit=200, **after)
+        return selectors.message_history(conversation=conversation, limit=200, **after)
 
     async def on_read(self, content: dict[str, Any]) -> None:
         if not is_id(content.get("id")):

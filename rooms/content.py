@@ -79,7 +79,7 @@ def video_embed_url(url: str, source: str) -> str | None:
             video_id = parts[0]
         elif host in {"youtube.com", "youtube-nocookie.com"}:
             if parts[:1] == ["watch"]:
-                video_id = (parse_qs(parsed.query).get("v") or [None])[0]
+                video_id = (parse_qs(parsed.query).get("v") or [""])[0] or None
             elif len(parts) >= 2 and parts[0] in {"embed", "shorts", "live", "v"}:
                 video_id = parts[1]
         if video_id and _YOUTUBE_ID.match(video_id):

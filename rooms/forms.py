@@ -1,4 +1,5 @@
 import re
+from typing import Any
 
 from django import forms
 
@@ -16,7 +17,7 @@ class UsernamesField(forms.CharField):
     """Usernames separated by commas or spaces. Cleans to a list of User; every unknown name
     is listed in one error."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "widget", forms.TextInput(attrs={"autocomplete": "off", "data-user-suggest": "1"})
@@ -47,8 +48,8 @@ class RoomEditForm(forms.Form):
     members = UsernamesField(help_text="Everyone in the room, separated by commas.")
     admins = UsernamesField(help_text="Room admins (they must be members). At least one.")
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         members = {u.pk for u in data.get("members") or []}
         outsiders = [u.username for u in data.get("admins") or [] if u.pk not in members]
         if outsiders:

@@ -123,6 +123,14 @@ def room_members(*, conversation: Conversation) -> list[tuple[Membership, bool]]
     return [(m, m.user_id in online) for m in memberships]
 
 
+def may_delete_room(*, user: User, room: Conversation) -> bool:
+    """Staff (the admin site) and the room's admins delete a room."""
+    if user.is_staff:
+        return True
+    membership = membership_get(user=user, conversation=room)
+    return membership is not None and membership.is_admin
+
+
 def room_admin_count(*, conversation: Conversation) -> int:
     return Membership.objects.filter(conversation=conversation, is_admin=True).count()
 

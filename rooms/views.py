@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -6,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
 from accounts.models import User
 from core.forms import apply_service_errors
 from rooms import payloads, selectors, services
@@ -15,7 +18,7 @@ from rooms.models import Conversation, Message
 
 
 def _conversation_or_404(
-    request: HttpRequest, conversation_id: int, kind: str | None = None
+    request: SignedInRequest, conversation_id: int, kind: str | None = None
 ) -> Conversation:
     """The conversation if the person is a member; otherwise 404 (they learn nothing)."""
     conversation = selectors.conversation_for_member(
@@ -26,13 +29,13 @@ def _conversation_or_404(
     return conversation
 
 
-def _room_or_404(request: HttpRequest, room_id: int) -> Conversation:
+def _room_or_404(request: SignedInRequest, room_id: int) -> Conversation:
     return _conversation_or_404(request, room_id, kind=Conversation.Kind.ROOM)
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name)
-    if value in (None, ""):
+    if not value:
         return None
     try:
         return int(value)
@@ -42,7 +45,7 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def room_create(request: HttpRequest) -> HttpResponse:
+def room_create(request: SignedInRequest) -> HttpResponse:
     form = RoomCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -56,8 +59,8 @@ def room_create(request: HttpRequest) -> HttpResponse:
 
 
 def chat_context(
-    request: HttpRequest, conversation: Conversation, *, readonly: bool = False
-) -> dict:
+    request: SignedInRequest, conversation: Conversation, *, readonly: bool = False
+) -> dict[str, Any]:
     """What the chat panel (rooms/_chat_panel.html + chat.js) needs, for any conversation.
     ``readonly``: staff looking at a conversation they are not in (no socket, no composer)."""
     page = selectors.message_history(conversation=conversation)
@@ -86,7 +89,7 @@ def chat_context(
 
 
 def _chat_page(
-    request: HttpRequest, conversation: Conversation, *, title: str, **extra
+    request: SignedInRequest, conversation: Conversation, *, title: str, **extra: Any
 ) -> HttpResponse:
     """The one chat page, for rooms and direct conversations alike."""
     chat = chat_context(request, conversation)
@@ -102,14 +105,14 @@ def _chat_page(
 
 @login_required
 @require_GET
-def room_detail(request: HttpRequest, room_id: int) -> HttpResponse:
+def room_detail(request: SignedInRequest, room_id: int) -> HttpResponse:
     room = _room_or_404(request, room_id)
     return _chat_page(request, room, title=f"Welcome to chat room: {room.name}")
 
 
 @login_required
 @require_GET
-def direct_detail(request: HttpRequest, username: str) -> HttpResponse:
+def direct_detail(request: SignedInRequest, username: str) -> HttpResponse:
     other = User.objects.filter(username__iexact=username, is_active=True).first()
     if other is None:
         raise Http404("No such person.")
@@ -121,7 +124,7 @@ def direct_detail(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def direct_start(request: HttpRequest) -> HttpResponse:
+def direct_start(request: SignedInRequest) -> HttpResponse:
     """The dashboard's "message someone" box."""
     username = request.GET.get("to", "").strip().lstrip("@")
     if User.objects.filter(username__iexact=username, is_active=True).exists():
@@ -132,7 +135,7 @@ def direct_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def conversation_open(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def conversation_open(request: SignedInRequest, conversation_id: int) -> HttpResponse:
     """Where a notification links to: the room page or the direct conversation."""
     conversation = _conversation_or_404(request, conversation_id)
     if conversation.kind == Conversation.Kind.DIRECT:
@@ -147,7 +150,7 @@ def conversation_open(request: HttpRequest, conversation_id: int) -> HttpRespons
 
 @login_required
 @require_GET
-def conversation_messages(request: HttpRequest, conversation_id: int) -> JsonResponse:
+def conversation_messages(request: SignedInRequest, conversation_id: int) -> JsonResponse:
     """History as JSON: ?before=<id> for older pages, ?after=<id> to catch up."""
     conversation = _conversation_or_404(request, conversation_id)
     try:
@@ -169,7 +172,7 @@ def conversation_messages(request: HttpRequest, conversation_id: int) -> JsonRes
 
 @login_required
 @require_POST
-def conversation_upload(request: HttpRequest, conversation_id: int) -> JsonResponse:
+def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonResponse:
     """An image from the composer (multipart: image, caption, client_id)."""
     conversation = _conversation_or_404(request, conversation_id)
     image = request.FILES.get("image")
@@ -192,7 +195,7 @@ def conversation_upload(request: HttpRequest, conversation_id: int) -> JsonRespo
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, message_id: int) -> FileResponse:
+def attachment(request: SignedInRequest, message_id: int) -> FileResponse:
     """An uploaded image, to members of its conversation only; never executable."""
     message = Message.objects.filter(
         pk=message_id, conversation__memberships__user=request.user, deleted_at__isnull=True
@@ -210,7 +213,7 @@ def attachment(request: HttpRequest, message_id: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def room_edit(request: HttpRequest, room_id: int) -> HttpResponse:
+def room_edit(request: SignedInRequest, room_id: int) -> HttpResponse:
     room = _room_or_404(request, room_id)
     members = selectors.room_members(conversation=room)
     if not any(m.user_id == request.user.pk and m.is_admin for m, _ in members):
@@ -239,7 +242,7 @@ def room_edit(request: HttpRequest, room_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def room_leave(request: HttpRequest, room_id: int) -> HttpResponse:
+def room_leave(request: SignedInRequest, room_id: int) -> HttpResponse:
     room = _room_or_404(request, room_id)
     try:
         services.room_leave(room=room, user=request.user)
@@ -252,12 +255,12 @@ def room_leave(request: HttpRequest, room_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def room_delete(request: HttpRequest, room_id: int) -> HttpResponse:
+def room_delete(request: SignedInRequest, room_id: int) -> HttpResponse:
     room = _room_or_404(request, room_id)
     if request.method == "POST":
         services.room_delete(room=room, actor=request.user)
         messages.success(request, f"Room “{room.name}” deleted.")
         return redirect("dashboard")
-    if not selectors.membership_get(user=request.user, conversation=room).is_admin:
+    if not selectors.may_delete_room(user=request.user, room=room):
         raise PermissionDenied("Only room admins can delete this room.")
     return render(request, "rooms/room_confirm_delete.html", {"room": room})

@@ -35,8 +35,7 @@ class ReassignForm(forms.Form):
 
 class TicketEventInline(admin.TabularInline):
     model = TicketEvent
-    fields = ["created_at", "kind", "actor", "agent", "from_status", "to_status"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "kind", "actor", "agent", "from_status", "to_status")
     extra = 0
     can_delete = False
 
@@ -46,8 +45,7 @@ class TicketEventInline(admin.TabularInline):
 
 class InternalNoteInline(admin.TabularInline):
     model = InternalNote
-    fields = ["created_at", "author", "body"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "author", "body")
     extra = 0
     can_delete = False
 
@@ -180,9 +178,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
     filter_horizontal = ["categories"]
     search_fields = ["user__username"]
 
-    def formfield_for_foreignkey(  # type: ignore[override]
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> Any:
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "user":
             kwargs["queryset"] = User.objects.filter(is_agent=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

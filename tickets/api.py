@@ -1,14 +1,15 @@
 """The desk over the API, with the error shape and paging of the REST API."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import SignedInApiRequest
 from accounts.models import User
 from core.api import PAGING_PARAMETERS, page_params
 from core.paging import keyset_page
@@ -19,11 +20,9 @@ from tickets import payloads, selectors, services
 from tickets.models import Category, Ticket
 
 
-def _ticket(request: Request, ticket_id: int) -> Ticket:
+def _ticket(request: SignedInApiRequest, ticket_id: int) -> Ticket:
     ticket = selectors.ticket_for_user(user=request.user, ticket_id=ticket_id)
     if ticket is None:
-        from django.http import Http404
-
         raise Http404
     return ticket
 
@@ -44,7 +43,7 @@ class TicketListApi(APIView):
         summary="Tickets I may see, newest first",
         operation_id="tickets_list",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         limit, start = page_params(request)
         page, next_start = keyset_page(
             selectors.tickets_visible_to(user=request.user),
@@ -58,7 +57,7 @@ class TicketListApi(APIView):
     @extend_schema(
         request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Raise a ticket"
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         name = data.validated_data.get("category") or ""
@@ -89,7 +88,7 @@ class TicketDetailApi(APIView):
         agent_id = serializers.IntegerField(required=False, help_text="admins: assign or reassign")
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="A ticket with its history")
-    def get(self, request: Request, ticket_id: int) -> Response:
+    def get(self, request: SignedInApiRequest, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
         history = [
             payloads.event_payload(e) for e in ticket.events.select_related("actor", "agent")
@@ -101,7 +100,7 @@ class TicketDetailApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
         summary="Change status or agent",
     )
-    def patch(self, request: Request, ticket_id: int) -> Response:
+    def patch(self, request: SignedInApiRequest, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -137,7 +136,7 @@ class TicketMessageListApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
         summary="The ticket's conversation",
     )
-    def get(self, request: Request, ticket_id: int) -> Response:
+    def get(self, request: SignedInApiRequest, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
         limit, start = page_params(request)
         messages, next_start = _newest_first(ticket.conversation, start=start, limit=limit)
@@ -148,7 +147,7 @@ class TicketMessageListApi(APIView):
     @extend_schema(
         request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Write on the ticket"
     )
-    def post(self, request: Request, ticket_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -1,6 +1,8 @@
 """The desk's e-mails: rendered and queued (Celery) after the transaction commits.
 Text and HTML bodies; every one links to the ticket. Internal notes never appear here."""
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
@@ -25,7 +27,7 @@ def _url(path: str) -> str:
 
 def _send(
     *,
-    to: list[User],
+    to: Sequence[User | None],
     subject: str,
     headline: str,
     lines: list[str],
@@ -85,8 +87,8 @@ def ticket_assigned(ticket: Ticket) -> None:
     _send(
         to=[ticket.customer],
         ticket=ticket,
-        subject=f"{ticket.agent.name} is handling {ticket.number}",
-        headline=f"{ticket.agent.name} is now handling your ticket {ticket.number}.",
+        subject=f"{_name(ticket.agent)} is handling {ticket.number}",
+        headline=f"{_name(ticket.agent)} is now handling your ticket {ticket.number}.",
         lines=["You can talk with them on the ticket's page."],
     )
     _send(

@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 
+from accounts.models import User
 from tickets.models import Category, Ticket
 
 
@@ -10,7 +11,7 @@ class MultipleImageInput(forms.ClearableFileInput):
 
 
 class ImagesField(forms.FileField):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
             "widget",
             MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
@@ -37,7 +38,9 @@ class TicketOpenForm(forms.Form):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if user is None or not user.is_staff:  # urgent is the support team's call
-            self.fields["priority"].choices = [
+            priority = self.fields["priority"]
+            assert isinstance(priority, forms.ChoiceField)
+            priority.choices = [
                 c for c in Ticket.Priority.choices if c[0] != Ticket.Priority.URGENT
             ]
 
@@ -55,15 +58,9 @@ class StatusForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    agent = forms.ModelChoiceField(queryset=None)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        from accounts.models import User
-
-        super().__init__(*args, **kwargs)
-        self.fields["agent"].queryset = User.objects.filter(is_agent=True, is_active=True).order_by(
-            "username"
-        )
+    agent = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_agent=True, is_active=True).order_by("username")
+    )
 
 
 class NoteForm(forms.Form):

@@ -3,7 +3,6 @@ agent the ones assigned to them, an admin all; anything else is "not found"."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from statistics import median
 
 from django.db.models import Avg, Count, Q, QuerySet
 
@@ -79,6 +78,16 @@ class Satisfaction:
     median_resolution: timedelta | None
 
 
+def _median(durations: list[timedelta]) -> timedelta | None:
+    if not durations:
+        return None
+    ordered = sorted(durations)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def satisfaction(*, since: datetime | None = None) -> Satisfaction:
     tickets = Ticket.objects.all()
     if since is not None:
@@ -90,15 +99,17 @@ def satisfaction(*, since: datetime | None = None) -> Satisfaction:
         for t in tickets.filter(first_response_at__isnull=False).only(
             "created_at", "first_response_at"
         )
+        if t.first_response_at is not None
     ]
     resolutions = [
         t.resolved_at - t.created_at
         for t in tickets.filter(resolved_at__isnull=False).only("created_at", "resolved_at")
+        if t.resolved_at is not None
     ]
     return Satisfaction(
         tickets=tickets.count(),
         ratings=rating["n"],
         average_rating=round(rating["avg"], 2) if rating["avg"] is not None else None,
-        median_first_response=median(responses) if responses else None,
-        median_resolution=median(resolutions) if resolutions else None,
+        median_first_response=_median(responses),
+        median_resolution=_median(resolutions),
     )

@@ -22,7 +22,7 @@ from rooms import selectors as room_selectors
 from rooms import services as engine
 from rooms import uploads
 from rooms.models import Conversation, Membership, Message
-from tickets import emails, payloads
+from tickets import emails, payloads, rules
 from tickets.models import (
     AgentProfile,
     CannedReply,
@@ -34,18 +34,6 @@ from tickets.models import (
 )
 
 Status = Ticket.Status
-
-# Allowed moves; "assigned" is reached only through ticket_assign.
-TRANSITIONS: dict[str, set[str]] = {
-    Status.NEW: {Status.CLOSED},
-    Status.ASSIGNED: {Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED, Status.CLOSED},
-    Status.IN_PROGRESS: {Status.WAITING, Status.RESOLVED, Status.CLOSED},
-    Status.WAITING: {Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED},
-    Status.RESOLVED: {Status.CLOSED},
-    Status.CLOSED: set(),
-}
-AGENT_MOVES = {Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED}
-CUSTOMER_MOVES = {Status.CLOSED}
 
 
 def _event(ticket: Ticket, kind: str, *, actor: User | None, **fields: object) -> TicketEvent:
@@ -302,19 +290,12 @@ def ticket_status_set(*, ticket: Ticket, actor: User, status: str) -> Ticket:
     )
     if status == ticket.status:
         return ticket
-    if status not in TRANSITIONS.get(ticket.status, set()):
+    if not rules.status_move_exists(ticket, status):
         raise ValidationError(
             f"A ticket cannot go from {ticket.get_status_display()} to {Status(status).label}.",
             code="bad_transition",
         )
-    is_agent = ticket.agent_id == actor.pk
-    is_customer = ticket.customer_id == actor.pk
-    allowed = (
-        actor.is_staff
-        or (is_agent and status in AGENT_MOVES)
-        or (is_customer and status in CUSTOMER_MOVES)
-    )
-    if not allowed:
+    if not rules.may_set_status(ticket, actor, status):
         raise PermissionDenied("You cannot set this status.")
     return _status_change(ticket, actor=actor, status=status)
 
@@ -427,7 +408,7 @@ def ticket_feedback_give(
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if by is not None and by.pk != ticket.customer_id:
         raise PermissionDenied("Only the customer rates a ticket.")
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED) or ticket.resolution_count == 0:
+    if not rules.rateable(ticket):
         raise ValidationError("Feedback is for resolved tickets.", code="not_resolved")
     resolution = resolution or ticket.resolution_count
     if resolution != ticket.resolution_count:

@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
 from accounts.models import User
 from core.forms import apply_service_errors
 from rooms.views import chat_context
-from tickets import payloads, selectors, services, tokens
+from tickets import payloads, rules, selectors, services, tokens
 from tickets.forms import (
     AgentCreateForm,
     AssignForm,
@@ -27,20 +28,20 @@ from tickets.forms import (
 from tickets.models import CannedReply, Ticket
 
 
-def _ticket_or_404(request: HttpRequest, ticket_id: int) -> Ticket:
+def _ticket_or_404(request: SignedInRequest, ticket_id: int) -> Ticket:
     ticket = selectors.ticket_for_user(user=request.user, ticket_id=ticket_id)
     if ticket is None:
         raise Http404("No such ticket.")
     return ticket
 
 
-def _staff_only(request: HttpRequest) -> None:
+def _staff_only(request: SignedInRequest) -> None:
     if not request.user.is_staff:
         raise PermissionDenied("Only admins can do that.")
 
 
 @login_required
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: SignedInRequest) -> HttpResponse:
     user = request.user
     queue = user.is_agent and not user.is_staff
     tickets = selectors.tickets_list(
@@ -63,7 +64,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ticket_open(request: HttpRequest) -> HttpResponse:
+def ticket_open(request: SignedInRequest) -> HttpResponse:
     form = TicketOpenForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -87,7 +88,7 @@ def ticket_open(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket_or_404(request, ticket_id)
     user = request.user
     is_agent = ticket.agent_id == user.pk
@@ -100,36 +101,34 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "is_agent": is_agent,
         "is_customer": is_customer,
         "staff_side": staff_side,
-        "events": [payloads.event_text(e) for e in ticket.events.select_related("actor", "agent")],
-        "event_times": list(ticket.events.values_list("created_at", flat=True)),
+        "history": [
+            (payloads.event_text(e), e.created_at)
+            for e in ticket.events.select_related("actor", "agent")
+        ],
         "notes": ticket.notes.select_related("author") if staff_side else None,
         "note_form": NoteForm() if staff_side else None,
         "canned": CannedReply.objects.all() if is_agent else None,
         "status_form": StatusForm(initial={"status": ticket.status}) if staff_side else None,
         "next_statuses": [
             (s, Ticket.Status(s).label)
-            for s in sorted(services.TRANSITIONS.get(ticket.status, ()))
-            if user.is_staff or (is_agent and s in services.AGENT_MOVES)
+            for s in rules.statuses_offered(ticket, user)
+            if staff_side  # the status box is for the desk's side
         ],
         "assign_form": AssignForm(initial={"agent": ticket.agent_id})
         if user.is_staff and ticket.is_open
         else None,
         "feedback_form": FeedbackForm()
-        if is_customer
-        and ticket.resolution_count
-        and not rated
-        and ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+        if is_customer and not rated and rules.rateable(ticket)
         else None,
         "rated": rated,
         "all_feedback": ticket.feedback.all() if staff_side else None,
         "chat": chat_context(request, ticket.conversation, readonly=not member),
     }
-    context["history"] = list(zip(context.pop("events"), context.pop("event_times"), strict=True))
     return render(request, "tickets/detail.html", context)
 
 
 def _ticket_action(
-    request: HttpRequest,
+    request: SignedInRequest,
     ticket_id: int,
     act: Callable[[Ticket, dict[str, Any]], str],
     *,
@@ -155,7 +154,7 @@ def _ticket_action(
 
 @login_required
 @require_POST
-def ticket_status(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_status(request: SignedInRequest, ticket_id: int) -> HttpResponse:
     def act(ticket: Ticket, data: dict[str, Any]) -> str:
         services.ticket_status_set(ticket=ticket, actor=request.user, status=data["status"])
         return "Status updated."
@@ -167,7 +166,7 @@ def ticket_status(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_reopen(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_reopen(request: SignedInRequest, ticket_id: int) -> HttpResponse:
     def act(ticket: Ticket, data: dict[str, Any]) -> str:
         services.ticket_reopen(ticket=ticket, actor=request.user)
         return f"{ticket.number} reopened."
@@ -177,7 +176,7 @@ def ticket_reopen(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_assign(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_assign(request: SignedInRequest, ticket_id: int) -> HttpResponse:
     _staff_only(request)
 
     def act(ticket: Ticket, data: dict[str, Any]) -> str:
@@ -191,7 +190,7 @@ def ticket_assign(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_note(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_note(request: SignedInRequest, ticket_id: int) -> HttpResponse:
     def act(ticket: Ticket, data: dict[str, Any]) -> str:
         services.ticket_note_add(ticket=ticket, author=request.user, body=data["body"])
         return "Note added (only agents and admins see it)."
@@ -203,7 +202,7 @@ def ticket_note(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_feedback(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_feedback(request: SignedInRequest, ticket_id: int) -> HttpResponse:
     def act(ticket: Ticket, data: dict[str, Any]) -> str:
         services.ticket_feedback_give(ticket=ticket, by=request.user, **data)
         return "Thank you for your feedback!"
@@ -242,7 +241,7 @@ def feedback_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def agent_create(request: HttpRequest) -> HttpResponse:
+def agent_create(request: SignedInRequest) -> HttpResponse:
     _staff_only(request)
     form = AgentCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -277,7 +276,7 @@ def agent_welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
 
 
 @login_required
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: SignedInRequest) -> HttpResponse:
     _staff_only(request)
     context = {
         "counts": selectors.status_counts(),

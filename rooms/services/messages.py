@@ -24,10 +24,6 @@ from rooms.services.conversations import require_member
 # --- messages -------------------------------------------------------------------------------
 
 
-def _clean_body(body: str) -> str:
-    return content_rules.clean_text(body)
-
-
 def _clean_client_id(client_id: str | None) -> str | None:
     if client_id in (None, ""):
         return None
@@ -109,7 +105,7 @@ def _clean_message_content(
         return content_rules.Content(kind=Message.Kind.IMAGE, body=caption, data=data), extension
     if content is not None:
         return content_rules.clean_content(content), None
-    return content_rules.Content(kind=Message.Kind.TEXT, body=_clean_body(body)), None
+    return content_rules.Content(kind=Message.Kind.TEXT, body=content_rules.clean_text(body)), None
 
 
 def _message_by_client_id(*, sender: User, client_id: str | None) -> Message | None:
@@ -192,7 +188,7 @@ def message_edit(
 ) -> Message:
     """Change the text of your own message; everyone in the conversation sees it live."""
     require_member(user=editor, conversation=conversation)
-    body = _clean_body(body)
+    body = content_rules.clean_text(body)
     _message_rate_take(sender=editor)  # an edit reaches everyone like a message does
     message = _message_for_change(message_id=message_id, conversation=conversation)
     if message.sender_id != editor.pk:

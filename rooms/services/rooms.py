@@ -73,18 +73,18 @@ def room_update(
     room_details_set(room=room, name=name, topic=topic)
     if members is None:
         return room
-    members = {u.pk: u for u in members}
+    by_id = {u.pk: u for u in members}
     admin_ids = {u.pk for u in (admins or [])}
-    if not admin_ids & set(members):
+    if not admin_ids & set(by_id):
         raise ValidationError({"admins": "A room needs at least one admin among its members."})
     current = {m.user_id: m for m in Membership.objects.filter(conversation=room)}
     for user_id, membership in current.items():
-        if user_id not in members:
+        if user_id not in by_id:
             member_remove(conversation=room, membership=membership)
     members_add(
         conversation=room,
         actor=actor,
-        users=[u for pk, u in members.items() if pk not in current],
+        users=[u for pk, u in by_id.items() if pk not in current],
     )
     for membership in Membership.objects.filter(conversation=room).select_related("user"):
         should_be_admin = membership.user_id in admin_ids
@@ -137,8 +137,8 @@ def room_delete(*, room: Conversation, actor: User) -> None:
     every member's dashboard drops it once committed; its uploaded files go too."""
     if room.kind != Conversation.Kind.ROOM:
         raise ValidationError("Only rooms can be deleted.", code="not_a_room")
-    if not actor.is_staff:
-        _require_room_admin(user=actor, room=room)
+    if not selectors.may_delete_room(user=actor, room=room):
+        raise PermissionDenied("Only room admins can do that.")
     member_ids = list(
         Membership.objects.filter(conversation=room).values_list("user_id", flat=True)
     )

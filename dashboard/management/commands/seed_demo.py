@@ -85,14 +85,17 @@ class Command(BaseCommand):
 
     def _person(self, username: str, name: str, flags: dict[str, bool]) -> User:
         """Through the services, as the operator: confirmed e-mail, an agent's profile."""
-        fields = {"username": username, "email": f"{username}@example.com"}
+        email = f"{username}@example.com"
         if flags.get("is_agent"):
             return desk.agent_create(
-                creator=None, **fields, password=DEMO_PASSWORD, display_name=name
-            )
+                creator=None, username=username, email=email, password=DEMO_PASSWORD,
+                display_name=name,
+            )  # fmt: skip
         return account_services.user_create(
-            creator=None, **fields, password=DEMO_PASSWORD, display_name=name, **flags
-        )
+            creator=None, username=username, email=email, password=DEMO_PASSWORD,
+            display_name=name, is_staff=flags.get("is_staff", False),
+            is_superuser=flags.get("is_superuser", False),
+        )  # fmt: skip
 
     def _seed_desk(self, people: dict[str, User]) -> None:
         kitchen = desk.category_create(name="Kitchen appliances")
