@@ -4,9 +4,9 @@ bin/test points at a real PostgreSQL and Redis: the suite proves the real stack.
 import os
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.test import Client
 
+from accounts.tests.factories import UserFactory
 from uchat.celery import app as celery_app
 
 REQUIRE_SERVICES = os.environ.get("UCHAT_REQUIRE_SERVICES") == "1"
@@ -33,32 +33,24 @@ def _clear_cache():
     cache.clear()
 
 
-def make_user(username: str, *, password: str = "correct-horse-9", **extra):
-    from accounts.tests.factories import UserFactory
-
-    user = UserFactory(username=username, password=password, **extra)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
-
-
 @pytest.fixture
 def user(db):
-    return make_user("alice", display_name="Alice A.")
+    return UserFactory(username="alice", display_name="Alice A.")
 
 
 @pytest.fixture
 def other_user(db):
-    return make_user("bob", display_name="Bob B.")
+    return UserFactory(username="bob", display_name="Bob B.")
 
 
 @pytest.fixture
 def agent(db):
-    return make_user("agnes", is_agent=True)
+    return UserFactory(username="agnes", agent=True)
 
 
 @pytest.fixture
 def staff(db):
-    return make_user("stella", is_staff=True, is_superuser=True)
+    return UserFactory(username="stella", staff=True)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from PIL import Image
 
 from accounts import services as account_services
 from accounts.names import username_check
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import content, services
 from rooms.tests.test_consumers import connect, receive_type
 from tickets import services as desk
@@ -96,7 +96,7 @@ def test_rooms_adds_and_tickets_per_hour(user, other_user, settings):
     with pytest.raises(ValidationError) as refused:
         services.room_create(creator=user, name="C")
     assert refused.value.code == "rate_limited"
-    strangers = [make_user(f"s{n}") for n in range(4)]
+    strangers = [UserFactory(username=f"s{n}") for n in range(4)]
     client = Client()
     client.force_login(other_user)
     created = client.post(
@@ -131,7 +131,7 @@ def test_only_staff_mark_a_ticket_urgent(user, staff, settings):
 
 
 def test_the_directory_lists_only_people_you_share_something_with(user, other_user, staff):
-    stranger = make_user("stranger")
+    stranger = UserFactory(username="stranger")
     services.room_create(creator=user, name="Pair", members=[other_user])
     client = Client()
     client.force_login(user)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 
 LONG_EXAMPLES = os.environ.get("UCHAT_FUZZ_EXAMPLES")
 EXAMPLES = int(LONG_EXAMPLES or 6)
@@ -33,8 +33,8 @@ def api_schema(db):
 
 @pytest.fixture
 def token(db):
-    owner = make_user("fuzzer", is_staff=True)
-    other = make_user("fuzzed")
+    owner = UserFactory(username="fuzzer", is_staff=True)
+    other = UserFactory(username="fuzzed")
     from rooms import services
 
     room = services.room_create(creator=owner, name="Fuzz room", members=[other])

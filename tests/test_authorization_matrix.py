@@ -9,7 +9,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import services as rooms
 from tickets import services as desk
 from tickets.models import AgentProfile
@@ -22,11 +22,11 @@ def world(db, settings):
     """A customer's room, direct conversation and ticket (assigned to "agent")."""
     settings.UCHAT_TICKET_AUTO_ASSIGN = False
     people = {
-        "customer": make_user("customer"),
-        "other_customer": make_user("other_customer"),
-        "agent": make_user("agent", is_agent=True),
-        "other_agent": make_user("other_agent", is_agent=True),
-        "admin": make_user("admin_user", is_staff=True, is_superuser=True),
+        "customer": UserFactory(username="customer"),
+        "other_customer": UserFactory(username="other_customer"),
+        "agent": UserFactory(username="agent", agent=True),
+        "other_agent": UserFactory(username="other_agent", agent=True),
+        "admin": UserFactory(username="admin_user", staff=True),
     }
     AgentProfile.objects.create(user=people["agent"])
     room = rooms.room_create(creator=people["customer"], name="Private room")

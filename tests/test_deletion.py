@@ -11,7 +11,7 @@ from django.test import Client
 
 from accounts import services as account_services
 from accounts.models import User
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from notifications.models import Notification
 from rooms import services
 from rooms.models import Membership, Message
@@ -55,7 +55,7 @@ def test_a_customer_with_tickets_can_delete_their_account(user, staff):
 
 
 def test_deleting_an_agent_puts_their_open_tickets_back_in_the_queue(user, staff, mailoutbox):
-    agent = make_user("agnes", is_agent=True)
+    agent = UserFactory(username="agnes", agent=True)
     AgentProfile.objects.create(user=agent)
     ticket = desk.ticket_open(customer=user, subject="Help", description="Please.")
     desk.ticket_assign(ticket=ticket, agent=agent, actor=staff)

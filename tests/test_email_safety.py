@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 
 from accounts import tasks
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import services
 from rooms.models import Message
 from rooms.tests.test_consumers import connect, receive_type
@@ -66,7 +66,7 @@ def test_header_values_are_one_line():
 
 def test_plain_text_emails_are_not_html_escaped(user, staff, settings):
     settings.UCHAT_TICKET_AUTO_ASSIGN = False
-    customer = make_user("oconnor", display_name="Sinéad O'Connor")
+    customer = UserFactory(username="oconnor", display_name="Sinéad O'Connor")
     from tickets import services as desk
 
     desk.ticket_open(customer=customer, subject="Can't log in", description="It's broken again.")

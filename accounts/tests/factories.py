@@ -1,15 +1,31 @@
 import factory
+from allauth.account.models import EmailAddress
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
 
 
 class UserFactory(DjangoModelFactory[User]):
+    """A person who can log in: password "correct-horse-9" and a confirmed e-mail address.
+    Traits: ``UserFactory(agent=True)``, ``UserFactory(staff=True)`` (staff and superuser);
+    ``confirmed=False`` leaves the e-mail unconfirmed."""
+
     class Meta:
         model = User
         django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
+    class Params:
+        agent = factory.Trait(is_agent=True)
+        staff = factory.Trait(is_staff=True, is_superuser=True)
+
     username = factory.Sequence(lambda n: f"person{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
     password = factory.django.Password("correct-horse-9")
+
+    @factory.post_generation
+    def confirmed(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        if create and extracted is not False and self.email:
+            EmailAddress.objects.get_or_create(
+                user=self, email=self.email, defaults={"verified": True, "primary": True}
+            )

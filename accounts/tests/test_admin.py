@@ -1,8 +1,8 @@
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 
 
 def test_user_changelist_filters_by_role_and_searches(admin_client, user, agent):
-    make_user("zed")
+    UserFactory(username="zed")
     response = admin_client.get("/admin/accounts/user/?role=agent")
     assert response.status_code == 200
     assert b"agnes" in response.content

@@ -3,7 +3,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from notifications.models import Code, Notification
 
 
@@ -97,7 +97,7 @@ def test_missing_and_bad_tokens(db):
 def test_users_page_without_gap_or_duplicate(user):
     from rooms import services as rooms
 
-    people = [make_user(f"person{i}") for i in range(7)]
+    people = [UserFactory(username=f"person{i}") for i in range(7)]
     rooms.room_create(creator=user, name="Everyone", members=people)  # all visible to user
     client = bearer(user)
     seen, start = [], None

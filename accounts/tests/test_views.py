@@ -7,7 +7,7 @@ from allauth.mfa.models import Authenticator
 from django.core import mail
 
 from accounts.models import Role, User
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 
 
 def test_landing_page_for_anonymous_visitors(client, db):
@@ -169,8 +169,8 @@ def test_account_deletion_needs_the_password(auth_client, user):
 def test_user_suggestions(auth_client, user, other_user):
     from rooms import services as rooms
 
-    bobby = make_user("bobby")
-    make_user("bobcat")  # shares nothing with alice: not suggested
+    bobby = UserFactory(username="bobby")
+    UserFactory(username="bobcat")  # shares nothing with alice: not suggested
     rooms.room_create(creator=user, name="Bobs", members=[other_user, bobby])
     data = auth_client.get("/accounts/suggest/?q=bo").json()
     assert [u["username"] for u in data["users"]] == ["bob", "bobby"]
@@ -182,7 +182,7 @@ def test_staff_and_agents_must_set_up_two_factor_when_required(
     client, settings, db, flag, expected
 ):
     settings.UCHAT_REQUIRE_MFA_FOR_STAFF = True
-    person = make_user("person", **flag)
+    person = UserFactory(username="person", **flag)
     client.force_login(person)
     response = client.get("/")
     assert response.status_code == expected

@@ -1,8 +1,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import UserFactory
 from accounts.tests.test_api import bearer
-from conftest import make_user
 from notifications.models import Code, Notification
 from rooms import services
 from rooms.models import Conversation, Message
@@ -127,7 +127,7 @@ def test_list_messages_newest_first_and_pages_without_gaps(user, other_user):
 
 def test_outsiders_cannot_read_a_conversation(user, other_user):
     send(bearer(user), other_user, TEXT)
-    eve = make_user("eve")
+    eve = UserFactory(username="eve")
     response = bearer(eve).get(f"/api/messages?sender_id={user.pk}&recipient_id={other_user.pk}")
     assert response.status_code == 404
     assert response.json() == {"code": 404, "subcode": 4006, "error": "Not Found"}

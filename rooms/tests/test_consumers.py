@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import services
 from rooms.models import Message, Presence
 from uchat.asgi import application
@@ -47,7 +47,7 @@ def room(user, other_user):
 
 
 async def test_anonymous_and_non_members_are_refused(room):
-    outsider = await sync_to_async(make_user)("mallory")
+    outsider = await sync_to_async(UserFactory)(username="mallory")
     for person in (None, outsider):
         communicator, connected, _code = await connect(person, f"/ws/rooms/{room.pk}/")
         assert not connected

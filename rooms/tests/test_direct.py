@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from notifications.models import Notification
 from rooms import services
 from rooms.models import Conversation, Message, Presence
@@ -85,7 +85,7 @@ def test_image_upload_is_stored_and_served_to_members_only(
     bob.force_login(other_user)
     assert bob.get(content["url"]).status_code == 200
     eve = Client()
-    eve.force_login(make_user("eve"))
+    eve.force_login(UserFactory(username="eve"))
     assert eve.get(content["url"]).status_code == 404
     assert Client().get(content["url"]).status_code == 302  # anonymous: log in first
 

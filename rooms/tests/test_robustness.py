@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import services
 from rooms.models import Message
 from rooms.tests.test_consumers import connect, receive_type
@@ -21,7 +21,7 @@ WRITERS = 50
 
 async def test_fifty_writers_at_once(user, settings):
     settings.UCHAT_ROOM_MAX_ADD = WRITERS
-    people = [await sync_to_async(make_user)(f"writer{i}") for i in range(WRITERS)]
+    people = [await sync_to_async(UserFactory)(username=f"writer{i}") for i in range(WRITERS)]
     room = await sync_to_async(services.room_create)(creator=user, name="Stampede", members=people)
     sockets = [(await connect(person, f"/ws/rooms/{room.pk}/"))[0] for person in people[:10]]
     observer = sockets[0]
@@ -88,7 +88,7 @@ fuzz_frames = st.one_of(
 def test_frame_fuzzer_never_kills_the_socket():
     from asgiref.sync import async_to_sync
 
-    member = make_user("fuzzer")
+    member = UserFactory(username="fuzzer")
     room = services.room_create(creator=member, name="Fuzz")
 
     @settings(

@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import selectors, services
 from rooms.models import Conversation, Message
 from rooms.tests.factories import MembershipFactory
@@ -97,7 +97,7 @@ def test_unread_counts_and_caps(user, other_user):
 
 @pytest.mark.parametrize("rooms", [2, 30])
 def test_dashboard_query_count_is_flat(client, user, rooms, django_assert_max_num_queries):
-    sender = make_user("sender")
+    sender = UserFactory(username="sender")
     for i in range(rooms):
         room = services.room_create(creator=sender, name=f"R{i}", members=[user])
         for _ in range(3):
@@ -113,7 +113,7 @@ def test_dashboard_query_count_is_flat(client, user, rooms, django_assert_max_nu
 def test_room_page_query_count_is_flat(client, user, messages, django_assert_max_num_queries):
     room = services.room_create(creator=user, name="Flat")
     for i in range(20):
-        MembershipFactory(conversation=room, user=make_user(f"member{i}"))
+        MembershipFactory(conversation=room, user=UserFactory(username=f"member{i}"))
     _fill(room, user, messages)
     client.force_login(user)
     with django_assert_max_num_queries(10):

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from core import events
 from rooms import services
 from rooms.models import Conversation, Membership, Message
@@ -86,7 +86,7 @@ def test_rolled_back_message_is_never_broadcast(room, user, sent):
 
 
 def test_non_member_cannot_post(room, db):
-    outsider = make_user("mallory")
+    outsider = UserFactory(username="mallory")
     with pytest.raises(PermissionDenied):
         services.message_create(conversation=room, sender=outsider, body="let me in")
     assert not Message.objects.exists()
@@ -160,7 +160,9 @@ def test_delete_leaves_a_tombstone(
 ):
     message, _ = services.message_create(conversation=room, sender=other_user, body="secret")
     with pytest.raises(PermissionDenied):
-        services.message_delete(conversation=room, message_id=message.pk, actor=make_user("eve"))
+        services.message_delete(
+            conversation=room, message_id=message.pk, actor=UserFactory(username="eve")
+        )
     with django_capture_on_commit_callbacks(execute=True):
         # alice is the room admin: she may delete bob's message
         services.message_delete(conversation=room, message_id=message.pk, actor=user)
@@ -181,7 +183,7 @@ def test_mark_read_only_moves_forward(room, user, other_user):
 def test_room_update_sets_members_and_admins(
     room, user, other_user, sent, django_capture_on_commit_callbacks
 ):
-    carol = make_user("carol")
+    carol = UserFactory(username="carol")
     with django_capture_on_commit_callbacks(execute=True):
         services.room_update(
             room=room,
@@ -266,7 +268,7 @@ def test_purge_counts_in_dry_run_and_deletes_for_real(room, user):
 def test_room_size_and_bulk_add_caps(user, settings):
     settings.UCHAT_ROOM_MAX_ADD = 2
     settings.UCHAT_ROOM_MAX_MEMBERS = 3
-    people = [make_user(f"p{i}") for i in range(3)]
+    people = [UserFactory(username=f"p{i}") for i in range(3)]
     with pytest.raises(ValidationError) as info:
         services.room_create(creator=user, name="Crowd", members=people)
     assert info.value.code == "too_many_added"
@@ -282,8 +284,8 @@ def test_room_size_and_bulk_add_caps(user, settings):
 
 def test_room_cap_reaches_the_form_and_the_api(auth_client, settings):
     settings.UCHAT_ROOM_MAX_ADD = 1
-    make_user("x1")
-    make_user("x2")
+    UserFactory(username="x1")
+    UserFactory(username="x2")
     response = auth_client.post("/rooms/new/", {"name": "Busy", "members": "x1, x2"})
     assert b"You can add at most 1 person at once (2 given)." in response.content
     assert not Conversation.objects.filter(name="Busy").exists()

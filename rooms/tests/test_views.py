@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import services
 from rooms.models import Conversation, Membership, Message
 
@@ -52,7 +52,7 @@ def test_room_page_marks_read(auth_client, room, other_user, user):
 
 
 def test_non_member_gets_404_everywhere(client, room):
-    client.force_login(make_user("mallory"))
+    client.force_login(UserFactory(username="mallory"))
     for path in ["", "edit/", "delete/"]:
         assert client.get(f"/rooms/{room.pk}/{path}").status_code == 404
     for path in ["", "messages/"]:
@@ -95,7 +95,7 @@ def test_non_admin_cannot_edit(client, room, other_user):
 
 
 def test_admin_edits_room(auth_client, room, user):
-    carol = make_user("carol")
+    carol = UserFactory(username="carol")
     response = auth_client.post(
         f"/rooms/{room.pk}/edit/",
         {"name": "Renamed", "topic": "new", "members": "alice, carol", "admins": "alice, carol"},

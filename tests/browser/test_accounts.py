@@ -3,7 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
@@ -35,7 +35,7 @@ def test_new_person_signs_up_confirms_logs_in_and_out(new_page, clean_mail):
 
 
 def test_wrong_password_shows_an_error_and_no_session(new_page):
-    make_user("abhishek")
+    UserFactory(username="abhishek")
     page = new_page()
     page.goto("/accounts/login/")
     page.locator("#id_login").fill("abhishek")

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser  # needs the live server; runs with the browser tests
 
@@ -28,7 +28,7 @@ def call(base, method, path, body=None, token=None, raw=None):
 
 def test_the_fifteen_steps(live_server_url, transactional_db):
     base = live_server_url + "/api"
-    make_user("daikiri", password="tekila-sunrise-7", is_staff=True)
+    UserFactory(username="daikiri", password="tekila-sunrise-7", is_staff=True)
 
     # 1. Basic health check
     assert call(base, "POST", "/check", raw=b"") == (200, {"health": "ok"})

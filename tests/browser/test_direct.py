@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
@@ -21,8 +21,8 @@ def png() -> bytes:
 def test_image_and_video_arrive_live_with_a_notification_badge(
     new_page, transactional_db, settings, tmp_path
 ):
-    make_user("himanshu", display_name="Himanshu")
-    make_user("abhishek", display_name="Abhishek")
+    UserFactory(username="himanshu", display_name="Himanshu")
+    UserFactory(username="abhishek", display_name="Abhishek")
     sender = new_page()
     log_in(sender, "himanshu")
     sender.goto("/dm/abhishek/")
@@ -57,8 +57,8 @@ def test_image_and_video_arrive_live_with_a_notification_badge(
 
 
 def test_a_bad_video_link_is_refused_and_kept(new_page, transactional_db):
-    make_user("himanshu")
-    make_user("abhishek")
+    UserFactory(username="himanshu")
+    UserFactory(username="abhishek")
     page = new_page()
     log_in(page, "himanshu")
     page.goto("/dm/abhishek/")

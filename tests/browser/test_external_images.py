@@ -4,7 +4,7 @@ reader's browser makes no request to the image's host, so that host never learns
 import pytest
 from playwright.sync_api import expect
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import services
 from tests.browser.conftest import log_in, run_outside_loop
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_an_image_by_url_is_a_link_and_is_never_fetched(new_page, transactional_db):
-    alice, bob = make_user("alice"), make_user("bob")
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     room = run_outside_loop(services.room_create, creator=alice, name="Photos", members=[bob])
     content = {"type": "image", "url": "http://127.0.0.9:9/tracker.png", "width": 10, "height": 10}
     run_outside_loop(services.message_create, conversation=room, sender=alice, content=content)

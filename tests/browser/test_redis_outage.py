@@ -13,7 +13,7 @@ import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 from websockets.sync.client import connect
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import services
 from rooms.models import Message
 from tests.browser.conftest import LiveServer, _free_port, run_outside_loop
@@ -92,7 +92,7 @@ def test_messages_sent_while_redis_is_down_are_stored_and_caught_up(
 ):
     server = LiveServer(tmp_path, mail_dir, REDIS_URL=f"redis://127.0.0.1:{redis.port}/0")
     try:
-        alice, bob = make_user("alice"), make_user("bob")
+        alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
         room = run_outside_loop(services.room_create, creator=alice, name="Outage", members=[bob])
         token = str(RefreshToken.for_user(alice).access_token)
         api = f"{server.url}/api/rooms/{room.pk}/messages"

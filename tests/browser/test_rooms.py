@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import services
 from rooms.models import Message
 from tests.browser.conftest import log_in, run_outside_loop
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def people(transactional_db):
-    return make_user("himanshu", display_name="Himanshu"), make_user(
+    return UserFactory(username="himanshu", display_name="Himanshu"), UserFactory(
         "abhishek", display_name="Abhishek"
     )
 

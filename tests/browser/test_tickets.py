@@ -3,16 +3,16 @@
 import pytest
 from playwright.sync_api import expect
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_ticket_from_raising_to_rating(new_page, transactional_db):
-    make_user("suraj", display_name="Suraj")
-    make_user("priya", display_name="Priya", is_agent=True)
-    make_user("himanshu", display_name="Himanshu", is_staff=True, is_superuser=True)
+    UserFactory(username="suraj", display_name="Suraj")
+    UserFactory(username="priya", display_name="Priya", agent=True)
+    UserFactory(username="himanshu", display_name="Himanshu", staff=True)
 
     customer = new_page()
     log_in(customer, "suraj")

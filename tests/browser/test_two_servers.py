@@ -10,7 +10,7 @@ from django.conf import settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from websockets.sync.client import connect
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import services
 from tests.browser.conftest import LiveServer, run_outside_loop
 
@@ -44,7 +44,7 @@ def next_frame(ws, wanted: str, timeout: float = 10, **match) -> dict:
 
 def test_two_processes_share_a_room_and_survive_one_dying(two_servers, transactional_db):
     first, second = two_servers
-    alice, bob = make_user("alice"), make_user("bob")
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     room = run_outside_loop(services.room_create, creator=alice, name="Scale", members=[bob])
 
     with socket(first, alice, room.pk) as a, socket(second, bob, room.pk) as b:

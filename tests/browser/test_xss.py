@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import services as rooms
 from tests.browser.conftest import log_in, run_outside_loop
 from tickets import services as desk
@@ -14,8 +14,8 @@ LINK = "javascript:window.pwned=3"
 
 
 def test_nothing_typed_by_people_runs_as_script(new_page, transactional_db, settings):
-    evil = make_user("mallory", display_name=PAYLOAD, is_staff=True, is_superuser=True)
-    victim = make_user("victim", display_name="Victim")
+    evil = UserFactory(username="mallory", display_name=PAYLOAD, staff=True)
+    victim = UserFactory(username="victim", display_name="Victim")
     room = run_outside_loop(
         rooms.room_create, creator=evil, name=PAYLOAD[:80], topic=PAYLOAD, members=[victim]
     )

@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms.models import Presence
 from tickets import services
 from tickets.models import AgentProfile
@@ -8,12 +8,12 @@ from tickets.models import AgentProfile
 
 @pytest.fixture
 def customer(db):
-    return make_user("carla", display_name="Carla")
+    return UserFactory(username="carla", display_name="Carla")
 
 
 @pytest.fixture
 def desk_agent(db):
-    agent = make_user("agnes", is_agent=True, display_name="Agnes")
+    agent = UserFactory(username="agnes", agent=True, display_name="Agnes")
     AgentProfile.objects.create(user=agent, capacity=2)
     return agent
 

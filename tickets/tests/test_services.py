@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from conftest import make_user
+from accounts.tests.factories import UserFactory
 from rooms import services as engine
 from rooms.models import Membership
 from tickets import selectors, services, tokens
@@ -65,7 +65,7 @@ def test_assign_adds_agent_to_the_conversation_and_emails_both(
 
 
 def test_reassign_removes_the_previous_agent(ticket, staff, desk_agent):
-    other = make_user("otto", is_agent=True)
+    other = UserFactory(username="otto", agent=True)
     services.ticket_assign(ticket=ticket, agent=desk_agent, actor=staff)
     services.ticket_assign(ticket=ticket, agent=other, actor=staff)
     members = set(
@@ -113,7 +113,7 @@ def test_who_may_set_what(ticket, staff, desk_agent, customer):
     services.ticket_assign(ticket=ticket, agent=desk_agent, actor=staff)
     with pytest.raises(PermissionDenied):
         services.ticket_status_set(ticket=ticket, actor=customer, status=Status.RESOLVED)
-    stranger = make_user("stranger", is_agent=True)
+    stranger = UserFactory(username="stranger", agent=True)
     with pytest.raises(PermissionDenied):
         services.ticket_status_set(ticket=ticket, actor=stranger, status=Status.IN_PROGRESS)
     services.ticket_status_set(ticket=ticket, actor=customer, status=Status.CLOSED)
@@ -190,7 +190,9 @@ def test_messages_set_first_response_and_wake_a_waiting_ticket(ticket, staff, de
 
 def test_outsiders_cannot_post_in_a_ticket(ticket):
     with pytest.raises(PermissionDenied):
-        engine.message_create(conversation=ticket.conversation, sender=make_user("nosy"), body="hi")
+        engine.message_create(
+            conversation=ticket.conversation, sender=UserFactory(username="nosy"), body="hi"
+        )
 
 
 def test_notes_are_for_the_agent_and_admins(ticket, staff, desk_agent, customer):
@@ -205,7 +207,7 @@ def test_auto_assign_picks_online_agent_with_fewest_open_then_longest_waiting(
     customer, settings, django_capture_on_commit_callbacks
 ):
     settings.UCHAT_TICKET_AUTO_ASSIGN = True
-    a, b, offline = (make_user(n, is_agent=True) for n in ("amy", "ben", "off"))
+    a, b, offline = (UserFactory(username=n, agent=True) for n in ("amy", "ben", "off"))
     for agent in (a, b, offline):
         AgentProfile.objects.create(user=agent, capacity=2)
     online(a)
@@ -236,7 +238,10 @@ def test_auto_assign_picks_online_agent_with_fewest_open_then_longest_waiting(
 def test_auto_assign_respects_categories_and_waits_for_someone_online(customer, settings):
     settings.UCHAT_TICKET_AUTO_ASSIGN = True
     kitchen = CategoryFactory(name="Kitchen")
-    generalist, specialist = make_user("gen", is_agent=True), make_user("spec", is_agent=True)
+    generalist, specialist = (
+        UserFactory(username="gen", agent=True),
+        UserFactory(username="spec", agent=True),
+    )
     AgentProfile.objects.create(user=generalist)
     AgentProfile.objects.create(user=specialist).categories.add(kitchen)
     online(generalist)

@@ -5,8 +5,8 @@ from django.core import mail
 from django.test import Client
 from PIL import Image
 
+from accounts.tests.factories import UserFactory
 from accounts.tests.test_api import bearer
-from conftest import make_user
 from rooms import services as engine
 from rooms.models import Message
 from tickets import services, tokens
@@ -120,7 +120,7 @@ def test_everyone_else_gets_404(assigned, who):
         assert client.get(f"/tickets/{assigned.pk}/").status_code == 302
         assert bearer_none_status(assigned) == 401
         return
-    person = make_user(who, is_agent=(who == "other_agent"))
+    person = UserFactory(username=who, is_agent=(who == "other_agent"))
     client = client_for(person)
     for path in ["", "status/", "reopen/", "notes/", "feedback/"]:
         method = client.get if path == "" else client.post
@@ -147,7 +147,7 @@ def bearer_none_status(ticket) -> int:
 
 def test_lists_by_role(assigned, customer, desk_agent, staff):
     other = services.ticket_open(
-        customer=make_user("dan"), subject="Other", description="another problem"
+        customer=UserFactory(username="dan"), subject="Other", description="another problem"
     )
     assert "Blender broken" in client_for(customer).get("/tickets/").content.decode()
     assert "Other" not in client_for(customer).get("/tickets/").content.decode()
@@ -228,7 +228,7 @@ def test_admin_creates_agent_who_sets_a_password(
 
     assert User.objects.get(username="newbie").check_password("agent-pass-2026!")
     assert anonymous.get("/" + path).status_code == 400  # the link works once
-    assert client_for(make_user("plain")).get("/tickets/agents/new/").status_code == 403
+    assert client_for(UserFactory(username="plain")).get("/tickets/agents/new/").status_code == 403
 
 
 def test_canned_replies_shown_to_the_agent_only(assigned, customer, desk_agent):
@@ -302,8 +302,8 @@ def test_ticket_socket_only_for_its_customer_and_agent(settings):
     from rooms.tests.test_consumers import connect
 
     settings.UCHAT_TICKET_AUTO_ASSIGN = False
-    customer, agent = make_user("cust"), make_user("agent1", is_agent=True)
-    admin, stranger = make_user("boss", is_staff=True), make_user("nosy")
+    customer, agent = UserFactory(username="cust"), UserFactory(username="agent1", agent=True)
+    admin, stranger = UserFactory(username="boss", is_staff=True), UserFactory(username="nosy")
     ticket = services.ticket_open(customer=customer, subject="Help", description="please help me")
     services.ticket_assign(ticket=ticket, agent=agent, actor=admin)
 
