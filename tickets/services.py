@@ -263,6 +263,9 @@ def tickets_release(*, user: User, reason: str = "deleted") -> None:
     released = False
     for ticket in tickets:
         old = ticket.status
+        membership = Membership.objects.filter(conversation=ticket.conversation_id, user=user)
+        for gone in membership.select_related("conversation"):
+            engine.member_remove(conversation=gone.conversation, membership=gone)
         ticket.agent = None
         ticket.status = Status.NEW
         ticket.save(update_fields=["agent", "status"])
