@@ -113,6 +113,12 @@ def _translate(exc: Exception, context: dict[str, Any]) -> tuple[int, int, str, 
     raise exc
 
 
+def json_error(exc: Exception) -> JsonResponse:
+    """The same shape for the JSON doors outside DRF (the chat page's history and uploads)."""
+    status_code, subcode, error, extra = _translate(exc, {})
+    return JsonResponse(body(status_code, subcode, error, **extra), status=status_code)
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     try:
         status_code, subcode, error, extra = _translate(exc, context)

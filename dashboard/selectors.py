@@ -1,5 +1,7 @@
 from typing import Any
 
+from django.conf import settings
+
 from accounts.models import User
 from rooms import selectors as room_selectors
 from rooms.models import Conversation
@@ -27,5 +29,5 @@ def dashboard_for(*, user: User) -> dict[str, Any]:
         "ticket_queue": queue,
         "memberships": list(room_selectors.memberships_for_user(user=user)),
         "directs": [(m, partners[m.conversation_id]) for m in directs],
-        "unread_cap": room_selectors.UNREAD_CAP,
+        "unread_cap": settings.UCHAT_UNREAD_CAP,
     }

@@ -1,15 +1,15 @@
+from django.conf import settings
+
 from accounts.models import User
 from core.paging import keyset_page
 from notifications.models import Notification
-
-UNREAD_CAP = 100
 
 
 def unread_count(*, user: User) -> int:
     """Capped, like room unread counts: the badge shows "99+" rather than counting everything."""
     return len(
         Notification.objects.filter(user=user, read_at__isnull=True).values_list("id", flat=True)[
-            :UNREAD_CAP
+            : settings.UCHAT_UNREAD_CAP
         ]
     )
 

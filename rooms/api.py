@@ -1,5 +1,7 @@
 """Messages and rooms over the API. Thin: parse, call one service or selector, answer."""
 
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
@@ -15,15 +17,6 @@ from core.api_errors import NOT_FOUND, UNKNOWN_RECIPIENT, UNKNOWN_USERS, ApiErro
 from core.paging import keyset_page
 from rooms import payloads, selectors, services
 from rooms.models import Conversation
-
-
-def _newest_first(conversation: Conversation | None, *, start: int | None, limit: int):
-    """A page strictly older than ``start``, newest first, and the next ``start``."""
-    if conversation is None:
-        return [], None
-    page = selectors.message_history(conversation=conversation, before_id=start, limit=limit)
-    messages = page.messages[::-1]
-    return messages, (messages[-1].pk if page.has_more and messages else None)
 
 
 class MessageListApi(APIView):
@@ -52,7 +45,9 @@ class MessageListApi(APIView):
             raise ApiError(404, NOT_FOUND, "Not Found")  # someone else's conversation
         other_id = next((p for p in parties if p != request.user.pk), request.user.pk)
         conversation = selectors.direct_conversation_between(user=request.user, other_id=other_id)
-        messages, next_start = _newest_first(conversation, start=start, limit=limit)
+        messages, next_start = selectors.message_page_newest_first(
+            conversation=conversation, start=start, limit=limit
+        )
         return Response(
             {
                 "messages": [
@@ -153,47 +148,65 @@ class RoomListApi(APIView):
         return Response(payloads.room_payload(room), status=status.HTTP_201_CREATED)
 
 
-class RoomMessageListApi(APIView):
-    @extend_schema_serializer(component_name="RoomMessageInput")
+class ConversationMessagesApi(APIView):
+    """One conversation's history (newest first, ``start`` = the last id seen) and sending to
+    it; rooms and tickets differ only in which conversation the URL names."""
+
+    @extend_schema_serializer(component_name="MessageInput")
     class InputSerializer(serializers.Serializer):
         body = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
         content = serializers.DictField(required=False)
         client_id = serializers.CharField(max_length=64, required=False)
 
-        def validate(self, attrs: dict) -> dict:
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if "body" not in attrs and "content" not in attrs:
                 raise serializers.ValidationError("Send a text body or a content object.")
             return attrs
 
-    def _room(self, request: SignedInApiRequest, room_id: int) -> Conversation:
+    def conversation(self, request: SignedInApiRequest, object_id: int) -> Conversation:
+        raise NotImplementedError
+
+    def history(self, request: SignedInApiRequest, object_id: int) -> Response:
+        limit, start = page_params(request)
+        messages, next_start = selectors.message_page_newest_first(
+            conversation=self.conversation(request, object_id), start=start, limit=limit
+        )
+        return Response(
+            {"messages": [payloads.message_payload(m) for m in messages], "next": next_start}
+        )
+
+    def send(self, request: SignedInApiRequest, object_id: int) -> Response:
+        conversation = self.conversation(request, object_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message, created = services.message_create(
+            conversation=conversation, sender=request.user, **data.validated_data
+        )
+        return Response(
+            payloads.message_payload(message),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class RoomMessageListApi(ConversationMessagesApi):
+    def conversation(self, request: SignedInApiRequest, object_id: int) -> Conversation:
         return get_object_or_404(
             Conversation.objects.filter(
                 kind=Conversation.Kind.ROOM, memberships__user=request.user
             ),
-            pk=room_id,
+            pk=object_id,
         )
 
     @extend_schema(
         parameters=PAGING_PARAMETERS, responses={200: OpenApiTypes.OBJECT}, summary="Room history"
     )
     def get(self, request: SignedInApiRequest, room_id: int) -> Response:
-        limit, start = page_params(request)
-        messages, next_start = _newest_first(self._room(request, room_id), start=start, limit=limit)
-        return Response(
-            {"messages": [payloads.message_payload(m) for m in messages], "next": next_start}
-        )
+        return self.history(request, room_id)
 
     @extend_schema(
-        request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Send to a room"
+        request=ConversationMessagesApi.InputSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+        summary="Send to a room",
     )
     def post(self, request: SignedInApiRequest, room_id: int) -> Response:
-        room = self._room(request, room_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message, created = services.message_create(
-            conversation=room, sender=request.user, **data.validated_data
-        )
-        return Response(
-            payloads.message_payload(message),
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return self.send(request, room_id)

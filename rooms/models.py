@@ -84,7 +84,9 @@ class Message(models.Model):
     # before N+1 knows it is missing one and asks for it (sync after_seq), so nothing is lost.
     seq = models.BigIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
-    body = models.TextField(max_length=4000, blank=True)  # the text, or an optional caption
+    # The text, or an optional caption. Its length limit is UCHAT_MESSAGE_MAX_LENGTH, checked
+    # by the service (rooms.content.clean_text) whichever door a message comes through.
+    body = models.TextField(blank=True)
     # image: {"url", "width", "height"}; video: {"url", "source", "embed_url"}. Validated by
     # rooms.content, never rendered as HTML.
     content = models.JSONField(default=dict, blank=True)

@@ -12,8 +12,6 @@ from accounts.models import User
 from core.paging import take
 from rooms.models import Conversation, Membership, Message, Presence
 
-UNREAD_CAP = 100  # counting stops here ("99+"): never count a whole busy room
-
 
 def membership_get(*, user: User, conversation: Conversation) -> Membership | None:
     if not user.is_authenticated:
@@ -69,8 +67,20 @@ def message_history(
     return HistoryPage(messages=page[::-1], has_more=more)
 
 
+def message_page_newest_first(
+    *, conversation: Conversation | None, start: int | None, limit: int
+) -> tuple[list[Message], int | None]:
+    """The API's view of message_history: a page strictly older than ``start``, newest
+    first, and the next ``start`` (None at the end)."""
+    if conversation is None:
+        return [], None
+    page = message_history(conversation=conversation, before_id=start, limit=limit)
+    messages = page.messages[::-1]
+    return messages, (messages[-1].pk if page.has_more and messages else None)
+
+
 def _unread_sql() -> RawSQL:
-    # A correlated, capped count: the cost is bounded by UNREAD_CAP index entries per room,
+    # A correlated, capped count: the cost is bounded by UCHAT_UNREAD_CAP index entries a room,
     # not by the room's size (portable SQL: SQLite and PostgreSQL).
     message = Message._meta.db_table
     membership = Membership._meta.db_table
@@ -82,7 +92,7 @@ def _unread_sql() -> RawSQL:
                   AND m.deleted_at IS NULL
                 LIMIT %s
             ) AS unread""",  # noqa: S608 - table names come from the models, not from input
-        (UNREAD_CAP,),
+        (settings.UCHAT_UNREAD_CAP,),
     )
 
 

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import SignedInRequest
 from accounts.models import User
+from core.api_errors import json_error
 from core.forms import apply_service_errors
 from rooms import payloads, selectors, services
 from rooms.content import IMAGE_TYPES
@@ -40,7 +42,7 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise ValidationError(f"{name} must be a whole number.", code="invalid") from None
+        raise ValidationError(f"{name} must be a whole number.", code="bad_paging") from None
 
 
 @login_required
@@ -82,7 +84,7 @@ def chat_context(
         "messages": [payloads.message_payload(m) for m in page.messages],
         "has_more": page.has_more and not readonly,
         "members": [payloads.member_payload(m, online=online) for m, online in members],
-        "max_length": 4000,
+        "max_length": settings.UCHAT_MESSAGE_MAX_LENGTH,
         "history_url": reverse("conversation-messages", args=[conversation.pk]),
         "upload_url": reverse("conversation-upload", args=[conversation.pk]),
     }
@@ -161,7 +163,7 @@ def conversation_messages(request: SignedInRequest, conversation_id: int) -> Jso
             limit=_int_param(request, "limit"),
         )
     except ValidationError as exc:
-        return JsonResponse({"code": 400, "subcode": 4000, "error": exc.messages[0]}, status=400)
+        return json_error(exc)
     return JsonResponse(
         {
             "messages": [payloads.message_payload(m) for m in page.messages],
@@ -176,9 +178,9 @@ def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonR
     """An image from the composer (multipart: image, caption, client_id)."""
     conversation = _conversation_or_404(request, conversation_id)
     image = request.FILES.get("image")
-    if image is None:
-        return JsonResponse({"code": 400, "subcode": 4011, "error": "Choose an image."}, status=400)
     try:
+        if image is None:
+            raise ValidationError("Choose an image.", code="invalid_image")
         message, _ = services.message_create(
             conversation=conversation,
             sender=request.user,
@@ -186,10 +188,8 @@ def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonR
             body=request.POST.get("caption", ""),
             client_id=request.POST.get("client_id") or None,
         )
-    except ValidationError as exc:
-        return JsonResponse({"code": 400, "subcode": 4011, "error": exc.messages[0]}, status=400)
-    except PermissionDenied as exc:
-        return JsonResponse({"code": 403, "subcode": 4030, "error": str(exc)}, status=403)
+    except (ValidationError, PermissionDenied) as exc:
+        return json_error(exc)
     return JsonResponse({"message": payloads.message_payload(message)}, status=201)
 
 

@@ -13,9 +13,8 @@ from accounts.http import SignedInApiRequest
 from accounts.models import User
 from core.api import PAGING_PARAMETERS, page_params
 from core.paging import keyset_page
-from rooms import payloads as room_payloads
-from rooms import services as engine
-from rooms.api import _newest_first
+from rooms.api import ConversationMessagesApi
+from rooms.models import Conversation
 from tickets import payloads, selectors, services
 from tickets.models import Category, Ticket
 
@@ -119,17 +118,9 @@ class TicketDetailApi(APIView):
         return self.get(request, ticket.pk)
 
 
-class TicketMessageListApi(APIView):
-    @extend_schema_serializer(component_name="TicketMessageInput")
-    class InputSerializer(serializers.Serializer):
-        body = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
-        content = serializers.DictField(required=False)
-        client_id = serializers.CharField(max_length=64, required=False)
-
-        def validate(self, attrs: dict) -> dict:
-            if "body" not in attrs and "content" not in attrs:
-                raise serializers.ValidationError("Send a text body or a content object.")
-            return attrs
+class TicketMessageListApi(ConversationMessagesApi):
+    def conversation(self, request: SignedInApiRequest, object_id: int) -> Conversation:
+        return _ticket(request, object_id).conversation
 
     @extend_schema(
         parameters=PAGING_PARAMETERS,
@@ -137,24 +128,12 @@ class TicketMessageListApi(APIView):
         summary="The ticket's conversation",
     )
     def get(self, request: SignedInApiRequest, ticket_id: int) -> Response:
-        ticket = _ticket(request, ticket_id)
-        limit, start = page_params(request)
-        messages, next_start = _newest_first(ticket.conversation, start=start, limit=limit)
-        return Response(
-            {"messages": [room_payloads.message_payload(m) for m in messages], "next": next_start}
-        )
+        return self.history(request, ticket_id)
 
     @extend_schema(
-        request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Write on the ticket"
+        request=ConversationMessagesApi.InputSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+        summary="Write on the ticket",
     )
     def post(self, request: SignedInApiRequest, ticket_id: int) -> Response:
-        ticket = _ticket(request, ticket_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message, created = engine.message_create(
-            conversation=ticket.conversation, sender=request.user, **data.validated_data
-        )
-        return Response(
-            room_payloads.message_payload(message),
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return self.send(request, ticket_id)

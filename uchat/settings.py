@@ -353,6 +353,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Chat limits ------------------------------------------------------------------------------
 UCHAT_MESSAGE_MAX_LENGTH = 4000
+# Unread counts (rooms, notifications) stop here and show "99+": never count a busy room.
+UCHAT_UNREAD_CAP = 100
 UCHAT_HISTORY_PAGE = 50
 # Per-socket flood limit: at most RATE frames that write, refilled over RATE_WINDOW seconds.
 # Messages one person may send per window, over all sockets, pages and the API together.

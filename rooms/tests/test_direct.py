@@ -111,7 +111,13 @@ def test_bad_uploads_are_refused(auth_client, dm, settings, tmp_path, name, data
     upload = SimpleUploadedFile(name, data, content_type="image/png")
     response = auth_client.post(f"/conversations/{dm.pk}/upload/", {"image": upload})
     assert response.status_code == 400
-    assert response.json() == {"code": 400, "subcode": 4011, "error": error}
+    # The API's error shape: the title, and what was wrong in "detail".
+    assert response.json() == {
+        "code": 400,
+        "subcode": 4011,
+        "error": "Invalid Image",
+        "detail": error,
+    }
     assert not Message.objects.exists()
     assert not any(tmp_path.rglob("*.*"))
 
@@ -122,7 +128,7 @@ def test_oversized_upload_is_refused(auth_client, dm, settings, tmp_path):
     upload = SimpleUploadedFile("big.png", png_bytes(50, 50), content_type="image/png")
     response = auth_client.post(f"/conversations/{dm.pk}/upload/", {"image": upload})
     assert response.status_code == 400
-    assert "too large" in response.json()["error"]
+    assert "too large" in response.json()["detail"]
 
 
 def test_deleting_an_image_removes_the_file(user, dm, settings, tmp_path):

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from accounts.tests.factories import UserFactory
@@ -90,9 +91,9 @@ def test_unread_counts_and_caps(user, other_user):
     services.conversation_mark_read(conversation=room, user=other_user, message_id=last.pk - 2)
     counts = {m.conversation_id: m.unread for m in selectors.memberships_for_user(user=other_user)}
     assert counts[room.pk] == 2
-    _fill(room, user, selectors.UNREAD_CAP + 50)
+    _fill(room, user, settings.UCHAT_UNREAD_CAP + 50)
     counts = {m.conversation_id: m.unread for m in selectors.memberships_for_user(user=other_user)}
-    assert counts[room.pk] == selectors.UNREAD_CAP
+    assert counts[room.pk] == settings.UCHAT_UNREAD_CAP
 
 
 @pytest.mark.parametrize("rooms", [2, 30])

@@ -399,7 +399,7 @@
         headers: { "X-CSRFToken": document.querySelector("[name=csrfmiddlewaretoken]").value },
       });
       const answer = await response.json();
-      if (!response.ok) { showError(answer.error); return; }
+      if (!response.ok) { showError(answer.detail || answer.error); return; }
       input.value = "";
       addMessages([answer.message]);
     } catch (err) {
@@ -441,9 +441,10 @@
     const body = li.querySelector(".body");
     const editor = document.createElement("form");
     editor.className = "d-flex gap-2 mt-1";
-    editor.innerHTML = '<textarea class="form-control form-control-sm" rows="2" maxlength="4000" aria-label="Edit message"></textarea>' +
+    editor.innerHTML = '<textarea class="form-control form-control-sm" rows="2" aria-label="Edit message"></textarea>' +
       '<button class="btn btn-sm btn-primary" type="submit">Save</button><button class="btn btn-sm btn-outline-secondary" type="button">Cancel</button>';
     const area = editor.querySelector("textarea");
+    area.maxLength = data.max_length;
     area.value = body.textContent;
     body.replaceWith(editor);
     area.focus();

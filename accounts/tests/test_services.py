@@ -1,0 +1,218 @@
+"""accounts.services: every write to an account that is not allauth's own, tested for the
+database state, what is broadcast once committed, and what the hooks of other apps do."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import RequestFactory
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+from accounts import hooks, services
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from core import events
+from notifications.models import Code, Notification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """What was broadcast once committed: (groups, type, payload)."""
+    frames: list[tuple[list[str], str, dict]] = []
+    monkeypatch.setattr(
+        events, "broadcast", lambda groups, kind, payload: frames.append((groups, kind, payload))
+    )
+    return frames
+
+
+def _request(address: str = "10.0.0.1"):
+    return RequestFactory().post("/api/login", REMOTE_ADDR=address)
+
+
+# --- creating people ---------------------------------------------------------------------------
+
+
+def test_staff_create_a_confirmed_account_and_are_told(staff, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        user = services.user_create(
+            creator=staff,
+            username="newbie",
+            email="newbie@example.com",
+            password="a-Long-pass-2026",
+        )
+    assert user.check_password("a-Long-pass-2026")
+    assert EmailAddress.objects.get(user=user).verified
+    told = Notification.objects.get(user=staff)
+    assert (told.code, told.payload["username"]) == (Code.USER_CREATION, "newbie")
+
+
+def test_the_operator_creates_accounts_without_a_creator():
+    user = services.user_create(
+        creator=None, username="ops", email="ops@example.com", password=None, is_staff=True
+    )
+    assert user.is_staff
+    assert not user.has_usable_password()
+    assert not Notification.objects.exists()  # nobody to tell
+
+
+def test_non_staff_cannot_create_people(user):
+    with pytest.raises(PermissionDenied):
+        services.user_create(creator=user, username="x1", email="x1@example.com", password=None)
+    assert not User.objects.filter(username="x1").exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "code"),
+    [
+        ("ALICE", "new@example.com", "username_taken"),
+        ("newname", "ALICE@example.com", "email_taken"),
+        ("p\u0430ypal", "p@example.com", None),  # a Cyrillic a: a look-alike name
+        ("noemail", "", "email_required"),
+    ],
+)
+def test_taken_or_imitating_names_are_refused_and_nothing_is_stored(
+    staff, user, username, email, code
+):
+    before = User.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        services.user_create(creator=staff, username=username, email=email, password=None)
+    if code is not None:
+        assert refused.value.code == code
+    assert User.objects.count() == before
+    assert not EmailAddress.objects.filter(email__iexact=email or "-").exclude(user=user).exists()
+
+
+def test_a_weak_password_is_refused_with_the_validators_reason(staff):
+    with pytest.raises(ValidationError) as refused:
+        services.user_create(
+            creator=staff, username="weak", email="weak@example.com", password="password"
+        )
+    assert "too common" in " ".join(refused.value.messages)
+    assert not User.objects.filter(username="weak").exists()
+
+
+def test_agent_role_changes_run_the_registered_hooks(user, monkeypatch):
+    seen: list[tuple[str, bool]] = []
+    monkeypatch.setattr(
+        hooks, "after_agent_change", [lambda *, user: seen.append((user.username, user.is_agent))]
+    )
+    services.user_agent_set(user=user, is_agent=True)
+    services.user_agent_set(user=user, is_agent=False)
+    assert seen == [("alice", True), ("alice", False)]
+    user.refresh_from_db()
+    assert not user.is_agent
+
+
+# --- tokens, sockets and sessions --------------------------------------------------------------
+
+
+def test_revoking_access_blacklists_every_token_and_closes_sockets(
+    user, sent, django_capture_on_commit_callbacks
+):
+    first = services.api_tokens_issue(user=user)
+    services.api_tokens_issue(user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_access_revoke(user=user, reason="password_changed")
+    assert BlacklistedToken.objects.filter(token__user=user).count() == 2
+    assert sent == [
+        ([events.access_group(user.pk)], "access.revoked", {"reason": "password_changed"})
+    ]
+    with pytest.raises(TokenError):
+        services.api_token_refresh(refresh_token=first["refresh_token"])
+
+
+def test_a_refresh_token_works_once(user):
+    tokens = services.api_tokens_issue(user=user)
+    fresh = services.api_token_refresh(refresh_token=tokens["refresh_token"])
+    assert fresh["refresh_token"] != tokens["refresh_token"]
+    with pytest.raises(TokenError):
+        services.api_token_refresh(refresh_token=tokens["refresh_token"])
+
+
+def test_a_password_change_outdates_refresh_tokens(user):
+    tokens = services.api_tokens_issue(user=user)
+    user.set_password("another-Pass-2026")
+    user.save()
+    with pytest.raises(TokenError):
+        services.api_token_refresh(refresh_token=tokens["refresh_token"])
+
+
+def test_deactivation_ends_access_and_is_said_once(user, sent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_active_set(user=user, active=False)
+        services.user_active_set(user=user, active=False)  # already inactive: nothing more
+    user.refresh_from_db()
+    assert not user.is_active
+    assert [kind for _, kind, _ in sent] == ["access.revoked"]
+
+
+def test_logging_out_closes_that_sessions_sockets(sent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_sockets_close(session_key="abc")
+    assert sent == [([events.session_group("abc")], "access.revoked", {"reason": "logged_out"})]
+
+
+# --- the API log-in -------------------------------------------------------------------------------
+
+
+def test_api_login_by_username_or_email(user):
+    for login in ("alice", "ALICE@example.com"):
+        assert (
+            services.api_login(
+                request=_request(), login=login, password="correct-horse-9", code=None
+            )
+            == user
+        )
+
+
+def test_api_login_refuses_an_unconfirmed_email():
+    UserFactory(username="fresh", confirmed=False)
+    with pytest.raises(services.LoginRefused) as refused:
+        services.api_login(request=_request(), login="fresh", password="correct-horse-9", code=None)
+    assert refused.value.reason == "email_unconfirmed"
+
+
+def test_wrong_passwords_lock_out_the_guesser_only(user, settings):
+    settings.UCHAT_API_LOGIN_FAILURES = 3
+    for _ in range(3):
+        with pytest.raises(services.LoginRefused) as refused:
+            services.api_login(request=_request(), login="alice", password="wrong", code=None)
+        assert refused.value.reason == "credentials"
+    with pytest.raises(services.LoginRefused) as refused:
+        services.api_login(request=_request(), login="alice", password="correct-horse-9", code=None)
+    assert refused.value.reason == "throttled"
+    # The owner, from another address, still gets in.
+    assert (
+        services.api_login(
+            request=_request("10.0.0.2"), login="alice", password="correct-horse-9", code=None
+        )
+        == user
+    )
+
+
+# --- profile and deletion -------------------------------------------------------------------------
+
+
+def test_profile_display_names_are_cleaned_and_imitations_refused(user, staff):
+    services.user_profile_update(user=user, display_name="  Alice   Liddell ")
+    user.refresh_from_db()
+    assert user.display_name == "Alice Liddell"
+    staff.display_name = "Stella Admin"
+    staff.save()
+    with pytest.raises(ValidationError):
+        services.user_profile_update(user=user, display_name="Stella Admin")
+
+
+def test_deletion_runs_every_hook_then_removes_the_row(
+    user, monkeypatch, sent, django_capture_on_commit_callbacks
+):
+    seen: list[str] = []
+    monkeypatch.setattr(hooks, "before_user_delete", [lambda *, user: seen.append(user.username)])
+    pk = user.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_delete(user=user)
+    assert seen == ["alice"]
+    assert not User.objects.filter(pk=pk).exists()
+    assert (events.access_group(pk),) == tuple(sent[0][0])
