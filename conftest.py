@@ -54,6 +54,18 @@ def staff(db):
 
 
 @pytest.fixture
+def sent(monkeypatch):
+    """What the services broadcast once committed, as (groups, type, payload)."""
+    from core import events
+
+    frames: list[tuple[list[str], str, dict]] = []
+    monkeypatch.setattr(
+        events, "broadcast", lambda groups, kind, payload: frames.append((groups, kind, payload))
+    )
+    return frames
+
+
+@pytest.fixture
 def auth_client(user) -> Client:
     client = Client()
     client.force_login(user)

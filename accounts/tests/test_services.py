@@ -17,16 +17,6 @@ from notifications.models import Code, Notification
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sent(monkeypatch):
-    """What was broadcast once committed: (groups, type, payload)."""
-    frames: list[tuple[list[str], str, dict]] = []
-    monkeypatch.setattr(
-        events, "broadcast", lambda groups, kind, payload: frames.append((groups, kind, payload))
-    )
-    return frames
-
-
 def _request(address: str = "10.0.0.1"):
     return RequestFactory().post("/api/login", REMOTE_ADDR=address)
 

@@ -12,15 +12,6 @@ from rooms import services as engine
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sent(monkeypatch):
-    frames: list[tuple[list[str], str, dict]] = []
-    monkeypatch.setattr(
-        events, "broadcast", lambda groups, kind, payload: frames.append((groups, kind, payload))
-    )
-    return frames
-
-
 def _notify(user, **extra):
     return services.notification_create(
         user=user, code=Code.MENTION, title="Mentioned", payload={"conversation": 7}, **extra

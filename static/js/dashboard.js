@@ -18,13 +18,10 @@
 
   function addRoom(room) {
     if (item(room.id)) return item(room.id);
-    const a = document.createElement("a");
-    a.className = "list-group-item list-group-item-action d-flex justify-content-between align-items-start";
+    // The server's own row markup (templates/_conversation_row.html), empty.
+    const a = document.getElementById("conversation-row").content.firstElementChild.cloneNode(true);
     a.href = `/rooms/${room.id}/`;
     a.dataset.roomId = room.id;
-    a.innerHTML = '<div class="me-2 text-truncate"><div class="fw-semibold room-name"></div>' +
-      '<div class="small text-body-secondary text-truncate room-preview">No messages yet</div></div>' +
-      '<span class="badge rounded-pill text-bg-primary unread d-none" data-count="0" aria-label="unread messages">0</span>';
     a.querySelector(".room-name").textContent = room.name;
     list.prepend(a);
     empty.classList.add("d-none");

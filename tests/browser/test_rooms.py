@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def people(transactional_db):
     return UserFactory(username="himanshu", display_name="Himanshu"), UserFactory(
-        "abhishek", display_name="Abhishek"
+        username="abhishek", display_name="Abhishek"
     )
 
 
