@@ -6,6 +6,14 @@ from accounts.models import User
 from core.paging import keyset_page
 
 
+def active_user(*, username: str | None = None, pk: int | None = None) -> User | None:
+    """An active account by username (any case) or id; None when there is none."""
+    users = User.objects.filter(is_active=True)
+    if username is not None:
+        return users.filter(username__iexact=username).first()
+    return users.filter(pk=pk).first() if pk is not None else None
+
+
 def users_visible_to(*, viewer: User) -> QuerySet[User]:
     """The people directory one person may list: staff see everyone; others see the people
     they share a room, direct conversation or ticket with (and themselves). Anyone can still

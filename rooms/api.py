@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
 from accounts.http import SignedInApiRequest
-from accounts.models import User
 from core.api import PAGING_PARAMETERS, int_param, page_params
 from core.api_errors import NOT_FOUND, UNKNOWN_RECIPIENT, UNKNOWN_USERS, ApiError
 from core.paging import keyset_page
@@ -71,9 +70,7 @@ class MessageListApi(APIView):
     def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        recipient = User.objects.filter(
-            pk=data.validated_data["recipient_id"], is_active=True
-        ).first()
+        recipient = account_selectors.active_user(pk=data.validated_data["recipient_id"])
         if recipient is None:
             raise ApiError(400, UNKNOWN_RECIPIENT, "Unknown Recipient")
         conversation = services.direct_conversation_get_or_create(
@@ -190,12 +187,12 @@ class ConversationMessagesApi(APIView):
 
 class RoomMessageListApi(ConversationMessagesApi):
     def conversation(self, request: SignedInApiRequest, object_id: int) -> Conversation:
-        return get_object_or_404(
-            Conversation.objects.filter(
-                kind=Conversation.Kind.ROOM, memberships__user=request.user
-            ),
-            pk=object_id,
+        room = selectors.conversation_for_member(
+            user=request.user, conversation_id=object_id, kind=Conversation.Kind.ROOM
         )
+        if room is None:
+            raise Http404
+        return room
 
     @extend_schema(
         parameters=PAGING_PARAMETERS, responses={200: OpenApiTypes.OBJECT}, summary="Room history"

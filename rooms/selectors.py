@@ -67,6 +67,17 @@ def message_history(
     return HistoryPage(messages=page[::-1], has_more=more)
 
 
+def attachment_for(*, user: User, message_id: int) -> Message | None:
+    """A message's uploaded file, for members of its conversation only (never once deleted)."""
+    return (
+        Message.objects.filter(
+            pk=message_id, conversation__memberships__user=user, deleted_at__isnull=True
+        )
+        .exclude(attachment="")
+        .first()
+    )
+
+
 def message_page_newest_first(
     *, conversation: Conversation | None, start: int | None, limit: int
 ) -> tuple[list[Message], int | None]:

@@ -9,14 +9,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import selectors as account_selectors
 from accounts.http import SignedInRequest
-from accounts.models import User
 from core.api_errors import json_error
 from core.forms import apply_service_errors
 from rooms import payloads, selectors, services
 from rooms.content import IMAGE_TYPES
 from rooms.forms import RoomCreateForm, RoomEditForm
-from rooms.models import Conversation, Message
+from rooms.models import Conversation
 
 
 def _conversation_or_404(
@@ -115,7 +115,7 @@ def room_detail(request: SignedInRequest, room_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def direct_detail(request: SignedInRequest, username: str) -> HttpResponse:
-    other = User.objects.filter(username__iexact=username, is_active=True).first()
+    other = account_selectors.active_user(username=username)
     if other is None:
         raise Http404("No such person.")
     conversation = services.direct_conversation_get_or_create(user=request.user, other=other)
@@ -129,7 +129,7 @@ def direct_detail(request: SignedInRequest, username: str) -> HttpResponse:
 def direct_start(request: SignedInRequest) -> HttpResponse:
     """The dashboard's "message someone" box."""
     username = request.GET.get("to", "").strip().lstrip("@")
-    if User.objects.filter(username__iexact=username, is_active=True).exists():
+    if account_selectors.active_user(username=username) is not None:
         return redirect("direct", username=username)
     messages.error(request, f"No such user: {username or '(empty)'}.")
     return redirect("dashboard")
@@ -197,10 +197,8 @@ def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonR
 @require_GET
 def attachment(request: SignedInRequest, message_id: int) -> FileResponse:
     """An uploaded image, to members of its conversation only; never executable."""
-    message = Message.objects.filter(
-        pk=message_id, conversation__memberships__user=request.user, deleted_at__isnull=True
-    ).first()
-    if message is None or not message.attachment:
+    message = selectors.attachment_for(user=request.user, message_id=message_id)
+    if message is None:
         raise Http404("No such file.")
     extension = message.attachment.name.rsplit(".", 1)[-1]
     content_type = {v: k for k, v in IMAGE_TYPES.items()}.get(extension, "application/octet-stream")

@@ -16,7 +16,7 @@ from core.paging import keyset_page
 from rooms.api import ConversationMessagesApi
 from rooms.models import Conversation
 from tickets import payloads, selectors, services
-from tickets.models import Category, Ticket
+from tickets.models import TEXT_MAX_LENGTH, Ticket
 
 
 def _ticket(request: SignedInApiRequest, ticket_id: int) -> Ticket:
@@ -30,7 +30,7 @@ class TicketListApi(APIView):
     @extend_schema_serializer(component_name="TicketOpenInput")
     class InputSerializer(serializers.Serializer):
         subject = serializers.CharField(max_length=150)
-        description = serializers.CharField(max_length=4000)
+        description = serializers.CharField(max_length=TEXT_MAX_LENGTH)
         category = serializers.CharField(max_length=80, required=False, allow_blank=True)
         priority = serializers.ChoiceField(
             choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL
@@ -60,9 +60,7 @@ class TicketListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         name = data.validated_data.get("category") or ""
-        category = (
-            Category.objects.filter(name__iexact=name, is_active=True).first() if name else None
-        )
+        category = selectors.category_active(name=name)
         if name and category is None:
             raise serializers.ValidationError({"category": [f"No such category: {name}."]})
         ticket = services.ticket_open(

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import User
-from tickets.models import Category, Ticket
+from tickets.models import TEXT_MAX_LENGTH, Category, Ticket
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -28,7 +28,9 @@ class ImagesField(forms.FileField):
 
 class TicketOpenForm(forms.Form):
     subject = forms.CharField(max_length=150)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=4000)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), max_length=TEXT_MAX_LENGTH
+    )
     category = forms.ModelChoiceField(
         queryset=Category.objects.filter(is_active=True), required=False
     )
@@ -65,7 +67,7 @@ class AssignForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, label="Internal note"
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX_LENGTH, label="Internal note"
     )
 
 

@@ -6,6 +6,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+# A ticket's description, an internal note and a canned reply: one length for the desk's
+# longer texts (the model, its forms and the API read it).
+TEXT_MAX_LENGTH = 4000
+
 
 class Category(models.Model):
     name = models.CharField(max_length=80, unique=True)
@@ -58,7 +62,7 @@ class Ticket(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="tickets"
     )
     subject = models.CharField(max_length=150)
-    description = models.TextField(max_length=4000)
+    description = models.TextField(max_length=TEXT_MAX_LENGTH)
     category = models.ForeignKey(
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
     )
@@ -138,7 +142,7 @@ class InternalNote(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    body = models.TextField(max_length=4000)
+    body = models.TextField(max_length=TEXT_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -150,7 +154,7 @@ class InternalNote(models.Model):
 
 class CannedReply(models.Model):
     title = models.CharField(max_length=80, unique=True)
-    body = models.TextField(max_length=4000)
+    body = models.TextField(max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["title"]

@@ -7,7 +7,20 @@ from datetime import datetime, timedelta
 from django.db.models import Avg, Count, Q, QuerySet
 
 from accounts.models import User
-from tickets.models import Feedback, Ticket
+from tickets.models import CannedReply, Category, Feedback, Ticket
+
+
+def category_active(*, name: str) -> Category | None:
+    return Category.objects.filter(name__iexact=name, is_active=True).first() if name else None
+
+
+def canned_replies() -> QuerySet[CannedReply]:
+    return CannedReply.objects.all()
+
+
+def feedback_current(*, ticket: Ticket) -> Feedback | None:
+    """The rating of the ticket's latest resolution, if it was rated."""
+    return ticket.feedback.filter(resolution=ticket.resolution_count).first()
 
 
 def tickets_visible_to(*, user: User) -> QuerySet[Ticket]:

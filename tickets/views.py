@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import selectors as account_selectors
 from accounts.http import SignedInRequest
-from accounts.models import User
 from core.forms import apply_service_errors
 from rooms.views import chat_context
 from tickets import payloads, rules, selectors, services, tokens
@@ -25,7 +25,7 @@ from tickets.forms import (
     StatusForm,
     TicketOpenForm,
 )
-from tickets.models import CannedReply, Ticket
+from tickets.models import Ticket
 
 
 def _ticket_or_404(request: SignedInRequest, ticket_id: int) -> Ticket:
@@ -94,7 +94,7 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
     is_agent = ticket.agent_id == user.pk
     is_customer = ticket.customer_id == user.pk
     staff_side = user.is_staff or is_agent
-    rated = ticket.feedback.filter(resolution=ticket.resolution_count).first()
+    rated = selectors.feedback_current(ticket=ticket)
     member = is_agent or is_customer
     context = {
         "ticket": ticket,
@@ -107,7 +107,7 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
         ],
         "notes": ticket.notes.select_related("author") if staff_side else None,
         "note_form": NoteForm() if staff_side else None,
-        "canned": CannedReply.objects.all() if is_agent else None,
+        "canned": selectors.canned_replies() if is_agent else None,
         "status_form": StatusForm(initial={"status": ticket.status}) if staff_side else None,
         "next_statuses": [
             (s, Ticket.Status(s).label)
@@ -262,8 +262,8 @@ def agent_create(request: SignedInRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agent_welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     try:
-        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
-    except (ValueError, User.DoesNotExist):
+        user = account_selectors.active_user(pk=int(urlsafe_base64_decode(uidb64).decode()))
+    except ValueError:
         user = None
     if user is None or not default_token_generator.check_token(user, token):
         return render(request, "tickets/agent_welcome.html", {"invalid": True}, status=400)
