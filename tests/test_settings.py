@@ -53,3 +53,69 @@ def test_a_missing_secret_key_is_generated_once_and_kept(tmp_path):
     assert len(first) >= 50
     assert first == second
     assert (tmp_path / "secret_key").read_text().strip() == first
+
+
+def _variables_read() -> set[str]:
+    """Every environment variable the settings and bin/run read."""
+    import re
+
+    settings_source = (ROOT / "uchat" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings_source))
+    scripts = (ROOT / "bin" / "run").read_text() + (ROOT / "bin" / "test").read_text()
+    read |= set(re.findall(r"\$\{?(UCHAT_[A-Z0-9_]+)", scripts))
+    read |= set(re.findall(r'"(UCHAT_[A-Z0-9_]+|EMAIL_URL)"', scripts))
+    return read
+
+
+def test_readme_env_example_and_settings_name_the_same_variables():
+    import re
+
+    read = _variables_read()
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Configuration") : readme.index("## Database")]
+    documented = {
+        name
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])
+    }
+    example = set(
+        re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), flags=re.M)
+    )
+    assert "UCHAT_DATA_DIR" in read  # the reading itself is found
+    assert read - documented == set(), "read but not in the README's table"
+    assert documented - read == set(), "in the README's table but never read"
+    assert read - example == set(), "read but not in .env.example"
+    assert example - read == set(), "in .env.example but never read"
+
+
+def test_dotenv_is_read_before_any_setting(tmp_path):
+    """UCHAT_DATA_DIR in .env moves the database, key and uploads: .env is loaded first."""
+    project = tmp_path / "project"
+    (project / "uchat").mkdir(parents=True)
+    (project / "uchat" / "__init__.py").write_text("")
+    (project / "uchat" / "settings.py").write_text((ROOT / "uchat" / "settings.py").read_text())
+    data = tmp_path / "elsewhere"
+    (project / ".env").write_text(f"UCHAT_DATA_DIR={data}\nUCHAT_SITE_URL=https://chat.example\n")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "UCHAT_"))}
+    probe = (
+        "import uchat.settings as s; "
+        "print(s.DATA_DIR, s.MEDIA_ROOT, s.DATABASES['default']['NAME'], s.UCHAT_SITE_URL)"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", probe],
+        cwd=project,
+        env={**base, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data_dir, media, database, site = result.stdout.split()
+    assert data_dir == str(data)
+    assert media.startswith(str(data))
+    assert database.startswith(str(data))
+    assert site == "https://chat.example"
+    assert (data / "secret_key").exists()
+    assert not (project / "var").exists()

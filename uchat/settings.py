@@ -5,7 +5,7 @@ channel layer, eager Celery tasks and e-mails printed to the console.
 """
 
 import secrets
-import warnings
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,25 +18,29 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(environ.Env().str("UCHAT_DATA_DIR", default=str(BASE_DIR / "var")))
+
+# .env first, before any setting is read; the process environment wins over it.
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DATA_DIR = Path(env.str("UCHAT_DATA_DIR", default=str(BASE_DIR / "var")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-DEBUG = env.bool("DJANGO_DEBUG", default=env.bool("DEBUG", default=False))
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 
 def _secret_key() -> str:
     """Read the key from the environment, else from (or into) the git-ignored data folder."""
-    key = env.str("DJANGO_SECRET_KEY", default=env.str("SECRET_KEY", default=""))
+    key = env.str("DJANGO_SECRET_KEY", default="")
     if key:
         return key
     if env.bool("UCHAT_REQUIRE_SECRET_KEY", default=False):
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in this environment.")
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        warnings.warn(f"DJANGO_SECRET_KEY is not set; generated one in {path}.", stacklevel=1)
+        # One plain line, once: a first run is not an error.
+        sys.stderr.write(f"uchat: no DJANGO_SECRET_KEY set; generated one into {path}\n")
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -189,7 +193,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # (a host: kombu warns without one)
 CELERY_TASK_ALWAYS_EAGER = env.bool("UCHAT_CELERY_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -356,7 +360,6 @@ UCHAT_MESSAGE_MAX_LENGTH = 4000
 # Unread counts (rooms, notifications) stop here and show "99+": never count a busy room.
 UCHAT_UNREAD_CAP = 100
 UCHAT_HISTORY_PAGE = 50
-# Per-socket flood limit: at most RATE frames that write, refilled over RATE_WINDOW seconds.
 # Messages one person may send per window, over all sockets, pages and the API together.
 UCHAT_MESSAGE_RATE = env.int("UCHAT_MESSAGE_RATE", default=60)
 UCHAT_MESSAGE_RATE_WINDOW = env.int("UCHAT_MESSAGE_RATE_WINDOW", default=60)  # seconds
@@ -387,12 +390,12 @@ UCHAT_MAX_REQUEST_BYTES = env.int(
 )
 UCHAT_NOTIFY_EMAIL_EVERY = env.int("UCHAT_NOTIFY_EMAIL_EVERY", default=300)  # seconds
 UCHAT_SITE_URL = env.str("UCHAT_SITE_URL", default="http://127.0.0.1:8000")
+# Seconds without a heartbeat after which a socket's presence row counts as gone (a server
+# that died without saying so).
 UCHAT_PRESENCE_TTL = 90
-# Customer-care desk
+# Customer-care desk: new tickets go to online agents; customers reopen within so many days.
 UCHAT_TICKET_AUTO_ASSIGN = env.bool("UCHAT_TICKET_AUTO_ASSIGN", default=True)
-UCHAT_TICKET_REOPEN_DAYS = env.int(
-    "UCHAT_TICKET_REOPEN_DAYS", default=7
-)  # seconds without a heartbeat after which a socket counts as gone
+UCHAT_TICKET_REOPEN_DAYS = env.int("UCHAT_TICKET_REOPEN_DAYS", default=7)
 
 LOGGING = {
     "version": 1,

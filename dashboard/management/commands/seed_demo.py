@@ -39,7 +39,10 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
         if User.objects.exists() and not force:
-            self.stdout.write("The database already has people; no demo data added.")
+            if User.objects.filter(username=PEOPLE[0][0]).exists():
+                self._logins("The demo data is in place. Log in with any of these:")
+            else:
+                self.stdout.write("The database already has people; no demo data added.")
             return
         people = {}
         for username, name, flags in PEOPLE:
@@ -72,7 +75,10 @@ class Command(BaseCommand):
             members=[people["himanshu"], people["suraj"]],
         )
         self._seed_desk(people)
-        self.stdout.write(self.style.SUCCESS("Demo data created. Log in with any of these:"))
+        self._logins("Demo data created. Log in with any of these:")
+
+    def _logins(self, heading: str) -> None:
+        self.stdout.write(self.style.SUCCESS(heading))
         for username, name, flags in PEOPLE:
             role = (
                 "admin"
