@@ -12,10 +12,18 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -n "$(pg_bin)" ] || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)   # tests/browser/test_nginx.py (docs/deploy.md)
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   say "installing ${missing[*]} with apt"
+  # Installed, not started: the tests start their own servers on loopback ports.
+  no_start=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    no_start=1
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  if [ -n "$no_start" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 # --- Python environment -----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 answer. The ORM is reached only through database_sync_to_async."""
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -23,6 +24,19 @@ from rooms import payloads, selectors, services
 from rooms.models import Conversation
 
 logger = logging.getLogger(__name__)
+
+# Presence writes that must finish even when the socket's task is cancelled (held here so that
+# they are not garbage-collected half-way).
+_presence_writes: set["asyncio.Task[Any]"] = set()
+
+
+def _outliving(work: Any) -> "asyncio.Task[Any]":
+    task = asyncio.ensure_future(work)
+    _presence_writes.add(task)
+    task.add_done_callback(_presence_writes.discard)
+    return task
+
+
 CLOSE_FORBIDDEN = 4403  # rejected or removed: the client must not reconnect on its own
 # Reconnect and sync: the live path broke under this socket (the channel layer failed), so
 # broadcasts may have been missed. Daphne (autobahn) sends only 1000 or 3000-4999 as a
@@ -130,17 +144,40 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
     async def join_presence(self) -> None:
-        await database_sync_to_async(services.presence_connect)(
+        write = _outliving(
+            database_sync_to_async(services.presence_connect)(
+                user=self.user, channel_name=self.socket_id
+            )
+        )
+        try:
+            await asyncio.shield(write)
+        except asyncio.CancelledError:
+            # The server gave up on this socket (it closed, and its disconnect waited too long
+            # behind a busy database) while the row was being written: the write goes on, so
+            # remove the row once it is there, or it would count as a socket for 90 s.
+            _outliving(self._presence_undo(write))
+            raise
+        self.present = True
+
+    async def _presence_undo(self, write: "asyncio.Future[Any]") -> None:
+        with contextlib.suppress(Exception):
+            await write
+        await database_sync_to_async(services.presence_disconnect)(
             user=self.user, channel_name=self.socket_id
         )
-        self.present = True
 
     async def leave_presence(self) -> None:
         self.stop_timers()
         if getattr(self, "present", False):
             self.present = False
-            await database_sync_to_async(services.presence_disconnect)(
-                user=self.user, channel_name=self.socket_id
+            # Shielded: a disconnect cancelled while queued behind other database work must
+            # still remove the row.
+            await asyncio.shield(
+                _outliving(
+                    database_sync_to_async(services.presence_disconnect)(
+                        user=self.user, channel_name=self.socket_id
+                    )
+                )
             )
 
     async def refusal(self) -> int | None:

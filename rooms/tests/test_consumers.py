@@ -1,6 +1,7 @@
 """The room socket, driven through uchat.asgi.application with real session cookies and the
 configured channel layer (channels-redis under bin/test)."""
 
+import asyncio
 import json
 
 import pytest
@@ -370,3 +371,25 @@ def _api_post(user, conversation_id: int, body: str):
     client = APIClient()
     client.force_authenticate(user)
     return client.post(f"/api/rooms/{conversation_id}/messages", {"body": body}, format="json")
+
+
+async def test_no_presence_row_outlives_a_socket_cancelled_while_it_was_written(
+    room, user, monkeypatch
+):
+    """Daphne cancels a socket's task when its disconnect waits too long (a busy database after
+    a Redis restart): the presence write already under way must not leave a row behind."""
+    import time
+
+    real = services.presence_connect
+
+    def slow(**kwargs):
+        time.sleep(1.0)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "presence_connect", slow)
+    communicator, connected, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    assert connected
+    await asyncio.sleep(0.2)  # the presence write is under way
+    communicator.future.cancel()  # as Daphne's application_close_timeout does
+    await asyncio.sleep(3)  # the write finishes (1 s), then the row is removed
+    assert await sync_to_async(Presence.objects.filter(user=user).count)() == 0
