@@ -97,7 +97,11 @@ def test_dotenv_is_read_before_any_setting(tmp_path):
     (project / "uchat" / "settings.py").write_text((ROOT / "uchat" / "settings.py").read_text())
     data = tmp_path / "elsewhere"
     (project / ".env").write_text(f"UCHAT_DATA_DIR={data}\nUCHAT_SITE_URL=https://chat.example\n")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "UCHAT_"))}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "UCHAT_", "DATABASE_", "REDIS_", "EMAIL_"))
+    }
     probe = (
         "import uchat.settings as s; "
         "print(s.DATA_DIR, s.MEDIA_ROOT, s.DATABASES['default']['NAME'], s.UCHAT_SITE_URL)"

@@ -4,23 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.models import User
 from rooms import services
-from rooms.models import Conversation, Message
-
-
-def test_seed_demo_on_empty_database(db, capsys):
-    call_command("seed_demo")
-    out = capsys.readouterr().out
-    assert "himanshu" in out
-    assert "uchat-demo-2026" in out
-    room = Conversation.objects.get(name="Coding Group")
-    assert room.memberships.count() == 5
-    assert Message.objects.filter(conversation=room).count() == 5
-    assert User.objects.get(username="himanshu").check_password("uchat-demo-2026")
-    call_command("seed_demo")
-    assert "already has people" in capsys.readouterr().out
-    assert Conversation.objects.filter(name="Coding Group").count() == 1
+from rooms.models import Message
 
 
 def test_purge_is_a_dry_run_unless_for_real(user, capsys):
