@@ -45,7 +45,7 @@ def event(group: str, event_type: str, payload: Mapping[str, Any]) -> dict[str, 
 # ones are skipped for SKIP_AFTER_FAILURE seconds instead of each waiting in turn: during a
 # Redis stall the threads that store messages and presence must not queue behind it. What is
 # skipped is stored; the fan-out hubs notice the outage and close their sockets, and clients
-# catch up with ``sync`` (rooms/fanout.py).
+# catch up with ``sync`` (core/fanout.py).
 BROADCAST_TIMEOUT = 2.0
 SKIP_AFTER_FAILURE = 3.0
 _failed_at = 0.0

@@ -75,7 +75,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     user: Any = None
     groups_joined: set[str]
     # No channel-layer channel per socket: sockets hear their groups through the process's
-    # fan-out hub (rooms/fanout.py). With one, Channels runs a layer receive() per socket,
+    # fan-out hub (core/fanout.py). With one, Channels runs a layer receive() per socket,
     # and a Redis timeout in any of them ends that socket without disconnect() (1011, a
     # Presence row left behind). An alias with no layer configured turns it off.
     channel_layer_alias = "uchat.no-layer-per-socket"
@@ -268,7 +268,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             return False
         return True
 
-    # Groups are joined through this process's fan-out hub (rooms/fanout.py), not per socket.
+    # Groups are joined through this process's fan-out hub (core/fanout.py), not per socket.
     async def join_group(self, group: str) -> None:
         await fanout.hub().join(group, self)
         self.groups_joined.add(group)

@@ -167,7 +167,7 @@ if REDIS_URL:
                     }
                 ],
                 # channels-redis queues all of a process's channels in one Redis list and drops
-                # what goes past this; with rooms/fanout.py that is one entry per broadcast.
+                # what goes past this; with core/fanout.py that is one entry per broadcast.
                 "capacity": 10_000,
                 "expiry": 30,
             },

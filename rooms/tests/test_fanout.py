@@ -1,4 +1,4 @@
-"""The per-process fan-out hub (rooms/fanout.py), on the configured channel layer."""
+"""The per-process fan-out hub (core/fanout.py), on the configured channel layer."""
 
 import asyncio
 
