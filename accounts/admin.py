@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from accounts import services
+from accounts.http import staff_user
 from accounts.models import Role, User
 
 
@@ -97,10 +98,9 @@ class UserAdmin(DjangoUserAdmin):
             services.user_active_set(user=obj, active=False)
 
     def _add(self, request: HttpRequest, obj: User, form: Any) -> None:
-        assert isinstance(request.user, User)  # the admin site lets only staff in
         usable = form.cleaned_data.get("usable_password") != "false"
         user = services.user_create(
-            creator=request.user,
+            creator=staff_user(request),
             username=form.cleaned_data["username"],
             email=form.cleaned_data["email"],
             password=form.cleaned_data.get("password1") if usable else None,

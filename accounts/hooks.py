@@ -1,9 +1,10 @@
 """What other apps do when an account is created, deleted or changes role. accounts sits below
 every app and names none of them: they add their hooks in their AppConfig.ready()."""
 
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from accounts.models import User
+from core.hooks import register
 
 
 class UserHook(Protocol):
@@ -14,8 +15,6 @@ class CreatedHook(Protocol):
     def __call__(self, *, user: User, creator: User | None) -> None: ...
 
 
-H = TypeVar("H")
-
 # Inside the creation's transaction, after the row and its confirmed e-mail are stored
 # (``creator`` None: the operator, on the command line).
 after_user_create: list[CreatedHook] = []
@@ -24,12 +23,6 @@ before_user_delete: list[UserHook] = []
 # Inside the change's transaction, after the flag is saved: the desk keeps AgentProfile and
 # the agent's tickets in step with the role, whichever door changed it.
 after_agent_change: list[UserHook] = []
-
-
-def register(hooks: list[H], hook: H) -> H:
-    if hook not in hooks:
-        hooks.append(hook)
-    return hook
 
 
 def on_user_delete(hook: UserHook) -> UserHook:

@@ -13,3 +13,9 @@ class SignedInRequest(HttpRequest):
 
 class SignedInApiRequest(Request):
     user: User
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The person on an admin-site page (the admin site lets only staff in)."""
+    assert isinstance(request.user, User)
+    return request.user

@@ -189,7 +189,7 @@ def user_create(
         user.set_password(password)
     user.full_clean()
     user.save()
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    User.objects.email_vouch(user)
     for hook in hooks.after_user_create:  # notifications: tell the creator
         hook(user=user, creator=creator if tell_creator else None)
     if is_agent:

@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
+        from core.hooks import register
         from notifications import services
 
-        hooks.register(hooks.after_user_create, services.user_created_notify)
+        register(hooks.after_user_create, services.user_created_notify)

@@ -4,6 +4,8 @@ live badge only; offline people also get an e-mail."""
 
 from typing import Protocol
 
+from core.hooks import register
+
 
 class OnlineCheck(Protocol):
     def __call__(self, *, user_ids: list[int]) -> set[int]: ...
@@ -13,9 +15,7 @@ online_checks: list[OnlineCheck] = []
 
 
 def on_online_check(check: OnlineCheck) -> OnlineCheck:
-    if check not in online_checks:
-        online_checks.append(check)
-    return check
+    return register(online_checks, check)
 
 
 def online_user_ids(*, user_ids: list[int]) -> set[int]:

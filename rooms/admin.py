@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.http import staff_user
 from rooms import services
 from rooms.models import Conversation, Membership, Message
 
@@ -45,11 +45,11 @@ class ConversationAdmin(admin.ModelAdmin):
 
     # Through room_delete: the room's sockets close and members' dashboards drop it.
     def delete_model(self, request: HttpRequest, obj: Conversation) -> None:
-        services.room_delete(room=obj, actor=_staff(request))
+        services.room_delete(room=obj, actor=staff_user(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Conversation]) -> None:
         for room in queryset.filter(kind=Conversation.Kind.ROOM):
-            services.room_delete(room=room, actor=_staff(request))
+            services.room_delete(room=room, actor=staff_user(request))
         skipped = queryset.exclude(kind=Conversation.Kind.ROOM).count()
         if skipped:
             self.message_user(
@@ -57,11 +57,6 @@ class ConversationAdmin(admin.ModelAdmin):
                 f"Kept {skipped} direct or ticket conversations: only rooms are deleted here.",
                 messages.WARNING,
             )
-
-
-def _staff(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # the admin site lets only staff in
-    return request.user
 
 
 @admin.register(Message)

@@ -1,10 +1,10 @@
 """Where other apps plug into the message engine. The engine names no app above it: the desk
 adds its hooks in TicketsConfig.ready(), and the engine calls whatever is registered."""
 
-from collections.abc import Callable
 from typing import Protocol
 
 from accounts.models import User
+from core.hooks import register
 from rooms.models import Conversation, Message
 
 
@@ -27,13 +27,8 @@ agent_online: list[UserHook] = []
 
 
 def on_message_stored(kind: Conversation.Kind, hook: MessageHook) -> MessageHook:
-    hooks = after_message_stored.setdefault(kind, [])
-    if hook not in hooks:
-        hooks.append(hook)
-    return hook
+    return register(after_message_stored.setdefault(kind, []), hook)
 
 
-def on_agent_online(hook: UserHook) -> Callable[..., None]:
-    if hook not in agent_online:
-        agent_online.append(hook)
-    return hook
+def on_agent_online(hook: UserHook) -> UserHook:
+    return register(agent_online, hook)

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from accounts.http import staff_user
 from accounts.models import User
 from tickets import services
 from tickets.models import (
@@ -19,11 +20,6 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-
-
-def _staff(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # the admin site lets only staff in
-    return request.user
 
 
 class ReassignForm(forms.Form):
@@ -106,7 +102,7 @@ class TicketAdmin(admin.ModelAdmin):
             done, refused = 0, []
             for ticket in queryset:
                 try:
-                    services.ticket_assign(ticket=ticket, agent=agent, actor=_staff(request))
+                    services.ticket_assign(ticket=ticket, agent=agent, actor=staff_user(request))
                 except ValidationError as exc:
                     refused.append(f"{ticket.number}: {' '.join(exc.messages)}")
                 else:
@@ -131,7 +127,7 @@ class TicketAdmin(admin.ModelAdmin):
     def assign_to_least_busy(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         done = 0
         for ticket in queryset.filter(status__in=Ticket.OPEN_STATUSES):
-            if services.ticket_assign_least_busy(ticket=ticket, actor=_staff(request)) is None:
+            if services.ticket_assign_least_busy(ticket=ticket, actor=staff_user(request)) is None:
                 self.message_user(request, "There are no agents.", messages.ERROR)
                 return
             done += 1
@@ -142,7 +138,7 @@ class TicketAdmin(admin.ModelAdmin):
         done = 0
         for ticket in queryset.exclude(status=Ticket.Status.CLOSED):
             services.ticket_status_set(
-                ticket=ticket, actor=_staff(request), status=Ticket.Status.CLOSED
+                ticket=ticket, actor=staff_user(request), status=Ticket.Status.CLOSED
             )
             done += 1
         self.message_user(request, f"Closed {done} tickets.", messages.SUCCESS)

@@ -1,5 +1,4 @@
 import factory
-from allauth.account.models import EmailAddress
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
@@ -26,6 +25,4 @@ class UserFactory(DjangoModelFactory[User]):
     @factory.post_generation
     def confirmed(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
         if create and extracted is not False and self.email:
-            EmailAddress.objects.get_or_create(
-                user=self, email=self.email, defaults={"verified": True, "primary": True}
-            )
+            User.objects.email_vouch(self)

@@ -79,15 +79,12 @@ class Command(BaseCommand):
 
     def _logins(self, heading: str) -> None:
         self.stdout.write(self.style.SUCCESS(heading))
-        for username, name, flags in PEOPLE:
-            role = (
-                "admin"
-                if flags.get("is_staff")
-                else "agent"
-                if flags.get("is_agent")
-                else "customer"
-            )
-            self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({name}, {role})")
+        people = User.objects.filter(username__in=[username for username, _, _ in PEOPLE])
+        by_name = {user.username: user for user in people}
+        for username, name, _ in PEOPLE:
+            if username in by_name:
+                role = by_name[username].role.label.lower()
+                self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({name}, {role})")
 
     def _person(self, username: str, name: str, flags: dict[str, bool]) -> User:
         """Through the services, as the operator: confirmed e-mail, an agent's profile."""
