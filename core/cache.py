@@ -79,17 +79,19 @@ class ResilientRedisCache(RedisCache):
                 client = _clients.setdefault(key, self._class(servers, **options))
         return client
 
-    def window_count(self, key: str, window: int, amount: int = 1) -> int:
-        """Add ``amount`` to ``key``'s count for a window of ``window`` seconds; one round trip."""
-        key = self.make_and_validate_key(key)
+    def window_counts(self, keys: list[str], window: int) -> list[int]:
+        """Add one to each key's count (a key may repeat) for a window of ``window`` seconds,
+        and return the count after each addition: one round trip for all of them."""
+        keys = [self.make_and_validate_key(key) for key in keys]
         try:
-            pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
-            pipe.set(key, 0, ex=window, nx=True)
-            pipe.incrby(key, amount)
-            return int(pipe.execute()[1])
+            pipe = self._cache.get_client(keys[0], write=True).pipeline(transaction=False)
+            for key in keys:
+                pipe.set(key, 0, ex=window, nx=True)
+                pipe.incrby(key, 1)
+            return [int(count) for count in pipe.execute()[1::2]]
         except FAILURES as exc:
-            logger.warning("cache window_count failed, degrading: %s", exc)
-            return 1
+            logger.warning("cache window_counts failed, degrading: %s", exc)
+            return [1] * len(keys)
 
     get = _degrade("get", _get_default)
     get_many = _degrade("get_many", {})
@@ -103,28 +105,40 @@ class ResilientRedisCache(RedisCache):
     delete_many = _degrade("delete_many", None)
 
 
-def window_count(key: str, window: int, amount: int = 1) -> int:
-    """Count ``amount`` more events for ``key`` in a fixed window of ``window`` seconds and
-    return the count so far: shared by every process when the cache is Redis. Fails open
-    (``amount``) while the cache is away."""
+def window_counts(keys: list[str], window: int) -> list[int]:
+    """Count one more event for each of ``keys`` (a key may repeat) in a fixed window of
+    ``window`` seconds, and return each count so far: shared by every process when the cache
+    is Redis, in one round trip. Fails open (1) while the cache is away."""
+    if not keys:
+        return []
     cache = caches["default"]
     if isinstance(cache, ResilientRedisCache):
-        return cache.window_count(key, window, amount)
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key, amount)
-    except ValueError:  # expired in between
-        return amount if cache.add(key, amount, timeout=window) else cache.incr(key, amount)
+        return cache.window_counts(keys, window)
+    counts = []
+    for key in keys:
+        cache.add(key, 0, timeout=window)
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:  # expired in between
+            counts.append(1 if cache.add(key, 1, timeout=window) else cache.incr(key))
+    return counts
+
+
+def rates_take(*, scope: str, whos: list[int], limit: int, window: int) -> list[bool]:
+    """Count one action for each of ``whos`` (a person may repeat) against ``limit`` per fixed
+    ``window`` seconds, over every door and server process; True for each one allowed."""
+    slot = int(time.time() // window)
+    counts = window_counts([f"uchat:rate:{scope}:{who}:{slot}" for who in whos], window + 1)
+    return [count <= limit for count in counts]
 
 
 def rate_take(
     *, scope: str, who: int, limit: int, window: int, message: str, amount: int = 1
 ) -> None:
-    """Count ``amount`` actions of one person against ``limit`` per fixed ``window`` seconds,
-    over every door and server process; over it, a ValidationError(code="rate_limited") with
-    ``message`` (a 429 from the API, an error frame on sockets, a form error on pages)."""
+    """``rates_take`` for ``amount`` actions of one person; over the limit, a
+    ValidationError(code="rate_limited") with ``message`` (a 429 from the API, an error frame
+    on sockets, a form error on pages)."""
     from django.core.exceptions import ValidationError
 
-    key = f"uchat:rate:{scope}:{who}:{int(time.time() // window)}"
-    if window_count(key, window + 1, amount) > limit:
+    if not all(rates_take(scope=scope, whos=[who] * amount, limit=limit, window=window)):
         raise ValidationError(message, code="rate_limited")

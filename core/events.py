@@ -2,12 +2,12 @@
 
 import asyncio
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -34,10 +34,15 @@ def session_group(session_key: str) -> str:
     return "access.session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
+def frame_encode(frame: Mapping[str, Any]) -> str:
+    """A socket frame's text: compact JSON, encoded by orjson (several times json's speed)."""
+    return orjson.dumps(frame).decode()
+
+
 def event(group: str, event_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """The channel-layer event: the group it is for (core.fanout routes by it), the payload for
     handlers that look inside, and the socket frame, encoded once for every member."""
-    frame = json.dumps({"type": event_type, **payload}, separators=(",", ":"))
+    frame = frame_encode({"type": event_type, **payload})
     return {"type": event_type, "group": group, "payload": dict(payload), "frame": frame}
 
 
@@ -51,16 +56,11 @@ SKIP_AFTER_FAILURE = 3.0
 _failed_at = 0.0
 
 
-async def _group_send_all(layer: Any, groups: list[str], event_type: str, payload: Any) -> None:
-    for group in groups:
-        await asyncio.wait_for(
-            layer.group_send(group, event(group, event_type, payload)), BROADCAST_TIMEOUT
-        )
-
-
-def broadcast(groups: Iterable[str], event_type: str, payload: Mapping[str, Any]) -> None:
-    """Send now. A layer failure is logged, never raised: the data is already stored and
-    clients catch up with a ``sync`` frame when they reconnect."""
+async def broadcast_async(
+    groups: Iterable[str], event_type: str, payload: Mapping[str, Any]
+) -> None:
+    """Send now, from the event loop. A layer failure is logged, never raised: the data is
+    already stored and clients catch up with a ``sync`` frame when they reconnect."""
     global _failed_at
     layer = get_channel_layer()
     if layer is None:
@@ -69,10 +69,19 @@ def broadcast(groups: Iterable[str], event_type: str, payload: Mapping[str, Any]
         logger.warning("broadcast of %s skipped: the channel layer failed just now", event_type)
         return
     try:
-        async_to_sync(_group_send_all)(layer, list(groups), event_type, payload)
+        for group in groups:
+            await asyncio.wait_for(
+                layer.group_send(group, event(group, event_type, payload)), BROADCAST_TIMEOUT
+            )
     except Exception as exc:
         _failed_at = time.monotonic()
         logger.warning("broadcast of %s failed: %r", event_type, exc)
+
+
+def broadcast(groups: Iterable[str], event_type: str, payload: Mapping[str, Any]) -> None:
+    """``broadcast_async`` from synchronous code (a view, a service in a worker thread)."""
+    if get_channel_layer() is not None:
+        async_to_sync(broadcast_async)(list(groups), event_type, payload)
 
 
 def broadcast_on_commit(

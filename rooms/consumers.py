@@ -3,7 +3,6 @@ answer. The ORM is reached only through database_sync_to_async."""
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 import uuid
@@ -21,7 +20,8 @@ from accounts.selectors import user_needs_two_factor_setup
 from core import events, fanout
 from core.input_limits import InputRefused, is_id, json_loads_limited
 from rooms import payloads, selectors, services
-from rooms.models import Conversation
+from rooms.models import Conversation, Message
+from rooms.writer import message_submit
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def send_json(self, content: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+        await self.send(text_data=events.frame_encode(content))
 
     async def send_error(self, code: str, message: str, **extra: Any) -> None:
         await self.send_json({"type": "error", "code": code, "message": message, **extra})
@@ -334,27 +334,29 @@ class ConversationConsumer(JsonFrameConsumer):
         }
 
     async def _call(self, service: Any, frame: dict[str, Any], /, **kwargs: Any) -> Any:
-        """Run a writing service; map refusals to an error frame. None when refused."""
+        """Run a writing service in a worker thread; refusals become an error frame."""
+        # Writes of different sockets run side by side in the thread pool (each thread keeps
+        # its own database connection); the conversation's row lock orders them.
+        write = database_sync_to_async(service, thread_sensitive=False)
+        return await self._answer(frame, write(conversation=self.conversation, **kwargs))
+
+    async def _answer(self, frame: dict[str, Any], work: Any) -> Any:
+        """Await ``work`` (a write); map refusals to an error frame. None when refused."""
+        client_id = frame.get("client_id")
         if not self.bucket.take():
+            work.close()
             await self.send_error(
                 "rate_limited",
                 "You are sending too fast. Wait a moment and try again.",
-                client_id=frame.get("client_id"),
+                client_id=client_id,
             )
             return None
         try:
-            # Writes of different sockets run side by side in the thread pool (each thread keeps
-            # its own database connection); the conversation's row lock orders them.
-            write = database_sync_to_async(service, thread_sensitive=False)
-            return await write(conversation=self.conversation, **kwargs)
+            return await work
         except PermissionDenied as exc:
-            await self.send_error(
-                "forbidden", str(exc) or "Not allowed.", client_id=frame.get("client_id")
-            )
+            await self.send_error("forbidden", str(exc) or "Not allowed.", client_id=client_id)
         except ValidationError as exc:
-            await self.send_error(
-                exc.code or "invalid", exc.messages[0], client_id=frame.get("client_id")
-            )
+            await self.send_error(exc.code or "invalid", exc.messages[0], client_id=client_id)
         except Exception:
             # A bug or an outage must not kill the socket; nothing was stored (the service's
             # transaction rolled back), and the client keeps the text to send again.
@@ -362,7 +364,7 @@ class ConversationConsumer(JsonFrameConsumer):
             await self.send_error(
                 "server_error",
                 "Something went wrong on our side; nothing was stored. Try again.",
-                client_id=frame.get("client_id"),
+                client_id=client_id,
             )
         return None
 
@@ -375,24 +377,32 @@ class ConversationConsumer(JsonFrameConsumer):
                 "bad_frame", 'message.send needs a text "body" or a "content" object.'
             )
             return
-        result = await self._call(
-            services.message_create,
-            frame,
+        result = await self._answer(frame, self._store(frame))
+        if result is not None:
+            message, created = result
+            await self.send(
+                text_data=events.frame_encode(
+                    {
+                        "type": "message.ack",
+                        "client_id": client_id,
+                        "duplicate": not created,
+                        "message": payloads.message_payload(message),
+                    }
+                )
+            )
+
+    async def _store(self, frame: dict[str, Any]) -> tuple[Message, bool]:
+        """Check the message here, then store it with this process's next batch."""
+        body, content = frame.get("body"), frame.get("content")
+        assert self.conversation is not None  # set before the socket was accepted
+        draft = services.message_draft(
+            conversation=self.conversation,
             sender=self.user,
             body=body if isinstance(body, str) else None,
             content=content if isinstance(content, dict) else None,
-            client_id=client_id,
+            client_id=frame.get("client_id"),
         )
-        if result is not None:
-            message, created = result
-            await self.send_json(
-                {
-                    "type": "message.ack",
-                    "client_id": client_id,
-                    "duplicate": not created,
-                    "message": payloads.message_payload(message),
-                }
-            )
+        return await message_submit(draft)
 
     async def on_edit(self, content: dict[str, Any]) -> None:
         if not is_id(content.get("id")) or not isinstance(content.get("body"), str):

@@ -363,6 +363,9 @@ UCHAT_HISTORY_PAGE = 50
 # Messages one person may send per window, over all sockets, pages and the API together.
 UCHAT_MESSAGE_RATE = env.int("UCHAT_MESSAGE_RATE", default=60)
 UCHAT_MESSAGE_RATE_WINDOW = env.int("UCHAT_MESSAGE_RATE_WINDOW", default=60)  # seconds
+# The socket writer (rooms/writer.py) stores whatever waits while a batch is in the database;
+# this adds a pause before each batch to gather more (0: none, measured best).
+UCHAT_WRITER_WINDOW_MS = env.float("UCHAT_WRITER_WINDOW_MS", default=0.0)
 # Writing frames per socket (a flood guard that needs no Redis).
 UCHAT_WS_RATE = env.int("UCHAT_WS_RATE", default=20)
 UCHAT_WS_RATE_WINDOW = env.float("UCHAT_WS_RATE_WINDOW", default=10.0)

@@ -9,7 +9,8 @@ broadcast. The modules:
   direct conversations and ticket conversations alike), adds and removes members, and moves
   read markers;
 - ``rooms``: what room admins (and staff) do to a room;
-- ``messages``: store, edit, delete and purge messages;
+- ``messages``: store (in batches: rooms/writer.py batches the sockets'), edit, delete and
+  purge messages;
 - ``notify``: who is told about a stored message, and the hooks other apps registered;
 - ``presence``: open sockets, and who is online.
 """
@@ -22,11 +23,14 @@ from rooms.services.conversations import (
     members_add,
 )
 from rooms.services.messages import (
+    Draft,
     message_create,
     message_delete,
     message_delete_as_staff,
+    message_draft,
     message_edit,
     messages_purge,
+    messages_store,
 )
 from rooms.services.presence import presence_connect, presence_disconnect, presence_heartbeat
 from rooms.services.rooms import (
@@ -39,6 +43,7 @@ from rooms.services.rooms import (
 )
 
 __all__ = [
+    "Draft",
     "conversation_create",
     "conversation_mark_read",
     "direct_conversation_get_or_create",
@@ -48,8 +53,10 @@ __all__ = [
     "message_create",
     "message_delete",
     "message_delete_as_staff",
+    "message_draft",
     "message_edit",
     "messages_purge",
+    "messages_store",
     "presence_connect",
     "presence_disconnect",
     "presence_heartbeat",

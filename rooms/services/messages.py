@@ -1,7 +1,9 @@
 """Messages: store, edit, delete and purge. ``message_create`` is the one place a message is
 stored, whichever door it comes through."""
 
+import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,14 +16,38 @@ from django.utils import timezone
 
 from accounts.models import User
 from core import events
-from core.cache import rate_take
+from core.cache import rate_take, rates_take
 from rooms import content as content_rules
 from rooms import payloads, uploads
 from rooms.models import Conversation, Membership, Message
 from rooms.services import notify
 from rooms.services.conversations import require_member
 
+logger = logging.getLogger(__name__)
+
 # --- messages -------------------------------------------------------------------------------
+#
+# Every door (socket, API, page, desk, command) stores messages through ``messages_store``: a
+# batch of validated drafts in one transaction. Sockets hand their drafts to the process's
+# writer (rooms/writer.py), which batches whatever is waiting (group commit); the other doors
+# store a batch of one through ``message_create``.
+
+
+@dataclass
+class Draft:
+    """A validated message, not stored yet (``message_draft`` builds it)."""
+
+    conversation: Conversation
+    sender: User
+    content: content_rules.Content
+    client_id: str | None = None
+    image: UploadedFile | None = None
+    extension: str | None = None
+
+
+# What became of one draft: the stored message and whether it was new (False: a re-send of a
+# stored client_id), or why it was refused (ValidationError, PermissionDenied) or failed.
+Outcome = tuple[Message, bool] | Exception
 
 
 def _clean_client_id(client_id: str | None) -> str | None:
@@ -32,17 +58,32 @@ def _clean_client_id(client_id: str | None) -> str | None:
     return client_id
 
 
-def _message_rate_take(*, sender: User) -> None:
-    """Count one message (or edit) against the sender's rate, shared by every door, socket and
-    server process. Refused sends raise before anything is stored; while Redis is away the
-    limit fails open."""
-    rate_take(
-        scope="messages",
-        who=sender.pk,
-        limit=settings.UCHAT_MESSAGE_RATE,
-        window=settings.UCHAT_MESSAGE_RATE_WINDOW,
-        message="You are sending messages too fast. Wait a moment and send again.",
-    )
+def message_draft(
+    *,
+    conversation: Conversation,
+    sender: User,
+    body: str | None = None,
+    content: dict[str, Any] | None = None,
+    image: UploadedFile | None = None,
+    client_id: str | None = None,
+) -> Draft:
+    """Check a message as it came in; raises ValidationError. No database work.
+
+    The message is text (``body``), a content object as clients send it (``content``:
+    text / image by URL / video), or an uploaded ``image`` with ``body`` as its caption.
+    """
+    client_id = _clean_client_id(client_id)
+    if image is not None:
+        extension, width, height = content_rules.clean_image_file(image)
+        caption = content_rules.clean_text(body) if body and body.strip() else ""
+        data = {"width": width, "height": height}
+        cleaned = content_rules.Content(kind=Message.Kind.IMAGE, body=caption, data=data)
+        return Draft(conversation, sender, cleaned, client_id, image, extension)
+    if content is not None:
+        cleaned = content_rules.clean_content(content)
+    else:
+        cleaned = content_rules.Content(kind=Message.Kind.TEXT, body=content_rules.clean_text(body))
+    return Draft(conversation, sender, cleaned, client_id)
 
 
 def message_create(
@@ -54,120 +95,201 @@ def message_create(
     image: UploadedFile | None = None,
     client_id: str | None = None,
 ) -> tuple[Message, bool]:
-    """Store a message and broadcast it once committed. Returns (message, created).
+    """Store one message and broadcast it once committed. Returns (message, created).
 
-    The message is text (``body``), a content object as clients send it (``content``:
-    text / image by URL / video), or an uploaded ``image`` with ``body`` as its caption.
     A repeated ``client_id`` from the same sender returns the stored message, created=False,
-    and broadcasts nothing: re-sends after a timeout never store twice.
+    and broadcasts nothing: re-sends after a timeout never store twice. Refusals raise.
     """
-    client_id = _clean_client_id(client_id)
-    cleaned, extension = _clean_message_content(body=body, content=content, image=image)
-    if image is not None:
-        # Checked first only for uploads (no file written for a re-send). Text re-sends are
-        # caught by the unique (sender, client_id) constraint below: one query less per message.
-        existing = _message_by_client_id(sender=sender, client_id=client_id)
-        if existing is not None:
-            return existing, False
-    try:
-        _message_rate_take(sender=sender)
-    except ValidationError:
-        existing = _message_by_client_id(sender=sender, client_id=client_id)
-        if existing is None:
-            raise
-        return existing, False  # a re-send of a stored message is answered, not refused
-    try:
-        with uploads.removed_on_error(), transaction.atomic():
-            message = _message_insert(
-                conversation=conversation,
-                sender=sender,
-                cleaned=cleaned,
-                image=image,
-                extension=extension,
-                client_id=client_id,
-            )
-    except IntegrityError:
-        # A re-send, or two concurrent sends, with one client_id: the stored one wins.
-        existing = _message_by_client_id(sender=sender, client_id=client_id)
-        if existing is None:
-            raise
-        return existing, False
-    return message, True
-
-
-def _clean_message_content(
-    *, body: str | None, content: dict[str, Any] | None, image: UploadedFile | None
-) -> tuple[content_rules.Content, str | None]:
-    if image is not None:
-        extension, width, height = content_rules.clean_image_file(image)
-        caption = content_rules.clean_text(body) if body and body.strip() else ""
-        data = {"width": width, "height": height}
-        return content_rules.Content(kind=Message.Kind.IMAGE, body=caption, data=data), extension
-    if content is not None:
-        return content_rules.clean_content(content), None
-    return content_rules.Content(kind=Message.Kind.TEXT, body=content_rules.clean_text(body)), None
-
-
-def _message_by_client_id(*, sender: User, client_id: str | None) -> Message | None:
-    """The sender's stored message with this client_id (none without a client_id)."""
-    if client_id is None:
-        return None
-    return (
-        Message.objects.select_related("sender").filter(sender=sender, client_id=client_id).first()
-    )
-
-
-def _message_insert(
-    *,
-    conversation: Conversation,
-    sender: User,
-    cleaned: content_rules.Content,
-    image: UploadedFile | None,
-    extension: str | None,
-    client_id: str | None,
-) -> Message:
-    # The row lock serialises writers of one conversation: ids commit in increasing order and
-    # each message gets the next gap-free sequence number of its conversation. The same query
-    # checks membership and that the account is still active (a socket opened before a
-    # deactivation holds a stale user object); the lock is taken only if both hold.
-    locked = (
-        Conversation.objects.select_for_update(of=("self",))
-        .filter(pk=conversation.pk, memberships__user=sender, memberships__user__is_active=True)
-        .only("last_seq")
-        .first()
-    )
-    if locked is None:
-        raise PermissionDenied("You are not a member of this conversation.")
-    message = Message(
+    draft = message_draft(
         conversation=conversation,
-        seq=locked.last_seq + 1,
         sender=sender,
-        kind=cleaned.kind,
-        body=cleaned.body,
-        content=cleaned.data,
+        body=body,
+        content=content,
+        image=image,
         client_id=client_id,
     )
-    if image is not None:
-        # A name of our own: the uploaded name and declared type are never trusted.
-        message.attachment.save(f"{uuid.uuid4().hex}.{extension}", image, save=False)
-        uploads.written(message.attachment.name)
-    # The conversation and sender were just loaded and locked: no query to re-check they exist.
-    message.full_clean(exclude=["conversation", "sender"], validate_constraints=False)
-    message.save()
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_message=message, last_seq=message.seq
-    )
-    # Your own message is read by you.
-    Membership.objects.filter(conversation=conversation, user=sender).update(
-        last_read_message_id=message.pk
-    )
-    events.broadcast_on_commit(
-        events.conversation_group(conversation.pk),
+    outcome = messages_store([draft])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    message, created = outcome
+    if created:
+        # After the caller's transaction too, when there is one (a ticket's first images).
+        events.broadcast_on_commit(*message_created_event(message))
+    return message, created
+
+
+def message_created_event(message: Message) -> tuple[str, str, payloads.MessagePayload]:
+    """The broadcast of a stored message: (group, event type, payload)."""
+    return (
+        events.conversation_group(message.conversation_id),
         "message.created",
         payloads.message_payload(message),
     )
-    notify.message_stored(conversation=conversation, message=message)
-    return message
+
+
+def messages_store(drafts: list[Draft]) -> list[Outcome]:
+    """Store a batch of drafts; one outcome per draft, in order. Broadcasts nothing: the caller
+    broadcasts what was created, after this returns (committed).
+
+    Cost per batch, whatever its size: one query for re-sent client_ids, one Redis pipeline
+    for the rate counters, then one transaction: memberships, the conversations' row locks
+    (their ``last_seq``), one multi-row insert, and one update each for the conversations and
+    the senders' read markers. If that transaction fails half-way (a ticket closed meanwhile,
+    a concurrent re-send, the database), it rolls back and each draft is stored on its own:
+    every draft ends stored, or refused with its reason. Nothing is half-stored.
+    """
+    outcomes: list[Outcome | None] = [None] * len(drafts)
+    repeats = _resends_find(drafts, outcomes)
+    _rates_take(drafts, outcomes)
+    _write(drafts, [i for i, o in enumerate(outcomes) if o is None], outcomes)
+    for repeat, first in repeats.items():  # the same client_id twice in one batch
+        outcome = outcomes[first]
+        outcomes[repeat] = (outcome[0], False) if isinstance(outcome, tuple) else outcome
+    return outcomes  # type: ignore[return-value]  # every slot is filled by now
+
+
+def _resends_find(drafts: list[Draft], outcomes: list[Outcome | None]) -> dict[int, int]:
+    """Answer drafts whose (sender, client_id) is stored already; returns repeats inside the
+    batch (index -> first index). The unique constraint still guards a concurrent re-send."""
+    keyed = {(d.sender.pk, d.client_id) for d in drafts if d.client_id is not None}
+    stored: dict[tuple[int | None, str | None], Message] = {}
+    if keyed:
+        found = Message.objects.select_related("sender").filter(
+            sender_id__in={s for s, _ in keyed}, client_id__in={c for _, c in keyed}
+        )
+        stored = {(m.sender_id, m.client_id): m for m in found}
+    first: dict[tuple[int, str], int] = {}
+    repeats: dict[int, int] = {}
+    for i, draft in enumerate(drafts):
+        if draft.client_id is None:
+            continue
+        key = (draft.sender.pk, draft.client_id)
+        if key in stored:
+            outcomes[i] = (stored[key], False)
+        elif key in first:
+            repeats[i] = first[key]
+            outcomes[i] = ValidationError("repeat")  # a placeholder, filled in at the end
+        else:
+            first[key] = i
+    return repeats
+
+
+def _rates_take(drafts: list[Draft], outcomes: list[Outcome | None]) -> None:
+    """Count each new message against its sender's rate (shared by every door, socket and
+    server process), in one round trip. While Redis is away the limit fails open."""
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    allowed = rates_take(
+        scope="messages",
+        whos=[drafts[i].sender.pk for i in todo],
+        limit=settings.UCHAT_MESSAGE_RATE,
+        window=settings.UCHAT_MESSAGE_RATE_WINDOW,
+    )
+    for i, ok in zip(todo, allowed, strict=True):
+        if not ok:
+            outcomes[i] = ValidationError(MESSAGE_RATE_REFUSAL, code="rate_limited")
+
+
+MESSAGE_RATE_REFUSAL = "You are sending messages too fast. Wait a moment and send again."
+
+
+def _write(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]) -> None:
+    if not todo:
+        return
+    try:
+        with uploads.removed_on_error(), transaction.atomic():
+            _insert(drafts, todo, outcomes)
+        return
+    except Exception as exc:
+        if len(todo) == 1:
+            outcomes[todo[0]] = _failure(drafts[todo[0]], exc)
+            return
+        logger.info("a batch of %d messages failed (%r); storing each alone", len(todo), exc)
+    for i in todo:
+        outcomes[i] = None
+        _write(drafts, [i], outcomes)
+
+
+def _failure(draft: Draft, exc: Exception) -> Outcome:
+    if isinstance(exc, IntegrityError) and draft.client_id is not None:
+        # Two concurrent sends with one client_id (another process): the stored one wins.
+        existing = (
+            Message.objects.select_related("sender")
+            .filter(sender=draft.sender, client_id=draft.client_id)
+            .first()
+        )
+        if existing is not None:
+            return existing, False
+    if not isinstance(exc, ValidationError | PermissionDenied):
+        logger.warning("a message could not be stored: %r", exc)
+    return exc
+
+
+def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]) -> None:
+    """Inside the batch's transaction."""
+    pairs = {(drafts[i].conversation.pk, drafts[i].sender.pk) for i in todo}
+    # Members still active (a socket opened before a deactivation holds a stale user object).
+    memberships = {
+        (conversation_id, user_id): pk
+        for pk, conversation_id, user_id in Membership.objects.filter(
+            conversation_id__in={c for c, _ in pairs},
+            user_id__in={u for _, u in pairs},
+            user__is_active=True,
+        ).values_list("pk", "conversation_id", "user_id")
+    }
+    allowed = []
+    for i in todo:
+        if (drafts[i].conversation.pk, drafts[i].sender.pk) in memberships:
+            allowed.append(i)
+        else:
+            outcomes[i] = PermissionDenied("You are not a member of this conversation.")
+    if not allowed:
+        return
+    # The row locks serialise writers of one conversation, taken in id order (no deadlock
+    # between batches): ids commit in increasing order and each message gets the next
+    # gap-free sequence number of its conversation.
+    last_seq = dict(
+        Conversation.objects.select_for_update()
+        .filter(pk__in={drafts[i].conversation.pk for i in allowed})
+        .order_by("pk")
+        .values_list("pk", "last_seq")
+    )
+    messages = []
+    for i in allowed:
+        draft = drafts[i]
+        conversation_id = draft.conversation.pk
+        last_seq[conversation_id] += 1
+        message = Message(
+            conversation=draft.conversation,
+            seq=last_seq[conversation_id],
+            sender=draft.sender,
+            kind=draft.content.kind,
+            body=draft.content.body,
+            content=draft.content.data,
+            client_id=draft.client_id,
+        )
+        if draft.image is not None:
+            # A name of our own: the uploaded name and declared type are never trusted.
+            name = f"{uuid.uuid4().hex}.{draft.extension}"
+            message.attachment.save(name, draft.image, save=False)
+            uploads.written(message.attachment.name)
+        messages.append(message)
+    Message.objects.bulk_create(messages)  # ids come back (RETURNING) on PostgreSQL and SQLite
+    newest: dict[int, Message] = {}
+    read: dict[int, int] = {}  # membership -> the sender's newest message: read by its sender
+    for i, message in zip(allowed, messages, strict=True):
+        newest[message.conversation_id] = message
+        read[memberships[(message.conversation_id, drafts[i].sender.pk)]] = message.pk
+    Conversation.objects.bulk_update(
+        [Conversation(pk=c, last_seq=m.seq, last_message_id=m.pk) for c, m in newest.items()],
+        ["last_seq", "last_message"],
+    )
+    Membership.objects.bulk_update(
+        [Membership(pk=pk, last_read_message_id=m) for pk, m in read.items()],
+        ["last_read_message_id"],
+    )
+    for i, message in zip(allowed, messages, strict=True):
+        notify.message_stored(conversation=drafts[i].conversation, message=message)
+        outcomes[i] = (message, True)
 
 
 def _message_for_change(*, message_id: int, conversation: Conversation) -> Message:
@@ -189,7 +311,14 @@ def message_edit(
     """Change the text of your own message; everyone in the conversation sees it live."""
     require_member(user=editor, conversation=conversation)
     body = content_rules.clean_text(body)
-    _message_rate_take(sender=editor)  # an edit reaches everyone like a message does
+    # An edit reaches everyone like a message does.
+    rate_take(
+        scope="messages",
+        who=editor.pk,
+        limit=settings.UCHAT_MESSAGE_RATE,
+        window=settings.UCHAT_MESSAGE_RATE_WINDOW,
+        message=MESSAGE_RATE_REFUSAL,
+    )
     message = _message_for_change(message_id=message_id, conversation=conversation)
     if message.sender_id != editor.pk:
         raise PermissionDenied("You can only edit your own messages.")

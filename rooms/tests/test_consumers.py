@@ -12,6 +12,7 @@ from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from rooms import services
+from rooms import writer as writer_module
 from rooms.models import Message, Presence
 from uchat.asgi import application
 
@@ -303,10 +304,10 @@ async def test_badge_socket_gets_notifications_but_not_room_traffic(room, user, 
 async def test_a_server_fault_gets_an_error_frame_and_the_socket_lives(room, user, monkeypatch):
     alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
 
-    def broken(**kwargs):
+    def broken(drafts):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "message_create", broken)
+    monkeypatch.setattr(writer_module, "messages_store", broken)
     await alice.send_json_to({"type": "message.send", "body": "hello", "client_id": "k1"})
     error = await receive_type(alice, "error")
     assert (error["code"], error["client_id"]) == ("server_error", "k1")

@@ -1,0 +1,113 @@
+"""The process's message writer (group commit).
+
+Sockets hand it validated drafts (``rooms.services.message_draft``) and wait for the outcome.
+It stores whatever is waiting in one batch (``rooms.services.messages_store``: one transaction,
+a handful of statements whatever the batch's size), answers each socket, then broadcasts the
+new messages from the event loop, in the order they were stored. While one batch is in the
+database the next one gathers, so the batch grows with the load and a quiet server stores
+each message at once: the latency it adds is at most one batch's time (plus
+``UCHAT_WRITER_WINDOW_MS`` when set).
+
+Guarantees (tested in rooms/tests/test_writer.py): a message is acknowledged only once stored
+and broadcast only after its transaction committed; per conversation, ``seq`` has no gap and
+broadcasts go out in ``seq`` order from this process; a batch that fails half-way is stored
+draft by draft, so each ends stored or refused with its reason.
+"""
+
+import asyncio
+import logging
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from core import events
+from rooms.models import Message
+from rooms.services.messages import Draft, Outcome, message_created_event, messages_store
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 256
+
+
+class Writer:
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Draft, asyncio.Future[Outcome]]] = []
+        self.wake = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.sending: asyncio.Task[None] | None = None
+        # One thread, one database connection: batches run one after another.
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="uchat-writer")
+
+    async def submit(self, draft: Draft) -> Outcome:
+        """Store ``draft`` with the next batch; its outcome once committed (or refused)."""
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self.waiting.append((draft, future))
+        self.wake.set()
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._run())
+        return await future
+
+    async def _run(self) -> None:
+        window = settings.UCHAT_WRITER_WINDOW_MS / 1000
+        while True:
+            if not self.waiting:
+                self.wake.clear()
+                await self.wake.wait()
+            if window:
+                await asyncio.sleep(window)
+            batch = self.waiting[:MAX_BATCH]
+            del self.waiting[:MAX_BATCH]
+            try:
+                store = database_sync_to_async(
+                    messages_store, thread_sensitive=False, executor=self.executor
+                )
+                outcomes = await store([draft for draft, _ in batch])
+            except Exception as exc:  # nothing was committed (the transaction rolled back)
+                logger.warning("a batch of %d messages failed: %r", len(batch), exc)
+                outcomes = [exc] * len(batch)
+            created: list[Message] = []
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, tuple) and outcome[1]:
+                    created.append(outcome[0])
+                if not future.done():  # the socket may have gone meanwhile
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+            if created:
+                # Chained: broadcasts leave in commit order while the next batch is written.
+                self.sending = asyncio.create_task(self._broadcast(self.sending, created))
+
+    @staticmethod
+    async def _broadcast(before: "asyncio.Task[None] | None", messages: list[Message]) -> None:
+        if before is not None:
+            await asyncio.wait([before])
+        for message in messages:
+            group, event_type, payload = message_created_event(message)
+            await events.broadcast_async([group], event_type, payload)
+
+
+_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Writer]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def writer() -> Writer:
+    """This process's writer (one per event loop: test runners start several loops)."""
+    loop = asyncio.get_running_loop()
+    found = _writers.get(loop)
+    if found is None:
+        found = _writers[loop] = Writer()
+    return found
+
+
+async def message_submit(draft: Draft) -> Any:
+    """Store a draft through this process's writer: (message, created), or raises the
+    refusal (ValidationError, PermissionDenied) or failure."""
+    outcome = await writer().submit(draft)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
