@@ -39,8 +39,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "uchat.settings")
 
-SERVERS = ["uchat", "uchat-uvicorn", "uchat-2", "bare", "socketio", "socketio-redis"]
-OPTIONAL_SERVERS = ["uchat-pubsub"]  # uchat on channels-redis' pub/sub layer
+# "uchat" is served as bin/run serves it (DEFAULT_SERVER); "uchat-<server>" by another ASGI
+# server (bin/serve); "uchat-2" is two default processes sharing Redis and PostgreSQL.
+DEFAULT_SERVER = "uvicorn"
+SERVERS = [
+    "uchat", "uchat-2", "bare", "socketio", "socketio-redis", "socketio-redis-db",
+]  # fmt: skip
+OPTIONAL_SERVERS = [
+    "uchat-daphne", "uchat-uvicorn", "uchat-granian",
+    "uchat-pubsub",  # uchat on channels-redis' pub/sub layer
+]  # fmt: skip
 SCENARIOS = {
     "team": {"rooms": 20, "members": 25, "rates": [100], "seconds": 10},
     "townhall": {"rooms": 1, "members": 300, "rates": [10], "seconds": 10},
@@ -142,27 +150,19 @@ class Server:
 
     def command(self, port: int) -> list[str]:
         python = sys.executable
-        if self.kind in ("uchat", "uchat-2", "uchat-pubsub"):
-            return [
-                python,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "uchat.asgi:application",
-            ]
-        if self.kind == "uchat-uvicorn":
-            return [
-                python, "-m", "uvicorn", "uchat.asgi:application", "--host", "127.0.0.1",
-                "--port", str(port), "--lifespan", "off", "--no-access-log",
-                "--log-level", "warning", "--ws", "websockets",
-            ]  # fmt: skip
+        if self.kind.startswith("uchat"):
+            server = self.kind.removeprefix("uchat-")
+            if server not in ("daphne", "uvicorn", "granian"):
+                server = DEFAULT_SERVER
+            return [str(ROOT / "bin/serve"), server, "127.0.0.1", str(port)]
         if self.kind == "bare":
             return [python, str(ROOT / "bench/servers/bare.py"), str(port)]
-        queue = [os.environ["REDIS_URL"]] if self.kind == "socketio-redis" else []
-        return [python, str(ROOT / "bench/servers/socketio_app.py"), str(port), *queue]
+        extra = []
+        if self.kind.startswith("socketio-redis"):
+            extra.append(os.environ["REDIS_URL"])
+        if self.kind == "socketio-redis-db":
+            extra.append(os.environ["DATABASE_URL"])
+        return [python, str(ROOT / "bench/servers/socketio_app.py"), str(port), *extra]
 
     def url(self, n: int, room: Any, token: str | None) -> str:
         port = self.ports[n % len(self.ports)]
@@ -176,8 +176,16 @@ class Server:
     def protocol(self) -> str:
         return "socketio" if self.kind.startswith("socketio") else self.kind.split("-")[0]
 
+    def tree(self) -> list[psutil.Process]:
+        """The server processes and their children (Granian serves from a worker process)."""
+        found = []
+        for p in self.processes:
+            parent = psutil.Process(p.pid)
+            found += [parent, *parent.children(recursive=True)]
+        return found
+
     def rss(self) -> int:
-        return sum(psutil.Process(p.pid).memory_info().rss for p in self.processes)
+        return sum(p.memory_info().rss for p in self.tree())
 
     def cpu(self) -> float:
         return sum(self.cpu_split())
@@ -186,8 +194,8 @@ class Server:
         """(user, system) CPU seconds of the server processes; on loopback the kernel's side
         of every socket write lands in system time."""
         user = system = 0.0
-        for p in self.processes:
-            times = psutil.Process(p.pid).cpu_times()
+        for p in self.tree():
+            times = p.cpu_times()
             user, system = user + times.user, system + times.system
         return user, system
 

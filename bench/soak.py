@@ -98,8 +98,8 @@ class Uchat:
         self.log = workdir / f"uchat-{n}.log"
         with open(self.log, "w") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-                 "uchat.asgi:application"],
+                [str(ROOT / "bin/serve"), os.environ.get("UCHAT_SERVER", "uvicorn"),
+                 "127.0.0.1", str(self.port)],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                 preexec_fn=raise_fd_limit,
             )  # fmt: skip

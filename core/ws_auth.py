@@ -5,7 +5,6 @@ from urllib.parse import parse_qs, urlparse
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
-from channels.middleware import BaseMiddleware
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -59,17 +58,22 @@ def _user_for_token(token: str) -> tuple[Any, float | None]:
         return AnonymousUser(), None
 
 
-class JwtQueryAuthMiddleware(BaseMiddleware):
-    """``?token=<JWT access token>`` authenticates a socket; otherwise the session does.
-    ``token_exp`` in the scope tells the consumer when to close a token's socket."""
+class TokenOrSessionAuth:
+    """``?token=<JWT access token>`` authenticates a socket (one database trip: the person);
+    without one the browser session does (Channels' AuthMiddlewareStack). ``token_exp`` in the
+    scope tells the consumer when to close a token's socket."""
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+        self.by_session = AuthMiddlewareStack(application)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         token = parse_qs(scope.get("query_string", b"").decode()).get("token")
-        if token:
-            user, expires = await _user_for_token(token[0])
-            scope = dict(scope, user=user, token_exp=expires)
-        return await super().__call__(scope, receive, send)
+        if not token:
+            return await self.by_session(scope, receive, send)
+        user, expires = await _user_for_token(token[0])
+        return await self.application(dict(scope, user=user, token_exp=expires), receive, send)
 
 
 def websocket_stack(app: Any) -> Any:
-    return BrowserOriginValidator(AuthMiddlewareStack(JwtQueryAuthMiddleware(app)))
+    return BrowserOriginValidator(TokenOrSessionAuth(app))

@@ -16,7 +16,6 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts.selectors import user_needs_two_factor_setup
 from core import events, fanout
 from core.input_limits import InputRefused, is_id, json_loads_limited
 from rooms import payloads, selectors, services
@@ -143,21 +142,35 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(services.presence_heartbeat)(channel_name=self.socket_id)
         await self.send_json({"type": "pong"})
 
-    async def join_presence(self) -> None:
+    async def open_socket(self, **asked: Any) -> services.SocketOpened | None:
+        """The handshake's checks and the presence row, in one database trip (``asked``: what
+        else to look up, see services.socket_open). None when refused (the socket is closed)."""
+        if not self.user.is_authenticated:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return None
         write = _outliving(
-            database_sync_to_async(services.presence_connect)(
-                user=self.user, channel_name=self.socket_id
+            database_sync_to_async(services.socket_open)(
+                user=self.user, channel_name=self.socket_id, **asked
             )
         )
         try:
-            await asyncio.shield(write)
+            opened = await asyncio.shield(write)
+        except Exception:  # the database is away: the client retries with back-off
+            logger.warning("socket refused: its handshake failed", exc_info=True)
+            await self.close(code=CLOSE_TRY_LATER)
+            return None
         except asyncio.CancelledError:
             # The server gave up on this socket (it closed, and its disconnect waited too long
             # behind a busy database) while the row was being written: the write goes on, so
             # remove the row once it is there, or it would count as a socket for 90 s.
             _outliving(self._presence_undo(write))
             raise
+        if opened.refused is not None:
+            refused = {services.Refused.TOO_MANY: CLOSE_TOO_MANY}
+            await self.close(code=refused.get(opened.refused, CLOSE_FORBIDDEN))
+            return None
         self.present = True
+        return opened
 
     async def _presence_undo(self, write: "asyncio.Future[Any]") -> None:
         with contextlib.suppress(Exception):
@@ -180,36 +193,18 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
                 )
             )
 
-    async def refusal(self) -> int | None:
-        """The close code refusing this handshake, or None to go on: signed in, two-factor
-        authentication set up where the site requires it of staff and agents, and under the
-        person's socket limit."""
-        user = self.user
-        if not user.is_authenticated:
-            return CLOSE_FORBIDDEN
-        staff_side = user.is_staff or user.is_agent
-        if (
-            settings.UCHAT_REQUIRE_MFA_FOR_STAFF
-            and staff_side
-            and await database_sync_to_async(user_needs_two_factor_setup)(user=user)
-        ):
-            return CLOSE_FORBIDDEN
-        count = await database_sync_to_async(selectors.open_socket_count)(user=self.user)
-        if count >= settings.UCHAT_WS_MAX_PER_USER:
-            return CLOSE_TOO_MANY
-        return None
-
-    async def open(self, groups: list[str]) -> None:
-        """Join the groups, accept, start the timers, record presence."""
+    async def open(self, groups: list[str], opened: services.SocketOpened) -> None:
+        """Join the groups, accept, start the timers, and tell the person's conversations when
+        this is their first socket."""
         if not await self.join_groups_or_refuse(groups):
+            await self.leave_presence()
             return
         await self.accept()
         self.start_timers()
-        try:
-            await self.join_presence()
-        except Exception:  # the account went away meanwhile, or the database did
-            logger.warning("socket closed: presence could not be recorded", exc_info=True)
-            await self.close(code=CLOSE_REAUTHENTICATE)
+        if opened.came_online:
+            await events.broadcast_async(
+                *services.presence_event(user=self.user, conversation_ids=opened.conversation_ids)
+            )
 
     def start_timers(self) -> None:
         """After accept: the frame limit, the idle timeout, and a token's expiry."""
@@ -301,20 +296,17 @@ class ConversationConsumer(JsonFrameConsumer):
     async def connect(self) -> None:
         self.user = self.scope["user"]
         conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
-        if refused := await self.refusal():
-            await self.close(code=refused)
+        # Refused before accept (a member of nothing learns nothing).
+        opened = await self.open_socket(conversation_id=conversation_id)
+        if opened is None:
             return
-        self.conversation = await database_sync_to_async(selectors.conversation_for_member)(
-            user=self.user, conversation_id=conversation_id
-        )
-        if self.conversation is None:
-            await self.close(code=CLOSE_FORBIDDEN)  # before accept: the handshake is refused
-            return
+        self.conversation = opened.conversation
+        assert self.conversation is not None
         self.group = events.conversation_group(self.conversation.pk)
         self.bucket = TokenBucket(settings.UCHAT_WS_RATE, settings.UCHAT_WS_RATE_WINDOW)
         self.last_typing = 0.0
         self.groups_joined = set()
-        await self.open([self.group])
+        await self.open([self.group], opened)
 
     async def disconnect(self, code: int) -> None:
         if self.conversation is None:
@@ -511,16 +503,15 @@ class UserConsumer(JsonFrameConsumer):
     async def connect(self) -> None:
         self.user = self.scope["user"]
         self.groups_joined: set[str] = set()
-        if refused := await self.refusal():
-            await self.close(code=refused)
-            return
         # "?rooms=0": only the person's own events (the navigation bar's notification badge on
         # pages other than the dashboard), not every conversation's messages.
-        ids = []
-        if parse_qs(self.scope.get("query_string", b"").decode()).get("rooms") != ["0"]:
-            ids = await database_sync_to_async(selectors.conversation_ids_for_user)(user=self.user)
+        rooms = parse_qs(self.scope.get("query_string", b"").decode()).get("rooms") != ["0"]
+        opened = await self.open_socket(conversation_ids=rooms)
+        if opened is None:
+            return
+        ids = opened.conversation_ids if rooms else []
         groups = [events.user_group(self.user.pk)] + [events.conversation_group(i) for i in ids]
-        await self.open(groups)
+        await self.open(groups, opened)
 
     async def disconnect(self, code: int) -> None:
         await self.leave_presence()

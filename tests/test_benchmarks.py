@@ -43,7 +43,10 @@ def _need_redis() -> None:
 
 def test_fanout_smoke_delivers_everything_once_on_every_server():
     _need_redis()
-    servers = ["uchat", "uchat-uvicorn", "uchat-2", "bare", "socketio", "socketio-redis"]
+    servers = [
+        "uchat", "uchat-daphne", "uchat-granian", "uchat-2", "bare", "socketio",
+        "socketio-redis", "socketio-redis-db",
+    ]  # fmt: skip
     report = _run(
         "bench/fanout.py", "--smoke", "--servers", ",".join(servers),
         "--scenarios", "team,ramp-hall,idle",
@@ -74,3 +77,13 @@ def test_history_smoke_pages_are_right():
     cases = {r["case"]: r for r in report["results"]}
     assert set(cases) >= {"newest page (API)", "keyset, half-way back (API)"}
     assert all(r["requests"] >= 10 for r in report["results"])
+
+
+def test_write_smoke_acks_only_what_it_stored():
+    _need_redis()
+    report = _run("bench/write.py", "--smoke")
+    assert report["ok"] is True
+    check = next(r for r in report["rows"] if r["kind"] == "check")
+    assert check["acked_total"] == 60  # 20 and 40 messages offered for a second each
+    assert check["acked_not_stored"] == 0
+    assert {r["kind"] for r in report["rows"]} >= {"one by one", "batch of 50", "sockets"}

@@ -32,7 +32,15 @@ from rooms.services.messages import (
     messages_purge,
     messages_store,
 )
-from rooms.services.presence import presence_connect, presence_disconnect, presence_heartbeat
+from rooms.services.presence import (
+    Refused,
+    SocketOpened,
+    presence_connect,
+    presence_disconnect,
+    presence_event,
+    presence_heartbeat,
+    socket_open,
+)
 from rooms.services.rooms import (
     memberships_release,
     room_create,
@@ -44,6 +52,8 @@ from rooms.services.rooms import (
 
 __all__ = [
     "Draft",
+    "Refused",
+    "SocketOpened",
     "conversation_create",
     "conversation_mark_read",
     "direct_conversation_get_or_create",
@@ -59,10 +69,12 @@ __all__ = [
     "messages_store",
     "presence_connect",
     "presence_disconnect",
+    "presence_event",
     "presence_heartbeat",
     "room_create",
     "room_delete",
     "room_details_set",
     "room_leave",
     "room_update",
+    "socket_open",
 ]

@@ -1,29 +1,88 @@
 """Presence: one row per open socket; a person is online while one of theirs is fresh."""
 
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import user_needs_two_factor_setup
 from core import events
 from rooms import hooks, selectors
-from rooms.models import Presence
+from rooms.models import Conversation, Presence
+
+
+class Refused(StrEnum):
+    FORBIDDEN = "forbidden"  # not a member, or two-factor authentication not set up
+    TOO_MANY = "too_many"  # UCHAT_WS_MAX_PER_USER sockets open already
+
+
+@dataclass(frozen=True)
+class SocketOpened:
+    refused: Refused | None = None
+    conversation: Conversation | None = None
+    # The person's conversations: asked for (their dashboard socket listens to all), or needed
+    # to tell them that the person came online.
+    conversation_ids: list[int] = field(default_factory=list)
+    came_online: bool = False  # this is their first socket: broadcast presence_announce
+
+
+def socket_open(
+    *,
+    user: User,
+    channel_name: str,
+    conversation_id: int | None = None,
+    conversation_ids: bool = False,
+) -> SocketOpened:
+    """What a socket's handshake asks of the database, in one trip from the event loop: may
+    the person open another socket (two-factor authentication set up where the site requires
+    it of staff and agents, under the socket limit), the conversation when the socket is for
+    one (members only), and the socket's presence row. A refused handshake writes nothing."""
+    if (
+        settings.UCHAT_REQUIRE_MFA_FOR_STAFF
+        and (user.is_staff or user.is_agent)
+        and user_needs_two_factor_setup(user=user)
+    ):
+        return SocketOpened(Refused.FORBIDDEN)
+    conversation = None
+    if conversation_id is not None:
+        conversation = selectors.conversation_for_member(user=user, conversation_id=conversation_id)
+        if conversation is None:
+            return SocketOpened(Refused.FORBIDDEN)
+    with transaction.atomic():
+        fresh = selectors.presence_fresh_since()
+        Presence.objects.filter(user=user, last_seen__lt=fresh).delete()
+        open_now = Presence.objects.filter(user=user).count()
+        if open_now >= settings.UCHAT_WS_MAX_PER_USER:
+            return SocketOpened(Refused.TOO_MANY)
+        Presence.objects.create(channel_name=channel_name, user=user, last_seen=timezone.now())
+    came_online = open_now == 0
+    ids = []
+    if conversation_ids or came_online:
+        ids = selectors.conversation_ids_for_user(user=user)
+    if came_online and user.is_agent:
+        for hook in hooks.agent_online:  # the desk hands an online agent queued tickets
+            hook(user=user)
+    return SocketOpened(None, conversation, ids, came_online)
 
 
 def presence_connect(*, user: User, channel_name: str) -> bool:
-    """Record an open socket; True if the person just came online (their first socket)."""
-    now = timezone.now()
-    with transaction.atomic():
-        Presence.objects.filter(user=user, last_seen__lt=selectors.presence_fresh_since()).delete()
-        was_online = Presence.objects.filter(user=user).exists()
-        Presence.objects.update_or_create(
-            channel_name=channel_name, defaults={"user": user, "last_seen": now}
-        )
-    if not was_online:
-        _presence_broadcast(user=user, online=True)
-        if user.is_agent:
-            for hook in hooks.agent_online:  # the desk hands an online agent queued tickets
-                hook(user=user)
-    return not was_online
+    """Record an open socket outside a handshake; True if the person just came online."""
+    opened = socket_open(user=user, channel_name=channel_name)
+    if opened.came_online:
+        events.broadcast(*presence_event(user=user, conversation_ids=opened.conversation_ids))
+    return opened.came_online
+
+
+def presence_event(
+    *, user: User, conversation_ids: list[int], online: bool = True
+) -> tuple[list[str], str, dict[str, Any]]:
+    """The broadcast telling a person's conversations that they came online or went offline."""
+    groups = [events.conversation_group(pk) for pk in conversation_ids]
+    return groups, "presence", {"user_id": user.pk, "online": online}
 
 
 def presence_heartbeat(*, channel_name: str) -> None:
@@ -36,12 +95,6 @@ def presence_disconnect(*, user: User, channel_name: str) -> bool:
         Presence.objects.filter(channel_name=channel_name).delete()
         still_online = Presence.objects.filter(user=user).exists()
     if not still_online:
-        _presence_broadcast(user=user, online=False)
+        ids = selectors.conversation_ids_for_user(user=user)
+        events.broadcast(*presence_event(user=user, conversation_ids=ids, online=False))
     return not still_online
-
-
-def _presence_broadcast(*, user: User, online: bool) -> None:
-    groups = [
-        events.conversation_group(pk) for pk in selectors.conversation_ids_for_user(user=user)
-    ]
-    events.broadcast(groups, "presence", {"user_id": user.pk, "online": online})

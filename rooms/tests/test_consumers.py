@@ -381,16 +381,19 @@ async def test_no_presence_row_outlives_a_socket_cancelled_while_it_was_written(
     a Redis restart): the presence write already under way must not leave a row behind."""
     import time
 
-    real = services.presence_connect
+    real = services.socket_open
 
     def slow(**kwargs):
         time.sleep(1.0)
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "presence_connect", slow)
-    communicator, connected, _ = await connect(user, f"/ws/rooms/{room.pk}/")
-    assert connected
-    await asyncio.sleep(0.2)  # the presence write is under way
-    communicator.future.cancel()  # as Daphne's application_close_timeout does
+    monkeypatch.setattr(services, "socket_open", slow)
+    cookie = await sync_to_async(_cookie_for)(user)
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)]
+    communicator = WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers)
+    handshake = asyncio.create_task(communicator.connect(timeout=5))
+    await asyncio.sleep(0.3)  # the handshake's presence write is under way
+    communicator.future.cancel()  # as the server's application_close_timeout does
+    await asyncio.gather(handshake, return_exceptions=True)
     await asyncio.sleep(3)  # the write finishes (1 s), then the row is removed
     assert await sync_to_async(Presence.objects.filter(user=user).count)() == 0

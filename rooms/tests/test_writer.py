@@ -103,7 +103,8 @@ def test_a_batch_that_fails_half_way_stores_each_draft_alone(user, other_user, m
     assert [(seq, body) for _, seq, body in stored] == [(1, "before"), (2, "middle"), (3, "after")]
     for index in (0, 2, 4):  # each stored one is answered with what was stored
         message, created = outcomes[index]
-        assert created and (message.pk, message.seq, message.body) in stored
+        assert created
+        assert (message.pk, message.seq, message.body) in stored
 
 
 async def test_sockets_share_batches_and_keep_every_guarantee(user, settings, monkeypatch):
@@ -162,7 +163,8 @@ async def test_sockets_share_batches_and_keep_every_guarantee(user, settings, mo
     # A re-send after a lost ack is answered with the stored message, not stored twice.
     await sockets[0].send_json_to({"type": "message.send", "body": "hello 0", "client_id": "c0"})
     again = await receive_type(sockets[0], "message.ack", client_id="c0")
-    assert again["duplicate"] is True and again["message"]["id"] == acks[0]["message"]["id"]
+    assert again["duplicate"] is True
+    assert again["message"]["id"] == acks[0]["message"]["id"]
     for socket in sockets:
         await socket.disconnect()
 

@@ -5,7 +5,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from django.conf import settings
 
 CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent.parent
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -63,11 +63,15 @@ class LiveServer:
             "UCHAT_TICKET_AUTO_ASSIGN": "0",
             **env_overrides,
         }
-        self.log_path = log_dir / f"daphne-{self.port}.log"
+        self.log_path = log_dir / f"server-{self.port}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        # The server bin/run starts (UCHAT_SERVER picks another one).
+        server = os.environ.get("UCHAT_SERVER", "uvicorn")
         self.process = subprocess.Popen(  # noqa: S603
-            [*command, "uchat.asgi:application"], env=env, stdout=self.log, stderr=subprocess.STDOUT
+            [str(ROOT / "bin/serve"), server, "127.0.0.1", str(self.port)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while True:
@@ -79,9 +83,7 @@ class LiveServer:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(
-                    "a live Daphne server did not start:\n" + self.log_path.read_text()
-                )
+                raise RuntimeError("a live server did not start:\n" + self.log_path.read_text())
             time.sleep(0.2)
 
     def kill(self) -> None:
