@@ -196,10 +196,23 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def open(self, groups: list[str], opened: services.SocketOpened) -> None:
         """Join the groups, accept, start the timers, and tell the person's conversations when
         this is their first socket."""
-        if not await self.join_groups_or_refuse(groups):
-            await self.leave_presence()
-            return
-        await self.accept()
+        try:
+            if not await self.join_groups_or_refuse(groups):
+                await self.leave_presence()
+                return
+            await self.accept()
+        except BaseException:
+            # Cancelled (the server gave up on a handshake stuck behind a stalled Redis), or the
+            # client left before the accept: disconnect() may never run, so the presence row
+            # written by open_socket goes now, or it would count as a socket for 90 s.
+            if getattr(self, "present", False):
+                self.present = False
+                _outliving(
+                    database_sync_to_async(services.presence_disconnect)(
+                        user=self.user, channel_name=self.socket_id
+                    )
+                )
+            raise
         self.start_timers()
         if opened.came_online:
             await events.broadcast_async(

@@ -397,3 +397,29 @@ async def test_no_presence_row_outlives_a_socket_cancelled_while_it_was_written(
     await asyncio.gather(handshake, return_exceptions=True)
     await asyncio.sleep(3)  # the write finishes (1 s), then the row is removed
     assert await sync_to_async(Presence.objects.filter(user=user).count)() == 0
+
+
+async def test_no_presence_row_outlives_a_handshake_cancelled_while_joining_groups(
+    room, user, monkeypatch
+):
+    """The presence row is written before the groups are joined: a handshake the server gives
+    up on while the channel layer is stalled must take its row away with it."""
+    from core import fanout
+
+    joined = asyncio.Event()
+
+    async def stalled_join(self, group, member):
+        joined.set()
+        await asyncio.sleep(30)  # Redis stopped (SIGSTOP)
+
+    monkeypatch.setattr(fanout.Hub, "join", stalled_join)
+    cookie = await sync_to_async(_cookie_for)(user)
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)]
+    communicator = WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers)
+    handshake = asyncio.create_task(communicator.connect(timeout=10))
+    await asyncio.wait_for(joined.wait(), 5)
+    assert await sync_to_async(Presence.objects.filter(user=user).count)() == 1
+    communicator.future.cancel()  # the server's application_close_timeout
+    await asyncio.gather(handshake, return_exceptions=True)
+    await asyncio.sleep(1)
+    assert await sync_to_async(Presence.objects.filter(user=user).count)() == 0
