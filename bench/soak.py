@@ -342,6 +342,18 @@ def presence_rows(user_ids: list[int]) -> int:
     return Presence.objects.filter(user_id__in=user_ids).count()
 
 
+def presence_ages(user_ids: list[int]) -> list[float]:
+    """Seconds since each presence row was last refreshed, oldest first: a row that outlived
+    its socket stops being refreshed by pings (every PING_EVERY s)."""
+    from django.utils import timezone
+
+    from rooms.models import Presence
+
+    now = timezone.now()
+    seen = Presence.objects.filter(user_id__in=user_ids).values_list("last_seen", "channel_name")
+    return sorted(((round((now - t).total_seconds(), 1), c) for t, c in seen), reverse=True)
+
+
 async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from asgiref.sync import sync_to_async
 
@@ -420,6 +432,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         gap_times = await sync_to_async(message_ages)(gaps[:20], wall_start)
         open_sockets = sum(1 for c in clients if c.open.is_set())
         presence = await sync_to_async(presence_rows)(user_ids)
+        ages = await sync_to_async(presence_ages)(user_ids)
         for client in clients:  # the final catch-up, as after any reconnect
             await client.sync()
         await asyncio.sleep(5)
@@ -463,6 +476,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "health_failures_while_nothing_failed": len(bad_checks),
         "open_sockets_at_end": open_sockets,
         "presence_rows_at_end": presence,
+        "oldest_presence_rows_s": ages[:5],
         "rss_start_mib": [round(r / 2**20, 1) for r in rss_start],
         "rss_growth_mib": [
             round((e - s) / 2**20, 1) for s, e in zip(rss_start, rss_end, strict=True)

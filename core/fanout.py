@@ -20,17 +20,19 @@ from typing import Any, Protocol
 
 from channels.consumer import get_handler_name
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 
 logger = logging.getLogger(__name__)
 
 # channels-redis forgets a group member after ``group_expiry`` (a day by default); the process
 # channel re-adds itself to its groups well before that.
 REFRESH_SECONDS = 600.0
-# The hub sends itself a beat through the layer every BEAT_SECONDS (group_send to a group of
-# its own, read back by its reader). A beat missing for BEAT_TIMEOUT means the path from a
-# broadcast to this process is broken: Redis stalled, partitioned, or restarted (which forgets
-# every group). redis-py reconnects quietly after a restart, so no error would say so.
-BEAT_SECONDS = 5.0
+# The hub sends itself a numbered beat through the layer every BEAT_SECONDS (group_send to a
+# group of its own, read back by its reader). A beat that is missing (a gap in the numbers) or
+# late by BEAT_TIMEOUT means the path from a broadcast to this process broke: Redis stalled,
+# partitioned, or restarted (which forgets every group, and every pub/sub message published
+# meanwhile). redis-py reconnects and re-subscribes quietly, so no error would say so.
+BEAT_SECONDS = 1.0
 BEAT_TIMEOUT = 15.0
 
 
@@ -55,7 +57,12 @@ class Hub:
         self.lock = asyncio.Lock()
         self.beat_group = ""
         self.last_beat = 0.0
-        self.to_discard: set[str] = set()
+        self.beats_sent = self.beats_seen = 0
+        # The pub/sub layer forgets a channel whose reader was cancelled: a new one is made for
+        # the next reader. The list layer keeps it (no forgotten channel stays in Redis' groups
+        # collecting broadcasts that nobody reads).
+        self.channel_per_reader = isinstance(layer, RedisPubSubChannelLayer)
+        self.to_discard: set[tuple[str, str]] = set()  # (group, channel) left, not yet told
 
     async def join(self, group: str, member: Member) -> None:
         async with self.lock:
@@ -67,10 +74,11 @@ class Hub:
                 self.beat_group = f"uchat-hub.{uuid.uuid4().hex}"
                 await self.layer.group_add(self.beat_group, self.channel)
                 self.last_beat = time.monotonic()
+                self.beats_sent = self.beats_seen = 0
                 self.reader = asyncio.create_task(self._read(self.channel))
                 self.keeper = asyncio.create_task(self._keep_fresh(self.channel))
             local = self.members.setdefault(group, set())
-            self.to_discard.discard(group)
+            self.to_discard.discard((group, self.channel))
             if not local:
                 try:
                     await self.layer.group_add(group, self.channel)
@@ -84,7 +92,8 @@ class Hub:
     async def leave(self, group: str, member: Member) -> None:
         async with self.lock:
             local = self.members.get(group)
-            if local is None or member not in local:
+            channel = self.channel
+            if local is None or member not in local or channel is None:
                 return
             local.discard(member)
             if not local:
@@ -92,9 +101,9 @@ class Hub:
                 # Left in the background (the keeper, under this lock): a disconnect never
                 # waits on Redis, which during a stall would outlast the server's time limit
                 # for disconnect() and skip the rest of it (Presence rows left behind).
-                self.to_discard.add(group)
+                self.to_discard.add((group, channel))
             if not self.members:
-                self.to_discard.add(self.beat_group)
+                self.to_discard.add((self.beat_group, channel))
                 # Let the reader and keeper finish cancelling: a test's event loop may end
                 # right after, and a receive left pending would hold the layer's loop-bound
                 # receive lock for the next loop.
@@ -113,14 +122,15 @@ class Hub:
                 await self._fail()
                 return
             try:
-                beat = {"type": "hub.beat", "group": self.beat_group}
+                self.beats_sent += 1
+                beat = {"type": "hub.beat", "group": self.beat_group, "n": self.beats_sent}
                 await asyncio.wait_for(self.layer.group_send(self.beat_group, beat), BEAT_TIMEOUT)
             except Exception as exc:
                 logger.warning("fan-out: beat failed (%r); closing local sockets", exc)
                 await self._fail()
                 return
             if self.to_discard:
-                await self._discard_left_groups(channel)
+                await self._discard_left_groups()
             if time.monotonic() - refreshed < REFRESH_SECONDS:
                 continue
             refreshed = time.monotonic()
@@ -131,21 +141,23 @@ class Hub:
                 except Exception:  # a lasting outage stops the beat and closes the sockets
                     logger.warning("fan-out: could not refresh the groups", exc_info=True)
 
-    async def _discard_left_groups(self, channel: str) -> None:
+    async def _discard_left_groups(self) -> None:
         async with self.lock:
-            for group in list(self.to_discard):
+            for group, channel in list(self.to_discard):
                 try:
                     await self.layer.group_discard(group, channel)
                 except Exception:  # the layer is away; its group entry expires by itself
                     logger.warning("fan-out: could not leave %s", group, exc_info=True)
                     return
-                self.to_discard.discard(group)
+                self.to_discard.discard((group, channel))
 
     def _stop(self) -> list[asyncio.Task]:
-        """Stop reading (nobody is left to hear). The channel name stays for the next join.
-        Returns the tasks cancelled."""
+        """Stop reading (nobody is left to hear). With the list layer the channel name stays
+        for the next join. Returns the tasks cancelled."""
         tasks = [t for t in (self.reader, self.keeper) if t is not None]
         self.reader = self.keeper = None
+        if self.channel_per_reader:
+            self.channel = None
         # A handler run by the reader may be the one leaving (a removed member): the reader
         # then finishes that delivery and stops by itself instead of cancelling it half-way.
         cancelled = [t for t in tasks if t is not asyncio.current_task()]
@@ -164,6 +176,13 @@ class Hub:
                 await self._fail()
                 return
             if event.get("type") == "hub.beat":
+                if event.get("group") != self.beat_group:
+                    continue  # an earlier reader's
+                if event.get("n") != self.beats_seen + 1:
+                    logger.warning("fan-out: a beat was lost; closing local sockets")
+                    await self._fail()
+                    return
+                self.beats_seen += 1
                 self.last_beat = time.monotonic()
                 continue
             for member in list(self.members.get(event.get("group", ""), ())):
@@ -181,6 +200,9 @@ class Hub:
         again) and catch up with ``sync``. Nothing is delivered half-way."""
         async with self.lock:
             members = {m for local in self.members.values() for m in local}
+            if self.channel is not None:  # the next keeper leaves them
+                for group in [self.beat_group, *self.members]:
+                    self.to_discard.add((group, self.channel))
             self.members.clear()
             self._stop()
         for member in members:
@@ -200,3 +222,12 @@ def hub() -> Hub:
     if found is None:
         found = _hubs[loop] = Hub(get_channel_layer())
     return found
+
+
+def hub_hears() -> bool:
+    """False while this process's hub listens but has not heard its own beat for BEAT_TIMEOUT
+    (it is about to close its sockets); True when it hears, or has nobody to listen for."""
+    found = _hubs.get(asyncio.get_running_loop())
+    if found is None or found.reader is None:
+        return True
+    return time.monotonic() - found.last_beat < BEAT_TIMEOUT

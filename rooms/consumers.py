@@ -95,6 +95,20 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """A frame to a client that left meanwhile is dropped. ASGI servers raise an OSError
+        for it (uvicorn's ClientDisconnected); raised out of a handler it would end the
+        consumer before its websocket.disconnect, so disconnect() and the presence row's
+        removal would never run. The disconnect still follows."""
+        with contextlib.suppress(OSError):
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        with contextlib.suppress(OSError):  # already gone: see send()
+            await super().close(code=code, reason=reason)
+
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=events.frame_encode(content))
 
@@ -175,9 +189,19 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def _presence_undo(self, write: "asyncio.Future[Any]") -> None:
         with contextlib.suppress(Exception):
             await write
-        await database_sync_to_async(services.presence_disconnect)(
+        await self._presence_remove()
+
+    async def _presence_remove(self) -> None:
+        """Remove this socket's presence row (in the database thread), then, if it was the
+        person's last socket, tell their conversations from the event loop: a stalled Redis
+        holds up the broadcast, never the database thread that every socket shares."""
+        ids = await database_sync_to_async(services.socket_close)(
             user=self.user, channel_name=self.socket_id
         )
+        if ids is not None:
+            await events.broadcast_async(
+                *services.presence_event(user=self.user, conversation_ids=ids, online=False)
+            )
 
     async def leave_presence(self) -> None:
         self.stop_timers()
@@ -185,13 +209,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             self.present = False
             # Shielded: a disconnect cancelled while queued behind other database work must
             # still remove the row.
-            await asyncio.shield(
-                _outliving(
-                    database_sync_to_async(services.presence_disconnect)(
-                        user=self.user, channel_name=self.socket_id
-                    )
-                )
-            )
+            await asyncio.shield(_outliving(self._presence_remove()))
 
     async def open(self, groups: list[str], opened: services.SocketOpened) -> None:
         """Join the groups, accept, start the timers, and tell the person's conversations when
@@ -207,11 +225,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             # written by open_socket goes now, or it would count as a socket for 90 s.
             if getattr(self, "present", False):
                 self.present = False
-                _outliving(
-                    database_sync_to_async(services.presence_disconnect)(
-                        user=self.user, channel_name=self.socket_id
-                    )
-                )
+                _outliving(self._presence_remove())
             raise
         self.start_timers()
         if opened.came_online:

@@ -16,12 +16,15 @@ draft by draft, so each ends stored or refused with its reason.
 
 import asyncio
 import logging
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from channels.db import database_sync_to_async
+from asgiref.sync import SyncToAsync
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import close_old_connections
 
 from core import events
 from rooms.models import Message
@@ -30,6 +33,8 @@ from rooms.services.messages import Draft, Outcome, message_created_event, messa
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+CHECK_AFTER_IDLE = 5.0  # seconds without a batch before the connection is checked again
+REFUSALS = (ValidationError, PermissionDenied)
 
 
 class Writer:
@@ -40,6 +45,7 @@ class Writer:
         self.sending: asyncio.Task[None] | None = None
         # One thread, one database connection: batches run one after another.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="uchat-writer")
+        self.last_batch = 0.0
 
     async def submit(self, draft: Draft) -> Outcome:
         """Store ``draft`` with the next batch; its outcome once committed (or refused)."""
@@ -61,9 +67,7 @@ class Writer:
             batch = self.waiting[:MAX_BATCH]
             del self.waiting[:MAX_BATCH]
             try:
-                store = database_sync_to_async(
-                    messages_store, thread_sensitive=False, executor=self.executor
-                )
+                store = SyncToAsync(self._store, thread_sensitive=False, executor=self.executor)
                 outcomes = await store([draft for draft, _ in batch])
             except Exception as exc:  # nothing was committed (the transaction rolled back)
                 logger.warning("a batch of %d messages failed: %r", len(batch), exc)
@@ -80,6 +84,23 @@ class Writer:
             if created:
                 # Chained: broadcasts leave in commit order while the next batch is written.
                 self.sending = asyncio.create_task(self._broadcast(self.sending, created))
+
+    def _store(self, drafts: list[Draft]) -> list[Outcome]:
+        """In the writer's thread. Its database connection is checked (and replaced when
+        broken or too old) only after a quiet spell or a failure, not before every batch as
+        database_sync_to_async does: under load that check cost a round trip per batch."""
+        now = time.monotonic()
+        if now - self.last_batch > CHECK_AFTER_IDLE:
+            close_old_connections()
+        self.last_batch = now
+        try:
+            outcomes = messages_store(drafts)
+        except Exception:
+            close_old_connections()
+            raise
+        if any(isinstance(o, Exception) and not isinstance(o, REFUSALS) for o in outcomes):
+            close_old_connections()
+        return outcomes
 
     @staticmethod
     async def _broadcast(before: "asyncio.Task[None] | None", messages: list[Message]) -> None:

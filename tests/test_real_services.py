@@ -19,10 +19,10 @@ def test_database_is_postgresql(db):
 
 @pytest.mark.skipif(not REQUIRED, reason="only meaningful with UCHAT_REQUIRE_SERVICES=1")
 async def test_channel_layer_is_channels_redis():
-    from channels_redis.core import RedisChannelLayer
+    from channels_redis.pubsub import RedisPubSubChannelLayer
 
     layer = get_channel_layer()
-    assert isinstance(layer, RedisChannelLayer)
+    assert isinstance(layer, RedisPubSubChannelLayer)  # the default (UCHAT_CHANNEL_LAYER)
     channel = await layer.new_channel()
     await layer.send(channel, {"type": "proof"})
     assert (await layer.receive(channel))["type"] == "proof"

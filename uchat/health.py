@@ -1,7 +1,6 @@
 """Health check: the database and the channel layer must both answer."""
 
 import asyncio
-import uuid
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -17,6 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import fanout
+
 HEALTH_TIMEOUT = 3.0
 
 
@@ -31,18 +32,17 @@ def _database_ok() -> bool:
 
 
 async def _channel_layer_ok() -> bool:
+    """Redis takes a broadcast, and this process's fan-out hub (when it listens) heard its
+    own beat lately: a broadcast both leaves and arrives."""
     layer = get_channel_layer()
     if layer is None:
         return False
     try:
-        # A plain channel, not a process-local one ("!"): its receive does not queue behind
-        # the process's shared receive lock, and cancelling it cannot disturb the sockets'.
-        channel = f"uchat-health.{uuid.uuid4().hex}"
-        await asyncio.wait_for(layer.send(channel, {"type": "health.ping"}), HEALTH_TIMEOUT)
-        reply = await asyncio.wait_for(layer.receive(channel), HEALTH_TIMEOUT)
+        ping = layer.group_send("uchat-health", {"type": "health.ping"})
+        await asyncio.wait_for(ping, HEALTH_TIMEOUT)
     except Exception:
         return False
-    return reply.get("type") == "health.ping"
+    return fanout.hub_hears()
 
 
 async def health_status() -> dict[str, bool]:

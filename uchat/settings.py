@@ -143,42 +143,45 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer, cache, Celery ------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py's default socket_timeout (5 s) equals channels-redis' 5 s blocking
-                # read, so an idle reader timed out and its sockets dropped every few seconds.
-                # A longer read timeout (still finite: a stalled Redis is noticed) and TCP
-                # keepalive for a silent network partition.
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_timeout": 10,
-                        "socket_connect_timeout": 3,
-                        "socket_keepalive": True,
-                        "health_check_interval": 15,
-                        # After a Redis restart every pooled connection is dead; the first
-                        # command on each would fail and lose its broadcast. A refused or reset
-                        # connection never ran the command, so trying again is safe.
-                        "retry": RedisRetry(
-                            ExponentialBackoff(cap=0.5, base=0.05), 3, (RedisConnectionError,)
-                        ),
-                    }
-                ],
-                # channels-redis queues all of a process's channels in one Redis list and drops
-                # what goes past this; with core/fanout.py that is one entry per broadcast.
-                "capacity": 10_000,
-                "expiry": 30,
-            },
-        }
+    REDIS_CONNECTION = {
+        "address": REDIS_URL,
+        # redis-py's default socket_timeout (5 s) equalled channels-redis' 5 s blocking read, so
+        # an idle reader timed out and its sockets dropped every few seconds. A longer read
+        # timeout (still finite: a stalled Redis is noticed) and TCP keepalive for a silent
+        # network partition.
+        "socket_timeout": 10,
+        "socket_connect_timeout": 3,
+        "socket_keepalive": True,
+        "health_check_interval": 15,
+        # After a Redis restart every pooled connection is dead; the first command on each
+        # would fail and lose its broadcast. A refused or reset connection never ran the
+        # command, so trying again is safe.
+        "retry": RedisRetry(ExponentialBackoff(cap=0.5, base=0.05), 3, (RedisConnectionError,)),
     }
-    if env.str("UCHAT_CHANNEL_LAYER", default="redis") == "redis-pubsub":
-        # Redis pub/sub instead of lists: measured in docs/performance.md; a process that is
-        # briefly disconnected from Redis misses what was published meanwhile (clients sync).
-        CHANNEL_LAYERS["default"] = {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+    if env.str("UCHAT_CHANNEL_LAYER", default="redis-pubsub") == "redis":
+        # channels-redis' list layer: a broadcast waits in Redis while a process is stalled.
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [REDIS_CONNECTION],
+                    # All of a process's channels share one Redis list, and what goes past this
+                    # is dropped; with core/fanout.py that is one entry per broadcast.
+                    "capacity": 10_000,
+                    "expiry": 30,
+                },
+            }
+        }
+    else:
+        # Redis pub/sub (the default): one PUBLISH per broadcast, pushed to every process that
+        # subscribed, at a third of the list layer's CPU (docs/performance.md). What is published
+        # while a process is cut off is lost to it: core/fanout.py notices the missing beat and
+        # closes that process's sockets, whose clients reconnect and sync.
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [REDIS_CONNECTION]},
+            }
         }
     CACHES = {
         "default": {

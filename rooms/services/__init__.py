@@ -39,6 +39,7 @@ from rooms.services.presence import (
     presence_disconnect,
     presence_event,
     presence_heartbeat,
+    socket_close,
     socket_open,
 )
 from rooms.services.rooms import (
@@ -76,5 +77,6 @@ __all__ = [
     "room_details_set",
     "room_leave",
     "room_update",
+    "socket_close",
     "socket_open",
 ]

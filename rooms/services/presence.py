@@ -89,12 +89,18 @@ def presence_heartbeat(*, channel_name: str) -> None:
     Presence.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
 
 
-def presence_disconnect(*, user: User, channel_name: str) -> bool:
-    """Forget a socket; True if the person just went offline (their last socket closed)."""
+def socket_close(*, user: User, channel_name: str) -> list[int] | None:
+    """Forget a socket's presence row. When it was the person's last socket, the conversations
+    to tell that they went offline (``presence_event``); otherwise None."""
     with transaction.atomic():
         Presence.objects.filter(channel_name=channel_name).delete()
         still_online = Presence.objects.filter(user=user).exists()
-    if not still_online:
-        ids = selectors.conversation_ids_for_user(user=user)
+    return None if still_online else selectors.conversation_ids_for_user(user=user)
+
+
+def presence_disconnect(*, user: User, channel_name: str) -> bool:
+    """``socket_close`` outside a socket; True if the person just went offline."""
+    ids = socket_close(user=user, channel_name=channel_name)
+    if ids is not None:
         events.broadcast(*presence_event(user=user, conversation_ids=ids, online=False))
-    return not still_online
+    return ids is not None

@@ -423,3 +423,24 @@ async def test_no_presence_row_outlives_a_handshake_cancelled_while_joining_grou
     await asyncio.gather(handshake, return_exceptions=True)
     await asyncio.sleep(1)
     assert await sync_to_async(Presence.objects.filter(user=user).count)() == 0
+
+
+async def test_a_frame_to_a_client_that_left_does_not_skip_the_disconnect(room, user, monkeypatch):
+    """ASGI servers raise an OSError when a frame goes to a client that just left (uvicorn's
+    ClientDisconnected). Raised out of a handler it ended the consumer before its disconnect,
+    and the presence row stayed (the soak's 203 rows for 200 sockets)."""
+    from channels.generic.websocket import AsyncWebsocketConsumer
+
+    communicator, connected, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    assert connected
+
+    async def gone(self, text_data=None, bytes_data=None, close=False):
+        raise OSError("client disconnected")  # every frame from now on, error frames too
+
+    monkeypatch.setattr(AsyncWebsocketConsumer, "send", gone)
+    await communicator.send_json_to({"type": "ping"})  # the pong finds the client gone
+    await asyncio.sleep(0.5)
+    assert await sync_to_async(Presence.objects.filter(user=user).count)() == 1
+    await communicator.disconnect()
+    await asyncio.sleep(0.5)
+    assert await sync_to_async(Presence.objects.filter(user=user).count)() == 0
