@@ -42,8 +42,9 @@ class BrowserOriginValidator:
         return origin == f"{'https' if secure else 'http'}://{host}"
 
 
-@database_sync_to_async
-def _user_for_token(token: str) -> tuple[Any, float | None]:
+# Read-only, so any worker thread: the handshakes of a reconnect storm do not queue behind the
+# one thread that orders every socket's presence writes.
+def _user_for_token_sync(token: str) -> tuple[Any, float | None]:
     """The person and the token's expiry (epoch seconds). A token of an inactive person, or
     one older than their last password change, authenticates nobody."""
     from rest_framework.exceptions import AuthenticationFailed
@@ -56,6 +57,9 @@ def _user_for_token(token: str) -> tuple[Any, float | None]:
         return JWTAuthentication().get_user(access), float(access["exp"])
     except (TokenError, AuthenticationFailed, KeyError, ValueError):
         return AnonymousUser(), None
+
+
+_user_for_token = database_sync_to_async(_user_for_token_sync, thread_sensitive=False)
 
 
 class TokenOrSessionAuth:
