@@ -3,18 +3,22 @@
 Starts each server itself, one after another, on the same load, driven by a separate process of
 asyncio WebSocket clients (bench/fanout_load.py) that checks every delivery:
 
-- ``uchat``: Daphne serving uchat.asgi with channels-redis on the real Redis, PostgreSQL, real
-  users with JWTs and room memberships, through the real room consumer;
-- ``uchat-uvicorn``: the same application under uvicorn;
-- ``uchat-2``: two uchat (Daphne) processes sharing Redis and PostgreSQL, clients split
-  between them (the scale-out proof: every message must reach members on both);
+- ``uchat``: uchat.asgi served as bin/run serves it (bin/serve, uvicorn) with channels-redis'
+  pub/sub layer on the real Redis, PostgreSQL, real users with JWTs and room memberships,
+  through the real room consumer and the batched writer;
+- ``uchat-daphne`` / ``uchat-granian`` (and ``uchat-uvicorn``): the same under another ASGI
+  server; ``uchat-list``: the same on channels-redis' list layer;
+- ``uchat-2``: two uchat processes sharing Redis and PostgreSQL, clients split between them
+  (the scale-out proof: every message must reach members on both);
 - ``bare``: a bare ``websockets`` broadcast server (the Python limit on this machine);
 - ``socketio`` / ``socketio-redis``: Flask-SocketIO with eventlet, alone and with its Redis
-  message queue.
+  message queue; ``socketio-redis-db``: the seeds' stack, which also stores each message in
+  the same PostgreSQL (one INSERT ... RETURNING, autocommit, pg8000) before it emits.
 
 Scenarios: ``team`` (20 rooms x 25 members, each member sends every 5 s), ``townhall`` (one
 room of 300, 10 messages/s), ``ramp`` (10 rooms x 20; the rate rises until p99 passes 500 ms),
-``idle`` (3,000 connected sockets; memory per connection).
+``idle`` (3,000 sockets connecting 50 at a time: connect time, server CPU per connect, memory
+per connection).
 
     bench/run fanout [--servers uchat,bare,...] [--scenarios team,ramp,...] [--smoke]
 
@@ -47,7 +51,7 @@ SERVERS = [
 ]  # fmt: skip
 OPTIONAL_SERVERS = [
     "uchat-daphne", "uchat-uvicorn", "uchat-granian",
-    "uchat-pubsub",  # uchat on channels-redis' pub/sub layer
+    "uchat-list",  # uchat on channels-redis' list layer (UCHAT_CHANNEL_LAYER=redis)
 ]  # fmt: skip
 SCENARIOS = {
     "team": {"rooms": 20, "members": 25, "rates": [100], "seconds": 10},
@@ -130,8 +134,8 @@ class Server:
             env = {**os.environ}
             if self.kind.startswith("uchat"):
                 env.update(UCHAT_ENV)
-            if self.kind == "uchat-pubsub":
-                env["UCHAT_CHANNEL_LAYER"] = "redis-pubsub"
+            if self.kind == "uchat-list":
+                env["UCHAT_CHANNEL_LAYER"] = "redis"
             command = self.command(port)
             log = self.workdir / f"{self.kind}-{n}.log"
             with open(log, "w") as out:
@@ -271,6 +275,7 @@ def run_load(plan: dict, workdir: Path, server: Server) -> dict[str, Any]:
         return times.user + times.system
 
     rss_before = server.rss()
+    cpu_before = server.cpu()
     generator = subprocess.Popen(
         [sys.executable, str(ROOT / "bench/fanout_load.py"), str(plan_path)],
         stdin=subprocess.PIPE,
@@ -283,6 +288,7 @@ def run_load(plan: dict, workdir: Path, server: Server) -> dict[str, Any]:
         generator.wait()
         raise RuntimeError(f"the load generator failed against {server.kind}: {ready}")
     # Connected and quiet: memory now, and CPU from here on (the sending, not the connecting).
+    connect_cpu = server.cpu() - cpu_before
     time.sleep(1)
     rss_connected = server.rss()
     (user0, system0), redis0 = server.cpu_split(), redis_cpu()
@@ -291,6 +297,7 @@ def run_load(plan: dict, workdir: Path, server: Server) -> dict[str, Any]:
     result = json.loads(generator.stdout.readline())
     generator.wait(timeout=120)
     if result.get("idle"):
+        result["connect_cpu_ms"] = round(connect_cpu * 1000 / result["clients"], 2)
         result["rss_mb"] = round(rss_connected / 2**20, 1)
         result["kib_per_socket"] = round((rss_connected - rss_before) / 1024 / result["clients"], 1)
     user1, system1 = server.cpu_split()
@@ -331,6 +338,7 @@ def summarize(kind: str, scenario: str, result: dict) -> dict[str, Any]:
             rss_mb=result["rss_mb"],
             kib_per_socket=result["kib_per_socket"],
             connect_s=result["connect_seconds"],
+            connect_cpu_ms=result["connect_cpu_ms"],
         )
         return row
     steps = result["steps"]
@@ -368,6 +376,12 @@ def summarize(kind: str, scenario: str, result: dict) -> dict[str, Any]:
     if result["errors"]:
         row["first_error"] = result["errors"][0]
     return row
+
+
+def _met(value: float | None, bound: float, *, most: bool = False) -> bool | None:
+    if value is None:
+        return None
+    return value <= bound if most else value >= bound
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -445,11 +459,14 @@ def report(rows: list[dict]) -> int:
     idles = [r for r in rows if r["scenario"] == "idle"]
     if idles:
         print()
-        print("| server | idle sockets | server RSS MiB | KiB per socket | connect s |")
-        print("| --- | --- | --- | --- | --- |")
+        print(
+            "| server | idle sockets | server RSS MiB | KiB per socket | connect s | server CPU ms per connect |"
+        )
+        print("| --- | --- | --- | --- | --- | --- |")
         for r in idles:
             print(
-                f"| {r['server']} | {r['sockets']} | {r['rss_mb']} | {r['kib_per_socket']} | {r['connect_s']} |"
+                f"| {r['server']} | {r['sockets']} | {r['rss_mb']} | {r['kib_per_socket']} | "
+                f"{r['connect_s']} | {r['connect_cpu_ms']} |"
             )
 
     def get(server: str, scenario: str, key: str) -> Any:
@@ -477,6 +494,10 @@ def report(rows: list[dict]) -> int:
             get("uchat", "ramp", "best_at_p99_100ms"),
             get("socketio-redis", "ramp", "best_at_p99_100ms"),
         ),
+        "ramp_uchat_over_socketio_redis_db": ratio(
+            get("uchat", "ramp", "best_at_p99_100ms"),
+            get("socketio-redis-db", "ramp", "best_at_p99_100ms"),
+        ),
         "ramp_uchat_over_socketio": ratio(
             get("uchat", "ramp", "best_at_p99_100ms"), get("socketio", "ramp", "best_at_p99_100ms")
         ),
@@ -493,6 +514,24 @@ def report(rows: list[dict]) -> int:
         print("| --- | --- |")
         for k, v in ratios.items():
             print(f"| {k} | {v} |")
+    idle = next((r for r in rows if r["server"] == "uchat" and r["scenario"] == "idle"), None)
+    targets = {
+        "ramp: uchat >= 1.5 x socketio-redis-db": _met(
+            ratios["ramp_uchat_over_socketio_redis_db"], 1.5
+        ),
+        "ramp-hall: uchat >= 1.0 x socketio-redis": _met(
+            ratios["ramp_hall_uchat_over_socketio_redis"], 1.0
+        ),
+        "team: uchat p99 <= 3 x bare": _met(ratios["team_p99_uchat_over_bare"], 3.0, most=True),
+        "connect: 3,000 sockets in <= 15 s": _met(idle and idle["connect_s"], 15.0, most=True),
+        "idle: <= 50 KiB per socket": _met(idle and idle["kib_per_socket"], 50.0, most=True),
+    }
+    if any(v is not None for v in targets.values()):
+        print()
+        print("| target | met? |")
+        print("| --- | --- |")
+        for k, v in targets.items():
+            print(f"| {k} | {'not measured' if v is None else 'yes' if v else 'no'} |")
     uchat_rows = [r for r in rows if r["server"].startswith("uchat") and r["scenario"] != "idle"]
     broken = [r for r in uchat_rows if r["lost"] or r["duplicated"]]
     broken += [r for r in failed if r["server"].startswith("uchat")]
