@@ -378,6 +378,17 @@ def summarize(kind: str, scenario: str, result: dict) -> dict[str, Any]:
     return row
 
 
+def _two_columns(left: str, right: str, values: dict[str, Any]) -> None:
+    """A two-column markdown table, unless every value is missing."""
+    if all(v is None for v in values.values()):
+        return
+    print()
+    print(f"| {left} | {right} |")
+    print("| --- | --- |")
+    for k, v in values.items():
+        print(f"| {k} | {v} |")
+
+
 def _met(value: float | None, bound: float, *, most: bool = False) -> bool | None:
     if value is None:
         return None
@@ -508,12 +519,7 @@ def report(rows: list[dict]) -> int:
             get("uchat", "team", "p99_ms"), get("bare", "team", "p99_ms")
         ),
     }
-    if any(v is not None for v in ratios.values()):
-        print()
-        print("| ratio | value |")
-        print("| --- | --- |")
-        for k, v in ratios.items():
-            print(f"| {k} | {v} |")
+    _two_columns("ratio", "value", ratios)
     idle = next((r for r in rows if r["server"] == "uchat" and r["scenario"] == "idle"), None)
     targets = {
         "ramp: uchat >= 1.5 x socketio-redis-db": _met(
@@ -526,12 +532,9 @@ def report(rows: list[dict]) -> int:
         "connect: 3,000 sockets in <= 15 s": _met(idle and idle["connect_s"], 15.0, most=True),
         "idle: <= 50 KiB per socket": _met(idle and idle["kib_per_socket"], 50.0, most=True),
     }
+    met = {k: "not measured" if v is None else "yes" if v else "no" for k, v in targets.items()}
     if any(v is not None for v in targets.values()):
-        print()
-        print("| target | met? |")
-        print("| --- | --- |")
-        for k, v in targets.items():
-            print(f"| {k} | {'not measured' if v is None else 'yes' if v else 'no'} |")
+        _two_columns("target", "met?", met)
     uchat_rows = [r for r in rows if r["server"].startswith("uchat") and r["scenario"] != "idle"]
     broken = [r for r in uchat_rows if r["lost"] or r["duplicated"]]
     broken += [r for r in failed if r["server"].startswith("uchat")]

@@ -24,7 +24,7 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # The newest message's sequence number in this conversation (see Message.seq).
     last_seq = models.BigIntegerField(default=0)
-    # Kept by message_create under the conversation's row lock: the dashboard's preview
+    # Kept by messages_store under the conversation's row lock: the dashboard's preview
     # costs no query per room.
     last_message = models.ForeignKey(
         "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

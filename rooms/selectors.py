@@ -193,9 +193,3 @@ def direct_partners(*, conversation_ids: list[int], user: User) -> dict[int, Use
 def direct_conversation_between(*, user: User, other_id: int) -> Conversation | None:
     low, high = sorted([user.pk, other_id])
     return Conversation.objects.filter(direct_key=f"{low}:{high}").first()
-
-
-def open_socket_count(*, user: User) -> int:
-    """The person's open sockets on every server process (Presence rows still fresh)."""
-    fresh = presence_fresh_since()
-    return Presence.objects.filter(user=user, last_seen__gte=fresh).count()
