@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -68,11 +68,14 @@ def message_history(
 
 
 def attachment_for(*, user: User, message_id: int) -> Message | None:
-    """A message's uploaded file, for members of its conversation only (never once deleted)."""
+    """A message's uploaded file, for members of its conversation (never once deleted). Staff
+    also read tickets' files: admins open every ticket. Direct messages and rooms stay private
+    to their members, staff or not."""
+    readable = Q(conversation__memberships__user=user)
+    if user.is_staff:
+        readable |= Q(conversation__kind=Conversation.Kind.TICKET)
     return (
-        Message.objects.filter(
-            pk=message_id, conversation__memberships__user=user, deleted_at__isnull=True
-        )
+        Message.objects.filter(readable, pk=message_id, deleted_at__isnull=True)
         .exclude(attachment="")
         .first()
     )

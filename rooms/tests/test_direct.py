@@ -87,6 +87,9 @@ def test_image_upload_is_stored_and_served_to_members_only(
     eve = Client()
     eve.force_login(UserFactory(username="eve"))
     assert eve.get(content["url"]).status_code == 404
+    admin = Client()  # staff read tickets' files, never a direct conversation's
+    admin.force_login(UserFactory(username="boss", staff=True))
+    assert admin.get(content["url"]).status_code == 404
     assert Client().get(content["url"]).status_code == 302  # anonymous: log in first
 
 

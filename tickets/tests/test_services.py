@@ -296,3 +296,29 @@ def test_a_closed_ticket_takes_no_messages(ticket, customer):
         engine.message_create(conversation=ticket.conversation, sender=customer, body="Hello?")
     assert refused.value.code == "ticket_closed"
     assert not ticket.conversation.messages.filter(body="Hello?").exists()
+
+
+def test_admins_read_a_tickets_images_without_being_in_it(customer, settings, tmp_path):
+    """B2: an admin opening a ticket saw its images broken (404 to non-members)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from accounts.tests.factories import UserFactory
+    from rooms.models import Message
+    from rooms.tests.test_direct import png_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.UCHAT_TICKET_AUTO_ASSIGN = False
+    upload = SimpleUploadedFile("broken.png", png_bytes(), content_type="image/png")
+    ticket = services.ticket_open(
+        customer=customer, subject="Cracked", description="See the photo.", images=[upload]
+    )
+    image = Message.objects.get(conversation=ticket.conversation)
+    url = f"/attachments/{image.pk}/"
+    readers = {"admin": UserFactory(username="boss", staff=True), "customer": customer}
+    strangers = {"agent elsewhere": UserFactory(username="otheragent", agent=True)}
+    for who, person in {**readers, **strangers}.items():
+        client = Client()
+        client.force_login(person)
+        expected = 200 if who in readers else 404
+        assert client.get(url).status_code == expected, who
