@@ -120,7 +120,8 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
         "feedback_form": FeedbackForm()
         if is_customer and not rated and rules.rateable(ticket)
         else None,
-        "rated": rated,
+        # "You rated this help": the customer's own words; the desk sees the feedback list.
+        "rated": rated if is_customer else None,
         "all_feedback": ticket.feedback.all() if staff_side else None,
         "chat": chat_context(request, ticket.conversation, readonly=not member),
     }

@@ -183,7 +183,10 @@ def test_customer_rates_once_and_admin_sees_it(assigned, customer, desk_agent, s
     response = client.post(f"/tickets/{assigned.pk}/feedback/", {"rating": "1"}, follow=True)
     assert b"already rated" in response.content
     assert Feedback.objects.get().rating == 5
-    assert b"5/5" in client_for(staff).get(f"/tickets/{assigned.pk}/").content
+    for desk_side in (staff, desk_agent):  # B3: they did not rate it; they see the rating
+        page = client_for(desk_side).get(f"/tickets/{assigned.pk}/").content
+        assert b"<strong>5/5</strong>" in page
+        assert b"You rated" not in page
     assert b"5.0 / 5" in client_for(staff).get("/tickets/reports/").content
 
 
