@@ -1,6 +1,7 @@
 """Wire shapes of the desk, shared by pages, sockets and the API. Internal notes have none:
 they never leave the staff side of the page."""
 
+from datetime import timedelta
 from typing import Any
 
 from accounts.payloads import person_payload
@@ -59,3 +60,26 @@ def event_payload(event: TicketEvent) -> dict[str, Any]:
         "text": event_text(event),
         "created_at": event.created_at.isoformat(),
     }
+
+
+def duration_text(duration: timedelta | None) -> str:
+    """A report's duration as people read it: "25 s", "4 min", "2 h 5 min", "3 d 4 h";
+    "—" for none."""
+    if duration is None:
+        return "—"
+    seconds = max(0, round(duration.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min"
+    return f"{seconds} s"
+
+
+def status_counts_text(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Status counts under the labels people see ("In progress", not "in_progress")."""
+    return [(Ticket.Status(status).label, count) for status, count in counts.items()]

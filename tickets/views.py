@@ -279,9 +279,12 @@ def agent_welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
 @login_required
 def reports(request: SignedInRequest) -> HttpResponse:
     _staff_only(request)
+    figures = selectors.satisfaction()
     context = {
-        "counts": selectors.status_counts(),
+        "counts": payloads.status_counts_text(selectors.status_counts()),
         "workload": selectors.agent_workload(),
-        "satisfaction": selectors.satisfaction(),
+        "satisfaction": figures,
+        "first_response": payloads.duration_text(figures.median_first_response),
+        "resolution": payloads.duration_text(figures.median_resolution),
     }
     return render(request, "tickets/reports.html", context)

@@ -63,9 +63,10 @@ def test_ticket_report_figures(customer, staff, desk_agent, capsys, settings):
     call_command("ticket_report")
     out = capsys.readouterr().out
     assert "Tickets: 1" in out
-    assert "resolved     1" in out
-    assert "Median first response: 1:00:00" in out
-    assert "Median resolution: 2:00:00" in out
+    assert "Resolved     1" in out
+    assert "In progress  0" in out
+    assert "Median first response: 1 h" in out
+    assert "Median resolution: 2 h" in out
     assert "Average rating: 4.0 (1 ratings)" in out
     call_command("ticket_report", "--since", (now + timedelta(days=1)).date().isoformat())
     assert "Tickets: 0" in capsys.readouterr().out
@@ -79,3 +80,40 @@ def test_seed_demo_adds_the_desk(db):
     assert User.objects.get(username="priya").agent_profile.categories.exists()
     blender = Ticket.objects.get(subject__startswith="Blender")
     assert blender.agent.username == "priya"
+
+
+def test_reports_page_reads_as_people_write(customer, staff, desk_agent, settings):
+    """B5: the reports page showed "0:00:25.466407", "in_progress" and "waiting"."""
+    from django.test import Client
+
+    settings.UCHAT_TICKET_AUTO_ASSIGN = False
+    now = timezone.now()
+    ticket = services.ticket_open(customer=customer, subject="t", description="something broke")
+    services.ticket_assign(ticket=ticket, agent=desk_agent, actor=staff)
+    services.ticket_status_set(ticket=ticket, actor=desk_agent, status=Ticket.Status.RESOLVED)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        created_at=now - timedelta(hours=2, minutes=5, seconds=25.4664),
+        first_response_at=now - timedelta(hours=2, minutes=5),
+        resolved_at=now,
+    )
+    client = Client()
+    client.force_login(staff)
+    page = client.get("/tickets/reports/").content.decode()
+    assert '<dd class="col-5" id="median-first-response">25 s</dd>' in page
+    assert '<dd class="col-5" id="median-resolution">2 h 5 min</dd>' in page
+    assert "<span>In progress</span>" in page
+    assert "<span>Waiting on customer</span>" in page
+    assert "in_progress" not in page
+    assert ".4664" not in page
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0 s"), (59.6, "1 min"), (3600, "1 h"), (3 * 86400 + 4 * 3600 + 59, "3 d 4 h"),
+     (86400, "1 d"), (7260, "2 h 1 min")],
+)  # fmt: skip
+def test_duration_text(seconds, text):
+    from tickets.payloads import duration_text
+
+    assert duration_text(timedelta(seconds=seconds)) == text
+    assert duration_text(None) == "—"

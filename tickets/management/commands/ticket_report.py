@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tickets import selectors
+from tickets import payloads, selectors
 
 
 class Command(BaseCommand):
@@ -26,9 +26,11 @@ class Command(BaseCommand):
             start = datetime.combine(day, time.min, tzinfo=UTC)
         figures = selectors.satisfaction(since=start)
         self.stdout.write(f"Tickets: {figures.tickets}")
-        for status, count in selectors.status_counts(since=start).items():
+        for status, count in payloads.status_counts_text(selectors.status_counts(since=start)):
             self.stdout.write(f"  {status:<12} {count}")
-        self.stdout.write(f"Median first response: {figures.median_first_response or '-'}")
-        self.stdout.write(f"Median resolution: {figures.median_resolution or '-'}")
+        self.stdout.write(
+            f"Median first response: {payloads.duration_text(figures.median_first_response)}"
+        )
+        self.stdout.write(f"Median resolution: {payloads.duration_text(figures.median_resolution)}")
         rating = f"{figures.average_rating} ({figures.ratings} ratings)" if figures.ratings else "-"
         self.stdout.write(f"Average rating: {rating}")
