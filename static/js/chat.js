@@ -29,13 +29,7 @@
   let readSent = 0;
   let lastTypingSent = 0;
 
-  const timeFormat = new Intl.DateTimeFormat("en-GB", { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", hour12: false });
-  const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
-
-  function shortTime(iso) {
-    const parts = Object.fromEntries(timeFormat.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-    return `${parts.day} ${parts.month}, ${parts.hour}:${parts.minute}`;
-  }
+  const { shortTime, fullTime } = window.uchatTime;  /* times.js: the viewer's time zone */
 
   /* Text stays text: only http(s) links become anchors, built as DOM nodes, never as HTML. */
   function appendText(element, text) {
@@ -127,7 +121,7 @@
     const when = document.createElement("time");
     when.className = "time";
     when.dateTime = message.created_at;
-    when.title = fullFormat.format(new Date(message.created_at));
+    when.title = fullTime(message.created_at);
     when.textContent = "[" + shortTime(message.created_at) + "]";
     head.append(who, when);
     if (message.edited_at && !message.deleted) {

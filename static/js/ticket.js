@@ -10,6 +10,12 @@
     const item = document.createElement("li");
     item.className = "list-group-item small";
     item.textContent = change.text;
+    const when = document.createElement("time");
+    when.className = "text-body-secondary";
+    when.dateTime = change.created_at;
+    when.textContent = window.uchatTime.shortTime(change.created_at);
+    when.title = window.uchatTime.fullTime(change.created_at);
+    item.append(document.createElement("br"), when);
     document.getElementById("ticket-history").append(item);
   });
   document.querySelectorAll("[data-canned]").forEach((button) => {

@@ -1,10 +1,12 @@
 """A customer, an admin and an agent, each in their own window, through one ticket's life."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, run_outside_loop
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +70,48 @@ def test_ticket_from_raising_to_rating(new_page, transactional_db):
     expect(admin.locator("#average-rating")).to_contain_text("5.0 / 5")
     admin.goto(ticket_url)
     expect(admin.locator("#feedback-list")).to_contain_text("5/5 — Quick and kind, thank you")
+
+
+def test_ticket_times_are_in_the_viewers_time_zone(new_page, transactional_db):
+    """B4: the ticket page mixed local chat times with unlabelled UTC "Raised" and history
+    times. Two people in two zones each see every time on the page in their own."""
+    from zoneinfo import ZoneInfo
+
+    from tickets import services
+    from tickets.models import Ticket
+
+    customer = UserFactory(username="suraj", display_name="Suraj")
+    UserFactory(username="himanshu", display_name="Himanshu", staff=True)
+    ticket = run_outside_loop(
+        services.ticket_open, customer=customer, subject="Kettle", description="It leaks."
+    )
+    ticket = Ticket.objects.get(pk=ticket.pk)
+
+    def expected(zone: str) -> str:
+        return ticket.created_at.astimezone(ZoneInfo(zone)).strftime("%d %b, %H:%M")
+
+    suraj = new_page()  # Asia/Kolkata (UTC+5:30), as every browser test
+    log_in(suraj, "suraj")
+    suraj.goto(f"/tickets/{ticket.pk}/")
+    expect(suraj.locator("#ticket-raised time")).to_have_text(expected("Asia/Kolkata"))
+    history = suraj.locator("#ticket-history time").first
+    expect(history).to_have_text(expected("Asia/Kolkata"))
+    assert "UTC" not in suraj.locator("#ticket-raised").inner_text()
+    suraj.locator("#message-input").fill("Still leaking")
+    suraj.locator("#message-input").press("Enter")
+    chat_time = suraj.locator("#messages li", has_text="Still leaking").locator("time")
+    expect(chat_time).to_have_text(re.compile(r"\[\d\d \w{3}, \d\d:\d\d\]"))
+
+    admin_context = suraj.context.browser.new_context(
+        base_url=suraj.url.split("/tickets/")[0], timezone_id="America/New_York"
+    )
+    try:
+        admin = admin_context.new_page()
+        log_in(admin, "himanshu")
+        admin.goto(f"/tickets/{ticket.pk}/")
+        expect(admin.locator("#ticket-raised time")).to_have_text(expected("America/New_York"))
+        title = admin.locator("#ticket-raised time").get_attribute("title")
+        assert title is not None
+        assert re.search(r"EST|EDT|GMT-", title), title
+    finally:
+        admin_context.close()
