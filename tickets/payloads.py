@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from accounts.payloads import person_payload
+from tickets import rules
 from tickets.models import Ticket, TicketEvent
 
 
@@ -28,6 +29,7 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
         "first_response_at": when(ticket.first_response_at),
         "resolved_at": when(ticket.resolved_at),
         "closed_at": when(ticket.closed_at),
+        "customer_may": rules.customer_may(ticket),
     }
 
 

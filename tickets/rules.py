@@ -39,6 +39,22 @@ def statuses_offered(ticket: Ticket, user: User) -> list[str]:
     ]
 
 
+def reopenable(ticket: Ticket) -> bool:
+    """A resolved ticket may be reopened (within UCHAT_TICKET_REOPEN_DAYS, which the service
+    checks and explains)."""
+    return ticket.status == Status.RESOLVED
+
+
+def customer_may(ticket: Ticket) -> dict[str, bool]:
+    """What the ticket's customer may do now. Sent with every ticket (pages show and hide
+    these buttons live; API clients may too); the services enforce the same rules."""
+    return {
+        "reopen": reopenable(ticket),
+        "close": status_move_exists(ticket, Status.CLOSED),
+        "rate": rateable(ticket),
+    }
+
+
 def rateable(ticket: Ticket) -> bool:
     """Feedback is for a resolution: a resolved (or since closed) ticket."""
     return ticket.resolution_count > 0 and ticket.status in (Status.RESOLVED, Status.CLOSED)

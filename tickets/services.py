@@ -338,7 +338,7 @@ def ticket_reopen(*, ticket: Ticket, actor: User) -> Ticket:
     )
     if ticket.customer_id != actor.pk and not actor.is_staff:
         raise PermissionDenied("Only the customer can reopen a ticket.")
-    if ticket.status != Status.RESOLVED:
+    if not rules.reopenable(ticket):
         raise ValidationError("Only a resolved ticket can be reopened.", code="bad_transition")
     limit = timedelta(days=settings.UCHAT_TICKET_REOPEN_DAYS)
     if ticket.resolved_at and timezone.now() - ticket.resolved_at > limit:

@@ -117,9 +117,9 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
         "assign_form": AssignForm(initial={"agent": ticket.agent_id})
         if user.is_staff and ticket.is_open
         else None,
-        "feedback_form": FeedbackForm()
-        if is_customer and not rated and rules.rateable(ticket)
-        else None,
+        # Rendered for a customer who has not rated, shown once the ticket is rateable (live).
+        "feedback_form": FeedbackForm() if is_customer and not rated else None,
+        "customer_may": rules.customer_may(ticket),
         # "You rated this help": the customer's own words; the desk sees the feedback list.
         "rated": rated if is_customer else None,
         "all_feedback": ticket.feedback.all() if staff_side else None,

@@ -7,6 +7,10 @@
     status.textContent = ticket.status_label;
     status.className = "badge status-" + ticket.status;
     document.getElementById("ticket-agent").textContent = ticket.agent ? ticket.agent.name : "not assigned yet";
+    /* The customer's buttons follow the ticket: rate and reopen once it is resolved. */
+    for (const action of document.querySelectorAll("[data-customer-may]")) {
+      action.hidden = !(ticket.customer_may || {})[action.dataset.customerMay];
+    }
     const item = document.createElement("li");
     item.className = "list-group-item small";
     item.textContent = change.text;

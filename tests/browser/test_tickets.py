@@ -115,3 +115,39 @@ def test_ticket_times_are_in_the_viewers_time_zone(new_page, transactional_db):
         assert re.search(r"EST|EDT|GMT-", title), title
     finally:
         admin_context.close()
+
+
+def test_the_customer_can_rate_and_reopen_as_soon_as_the_agent_resolves(new_page, transactional_db):
+    """B10: the rating form and Reopen appeared only after a reload."""
+    from tickets import services
+
+    customer = UserFactory(username="suraj", display_name="Suraj")
+    agent = UserFactory(username="priya", display_name="Priya", agent=True)
+    admin = UserFactory(username="himanshu", display_name="Himanshu", staff=True)
+    ticket = run_outside_loop(
+        services.ticket_open, customer=customer, subject="Fridge", description="It is warm."
+    )
+    run_outside_loop(services.ticket_assign, ticket=ticket, agent=agent, actor=admin)
+
+    suraj = new_page()
+    log_in(suraj, "suraj")
+    suraj.goto(f"/tickets/{ticket.pk}/")
+    expect(suraj.locator("#connection")).to_have_attribute("data-state", "online")
+    expect(suraj.get_by_role("button", name="Reopen")).to_be_hidden()
+    expect(suraj.locator("#feedback-form")).to_be_hidden()
+
+    priya = new_page()
+    log_in(priya, "priya")
+    priya.goto(f"/tickets/{ticket.pk}/")
+    priya.locator("#status-select").select_option("resolved")
+    priya.get_by_role("button", name="Set").click()
+    expect(priya.locator("#ticket-status")).to_have_text("Resolved")
+
+    # No reload in the customer's window.
+    expect(suraj.locator("#ticket-status")).to_have_text("Resolved")
+    expect(suraj.locator("#feedback-form")).to_be_visible()
+    expect(suraj.get_by_role("button", name="Reopen")).to_be_visible()
+    suraj.get_by_role("button", name="Reopen").click()
+    expect(suraj.locator("#ticket-status")).to_have_text("In progress")
+    expect(suraj.get_by_role("button", name="Reopen")).to_be_hidden()
+    expect(suraj.locator("#feedback-form")).to_be_hidden()
