@@ -100,6 +100,16 @@ def ticket_assigned(ticket: Ticket) -> None:
     )
 
 
+def ticket_taken_away(ticket: Ticket, *, previous: User) -> None:
+    """To the agent a ticket was reassigned from. No link: the ticket is not theirs to open."""
+    _send(
+        to=[previous],
+        subject=f"{ticket.number} was reassigned to {_name(ticket.agent)}",
+        headline=f"{ticket.number} “{ticket.subject}” is now handled by {_name(ticket.agent)}.",
+        lines=["You no longer need to work on it. Nothing is lost: the conversation stays."],
+    )
+
+
 def ticket_status_changed(ticket: Ticket, *, old_status: str) -> None:
     old = Ticket.Status(old_status).label
     links = []

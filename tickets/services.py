@@ -171,6 +171,10 @@ def ticket_assign(*, ticket: Ticket, agent: User, actor: User | None) -> Ticket:
     _notify(ticket, ticket.customer, f"{agent.name} is handling {ticket.number}")
     _notify(ticket, agent, f"{ticket.number} was assigned to you")
     emails.ticket_assigned(ticket)
+    if previous is not None and previous.is_active:
+        # The agent it was taken from is told, live and by e-mail (they can no longer open it).
+        _notify(ticket, previous, f"{ticket.number} was reassigned to {agent.name}")
+        emails.ticket_taken_away(ticket, previous=previous)
     return ticket
 
 

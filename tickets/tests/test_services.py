@@ -64,16 +64,27 @@ def test_assign_adds_agent_to_the_conversation_and_emails_both(
     assert (event.kind, event.agent, event.actor) == (TicketEvent.Kind.ASSIGNED, desk_agent, staff)
 
 
-def test_reassign_removes_the_previous_agent(ticket, staff, desk_agent):
-    other = UserFactory(username="otto", agent=True)
+def test_reassign_removes_the_previous_agent_and_tells_them(
+    ticket, staff, desk_agent, django_capture_on_commit_callbacks
+):
+    other = UserFactory(username="otto", display_name="Otto", agent=True)
     services.ticket_assign(ticket=ticket, agent=desk_agent, actor=staff)
-    services.ticket_assign(ticket=ticket, agent=other, actor=staff)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_assign(ticket=ticket, agent=other, actor=staff)
     members = set(
         Membership.objects.filter(conversation=ticket.conversation).values_list(
             "user__username", flat=True
         )
     )
     assert members == {"carla", "otto"}
+    # B16: the agent it was taken from is told, live and by e-mail, with no link to open.
+    told = desk_agent.notifications.get(title__contains="reassigned")
+    assert told.title == f"{ticket.number} was reassigned to Otto"
+    taken = [m for m in mail.outbox if m.to == [desk_agent.email]]
+    assert len(taken) == 1
+    assert taken[0].subject == f"[uchat] {ticket.number} was reassigned to Otto"
+    assert f"/tickets/{ticket.pk}/" not in taken[0].body
 
 
 def test_only_admins_assign_and_only_to_agents(ticket, customer, desk_agent, staff):
