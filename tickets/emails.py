@@ -124,7 +124,10 @@ def ticket_status_changed(ticket: Ticket, *, old_status: str) -> None:
         ticket=ticket,
         subject=f"{ticket.number} is now {ticket.get_status_display().lower()}",
         headline=f"Your ticket {ticket.number} went from {old} to {ticket.get_status_display()}.",
-        lines=["How did we do? One click rates the help (1 = poor, 5 = excellent):"]
+        lines=[
+            "How did we do? Choose a rating (1 = poor, 5 = excellent); the page it opens "
+            "sends it with one more click, and takes a comment if you like:"
+        ]
         if links
         else [],
         feedback_links=links,

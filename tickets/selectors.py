@@ -18,9 +18,9 @@ def canned_replies() -> QuerySet[CannedReply]:
     return CannedReply.objects.all()
 
 
-def feedback_current(*, ticket: Ticket) -> Feedback | None:
-    """The rating of the ticket's latest resolution, if it was rated."""
-    return ticket.feedback.filter(resolution=ticket.resolution_count).first()
+def feedback_current(*, ticket: Ticket, resolution: int | None = None) -> Feedback | None:
+    """The rating of the ticket's latest resolution (or of ``resolution``), if it was rated."""
+    return ticket.feedback.filter(resolution=resolution or ticket.resolution_count).first()
 
 
 def tickets_visible_to(*, user: User) -> QuerySet[Ticket]:

@@ -215,12 +215,16 @@ def ticket_feedback(request: SignedInRequest, ticket_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def feedback_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The one-click rating from the "resolved" e-mail: no log-in needed. GET only shows the
-    choice (mail scanners follow links); the rating is stored on POST."""
+    """The rating link from the "resolved" e-mail: no log-in needed. GET shows the rating the
+    link chose, ready to send with one click (mail scanners follow links, so a GET never
+    stores); the rating is stored on POST. A rated resolution says so instead of asking again."""
     try:
         ticket, resolution = tokens.feedback_token_read(token)
     except ValidationError as exc:
         return render(request, "tickets/feedback_link.html", {"error": exc.messages[0]}, status=400)
+    rated = selectors.feedback_current(ticket=ticket, resolution=resolution)
+    if rated is not None:
+        return render(request, "tickets/feedback_link.html", {"ticket": ticket, "rated": rated})
     rating = request.GET.get("rating", "")
     form = FeedbackForm(
         request.POST or None,

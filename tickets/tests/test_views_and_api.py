@@ -201,10 +201,15 @@ def test_one_click_feedback_link_without_logging_in(assigned, desk_agent):
         b'value="4" class="form-check-input" id="id_rating_3" required checked' in page.content
         or b"checked" in page.content
     )
+    assert b"Send 4/5</button>" in page.content  # the chosen rating, one click away
     assert not Feedback.objects.exists()  # a GET (e.g. a mail scanner) records nothing
     done = anonymous.post(f"/tickets/feedback/{token}/", {"rating": "4", "comment": "ok"})
     assert b"Thank you!" in done.content
     assert Feedback.objects.get().rating == 4
+    # B12: the link again (or another rating's link) says it was rated, with no form.
+    again = anonymous.get(f"/tickets/feedback/{token}/?rating=2")
+    assert b"was already rated 4/5" in again.content
+    assert b"<form" not in again.content.split(b"<main", 1)[1]
     assert anonymous.get("/tickets/feedback/forged-token/").status_code == 400
 
 
