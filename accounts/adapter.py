@@ -2,6 +2,7 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from django.contrib.sites.models import Site
 
 from accounts import names, services, tasks
 
@@ -10,6 +11,9 @@ class AccountAdapter(DefaultAccountAdapter):
     """allauth hooks: e-mails are rendered in the request and sent by a Celery task."""
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # What allauth's own send_mail puts in every e-mail's context: without current_site
+        # every account e-mail read "Hello from !" (the Site row holds UCHAT_SITE_NAME).
+        context = {"email": email, "current_site": Site.objects.get_current(), **context}
         message = self.render_mail(template_prefix, email, context)
         html = None
         for content, mimetype in getattr(message, "alternatives", []):

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounts.site import email_subject
 from accounts.tasks import send_email
 from notifications.models import Notification
 
@@ -25,7 +26,7 @@ def notification_email(*, notification_id: int) -> None:
         "url": settings.UCHAT_SITE_URL.rstrip("/") + path,
     }
     send_email(
-        subject=f"[uchat] {notification.title}",
+        subject=email_subject(notification.title),
         body=render_to_string("notifications/email.txt", context),
         html=render_to_string("notifications/email.html", context),
         to=[notification.user.email],

@@ -12,6 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
+from accounts.site import email_subject
 from accounts.tasks import send_email
 from tickets.models import Ticket
 from tickets.tokens import feedback_token
@@ -46,7 +47,7 @@ def _send(
                 **extra,
             }
             send_email.delay(
-                subject=f"[uchat] {subject}",
+                subject=email_subject(subject),
                 body=render_to_string("tickets/email.txt", context),
                 html=render_to_string("tickets/email.html", context),
                 to=[user.email],

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sites",  # the site's name and domain in e-mails (UCHAT_SITE_NAME, _URL)
     "channels",
     "allauth",
     "allauth.account",
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.badge",
+                "accounts.context_processors.site_name",
             ],
         },
     },
@@ -237,7 +239,7 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT = env.int("UCHAT_RESET_CODE_SECONDS", default=180)
 ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[uchat] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = None  # "[<site name>] ": the Site row (UCHAT_SITE_NAME)
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "root", "system", "deleted", "uchat"]
 # Failed log-ins: 5 per key (login) in 5 minutes, 20 per IP a minute (allauth's rate limiter).
 ACCOUNT_RATE_LIMITS = {
@@ -396,6 +398,10 @@ UCHAT_MAX_REQUEST_BYTES = env.int(
 )
 UCHAT_NOTIFY_EMAIL_EVERY = env.int("UCHAT_NOTIFY_EMAIL_EVERY", default=300)  # seconds
 UCHAT_SITE_URL = env.str("UCHAT_SITE_URL", default="http://127.0.0.1:8000")
+# The site's name in every e-mail and page title. Both are written to the Site row (SITE_ID) by
+# a data migration and again after every migrate (bin/run and deploys run it at start-up).
+UCHAT_SITE_NAME = env.str("UCHAT_SITE_NAME", default="uchat")
+SITE_ID = 1
 # Seconds without a heartbeat after which a socket's presence row counts as gone (a server
 # that died without saying so).
 UCHAT_PRESENCE_TTL = 90
