@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.apps import apps
         from django.db.models.signals import post_migrate
 
         from accounts import signals  # noqa: F401  (connects the receivers)
@@ -13,7 +14,7 @@ class AccountsConfig(AppConfig):
         # After every migrate (bin/run and deploys run it at start-up), the Site row follows
         # UCHAT_SITE_NAME and UCHAT_SITE_URL: once per migrate, after the sites app's own
         # handler made the default row.
-        sites = self.apps.get_app_config("sites")
+        sites = apps.get_app_config("sites")
         post_migrate.connect(_site_identity_sync, sender=sites, dispatch_uid="uchat-site")
 
 

@@ -1,16 +1,43 @@
 from typing import Any
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.core.exceptions import ValidationError
 
+from accounts import names
 from accounts.models import User
+
+NAME_MAX = 75
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up with the person's first and last name (shown as their name until
+    they choose a display name). allauth's save_user stores both."""
+
+    first_name = forms.CharField(max_length=NAME_MAX, label="First name")
+    last_name = forms.CharField(max_length=NAME_MAX, label="Last name", required=False)
+    field_order = ["first_name", "last_name", "username", "email", "password1", "password2"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        try:
+            first, last = names.person_names_clean(
+                cleaned.get("first_name", ""), cleaned.get("last_name", ""), user=User()
+            )
+        except ValidationError as exc:
+            self.add_error("first_name", exc)
+        else:
+            cleaned["first_name"], cleaned["last_name"] = first, last
+        return cleaned
 
 
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name"]
+        fields = ["first_name", "last_name", "display_name"]
         help_texts = {
-            "display_name": "The name other people see. Leave empty to show your username."
+            "display_name": "The name other people see. Leave empty to show your first and "
+            "last name (or, without them, your username)."
         }
 
 

@@ -60,5 +60,6 @@ class User(AbstractUser):
 
     @property
     def name(self) -> str:
-        """What other people see: the display name, else the username."""
-        return self.display_name or self.username
+        """What other people see: the display name, else the first and last name, else the
+        username."""
+        return self.display_name or self.get_full_name() or self.username

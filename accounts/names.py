@@ -47,6 +47,15 @@ def username_check(username: str) -> None:
     _check_characters(username, "username")
 
 
+def person_names_clean(first_name: str, last_name: str, *, user: User) -> tuple[str, str]:
+    """First and last name, each cleaned like a display name, and together not a staff
+    member's name: they are shown as the person's name when no display name is set."""
+    first = display_name_clean(first_name, user=user)
+    last = display_name_clean(last_name, user=user)
+    display_name_clean(f"{first} {last}", user=user)
+    return first, last
+
+
 def display_name_clean(name: str, *, user: User) -> str:
     """NFKC-normalised, single-spaced; refused when it hides characters, imitates by
     look-alikes, or reads as a staff member's name (unless it is theirs)."""

@@ -124,10 +124,21 @@ def user_active_set(*, user: User, active: bool) -> User:
     return user
 
 
-def user_profile_update(*, user: User, display_name: str) -> User:
+def user_profile_update(
+    *, user: User, display_name: str, first_name: str | None = None, last_name: str | None = None
+) -> User:
+    """The profile page: the display name, and the first and last name when given."""
     user.display_name = names.display_name_clean(display_name, user=user)
+    fields = ["display_name"]
+    if first_name is not None or last_name is not None:
+        user.first_name, user.last_name = names.person_names_clean(
+            first_name if first_name is not None else user.first_name,
+            last_name if last_name is not None else user.last_name,
+            user=user,
+        )
+        fields += ["first_name", "last_name"]
     user.full_clean()
-    user.save(update_fields=["display_name"])
+    user.save(update_fields=fields)
     return user
 
 

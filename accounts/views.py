@@ -22,7 +22,10 @@ def profile(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.user_profile_update(
-                user=request.user, display_name=form.cleaned_data["display_name"]
+                user=request.user,
+                display_name=form.cleaned_data["display_name"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)

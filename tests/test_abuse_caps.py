@@ -176,7 +176,7 @@ def test_confusable_usernames_are_refused():
 def test_signing_up_with_a_confusable_username_is_refused():
     response = Client().post(
         "/accounts/signup/",
-        {"username": "h\u0456manshu", "email": "x@example.com",
+        {"first_name": "H", "username": "h\u0456manshu", "email": "x@example.com",
          "password1": "long-enough-9x", "password2": "long-enough-9x"},
     )  # fmt: skip
     assert response.status_code == 200

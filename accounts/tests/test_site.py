@@ -25,6 +25,7 @@ def test_account_emails_and_page_titles_name_the_site(client, db, settings):
     client.post(
         "/accounts/signup/",
         {
+            "first_name": "Newbie",
             "username": "newbie",
             "email": "newbie@example.com",
             "password1": "a-long-pass-42",

@@ -20,6 +20,8 @@ def test_signup_requires_email_confirmation(client, db):
     response = client.post(
         "/accounts/signup/",
         {
+            "first_name": "Ada",
+            "last_name": "Lovelace",
             "username": "newbie",
             "email": "newbie@example.com",
             "password1": "a-long-pass-42",
@@ -29,6 +31,8 @@ def test_signup_requires_email_confirmation(client, db):
     assert response.status_code == 302
     user = User.objects.get(username="newbie")
     assert user.role == Role.CUSTOMER
+    # USN-1: the names given at sign-up are the person's name until they choose another.
+    assert (user.first_name, user.last_name, user.name) == ("Ada", "Lovelace", "Ada Lovelace")
     # Not logged in until the address is confirmed.
     assert "_auth_user_id" not in client.session
     assert len(mail.outbox) == 1
@@ -49,7 +53,13 @@ def test_signup_requires_email_confirmation(client, db):
 def test_signup_rejects_short_password_and_mismatch(client, db):
     response = client.post(
         "/accounts/signup/",
-        {"username": "shorty", "email": "s@example.com", "password1": "abc", "password2": "abd"},
+        {
+            "first_name": "S",
+            "username": "shorty",
+            "email": "s@example.com",
+            "password1": "abc",
+            "password2": "abd",
+        },
     )
     assert response.status_code == 200
     assert not User.objects.filter(username="shorty").exists()
@@ -225,3 +235,46 @@ def test_changing_the_password_ends_other_sessions(user):
     assert response.status_code == 302
     assert laptop.get("/accounts/profile/").status_code == 200  # this session stays
     assert phone.get("/accounts/profile/").status_code == 302  # the other one is logged out
+
+
+def test_signup_needs_a_first_name_and_refuses_a_staff_members_name(client, db):
+    from accounts.tests.factories import UserFactory
+
+    UserFactory(username="stella", display_name="Stella Admin", staff=True)
+    base = {
+        "username": "newbie",
+        "email": "newbie@example.com",
+        "password1": "a-long-pass-42",
+        "password2": "a-long-pass-42",
+    }
+    for names, error in (
+        ({"first_name": "", "last_name": "Lovelace"}, b"This field is required."),
+        ({"first_name": "Stella", "last_name": "Admin"}, b"too like a staff member"),
+        ({"first_name": "Ada\u200b", "last_name": ""}, b"is-invalid"),
+    ):
+        response = client.post("/accounts/signup/", {**base, **names})
+        assert response.status_code == 200, names
+        assert error in response.content, names
+    assert not User.objects.filter(username="newbie").exists()  # nothing half-created
+    response = client.post("/accounts/signup/", {**base, "first_name": "Ada", "last_name": ""})
+    assert response.status_code == 302
+    assert User.objects.get(username="newbie").name == "Ada"
+
+
+def test_profile_edits_first_last_and_display_name(client, db):
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory(username="ada")
+    client.force_login(user)
+    response = client.post(
+        "/accounts/profile/",
+        {"first_name": " Ada ", "last_name": "King", "display_name": ""},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name, user.name) == ("Ada", "King", "Ada King")
+    client.post(
+        "/accounts/profile/", {"first_name": "Ada", "last_name": "King", "display_name": "Countess"}
+    )
+    user.refresh_from_db()
+    assert user.name == "Countess"

@@ -13,6 +13,8 @@ def test_new_person_signs_up_confirms_logs_in_and_out(new_page, clean_mail):
     page = new_page()
     page.goto("/")
     page.get_by_role("link", name="Sign up").first.click()
+    page.get_by_label("First name").fill("Himanshu")
+    page.get_by_label("Last name").fill("Kumar")
     page.locator("#id_username").fill("himanshu")
     page.locator("#id_email").fill("himanshu@example.com")
     page.locator("#id_password1").fill("a-long-pass-42")
@@ -27,11 +29,11 @@ def test_new_person_signs_up_confirms_logs_in_and_out(new_page, clean_mail):
     page.get_by_role("button", name="Confirm").click()
 
     log_in(page, "himanshu", "a-long-pass-42")
-    expect(page.get_by_role("heading", name="Hi himanshu!")).to_be_visible()
+    expect(page.get_by_role("heading", name="Hi Himanshu Kumar!")).to_be_visible()
     page.get_by_test_id("nav-user").click()
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("navigation").get_by_role("link", name="Log in")).to_be_visible()
-    expect(page.get_by_text("Hi himanshu!")).to_have_count(0)
+    expect(page.get_by_text("Hi Himanshu Kumar!")).to_have_count(0)
 
 
 def test_wrong_password_shows_an_error_and_no_session(new_page):
