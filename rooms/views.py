@@ -109,7 +109,7 @@ def _chat_page(
 @require_GET
 def room_detail(request: SignedInRequest, room_id: int) -> HttpResponse:
     room = _room_or_404(request, room_id)
-    return _chat_page(request, room, title=f"Welcome to chat room: {room.name}")
+    return _chat_page(request, room, title=room.name)
 
 
 @login_required

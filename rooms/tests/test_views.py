@@ -38,7 +38,7 @@ def test_room_page_shows_history_and_members(auth_client, room, user):
     response = auth_client.get(f"/rooms/{room.pk}/")
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Welcome to chat room: Coding Group" in content
+    assert '<h1 class="h4 mb-0" id="room-name">Coding Group</h1>' in content
     assert "<script>alert(1)</script>" not in content  # json_script escapes "<"
     assert "\\u003Cscript\\u003Ealert(1)\\u003C/script\\u003E" in content
     assert '"username": "bob"' in content
@@ -172,3 +172,36 @@ def test_deleted_sender_shows_as_deleted_user(client, room, user, other_user):
     page = client.get(f"/conversations/{room.pk}/messages/").json()
     assert page["messages"][0]["sender"] is None
     assert Message.objects.count() == 1
+
+
+def test_not_found_and_not_allowed_pages_keep_the_site_around_them(auth_client, room, other_user):
+    """404 and 403 were bare, unstyled pages with no way back."""
+    from django.test import Client
+
+    missing = auth_client.get("/rooms/999999/")
+    assert missing.status_code == 404
+    page = missing.content.decode()
+    assert 'id="error-page"' in page
+    assert "navbar" in page
+    assert 'href="/"' in page or "Back to your conversations" in page
+    bob = Client()
+    bob.force_login(other_user)  # a member of the room, not its admin
+    refused = bob.get(f"/rooms/{room.pk}/edit/")
+    assert refused.status_code == 403
+    page = refused.content.decode()
+    assert 'id="error-page"' in page
+    assert "Only room admins can edit this room." in page
+
+
+def test_the_role_badge_shows_only_where_it_means_something(auth_client, room, db):
+    """Every person wore a "Customer" badge, even in team rooms."""
+    from django.test import Client
+
+    from accounts.tests.factories import UserFactory
+
+    page = auth_client.get(f"/rooms/{room.pk}/").content.decode()
+    assert 'badge text-bg-secondary">Customer<' not in page
+    for trait, label in (({"agent": True}, "Agent"), ({"staff": True}, "Admin")):
+        client = Client()
+        client.force_login(UserFactory(**trait))
+        assert f'badge text-bg-secondary">{label}<' in client.get("/").content.decode()

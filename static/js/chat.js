@@ -314,10 +314,17 @@
   }
 
   const handlers = {
-    "message.created": (f) => addMessages([f]),
+    "message.created": (f) => {
+      // Their message is here: they stopped typing it.
+      if (f.sender && typers.delete(f.sender.id)) renderTyping();
+      addMessages([f]);
+    },
     "message.updated": (f) => upsert(f),
     "message.deleted": (f) => upsert(f),
-    "message.ack": (f) => addMessages([f.message]),
+    "message.ack": (f) => {
+      showError("");  // a message went through: an earlier refusal no longer applies
+      addMessages([f.message]);
+    },
     sync: (f) => {
       addMessages(f.messages);
       if (f.has_more) socket.send({ type: "sync", after_seq: lastSeq });
@@ -341,7 +348,7 @@
     },
     "room.updated": (f) => {
       const name = document.getElementById("room-name");
-      if (name) name.textContent = "Welcome to chat room: " + f.name;
+      if (name) name.textContent = f.name;
       const topic = document.getElementById("room-topic");
       if (topic) topic.textContent = f.topic;
     },
