@@ -20,6 +20,7 @@ from core import events, fanout
 from core.input_limits import InputRefused, is_id, json_loads_limited
 from rooms import payloads, selectors, services
 from rooms.models import Conversation, Message
+from rooms.sweeper import sweeper_start
 from rooms.writer import message_submit
 
 logger = logging.getLogger(__name__)
@@ -228,6 +229,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
                 _outliving(self._presence_remove())
             raise
         self.start_timers()
+        sweeper_start()
         if opened.came_online:
             await events.broadcast_async(
                 *services.presence_event(user=self.user, conversation_ids=opened.conversation_ids)

@@ -39,6 +39,7 @@ from rooms.services.presence import (
     presence_disconnect,
     presence_event,
     presence_heartbeat,
+    presence_sweep,
     socket_close,
     socket_open,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "presence_disconnect",
     "presence_event",
     "presence_heartbeat",
+    "presence_sweep",
     "room_create",
     "room_delete",
     "room_details_set",

@@ -98,6 +98,21 @@ def socket_close(*, user: User, channel_name: str) -> list[int] | None:
     return None if still_online else selectors.conversation_ids_for_user(user=user)
 
 
+def presence_sweep() -> list[tuple[User, list[int]]]:
+    """Forget sockets whose rows went stale (their server died without saying so, or the
+    network dropped them); for each person left with no socket, the conversations to tell that
+    they went offline (``presence_event``). Every server process sweeps now and then
+    (rooms/sweeper.py); two sweeping at once may both tell, which pages take in their stride."""
+    stale = Presence.objects.filter(last_seen__lt=selectors.presence_fresh_since())
+    user_ids = set(stale.values_list("user_id", flat=True))
+    if not user_ids:
+        return []
+    stale.filter(user_id__in=user_ids).delete()
+    still = set(Presence.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
+    gone = User.objects.filter(pk__in=user_ids - still)
+    return [(user, selectors.conversation_ids_for_user(user=user)) for user in gone]
+
+
 def presence_disconnect(*, user: User, channel_name: str) -> bool:
     """``socket_close`` outside a socket; True if the person just went offline."""
     ids = socket_close(user=user, channel_name=channel_name)

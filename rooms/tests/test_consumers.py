@@ -444,3 +444,26 @@ async def test_a_frame_to_a_client_that_left_does_not_skip_the_disconnect(room, 
     await communicator.disconnect()
     await asyncio.sleep(0.5)
     assert await sync_to_async(Presence.objects.filter(user=user).count)() == 0
+
+
+async def test_someone_whose_server_died_is_shown_offline_by_the_sweep(room, user, other_user):
+    """Issue 14: a person whose window closed while the server was down stayed "online" on
+    open pages: no offline event was ever sent. Every process now sweeps stale rows."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rooms.sweeper import sweep_once
+
+    alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    long_ago = timezone.now() - timedelta(seconds=settings.UCHAT_PRESENCE_TTL + 10)
+    create = Presence.objects.create
+    await sync_to_async(create)(channel_name="socket.dead", user=other_user, last_seen=long_ago)
+    assert await sweep_once() == 1
+    frame = await receive_type(alice, "presence", user_id=other_user.pk)
+    assert frame["online"] is False
+    assert not await sync_to_async(Presence.objects.filter(user=other_user).exists)()
+    # Alice's own fresh row stays, and nobody is told twice.
+    assert await sync_to_async(Presence.objects.filter(user=user).count)() == 1
+    assert await sweep_once() == 0
+    await alice.disconnect()
