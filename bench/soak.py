@@ -342,9 +342,10 @@ def presence_rows(user_ids: list[int]) -> int:
     return Presence.objects.filter(user_id__in=user_ids).count()
 
 
-def presence_ages(user_ids: list[int]) -> list[float]:
-    """Seconds since each presence row was last refreshed, oldest first: a row that outlived
-    its socket stops being refreshed by pings (every PING_EVERY s)."""
+def presence_ages(user_ids: list[int]) -> list[tuple[float, str]]:
+    """(seconds since each presence row was last refreshed, its socket), oldest first: a row
+    that outlived its socket stops being refreshed by pings (every PING_EVERY s), and its
+    socket's name leads to the server log's lines about it."""
     from django.utils import timezone
 
     from rooms.models import Presence
