@@ -26,6 +26,7 @@ Prints a table and one JSON line. Exits non-zero when uchat lost or duplicated a
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -204,6 +205,12 @@ class Server:
         return user, system
 
     def stop(self) -> None:
+        """Stop the servers and their children: a server killed after its grace period (Granian
+        closing 3,000 sockets) would leave its worker running, and busy the next scenario."""
+        try:
+            children = [c for p in self.tree() for c in p.children(recursive=True)]
+        except psutil.Error:
+            children = []
         for p in self.processes:
             p.terminate()
         for p in self.processes:
@@ -211,6 +218,9 @@ class Server:
                 p.wait(10)
             except subprocess.TimeoutExpired:
                 p.kill()
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
 
 
 class People:
