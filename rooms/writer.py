@@ -19,7 +19,6 @@ import logging
 import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from asgiref.sync import SyncToAsync
 from django.conf import settings
@@ -125,7 +124,7 @@ def writer() -> Writer:
     return found
 
 
-async def message_submit(draft: Draft) -> Any:
+async def message_submit(draft: Draft) -> tuple[Message, bool]:
     """Store a draft through this process's writer: (message, created), or raises the
     refusal (ValidationError, PermissionDenied) or failure."""
     outcome = await writer().submit(draft)

@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.selectors import user_needs_two_factor_setup
 from core import events
 from rooms import hooks, selectors
-from rooms.models import Conversation, Presence
+from rooms.models import Conversation, Membership, Presence
 
 
 class Refused(StrEnum):
@@ -107,10 +107,16 @@ def presence_sweep() -> list[tuple[User, list[int]]]:
     user_ids = set(stale.values_list("user_id", flat=True))
     if not user_ids:
         return []
+    # Only rows still stale, of the people found: whoever went stale meanwhile is told next time.
     stale.filter(user_id__in=user_ids).delete()
     still = set(Presence.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
-    gone = User.objects.filter(pk__in=user_ids - still)
-    return [(user, selectors.conversation_ids_for_user(user=user)) for user in gone]
+    gone = list(User.objects.filter(pk__in=user_ids - still))
+    conversations: dict[int, list[int]] = {user.pk: [] for user in gone}
+    for user_id, conversation_id in Membership.objects.filter(
+        user_id__in=conversations
+    ).values_list("user_id", "conversation_id"):
+        conversations[user_id].append(conversation_id)  # one query for everyone gone
+    return [(user, conversations[user.pk]) for user in gone]
 
 
 def presence_disconnect(*, user: User, channel_name: str) -> bool:
