@@ -1,10 +1,29 @@
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.fields import PhoneField as AllauthPhoneField
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sites.models import Site
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
-from accounts import names, services, tasks
+from accounts import names, phones, services, tasks
+from accounts.models import User
+
+
+class PhoneField(AllauthPhoneField):
+    """allauth's phone input, read with libphonenumber (spaces, dashes, brackets and a
+    default region are fine) instead of a bare E.164 pattern."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("validators", [])
+        kwargs.setdefault("label", "Mobile number")
+        kwargs.setdefault("help_text", "With the country code, like +91 98765 43210.")
+        super().__init__(*args, **kwargs)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -26,6 +45,91 @@ class AccountAdapter(DefaultAccountAdapter):
         username = super().clean_username(username, shallow=shallow)
         names.username_check(username)
         return username
+
+    def get_login_stages(self) -> list[str]:
+        stages = super().get_login_stages()
+        mine = "accounts.stages.EmailVerificationStage"
+        return [mine if s == "allauth.account.stages.EmailVerificationStage" else s for s in stages]
+
+    # --- Mobile numbers (allauth's phone support; the number lives on the User row) ---------
+
+    def phone_form_field(self, **kwargs: Any) -> Any:
+        return PhoneField(**kwargs)
+
+    def clean_phone(self, phone: str) -> str:
+        return phones.phone_normalize(phone)
+
+    def set_phone(self, user: AbstractBaseUser, phone: str, verified: bool) -> None:
+        assert isinstance(user, User)
+        with transaction.atomic():
+            # A number nobody proved is nobody's: an unverified claim (a typo, a squatter) never
+            # blocks its owner, who takes it by entering the code.
+            User.objects.filter(phone=phone, phone_verified=False).exclude(pk=user.pk).update(
+                phone=None
+            )
+            User.objects.filter(pk=user.pk).update(phone=phone, phone_verified=verified)
+        user.phone, user.phone_verified = phone, verified  # type: ignore[assignment]
+
+    def get_phone(self, user: AbstractBaseUser) -> tuple[str, bool] | None:
+        assert isinstance(user, User)
+        if not user.phone:
+            return None
+        return str(user.phone), user.phone_verified
+
+    def set_phone_verified(self, user: AbstractBaseUser, phone: str) -> None:
+        # Also how a change of number lands: the new number is written only now, after its
+        # code was entered (until then the account keeps the old one).
+        self.set_phone(user, phone, True)
+
+    def get_user_by_phone(self, phone: str) -> User | None:
+        # Only a verified number names an account (to log in by, or to be "taken").
+        return User.objects.filter(phone=phone, phone_verified=True, is_active=True).first()
+
+    def send_verification_code_sms(
+        self, user: AbstractBaseUser, phone: str, code: str, **kwargs: Any
+    ) -> None:
+        minutes = max(1, settings.ACCOUNT_PHONE_VERIFICATION_TIMEOUT // 60)
+        text = (
+            f"{code} is your {Site.objects.get_current().name} code. It works once, for "
+            f"{minutes} minutes. Never share it."
+        )
+        tasks.send_sms.delay(phone=phone, text=text)
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        # Enumeration prevention: the sign-up page looks the same; the owner learns of it.
+        site = Site.objects.get_current().name
+        text = (
+            f"Someone tried to sign up on {site} with this number. You already have an "
+            "account: log in instead."
+        )
+        tasks.send_sms.delay(phone=phone, text=text)
+
+    def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
+        site = Site.objects.get_current().name
+        text = f"Someone asked for a {site} log-in code for this number, which has no account."
+        tasks.send_sms.delay(phone=phone, text=text)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Google, Facebook and GitHub log-in (switched on by UCHAT_<PROVIDER>_CLIENT_ID/SECRET).
+
+    An account is never taken over by e-mail alone: a social log-in whose e-mail address
+    belongs to an existing account does not enter it (SOCIALACCOUNT_EMAIL_AUTHENTICATION is
+    off); the person is told to log in to that account first and connect the provider from
+    there, which proves they own it."""
+
+    def validate_disconnect(self, account: Any, accounts: Any) -> None:
+        # Keep a verified way in: a password, a verified e-mail or a verified number.
+        user = account.user
+        others = [a for a in accounts if a.pk != account.pk]
+        has_way_in = user.has_usable_password() and (
+            user.phone_verified or EmailAddress.objects.filter(user=user, verified=True).exists()
+        )
+        if not others and not has_way_in:
+            raise ValidationError(
+                "This is your only way to log in: set a password (and keep a verified e-mail "
+                "address or mobile number) before you disconnect it."
+            )
 
 
 class UserSessionsAdapter(DefaultUserSessionsAdapter):

@@ -16,10 +16,38 @@ class SignupForm(AllauthSignupForm):
 
     first_name = forms.CharField(max_length=NAME_MAX, label="First name")
     last_name = forms.CharField(max_length=NAME_MAX, label="Last name", required=False)
-    field_order = ["first_name", "last_name", "username", "email", "password1", "password2"]
+    field_order = [
+        "first_name",
+        "last_name",
+        "username",
+        "email",
+        "phone",
+        "password1",
+        "password2",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An e-mail address, a mobile number, or both: whichever is given is verified (a link,
+        # a texted code) before the first log-in.
+        self.fields["email"].required = False
+        self.fields["email"].label = "E-mail address"
+        self.fields["email"].widget.is_required = False
+        self.fields["phone"].required = False
+        self.fields["phone"].label = "Mobile number"
+        self.fields["email"].help_text = "An e-mail address or a mobile number, or both."
+
+    def clean_email(self) -> str:
+        if not self.cleaned_data.get("email"):
+            return ""
+        return super().clean_email()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if not cleaned.get("email") and not cleaned.get("phone") and not self.has_error("phone"):
+            self.add_error(
+                "email", "Give an e-mail address or a mobile number: we send it a code or link."
+            )
         try:
             first, last = names.person_names_clean(
                 cleaned.get("first_name", ""), cleaned.get("last_name", ""), user=User()

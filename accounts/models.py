@@ -4,6 +4,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models, transaction
+from phonenumber_field.modelfields import PhoneNumberField
 
 
 class Role(models.TextChoices):
@@ -36,7 +37,15 @@ class UserManager(DjangoUserManager["User"]):
 class User(AbstractUser):
     """A person. The role is derived: staff are admins, ``is_agent`` marks agents."""
 
-    email = models.EmailField("email address", unique=True)
+    # Optional when the person signed up with a mobile number: empty is stored as NULL, so
+    # that any number of accounts may have none (unique ignores NULLs).
+    email = models.EmailField("email address", unique=True, null=True, blank=True)
+    # E.164 (+919876543210). Verified by a code sent to it: at sign-up, at a log-in by code,
+    # and before a change of number takes effect (allauth's phone flows, accounts.adapter).
+    phone = PhoneNumberField("mobile number", unique=True, null=True, blank=True)
+    phone_verified = models.BooleanField(default=False)
+    # The guided tour: when the person finished or skipped it (None: show it on the next page).
+    tour_done_at = models.DateTimeField(null=True, blank=True)
     display_name = models.CharField(max_length=80, blank=True)
     is_agent = models.BooleanField(
         default=False, help_text="Agents handle the customer-care tickets assigned to them."
@@ -49,6 +58,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.email:
+            self.email = None  # "no address" is NULL, whatever the form or flow gave
+        super().save(*args, **kwargs)
 
     @property
     def role(self) -> Role:

@@ -11,13 +11,14 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts import hooks, names
+from accounts import hooks, names, phones
 from accounts.models import User
 from accounts.selectors import user_needs_two_factor_setup
 from core import events
@@ -41,7 +42,8 @@ def _failures_key(login: str, address: str) -> str:
 
 
 def api_login(*, request: HttpRequest, login: str, password: str, code: str | None) -> User:
-    """Check a log-in for the API: password, confirmed e-mail, two-factor code, and 2FA set
+    """Check a log-in for the API (username, e-mail address or +mobile number): password,
+    a confirmed e-mail address or mobile number, two-factor code, and 2FA set
     up where the site requires it. Wrong passwords and wrong codes both count as failures.
 
     Raises LoginRefused("throttled" | "credentials" | "email_unconfirmed" | "code_required" |
@@ -61,10 +63,21 @@ def api_login(*, request: HttpRequest, login: str, password: str, code: str | No
     if "@" in login:
         by_email = User.objects.filter(email__iexact=login).first()
         username = by_email.username if by_email else login
+    elif login.startswith("+"):
+        try:
+            by_phone = User.objects.filter(
+                phone=phones.phone_normalize(login), phone_verified=True
+            ).first()
+        except ValidationError:
+            by_phone = None
+        username = by_phone.username if by_phone else login
     user = authenticate(request, username=username, password=password)
     if user is None:
         raise failed("credentials")
-    if not EmailAddress.objects.filter(user=user, verified=True).exists():
+    if (
+        not user.phone_verified
+        and not EmailAddress.objects.filter(user=user, verified=True).exists()
+    ):
         raise LoginRefused("email_unconfirmed")
     totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if totp is not None:
@@ -219,3 +232,13 @@ def user_agent_set(*, user: User, is_agent: bool) -> User:
     for hook in hooks.after_agent_change:
         hook(user=user)
     return user
+
+
+def tour_finish(*, user: User) -> None:
+    """The person finished or skipped the guided tour: it is not shown again."""
+    User.objects.filter(pk=user.pk).update(tour_done_at=timezone.now())
+
+
+def tour_restart(*, user: User) -> None:
+    """Show the guided tour again on the next dashboard (the user menu's "Take the tour")."""
+    User.objects.filter(pk=user.pk).update(tour_done_at=None)

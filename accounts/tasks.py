@@ -5,6 +5,8 @@ import smtplib
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
+from accounts import sms
+
 logger = logging.getLogger(__name__)
 _LINE_BREAKS = re.compile(r"[\r\n\x00-\x1f\x7f\u2028\u2029]+")
 
@@ -27,3 +29,10 @@ def send_email(*, subject: str, body: str, to: list[str], html: str | None = Non
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def send_sms(*, phone: str, text: str) -> None:
+    """Send one text (a verification code) through UCHAT_SMS_BACKEND, off the request. A code
+    is good for minutes only, so a failing provider is retried briefly, then given up."""
+    sms.sms_send(phone=phone, text=text)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("delete/", views.account_delete, name="delete"),
     path("suggest/", views.user_suggest, name="suggest"),
+    path("tour/", views.tour, name="tour"),
 ]

@@ -1,17 +1,20 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import AccountDeleteForm, ProfileForm
 from accounts.http import SignedInRequest
 from accounts.payloads import person_payload
+
+PROVIDER_NAMES = {"google": "Google", "facebook": "Facebook", "github": "GitHub"}
 from core.forms import apply_service_errors
 
 
@@ -32,7 +35,10 @@ def profile(request: SignedInRequest) -> HttpResponse:
         else:
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    providers = [PROVIDER_NAMES[p] for p in settings.SOCIALACCOUNT_PROVIDERS]
+    return render(
+        request, "accounts/profile.html", {"form": form, "social_providers": providers}
+    )
 
 
 @login_required
@@ -46,6 +52,20 @@ def account_delete(request: SignedInRequest) -> HttpResponse:
         messages.success(request, "Your account has been deleted.")
         return redirect("dashboard")
     return render(request, "accounts/delete.html", {"form": form})
+
+
+@login_required
+@require_POST
+def tour(request: SignedInRequest) -> HttpResponse:
+    """The guided tour: "done" (finished or skipped; from tour.js) or "restart" (the menu)."""
+    match request.POST.get("action"):
+        case "done":
+            services.tour_finish(user=request.user)
+            return HttpResponse(status=204)
+        case "restart":
+            services.tour_restart(user=request.user)
+            return redirect("dashboard")
+    return HttpResponseBadRequest("action must be done or restart")
 
 
 @login_required

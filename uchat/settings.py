@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",  # "signed-in devices": sign out the others (their sockets close)
+    "allauth.socialaccount",  # Google, Facebook, GitHub: see "Social log-in" below
+    "phonenumber_field",
     "crispy_forms",
     "crispy_bootstrap5",
     "rest_framework",
@@ -114,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.badge",
                 "accounts.context_processors.site_name",
+                "accounts.context_processors.tour",
             ],
         },
     },
@@ -228,10 +231,33 @@ LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "dashboard"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 USERSESSIONS_ADAPTER = "accounts.adapter.UserSessionsAdapter"
-ACCOUNT_LOGIN_METHODS = {"username", "email"}
-ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_LOGIN_METHODS = {"username", "email", "phone"}
+# "email*" keeps allauth's mandatory verification; accounts.forms.SignupForm asks for an
+# e-mail address or a mobile number (or both), and accounts.stages lets a verified number
+# stand in for a verified address.
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "phone", "password1*", "password2*"]
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}  # with first and last name
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# "Send me a sign-in code": by e-mail, or by text to a verified mobile number.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Codes sent by text: good for this many seconds, once, and 3 wrong tries end them.
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = env.int("UCHAT_PHONE_CODE_SECONDS", default=600)
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = ACCOUNT_PHONE_VERIFICATION_TIMEOUT
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 3
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+# Numbers typed without "+country" are read in this region (ISO 3166 code like IN or GB);
+# unset: the country code is required.
+PHONENUMBER_DEFAULT_REGION = env.str("UCHAT_PHONE_REGION", default="") or None
+PHONENUMBER_DB_FORMAT = "E164"
+# Texts (verification codes): console (the log), file (UCHAT_SMS_FILE_PATH), twilio, or the
+# dotted path of a backend class (accounts/sms.py, docs/accounts.md).
+UCHAT_SMS_BACKEND = env.str("UCHAT_SMS_BACKEND", default="console")
+UCHAT_SMS_FILE_PATH = env.str("UCHAT_SMS_FILE_PATH", default="")
+UCHAT_TWILIO_ACCOUNT_SID = env.str("UCHAT_TWILIO_ACCOUNT_SID", default="")
+UCHAT_TWILIO_AUTH_TOKEN = env.str("UCHAT_TWILIO_AUTH_TOKEN", default="")
+UCHAT_TWILIO_FROM = env.str("UCHAT_TWILIO_FROM", default="")
+UCHAT_TWILIO_URL = env.str("UCHAT_TWILIO_URL", default="https://api.twilio.com/2010-04-01")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
@@ -243,9 +269,53 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = None  # "[<site name>] ": the Site row (UCHAT_SITE_NAME)
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "root", "system", "deleted", "uchat"]
 # Failed log-ins: 5 per key (login) in 5 minutes, 20 per IP a minute (allauth's rate limiter).
+# Texted codes: per number (key) and per IP, for sign-up and change of number (verify_phone)
+# and for log-in codes (request_login_code).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("UCHAT_LOGIN_FAILED_LIMIT", default="20/m/ip,5/5m/key"),
+    "verify_phone": env.str("UCHAT_PHONE_CODE_LIMIT", default="1/30s/key,3/10m/key,10/h/ip"),
+    "request_login_code": env.str("UCHAT_LOGIN_CODE_LIMIT", default="1/30s/key,3/10m/key,10/h/ip"),
 }
+# --- Social log-in ------------------------------------------------------------------------
+# A provider is on when both its client id and secret are set: its app is installed, its
+# /accounts/<provider>/login/ answers and its button shows (docs/accounts.md says how to
+# register the app). An e-mail address that belongs to an account never lets a social log-in
+# into it (accounts.adapter.SocialAccountAdapter).
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False  # uchat never calls the providers after the log-in
+SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
+_SOCIAL = {
+    "google": (
+        env.str("UCHAT_GOOGLE_CLIENT_ID", default=""),
+        env.str("UCHAT_GOOGLE_CLIENT_SECRET", default=""),
+        {"SCOPE": ["profile", "email"], "AUTH_PARAMS": {"access_type": "online"}},
+    ),
+    "facebook": (
+        env.str("UCHAT_FACEBOOK_CLIENT_ID", default=""),
+        env.str("UCHAT_FACEBOOK_CLIENT_SECRET", default=""),
+        {"METHOD": "oauth2", "SCOPE": ["email", "public_profile"]},
+    ),
+    "github": (
+        env.str("UCHAT_GITHUB_CLIENT_ID", default=""),
+        env.str("UCHAT_GITHUB_CLIENT_SECRET", default=""),
+        {"SCOPE": ["read:user", "user:email"]},
+    ),
+}
+# GitHub Enterprise Server: its address (https://github.example.com) instead of github.com.
+UCHAT_GITHUB_URL = env.str("UCHAT_GITHUB_URL", default="")
+if UCHAT_GITHUB_URL:
+    _SOCIAL["github"][2]["GITHUB_URL"] = UCHAT_GITHUB_URL
+for _provider, (_client_id, _secret, _options) in _SOCIAL.items():
+    if _client_id and _secret:
+        INSTALLED_APPS.append(f"allauth.socialaccount.providers.{_provider}")
+        SOCIALACCOUNT_PROVIDERS[_provider] = {
+            "APPS": [{"client_id": _client_id, "secret": _secret}],
+            **_options,
+        }
+
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "uchat"
 # When on, staff and agents must turn on two-factor authentication before using anything else.
