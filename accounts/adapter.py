@@ -29,6 +29,12 @@ class PhoneField(AllauthPhoneField):
 class AccountAdapter(DefaultAccountAdapter):
     """allauth hooks: e-mails are rendered in the request and sent by a Celery task."""
 
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # Also what a person asking for log-in codes too often reads.
+        "too_many_login_attempts": "Too many tries. Wait a few minutes, then try again.",
+    }
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # What allauth's own send_mail puts in every e-mail's context: without current_site
         # every account e-mail read "Hello from !" (the Site row holds UCHAT_SITE_NAME).

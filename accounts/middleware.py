@@ -1,5 +1,7 @@
 from collections.abc import Callable
 
+from allauth.core.exceptions import RateLimited
+from allauth.core.ratelimit import respond_429
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -24,3 +26,10 @@ class RequireTwoFactorMiddleware:
         ):
             return redirect(reverse("mfa_activate_totp") + f"?next={request.path}")
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # allauth's log-in stages text a code without catching its own rate limit (a log-in
+        # while the number's last code is seconds old): a 429 page, not a server error.
+        if isinstance(exception, RateLimited):
+            return respond_429(request)
+        return None

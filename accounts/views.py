@@ -36,9 +36,7 @@ def profile(request: SignedInRequest) -> HttpResponse:
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile")
     providers = [PROVIDER_NAMES[p] for p in settings.SOCIALACCOUNT_PROVIDERS]
-    return render(
-        request, "accounts/profile.html", {"form": form, "social_providers": providers}
-    )
+    return render(request, "accounts/profile.html", {"form": form, "social_providers": providers})
 
 
 @login_required

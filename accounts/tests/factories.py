@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
@@ -21,6 +22,8 @@ class UserFactory(DjangoModelFactory[User]):
     username = factory.Sequence(lambda n: f"person{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
     password = factory.django.Password("correct-horse-9")
+    # Not first-timers: the guided tour stays away unless a test asks for it (None).
+    tour_done_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def confirmed(self, create: bool, extracted: bool | None, **kwargs: object) -> None:

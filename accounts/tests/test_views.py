@@ -103,7 +103,7 @@ def test_failed_logins_are_limited(client, user):
     # Even the right password is refused now, with a reason.
     response = client.post("/accounts/login/", {"login": "alice", "password": "correct-horse-9"})
     assert "_auth_user_id" not in client.session
-    assert b"Too many failed login attempts" in response.content
+    assert b"Too many tries. Wait a few minutes" in response.content
 
 
 def _request_reset_code(client) -> str:
