@@ -74,7 +74,7 @@ class AccountAdapter(DefaultAccountAdapter):
                 phone=None
             )
             User.objects.filter(pk=user.pk).update(phone=phone, phone_verified=verified)
-        user.phone, user.phone_verified = phone, verified  # type: ignore[assignment]
+        user.phone, user.phone_verified = phone, verified
 
     def get_phone(self, user: AbstractBaseUser) -> tuple[str, bool] | None:
         assert isinstance(user, User)

@@ -17,6 +17,6 @@ def tour(request: HttpRequest) -> dict[str, Any]:
     match = request.resolver_match
     if not user.is_authenticated or match is None or match.url_name != "dashboard":
         return {}
-    if user.tour_done_at is not None:  # type: ignore[union-attr]
+    if user.tour_done_at is not None:
         return {}
-    return {"tour_steps": tour_steps(user)}  # type: ignore[arg-type]
+    return {"tour_steps": tour_steps(user)}

@@ -39,7 +39,9 @@ class User(AbstractUser):
 
     # Optional when the person signed up with a mobile number: empty is stored as NULL, so
     # that any number of accounts may have none (unique ignores NULLs).
-    email = models.EmailField("email address", unique=True, null=True, blank=True)
+    email = models.EmailField(  # type: ignore[assignment]
+        "email address", unique=True, null=True, blank=True
+    )
     # E.164 (+919876543210). Verified by a code sent to it: at sign-up, at a log-in by code,
     # and before a change of number takes effect (allauth's phone flows, accounts.adapter).
     phone = PhoneNumberField("mobile number", unique=True, null=True, blank=True)

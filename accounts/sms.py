@@ -13,6 +13,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -81,13 +82,17 @@ class TwilioBackend:
             raise SmsError(f"Twilio refused the text ({response.status_code}): {response.text}")
 
 
-BACKENDS = {"console": ConsoleBackend, "file": FileBackend, "twilio": TwilioBackend}
+BACKENDS: dict[str, Callable[[], Backend]] = {
+    "console": ConsoleBackend,
+    "file": FileBackend,
+    "twilio": TwilioBackend,
+}
 
 
 def backend() -> Backend:
     name = settings.UCHAT_SMS_BACKEND
-    cls = BACKENDS.get(name) or import_string(name)
-    return cls()
+    make: Callable[[], Backend] = BACKENDS.get(name) or import_string(name)
+    return make()
 
 
 def sms_send(*, phone: str, text: str) -> None:

@@ -13,9 +13,9 @@ from accounts import selectors, services
 from accounts.forms import AccountDeleteForm, ProfileForm
 from accounts.http import SignedInRequest
 from accounts.payloads import person_payload
+from core.forms import apply_service_errors
 
 PROVIDER_NAMES = {"google": "Google", "facebook": "Facebook", "github": "GitHub"}
-from core.forms import apply_service_errors
 
 
 @login_required

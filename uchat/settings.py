@@ -8,6 +8,7 @@ import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from csp.constants import NONE as CSP_NONE
@@ -287,7 +288,7 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_STORE_TOKENS = False  # uchat never calls the providers after the log-in
 SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
-_SOCIAL = {
+_SOCIAL: dict[str, tuple[str, str, dict[str, Any]]] = {
     "google": (
         env.str("UCHAT_GOOGLE_CLIENT_ID", default=""),
         env.str("UCHAT_GOOGLE_CLIENT_SECRET", default=""),

@@ -101,7 +101,8 @@ def test_wrong_then_reused_and_expired_codes_are_refused_clearly(client, db, tex
     assert User.objects.get(username="priya").phone_verified is True
     client.logout()
     response = client.post("/accounts/phone/verify/", {"code": fresh})
-    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
     assert client.get("/").context["user"].is_authenticated is False
 
 
@@ -125,7 +126,8 @@ def test_log_in_with_number_and_password_and_with_a_texted_code(client, db, text
     user.set_password(PASSWORD)
     user.save()
     response = client.post("/accounts/login/", {"login": "+91 98765 43210", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     assert client.get("/").context["user"] == user
     client.logout()
 
@@ -193,11 +195,13 @@ def test_number_and_address_both_on_one_account(client, db, texts):
     sign_up(client, email="priya@example.com")
     client.post("/accounts/phone/verify/", {"code": last_code(texts, NUMBER)})
     user = User.objects.get(username="priya")
-    assert user.phone_verified and user.email == "priya@example.com"
+    assert user.phone_verified
+    assert user.email == "priya@example.com"
     # The verified number let her in; the address waits for its own link, sent at sign-up.
     assert client.get("/").context["user"] == user
     assert not EmailAddress.objects.get(user=user).verified
-    assert len(mail.outbox) == 1 and "priya@example.com" in mail.outbox[0].to
+    assert len(mail.outbox) == 1
+    assert "priya@example.com" in mail.outbox[0].to
 
 
 def test_e_mail_sign_up_without_a_number_still_needs_the_link(client, db):

@@ -63,7 +63,7 @@ class FakeProvider(requests.adapters.BaseAdapter):
         super().__init__()
         self.routes, self.status, self.calls = routes, status, []
 
-    def send(self, request, **kwargs):  # noqa: ANN001, ANN201
+    def send(self, request, **kwargs):
         self.calls.append(request.url)
         url = request.url.split("?")[0]
         match = max((p for p in self.routes if p in url), key=len, default=None)
@@ -120,7 +120,7 @@ def switch_on(settings, monkeypatch):
         overrides.append(override)
         _reload_urls()
 
-        def session(self):  # noqa: ANN001, ANN202
+        def session(self):
             s = requests.Session()
             s.mount("https://", fake)
             return s
@@ -171,7 +171,8 @@ def test_sign_up_with_a_verified_provider_address(client, db, switch_on, provide
     switch_on(provider)
     state = start(client, provider)
     response = back_from(client, provider, code="the-code", state=state)
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     user = User.objects.get(email=email)
     assert (user.first_name, user.last_name) == names
     assert client.get("/").context["user"] == user
@@ -207,7 +208,8 @@ def test_an_existing_address_is_never_taken_over(client, db, switch_on):
     assert not SocialAccount.objects.exists()
     assert User.objects.count() == 1
     # The owner is told by e-mail (the page looks like any sign-up: no enumeration).
-    assert mail.outbox and mail.outbox[-1].to == [owner.email]
+    assert mail.outbox
+    assert mail.outbox[-1].to == [owner.email]
 
     # Logged in to her account, she connects Google herself: from then on it logs her in.
     client.force_login(owner)
