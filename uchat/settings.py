@@ -309,8 +309,17 @@ _SOCIAL: dict[str, tuple[str, str, dict[str, Any]]] = {
 UCHAT_GITHUB_URL = env.str("UCHAT_GITHUB_URL", default="")
 if UCHAT_GITHUB_URL:
     _SOCIAL["github"][2]["GITHUB_URL"] = UCHAT_GITHUB_URL
+# Where each provider's consent page is: the log-in form's POST redirects there, which the
+# Content-Security-Policy's form-action must allow (CONTENT_SECURITY_POLICY, below).
+_SOCIAL_ORIGINS = {
+    "google": "https://accounts.google.com",
+    "facebook": "https://www.facebook.com",
+    "github": UCHAT_GITHUB_URL.rstrip("/") or "https://github.com",
+}
+SOCIAL_FORM_ORIGINS: list[str] = []
 for _provider, (_client_id, _secret, _options) in _SOCIAL.items():
     if _client_id and _secret:
+        SOCIAL_FORM_ORIGINS.append(_SOCIAL_ORIGINS[_provider])
         INSTALLED_APPS.append(f"allauth.socialaccount.providers.{_provider}")
         SOCIALACCOUNT_PROVIDERS[_provider] = {
             "APPS": [{"client_id": _client_id, "secret": _secret}],
@@ -349,7 +358,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
         "object-src": [CSP_NONE],
         "base-uri": [CSP_SELF],
-        "form-action": [CSP_SELF],
+        "form-action": [CSP_SELF, *SOCIAL_FORM_ORIGINS],
         "frame-ancestors": [CSP_NONE],
     }
 }
