@@ -56,12 +56,20 @@ class UserAddForm(AdminUserCreationForm):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "email", "display_name", "role", "is_active", "date_joined"]
+    list_display = [
+        "username",
+        "email",
+        "phone",
+        "display_name",
+        "role",
+        "is_active",
+        "date_joined",
+    ]
     list_filter = [RoleFilter, "is_active", "is_superuser"]
-    search_fields = ["username", "email", "display_name"]
+    search_fields = ["username", "email", "phone", "display_name"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        ("uchat", {"fields": ("display_name", "is_agent")}),
+        ("uchat", {"fields": ("display_name", "is_agent", "phone", "phone_verified")}),
     )
     add_form = UserAddForm
     add_fieldsets = (

@@ -1,3 +1,6 @@
+from collections.abc import Iterable
+
+from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -62,3 +65,19 @@ def user_needs_two_factor_setup(*, user: User) -> bool:
         and (user.is_staff or user.is_agent)
         and not is_mfa_enabled(user)
     )
+
+
+def users_mailable(*, users: Iterable[User | None]) -> list[User]:
+    """The people uchat may e-mail: those whose address is confirmed. Someone who signed up
+    by mobile number may have typed an address that is not theirs; until its owner follows
+    the link, nothing is sent there but that link."""
+    people = [u for u in users if u is not None and u.email]
+    if not people:
+        return []
+    confirmed = {
+        (user_id, email.lower())
+        for user_id, email in EmailAddress.objects.filter(
+            user__in=people, verified=True
+        ).values_list("user_id", "email")
+    }
+    return [u for u in people if (u.pk, (u.email or "").lower()) in confirmed]

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import users_mailable
 from core import events
 from notifications import hooks, payloads, selectors, tasks
 from notifications.models import Code, Notification
@@ -40,7 +41,9 @@ def _deliver(notification: Notification, frame: dict[str, Any], *, email: bool) 
     if not email or user.pk in hooks.online_user_ids(user_ids=[user.pk]):
         return
     # Offline: tell them by e-mail, at most once per UCHAT_NOTIFY_EMAIL_EVERY seconds each.
-    if user.email and cache.add(f"notify-email:{user.pk}", 1, settings.UCHAT_NOTIFY_EMAIL_EVERY):
+    if users_mailable(users=[user]) and cache.add(
+        f"notify-email:{user.pk}", 1, settings.UCHAT_NOTIFY_EMAIL_EVERY
+    ):
         tasks.notification_email.delay(notification_id=notification.pk)
 
 

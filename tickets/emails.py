@@ -12,6 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
+from accounts.selectors import users_mailable
 from accounts.site import email_subject
 from accounts.tasks import send_email
 from tickets.models import Ticket
@@ -35,7 +36,7 @@ def _send(
     ticket: Ticket | None = None,
     **extra: object,
 ) -> None:
-    recipients = [user for user in to if user is not None and user.email]
+    recipients = users_mailable(users=to)
 
     def send() -> None:
         for user in recipients:

@@ -264,3 +264,17 @@ def test_api_login_takes_a_verified_number(client, db):
         content_type="application/json",
     )
     assert response.status_code == 403  # no verified way in: neither address nor number
+
+
+def test_an_address_nobody_confirmed_gets_no_e_mail_but_its_link(
+    db, django_capture_on_commit_callbacks
+):
+    from accounts.selectors import users_mailable
+    from tickets import services as tickets
+
+    typed = verified("priya", NUMBER, email="not-mine@example.com", confirmed=False)
+    confirmed = UserFactory(username="meera")
+    assert users_mailable(users=[typed, confirmed, None]) == [confirmed]
+    with django_capture_on_commit_callbacks(execute=True):
+        tickets.ticket_open(customer=typed, subject="Help", description="It broke.")
+    assert not [m for m in mail.outbox if "not-mine@example.com" in m.to]
