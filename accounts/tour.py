@@ -48,6 +48,12 @@ _CUSTOMER: list[Step] = [
 ]
 _AGENT: list[Step] = [
     {
+        "target": "inbox",
+        "title": "Your inbox",
+        "text": "Your tickets and the unassigned ones, what is due first on top, live: the "
+        "conversation in the middle and the customer on the right.",
+    },
+    {
         "target": "tickets",
         "title": "Your queue",
         "text": "The tickets assigned to you. Open one to talk with the customer live.",

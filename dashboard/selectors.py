@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from accounts.models import User
 from rooms import selectors as room_selectors
@@ -21,11 +22,18 @@ def dashboard_for(*, user: User) -> dict[str, Any]:
         conversation_ids=[m.conversation_id for m in directs], user=user
     )
     queue = user.is_agent and not user.is_staff
-    open_tickets = ticket_selectors.tickets_list(user=user, queue=queue).filter(
-        status__in=Ticket.OPEN_STATUSES
-    )
+    if user.is_staff or queue:
+        # The desk's side: due soonest first, with the last message (as in the inbox).
+        open_tickets = ticket_selectors.inbox_tickets(
+            user=user, view="all" if user.is_staff else "mine"
+        )
+    else:
+        open_tickets = ticket_selectors.tickets_list(user=user).filter(
+            status__in=Ticket.OPEN_STATUSES
+        )
     return {
         "tickets": list(open_tickets[:5]),
+        "now": timezone.now(),
         "ticket_queue": queue,
         "memberships": list(room_selectors.memberships_for_user(user=user)),
         "directs": [(m, partners[m.conversation_id]) for m in directs],

@@ -500,6 +500,7 @@ class ConversationConsumer(JsonFrameConsumer):
     # --- channel-layer events -------------------------------------------------------------
     message_created = JsonFrameConsumer.forward
     ticket_updated = JsonFrameConsumer.forward
+    desk_ticket = JsonFrameConsumer.forward
     message_updated = JsonFrameConsumer.forward
     message_deleted = JsonFrameConsumer.forward
     member_added = JsonFrameConsumer.forward
@@ -540,6 +541,8 @@ class UserConsumer(JsonFrameConsumer):
             return
         ids = opened.conversation_ids if rooms else []
         groups = [events.user_group(self.user.pk)] + [events.conversation_group(i) for i in ids]
+        if self.user.is_staff or self.user.is_agent:
+            groups.append(events.desk_group())
         await self.open(groups, opened)
 
     async def disconnect(self, code: int) -> None:
@@ -548,6 +551,7 @@ class UserConsumer(JsonFrameConsumer):
 
     message_created = JsonFrameConsumer.forward
     ticket_updated = JsonFrameConsumer.forward
+    desk_ticket = JsonFrameConsumer.forward
     message_updated = JsonFrameConsumer.forward
     message_deleted = JsonFrameConsumer.forward
     room_updated = JsonFrameConsumer.forward

@@ -17,6 +17,7 @@ from tickets.models import (
     Category,
     Feedback,
     InternalNote,
+    SlaPolicy,
     Ticket,
     TicketEvent,
 )
@@ -149,6 +150,11 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["priority", "first_response_minutes", "resolution_minutes"]
 
 
 @admin.register(CannedReply)

@@ -102,6 +102,22 @@ def ticket_assigned(ticket: Ticket) -> None:
     )
 
 
+def sla_breached(ticket: Ticket, *, missed: list[str]) -> None:
+    """To the admins (and the ticket's agent): an SLA target was missed."""
+    admins = list(User.objects.filter(is_staff=True, is_active=True))
+    what = " and ".join(missed)
+    _send(
+        to=[*admins, *([ticket.agent] if ticket.agent and not ticket.agent.is_staff else [])],
+        ticket=ticket,
+        subject=f"SLA missed on {ticket.number}: {what}",
+        headline=f"{ticket.number} “{ticket.subject}” missed its {what} target.",
+        lines=[
+            f"Priority: {ticket.get_priority_display()}. Status: {ticket.get_status_display()}. "
+            f"Agent: {_name(ticket.agent) if ticket.agent else 'nobody yet'}."
+        ],
+    )
+
+
 def ticket_taken_away(ticket: Ticket, *, previous: User) -> None:
     """To the agent a ticket was reassigned from. No link: the ticket is not theirs to open."""
     _send(

@@ -87,3 +87,24 @@ class AgentCreateForm(forms.Form):
         queryset=Category.objects.filter(is_active=True), required=False
     )
     capacity = forms.IntegerField(min_value=1, max_value=100, initial=5)
+
+
+INBOX_VIEW_LABELS = [("mine", "Mine"), ("unassigned", "Unassigned"), ("all", "All")]
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's filters (GET). Unknown values are ignored, not an error page."""
+
+    view = forms.ChoiceField(choices=INBOX_VIEW_LABELS, required=False)
+    status = forms.ChoiceField(choices=[("", "Open (any)"), *Ticket.Status.choices], required=False)
+    priority = forms.ChoiceField(
+        choices=[("", "Any priority"), *Ticket.Priority.choices], required=False
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(is_active=True), required=False, empty_label="Any category"
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not user.is_staff:
+            self.fields["view"].choices = INBOX_VIEW_LABELS[:2]

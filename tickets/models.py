@@ -1,6 +1,8 @@
 """The customer-care desk: tickets, their audit trail, notes, canned replies and feedback.
 A ticket's conversation is a rooms.Conversation of kind "ticket" (the one message engine)."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -84,12 +86,19 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Feedback is asked once per resolution; a reopened and re-resolved ticket asks again.
     resolution_count = models.PositiveIntegerField(default=0)
+    # SLA due times (SlaPolicy of the priority); None when no policy covers it. A breach is
+    # recorded once, when the periodic check (tickets.tasks.sla_check) finds it, and e-mailed.
+    first_response_due = models.DateTimeField(null=True, blank=True)
+    resolution_due = models.DateTimeField(null=True, blank=True)
+    first_response_breached_at = models.DateTimeField(null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["agent", "status"], name="ticket_queue_idx"),
             models.Index(fields=["customer", "-id"], name="ticket_customer_idx"),
             models.Index(fields=["status", "created_at"], name="ticket_status_idx"),
+            models.Index(fields=["status", "resolution_due"], name="ticket_sla_idx"),
         ]
 
     def __str__(self) -> str:
@@ -103,6 +112,42 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def sla_due(self) -> "datetime | None":
+        """What is due next: the first response until there is one, then the resolution.
+        None for a resolved or closed ticket, or one no policy covers."""
+        if not self.is_open:
+            return None
+        if self.first_response_at is None and self.first_response_due is not None:
+            return self.first_response_due
+        return self.resolution_due
+
+    def sla_breached(self, now: "datetime | None" = None) -> bool:
+        due = self.sla_due
+        return due is not None and due < (now or timezone.now())
+
+
+class SlaPolicy(models.Model):
+    """How soon a ticket of one priority is answered and resolved (service-level targets).
+    Due times are set on the ticket when it is raised (and the resolution's again when it is
+    reopened); changing a policy applies to tickets raised after."""
+
+    priority = models.CharField(max_length=10, unique=True, choices=Ticket.Priority.choices)
+    first_response_minutes = models.PositiveIntegerField(
+        help_text="The agent's first reply is due this many minutes after the ticket is raised."
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        help_text="The ticket is due to be resolved this many minutes after it is raised "
+        "(or reopened)."
+    )
+
+    class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return f"SLA for {self.priority}"
+
 
 class TicketEvent(models.Model):
     """The audit trail shown on the ticket (in the style of Saleor's order events)."""
@@ -114,6 +159,7 @@ class TicketEvent(models.Model):
         REOPENED = "reopened", "Reopened"
         FEEDBACK = "feedback", "Feedback"
         RELEASED = "released", "Back to the queue"
+        SLA = "sla", "SLA missed"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)

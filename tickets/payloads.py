@@ -29,6 +29,11 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
         "first_response_at": when(ticket.first_response_at),
         "resolved_at": when(ticket.resolved_at),
         "closed_at": when(ticket.closed_at),
+        "first_response_due": when(ticket.first_response_due),
+        "resolution_due": when(ticket.resolution_due),
+        # What is due next (first response, then resolution), and whether it is overdue.
+        "sla_due": when(ticket.sla_due),
+        "sla_breached": ticket.sla_breached(),
         "customer_may": rules.customer_may(ticket),
     }
 
@@ -46,6 +51,8 @@ def event_text(event: TicketEvent) -> str:
         return f"Reopened by {actor}"
     if event.kind == TicketEvent.Kind.FEEDBACK:
         return f"Feedback given by {actor}"
+    if event.kind == TicketEvent.Kind.SLA:
+        return f"SLA missed: {event.from_status or 'a target'} overdue"
     if event.kind == TicketEvent.Kind.RELEASED:
         if event.agent is None:  # the agent's account was deleted since
             return "Back to the queue: the agent's account was deleted"

@@ -1,12 +1,25 @@
 """Every read of the desk. Visibility lives here: a customer sees their own tickets, an
-agent the ones assigned to them, an admin all; anything else is "not found"."""
+agent the ones assigned to them and the unassigned queue, an admin all; anything else is
+"not found"."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 
 from accounts.models import User
+from rooms.models import Message
 from tickets.models import CannedReply, Category, Feedback, Ticket
 
 
@@ -30,7 +43,9 @@ def tickets_visible_to(*, user: User) -> QuerySet[Ticket]:
     if user.is_staff:
         return tickets
     if user.is_agent:
-        return tickets.filter(Q(agent=user) | Q(customer=user))
+        # Their own, and the unassigned queue (to take from it).
+        unassigned = Q(agent__isnull=True, status__in=Ticket.OPEN_STATUSES)
+        return tickets.filter(Q(agent=user) | Q(customer=user) | unassigned)
     return tickets.filter(customer=user)
 
 
@@ -126,3 +141,59 @@ def satisfaction(*, since: datetime | None = None) -> Satisfaction:
         median_first_response=_median(responses),
         median_resolution=_median(resolutions),
     )
+
+
+INBOX_VIEWS = ("mine", "unassigned", "all")
+
+
+def _sla_next() -> Case:
+    """What is due next, as SQL: the first response until there is one, then resolution."""
+    return Case(
+        When(first_response_at__isnull=True, first_response_due__isnull=False,
+             then=F("first_response_due")),
+        default=F("resolution_due"),
+        output_field=DateTimeField(),
+    )  # fmt: skip
+
+
+def inbox_tickets(
+    *, user: User, view: str, status: str = "", priority: str = "", category: int | None = None
+) -> QuerySet[Ticket]:
+    """The inbox's list: ``view`` is "mine", "unassigned" or (admins) "all"; open tickets
+    unless a status is chosen; what is due soonest first, with the last message's text."""
+    tickets = tickets_visible_to(user=user)
+    if view == "mine":
+        tickets = tickets.filter(agent=user)
+    elif view == "unassigned":
+        tickets = tickets.filter(agent__isnull=True)
+    elif not user.is_staff:
+        tickets = tickets.filter(Q(agent=user) | Q(agent__isnull=True))
+    if status:
+        tickets = tickets.filter(status=status)
+    else:
+        tickets = tickets.filter(status__in=Ticket.OPEN_STATUSES)
+    if priority:
+        tickets = tickets.filter(priority=priority)
+    if category:
+        tickets = tickets.filter(category_id=category)
+    last = Message.objects.filter(
+        conversation=OuterRef("conversation"), deleted_at__isnull=True
+    ).order_by("-id")
+    return tickets.annotate(
+        sla_next=_sla_next(),
+        last_text=Subquery(last.values("body")[:1]),
+        last_at=Subquery(last.values("created_at")[:1]),
+    ).order_by(F("sla_next").asc(nulls_last=True), "created_at", "id")
+
+
+def customer_summary(*, customer: User | None) -> dict[str, object] | None:
+    """The inbox's customer panel: who they are, their tickets, the ratings they gave."""
+    if customer is None:
+        return None
+    tickets = list(Ticket.objects.filter(customer=customer).order_by("-id")[:10])
+    ratings = list(
+        Feedback.objects.filter(ticket__customer=customer)
+        .select_related("ticket")
+        .order_by("-created_at")[:10]
+    )
+    return {"person": customer, "tickets": tickets, "ratings": ratings}

@@ -3,7 +3,7 @@ conversation membership in step (customer + assigned agent), writes a TicketEven
 tells people (sockets, notifications, e-mail) only after the transaction commits."""
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +29,7 @@ from tickets.models import (
     Category,
     Feedback,
     InternalNote,
+    SlaPolicy,
     Ticket,
     TicketEvent,
 )
@@ -43,7 +44,75 @@ def _event(ticket: Ticket, kind: str, *, actor: User | None, **fields: object) -
         "ticket.updated",
         {"ticket": payloads.ticket_payload(ticket), "event": payloads.event_payload(event)},
     )
+    _desk_ping(ticket)
     return event
+
+
+def _desk_ping(ticket: Ticket) -> None:
+    """Tell every open inbox that this ticket changed (its id only: each inbox reloads its
+    list through the page, which shows a person only the tickets they may see)."""
+    events.broadcast_on_commit(events.desk_group(), "desk.ticket", {"ticket": ticket.pk})
+
+
+# --- SLA -------------------------------------------------------------------------------------
+
+
+def _sla_start(ticket: Ticket, since: datetime, *, first_response: bool) -> None:
+    """Set the ticket's due times from its priority's policy (none: no due times)."""
+    policy = SlaPolicy.objects.filter(priority=ticket.priority).first()
+    if policy is None:
+        ticket.first_response_due = ticket.resolution_due = None
+        return
+    if first_response:
+        ticket.first_response_due = since + timedelta(minutes=policy.first_response_minutes)
+        ticket.first_response_breached_at = None
+    ticket.resolution_due = since + timedelta(minutes=policy.resolution_minutes)
+    ticket.resolution_breached_at = None
+
+
+def sla_breaches_check(*, now: datetime | None = None) -> list[Ticket]:
+    """Record and report each SLA target that has just been missed: once per ticket and
+    target, with an event in the ticket's history (live on its page and in every inbox) and
+    an e-mail to the admins. Run every minute by Celery beat (tickets.tasks.sla_check)."""
+    now = now or timezone.now()
+    late = Q(first_response_at__isnull=True, first_response_due__lt=now,
+             first_response_breached_at__isnull=True) | Q(
+        resolution_due__lt=now, resolution_breached_at__isnull=True
+    )  # fmt: skip
+    breached = []
+    for ticket_id in Ticket.objects.filter(late, status__in=Ticket.OPEN_STATUSES).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("customer", "agent")
+                .filter(late, pk=ticket_id, status__in=Ticket.OPEN_STATUSES)
+                .first()
+            )
+            if ticket is None:  # answered or resolved meanwhile, or another checker took it
+                continue
+            missed = []
+            if (
+                ticket.first_response_at is None
+                and ticket.first_response_due
+                and (ticket.first_response_due < now and ticket.first_response_breached_at is None)
+            ):
+                ticket.first_response_breached_at = now
+                missed.append("first response")
+            if (
+                ticket.resolution_due
+                and ticket.resolution_due < now
+                and (ticket.resolution_breached_at is None)
+            ):
+                ticket.resolution_breached_at = now
+                missed.append("resolution")
+            ticket.save(update_fields=["first_response_breached_at", "resolution_breached_at"])
+            _event(ticket, TicketEvent.Kind.SLA, actor=None, to_status=ticket.status,
+                   from_status=" and ".join(missed))  # fmt: skip
+            emails.sla_breached(ticket, missed=missed)
+            breached.append(ticket)
+    return breached
 
 
 def _notify(ticket: Ticket, user: User | None, title: str) -> None:
@@ -117,6 +186,7 @@ def _ticket_open(
         priority=priority,
         conversation=conversation,
     )
+    _sla_start(ticket, ticket.created_at, first_response=True)
     ticket.full_clean()
     ticket.save()
     for image in images:
@@ -135,11 +205,13 @@ def _ticket_open(
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, agent: User, actor: User | None) -> Ticket:
     """Give the ticket to ``agent`` (an admin does, or auto-assignment when actor is None)."""
-    if actor is not None and not actor.is_staff:
-        raise PermissionDenied("Only admins assign tickets.")
     if not (agent.is_agent and agent.is_active):
         raise ValidationError("Tickets can only be assigned to active agents.", code="not_agent")
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # Admins assign anyone; an agent may take an unassigned ticket for themselves.
+    taking = actor is not None and actor.pk == agent.pk and ticket.agent_id is None
+    if actor is not None and not actor.is_staff and not taking:
+        raise PermissionDenied("Only admins assign tickets; agents take unassigned ones.")
     if not ticket.is_open:
         raise ValidationError("A resolved or closed ticket cannot be assigned.", code="not_open")
     if ticket.agent_id == agent.pk:
@@ -351,6 +423,9 @@ def ticket_reopen(*, ticket: Ticket, actor: User) -> Ticket:
             code="reopen_expired",
         )
     status = Status.IN_PROGRESS if ticket.agent_id else Status.NEW
+    # A reopened ticket is due to be resolved again, counted from now.
+    _sla_start(ticket, timezone.now(), first_response=False)
+    ticket.save(update_fields=["resolution_due", "resolution_breached_at"])
     return _status_change(ticket, actor=actor, status=status, kind=TicketEvent.Kind.REOPENED)
 
 
@@ -375,6 +450,7 @@ def ticket_message_posted(*, message: Message) -> None:
     if message.sender_id == ticket.agent_id and ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
         ticket.save(update_fields=["first_response_at"])
+    _desk_ping(ticket)  # inboxes show the last message and re-sort
     if message.sender_id == ticket.customer_id and ticket.status == Status.WAITING:
         _status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS)
     other = ticket.agent if message.sender_id == ticket.customer_id else ticket.customer
@@ -389,6 +465,20 @@ def ticket_message_posted(*, message: Message) -> None:
                 "sender_name": message.sender.name,
                 "text": message.body,
             },
+        )
+
+
+@transaction.atomic
+def ticket_join(*, ticket: Ticket, admin: User) -> None:
+    """An admin joins a ticket's conversation: they follow it live and may post (shown with
+    their admin badge). They stay in it until they leave, whoever the agent is."""
+    if not admin.is_staff:
+        raise PermissionDenied("Only admins join tickets they are not part of.")
+    if ticket.status == Status.CLOSED:
+        raise ValidationError("This ticket is closed.", code="ticket_closed")
+    if not Membership.objects.filter(conversation=ticket.conversation, user=admin).exists():
+        engine.members_add(
+            conversation=ticket.conversation, actor=admin, users=[admin], notify=False
         )
 
 

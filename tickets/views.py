@@ -9,7 +9,9 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import urlsafe_base64_decode
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
@@ -18,9 +20,11 @@ from core.forms import apply_service_errors
 from rooms.views import chat_context
 from tickets import payloads, rules, selectors, services, tokens
 from tickets.forms import (
+    INBOX_VIEW_LABELS,
     AgentCreateForm,
     AssignForm,
     FeedbackForm,
+    InboxFilterForm,
     NoteForm,
     StatusForm,
     TicketOpenForm,
@@ -95,8 +99,11 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
     is_customer = ticket.customer_id == user.pk
     staff_side = user.is_staff or is_agent
     rated = selectors.feedback_current(ticket=ticket)
-    member = is_agent or is_customer
+    member = ticket.conversation.memberships.filter(user=user).exists()
     context = {
+        "sla_breached": ticket.sla_breached(),
+        "can_join": user.is_staff and not member and ticket.status != Ticket.Status.CLOSED,
+        "can_take": user.is_agent and not member and ticket.agent_id is None and ticket.is_open,
         "ticket": ticket,
         "is_agent": is_agent,
         "is_customer": is_customer,
@@ -150,6 +157,18 @@ def _ticket_action(
         messages.success(request, act(ticket, data))
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
+    return _back(request, ticket)
+
+
+def _back(request: SignedInRequest, ticket: Ticket) -> HttpResponse:
+    """Back where the form was: the inbox (its ``next``, this site's inbox only) or the
+    ticket's page."""
+    back = request.POST.get("next", "")
+    inbox = reverse("tickets:inbox")
+    if back.startswith(inbox) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
+        return redirect(back)
     return redirect("tickets:detail", ticket_id=ticket.pk)
 
 
@@ -187,6 +206,84 @@ def ticket_assign(request: SignedInRequest, ticket_id: int) -> HttpResponse:
     return _ticket_action(
         request, ticket_id, act, form_class=AssignForm, invalid="Choose an agent."
     )
+
+
+@login_required
+@require_POST
+def ticket_take(request: SignedInRequest, ticket_id: int) -> HttpResponse:
+    """An agent takes an unassigned ticket for themselves."""
+
+    def act(ticket: Ticket, data: dict[str, Any]) -> str:
+        services.ticket_assign(ticket=ticket, agent=request.user, actor=request.user)
+        return f"{ticket.number} is yours."
+
+    return _ticket_action(request, ticket_id, act)
+
+
+@login_required
+@require_POST
+def ticket_join(request: SignedInRequest, ticket_id: int) -> HttpResponse:
+    """An admin joins the ticket's conversation (live, and may post)."""
+
+    def act(ticket: Ticket, data: dict[str, Any]) -> str:
+        services.ticket_join(ticket=ticket, admin=request.user)
+        return "You joined the conversation: the customer and agent see what you write."
+
+    return _ticket_action(request, ticket_id, act)
+
+
+@login_required
+def inbox(request: SignedInRequest) -> HttpResponse:
+    """The desk's inbox: the ticket list (live), the chosen ticket's conversation, and the
+    customer panel. For agents and admins."""
+    user = request.user
+    if not (user.is_staff or user.is_agent):
+        raise PermissionDenied("The inbox is for agents and admins.")
+    form = InboxFilterForm(request.GET or None, user=user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    view = filters.get("view") or ("all" if user.is_staff else "mine")
+    tickets = selectors.inbox_tickets(
+        user=user,
+        view=view,
+        status=filters.get("status") or "",
+        priority=filters.get("priority") or "",
+        category=filters["category"].pk if filters.get("category") else None,
+    )[:100]
+    query = request.GET.copy()
+    query.pop("ticket", None)
+    query.pop("partial", None)
+    query.pop("selected", None)
+    context: dict[str, Any] = {
+        "form": form,
+        "view": view,
+        "views": [(v, label) for v, label in INBOX_VIEW_LABELS if v != "all" or user.is_staff],
+        "tickets": tickets,
+        "query": query.urlencode(),
+        "now": timezone.now(),
+    }
+    chosen = request.GET.get("ticket") or request.GET.get("selected") or ""
+    context["selected_id"] = int(chosen) if chosen.isdigit() else None
+    if request.GET.get("partial") == "list":
+        return render(request, "tickets/_inbox_list.html", context)
+    ticket = (
+        selectors.ticket_for_user(user=user, ticket_id=int(chosen)) if chosen.isdigit() else None
+    )
+    if ticket is not None:
+        member = ticket.conversation.memberships.filter(user=user).exists()
+        context.update(
+            ticket=ticket,
+            member=member,
+            chat=chat_context(request, ticket.conversation, readonly=not member),
+            customer=selectors.customer_summary(customer=ticket.customer),
+            next_statuses=[
+                (s, Ticket.Status(s).label) for s in rules.statuses_offered(ticket, user)
+            ] if (user.is_staff or ticket.agent_id == user.pk) else [],
+            assign_form=AssignForm(initial={"agent": ticket.agent_id})
+            if user.is_staff and ticket.is_open else None,
+            canned=selectors.canned_replies() if ticket.agent_id == user.pk else None,
+            here=f"{reverse('tickets:inbox')}?{request.GET.urlencode()}",
+        )  # fmt: skip
+    return render(request, "tickets/inbox.html", context)
 
 
 @login_required

@@ -207,6 +207,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("UCHAT_CELERY_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_IGNORE_RESULT = True
+# Periodic tasks, run by exactly one `celery beat` (docs/deploy.md).
+CELERY_BEAT_SCHEDULE = {
+    "sla-check": {"task": "tickets.tasks.sla_check", "schedule": 60.0},
+}
 
 # --- Accounts ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

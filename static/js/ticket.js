@@ -6,7 +6,10 @@
     const status = document.getElementById("ticket-status");
     status.textContent = ticket.status_label;
     status.className = "badge status-" + ticket.status;
-    document.getElementById("ticket-agent").textContent = ticket.agent ? ticket.agent.name : "not assigned yet";
+    const agent = document.getElementById("ticket-agent");
+    if (agent) agent.textContent = ticket.agent ? ticket.agent.name : "not assigned yet";
+    const sla = document.getElementById("ticket-sla");
+    if (sla) sla.hidden = !ticket.sla_breached;
     /* The customer's buttons follow the ticket: rate and reopen once it is resolved. */
     for (const action of document.querySelectorAll("[data-customer-may]")) {
       action.hidden = !(ticket.customer_may || {})[action.dataset.customerMay];
@@ -20,7 +23,8 @@
     when.textContent = window.uchatTime.shortTime(change.created_at);
     when.title = window.uchatTime.fullTime(change.created_at);
     item.append(document.createElement("br"), when);
-    document.getElementById("ticket-history").append(item);
+    const history = document.getElementById("ticket-history");
+    if (history) history.append(item);
   });
   document.querySelectorAll("[data-canned]").forEach((button) => {
     button.addEventListener("click", () => window.UChat.insertText(button.dataset.canned));

@@ -172,13 +172,13 @@ def test_the_tour_by_keyboard_once_then_restarted_from_the_menu(page, server):
 
     tour = page.get_by_role("dialog", name="Your rooms")
     expect(tour).to_be_visible()
-    expect(page.get_by_text("Step 1 of 5")).to_be_visible()
+    expect(page.get_by_text("Step 1 of 6")).to_be_visible()
     expect(page.locator("[data-tour=rooms]")).to_have_class(re.compile("tour-target"))
     page.keyboard.press("Tab")  # focus starts on the step's title; Tab reaches the buttons
     expect(page.get_by_role("button", name="Skip tour")).to_be_focused()
     page.keyboard.press("ArrowRight")
     expect(page.get_by_role("dialog", name="Direct messages")).to_be_visible()
-    for _ in range(3):
+    for _ in range(4):
         page.keyboard.press("ArrowRight")
     expect(page.get_by_role("dialog", name="Notes and canned replies")).to_be_visible()
     page.get_by_role("button", name="Done").focus()

@@ -88,10 +88,17 @@ def test_reassign_removes_the_previous_agent_and_tells_them(
 
 
 def test_only_admins_assign_and_only_to_agents(ticket, customer, desk_agent, staff):
-    with pytest.raises(PermissionDenied):
-        services.ticket_assign(ticket=ticket, agent=desk_agent, actor=desk_agent)
+    other = UserFactory(username="otto", agent=True)
+    with pytest.raises(PermissionDenied):  # an agent gives nobody else a ticket
+        services.ticket_assign(ticket=ticket, agent=other, actor=desk_agent)
     with pytest.raises(ValidationError):
         services.ticket_assign(ticket=ticket, agent=customer, actor=staff)
+    # An agent takes an unassigned ticket for themselves; not one someone already has.
+    services.ticket_assign(ticket=ticket, agent=desk_agent, actor=desk_agent)
+    ticket.refresh_from_db()
+    assert ticket.agent == desk_agent
+    with pytest.raises(PermissionDenied):
+        services.ticket_assign(ticket=ticket, agent=other, actor=other)
 
 
 @pytest.mark.parametrize(

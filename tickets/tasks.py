@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from tickets import services
+
+
+@shared_task(ignore_result=True)
+def sla_check() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): record and e-mail SLA targets just missed."""
+    return len(services.sla_breaches_check())
