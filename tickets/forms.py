@@ -106,5 +106,6 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not user.is_staff:
-            self.fields["view"].choices = INBOX_VIEW_LABELS[:2]
+        view = self.fields["view"]
+        if not user.is_staff and isinstance(view, forms.ChoiceField):
+            view.choices = INBOX_VIEW_LABELS[:2]

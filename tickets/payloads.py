@@ -52,7 +52,10 @@ def event_text(event: TicketEvent) -> str:
     if event.kind == TicketEvent.Kind.FEEDBACK:
         return f"Feedback given by {actor}"
     if event.kind == TicketEvent.Kind.SLA:
-        return f"SLA missed: {event.from_status or 'a target'} overdue"
+        missed = {"first": "first response", "resolve": "resolution"}.get(
+            event.from_status, "first response and resolution"
+        )
+        return f"SLA missed: {missed} overdue"
     if event.kind == TicketEvent.Kind.RELEASED:
         if event.agent is None:  # the agent's account was deleted since
             return "Back to the queue: the agent's account was deleted"

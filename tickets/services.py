@@ -108,8 +108,14 @@ def sla_breaches_check(*, now: datetime | None = None) -> list[Ticket]:
                 ticket.resolution_breached_at = now
                 missed.append("resolution")
             ticket.save(update_fields=["first_response_breached_at", "resolution_breached_at"])
+            # The event's from_status says which target: "first", "resolve" or "both".
+            code = (
+                "both"
+                if len(missed) == 2
+                else ("first" if missed[0] != "resolution" else "resolve")
+            )
             _event(ticket, TicketEvent.Kind.SLA, actor=None, to_status=ticket.status,
-                   from_status=" and ".join(missed))  # fmt: skip
+                   from_status=code)  # fmt: skip
             emails.sla_breached(ticket, missed=missed)
             breached.append(ticket)
     return breached
