@@ -63,7 +63,8 @@
   document.addEventListener("uchat:me", (event) => {
     if (event.detail.type === "desk.ticket") soon();
   });
-  document.addEventListener("uchat:me-reconnected", soon);
+  /* Whatever changed before the socket was open (first open, or a reconnect) is fetched too. */
+  document.addEventListener("uchat:me-open", soon);
   /* Filters apply as they are chosen (the Filter button does the same without JavaScript). */
   const filters = document.getElementById("inbox-filters");
   if (filters) {

@@ -14,6 +14,9 @@
   window.UChat.me = new window.UChat.Socket(onDashboard ? "/ws/me/" : "/ws/me/?rooms=0", {
     indicator: onDashboard ? "connection" : null,
     onOpen: (reconnected) => {
+      /* "uchat:me-open" on every open: pages that render a list catch what changed between
+         their rendering and this socket's first frame. */
+      document.dispatchEvent(new CustomEvent("uchat:me-open", { detail: { reconnected } }));
       if (reconnected) document.dispatchEvent(new CustomEvent("uchat:me-reconnected"));
     },
     onFrame: (frame) => {
