@@ -1,6 +1,7 @@
 """Every write to a person's account that is not allauth's own, and the API's log-in."""
 
 import hashlib
+import re
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -174,6 +175,29 @@ def user_new_check(*, username: str, email: str) -> None:
         raise ValidationError("That username is taken.", code="username_taken")
     if email and User.objects.filter(email__iexact=email).exists():
         raise ValidationError("That e-mail address is taken.", code="email_taken")
+
+
+@transaction.atomic
+def user_for_email(*, email: str, name: str = "") -> User:
+    """The account an inbound e-mail's sender has, or a new one for a new address (tickets by
+    e-mail). A new account has no password: its owner sets one by "forgot password", which
+    proves the address. The address is taken as it arrived: mail servers are expected to
+    refuse forged senders (SPF, DMARC; docs/accounts.md)."""
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if user is not None:
+        return user
+    base = re.sub(r"[^a-z0-9_]", "", email.partition("@")[0].lower())[:20] or "customer"
+    username, n = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        n += 1
+        username = f"{base}{n}"
+    first, _, last = " ".join(name.split())[:150].partition(" ")
+    user = User(username=username, email=email, first_name=first[:75], last_name=last[:75])
+    user.set_unusable_password()
+    user.tour_done_at = None
+    user.save()
+    User.objects.email_vouch(user)
+    return user
 
 
 @transaction.atomic

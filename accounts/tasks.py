@@ -22,10 +22,25 @@ def header_value(text: str) -> str:
     retry_backoff=True,
     max_retries=5,
 )
-def send_email(*, subject: str, body: str, to: list[str], html: str | None = None) -> None:
+def send_email(
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    html: str | None = None,
+    reply_to: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
     """Send one rendered e-mail. Runs on a worker so that SMTP never blocks a request; a
-    failure is retried with back-off, and the write that queued it is already committed."""
-    message = EmailMultiAlternatives(subject=header_value(subject), body=body, to=to)
+    failure is retried with back-off, and the write that queued it is already committed.
+    ``reply_to`` and ``headers`` (Message-ID, References) thread a ticket's e-mails."""
+    message = EmailMultiAlternatives(
+        subject=header_value(subject),
+        body=body,
+        to=to,
+        reply_to=[reply_to] if reply_to else None,
+        headers={k: header_value(v) for k, v in (headers or {}).items()},
+    )
     if html:
         message.attach_alternative(html, "text/html")
     message.send()

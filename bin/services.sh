@@ -13,6 +13,7 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 [ -n "$(pg_bin)" ] || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)   # tests/browser/test_nginx.py (docs/deploy.md)
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)   # tickets/tests/test_mail.py: fetch_mail over IMAP
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   say "installing ${missing[*]} with apt"
   # Installed, not started: the tests start their own servers on loopback ports.

@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.selectors import users_mailable
 from accounts.site import email_subject
 from accounts.tasks import send_email
+from tickets import tokens
 from tickets.models import Ticket
 from tickets.tokens import feedback_token
 
@@ -34,9 +35,22 @@ def _send(
     headline: str,
     lines: list[str],
     ticket: Ticket | None = None,
+    replyable: bool = True,
     **extra: object,
 ) -> None:
+    """Render and queue one e-mail per person, once the transaction commits. ``replyable``:
+    to the customer, from the ticket's reply address (their reply lands in the ticket), with
+    a Message-ID that replies name in In-Reply-To (tickets.tokens)."""
     recipients = users_mailable(users=to)
+    # (Only the customer's copy carries the reply address: agents answer on the page.)
+    threading: dict[str, object] = {}
+    if replyable and ticket is not None and settings.UCHAT_SUPPORT_ADDRESS:
+        threading = {
+            "reply_to": tokens.reply_address(ticket),
+            "headers": {"Message-ID": tokens.message_id(ticket, "reply")},
+        }
+
+    ticket_customer_id = ticket.customer_id if ticket is not None else None
 
     def send() -> None:
         for user in recipients:
@@ -52,6 +66,7 @@ def _send(
                 body=render_to_string("tickets/email.txt", context),
                 html=render_to_string("tickets/email.html", context),
                 to=[user.email],
+                **(threading if user.pk == ticket_customer_id else {}),
             )
 
     # robust: an e-mail that cannot be queued is logged; it never turns a stored write
@@ -99,6 +114,18 @@ def ticket_assigned(ticket: Ticket) -> None:
         subject=f"{ticket.number} was assigned to you",
         headline=f"{ticket.number} “{ticket.subject}” from {_name(ticket.customer)} is yours.",
         lines=[f"Priority: {ticket.get_priority_display()}."],
+    )
+
+
+def ticket_reply(ticket: Ticket, *, sender: User, text: str) -> None:
+    """An agent's (or admin's) message, to a customer who is not on the page. Replying to
+    the e-mail writes into the ticket (manage.py fetch_mail)."""
+    _send(
+        to=[ticket.customer],
+        ticket=ticket,
+        subject=f"Re: {ticket.number} {ticket.subject}",
+        headline=f"{_name(sender)} wrote on {ticket.number}:",
+        lines=[text, "Reply to this e-mail, or open the ticket, to answer."],
     )
 
 

@@ -16,6 +16,7 @@ from accounts import services as account_services
 from accounts.models import User
 from core import events
 from core.cache import rate_take
+from notifications import hooks as notification_hooks
 from notifications.models import Code
 from notifications.services import notification_create
 from rooms import selectors as room_selectors
@@ -459,7 +460,8 @@ def ticket_message_posted(*, message: Message) -> None:
     _desk_ping(ticket)  # inboxes show the last message and re-sort
     if message.sender_id == ticket.customer_id and ticket.status == Status.WAITING:
         _status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS)
-    other = ticket.agent if message.sender_id == ticket.customer_id else ticket.customer
+    from_customer = message.sender_id == ticket.customer_id
+    other = ticket.agent if from_customer else ticket.customer
     if other is not None:
         notification_create(
             user=other,
@@ -471,7 +473,17 @@ def ticket_message_posted(*, message: Message) -> None:
                 "sender_name": message.sender.name,
                 "text": message.body,
             },
+            # The customer gets the words themselves by e-mail instead (below), answerable.
+            email=from_customer,
         )
+    customer = ticket.customer
+    if (
+        not from_customer
+        and customer is not None
+        and message.body
+        and customer.pk not in notification_hooks.online_user_ids(user_ids=[customer.pk])
+    ):
+        emails.ticket_reply(ticket, sender=message.sender, text=message.body)
 
 
 @transaction.atomic

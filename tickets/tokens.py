@@ -1,9 +1,13 @@
-"""Signed feedback links: the "resolved" e-mail's one-click rating, good for one resolution."""
+"""Signed feedback links (the "resolved" e-mail's one-click rating, good for one resolution),
+and the reply addresses and Message-IDs that thread e-mail replies into tickets."""
 
+import re
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
 
 from tickets.models import Ticket
 
@@ -25,3 +29,51 @@ def feedback_token_read(token: str) -> tuple[Ticket, int]:
     if ticket is None:
         raise ValidationError("This feedback link is not valid.", code="bad_link")
     return ticket, int(data.get("r", 0))
+
+
+# --- Reply addresses: support+t<id>-<signature>@domain (tickets by e-mail) -------------------
+
+REPLY_SALT = "tickets.reply-address"
+_REPLY = re.compile(r"\+t(\d+)-([0-9a-f]{16})@", re.IGNORECASE)
+
+
+def _reply_signature(ticket_id: int) -> str:
+    return salted_hmac(REPLY_SALT, str(ticket_id)).hexdigest()[:16]
+
+
+def reply_address(ticket: Ticket) -> str:
+    """The ticket's own reply address: replies to it are threaded into the ticket."""
+    local, _, domain = settings.UCHAT_SUPPORT_ADDRESS.partition("@")
+    return f"{local.split('+')[0]}+t{ticket.pk}-{_reply_signature(ticket.pk)}@{domain}"
+
+
+def reply_address_ticket_id(addresses: list[str]) -> int | None:
+    """The ticket a reply address among ``addresses`` names, if its signature holds.
+    Raises ValidationError("bad_token") for an address that looks like one but is forged."""
+    for address in addresses:
+        found = _REPLY.search(address)
+        if found is None:
+            continue
+        ticket_id, signature = int(found.group(1)), found.group(2).lower()
+        if not constant_time_compare(signature, _reply_signature(ticket_id)):
+            raise ValidationError("The ticket token is not valid.", code="bad_token")
+        return ticket_id
+    return None
+
+
+def message_id(ticket: Ticket, what: str) -> str:
+    """A Message-ID for a ticket's e-mail; replies name it in In-Reply-To / References."""
+    domain = settings.UCHAT_SUPPORT_ADDRESS.partition("@")[2] or "localhost"
+    return f"<ticket-{ticket.pk}.{what}.{get_random_string(12)}@{domain}>"
+
+
+_REFERENCE = re.compile(r"<ticket-(\d+)\.[^>@]*@([^>]+)>")
+
+
+def referenced_ticket_id(references: str) -> int | None:
+    """The newest ticket named by In-Reply-To / References (Message-IDs we made)."""
+    domain = (settings.UCHAT_SUPPORT_ADDRESS.partition("@")[2] or "localhost").lower()
+    found = [
+        int(m.group(1)) for m in _REFERENCE.finditer(references) if m.group(2).lower() == domain
+    ]
+    return found[-1] if found else None

@@ -207,6 +207,19 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("UCHAT_CELERY_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_IGNORE_RESULT = True
+# --- Tickets by e-mail (manage.py fetch_mail; docs/tickets-by-email.md) ------------------------
+# The support address customers write to; replies to a ticket's e-mails go to
+# local+t<id>-<signature>@domain (plus addressing). Unset: ticket e-mails carry no reply address.
+UCHAT_SUPPORT_ADDRESS = env.str("UCHAT_SUPPORT_ADDRESS", default="")
+UCHAT_IMAP_HOST = env.str("UCHAT_IMAP_HOST", default="")
+UCHAT_IMAP_PORT = env.int("UCHAT_IMAP_PORT", default=993)
+UCHAT_IMAP_SSL = env.bool("UCHAT_IMAP_SSL", default=True)
+UCHAT_IMAP_USER = env.str("UCHAT_IMAP_USER", default="")
+UCHAT_IMAP_PASSWORD = env.str("UCHAT_IMAP_PASSWORD", default="")
+UCHAT_IMAP_FOLDER = env.str("UCHAT_IMAP_FOLDER", default="INBOX")
+UCHAT_IMAP_QUARANTINE = env.str("UCHAT_IMAP_QUARANTINE", default="Quarantine")
+UCHAT_MAIL_MAX_BYTES = env.int("UCHAT_MAIL_MAX_BYTES", default=15 * 1024 * 1024)
+
 # Periodic tasks, run by exactly one `celery beat` (docs/deploy.md).
 CELERY_BEAT_SCHEDULE = {
     "sla-check": {"task": "tickets.tasks.sla_check", "schedule": 60.0},
