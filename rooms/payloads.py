@@ -19,6 +19,7 @@ class MessagePayload(TypedDict):
     created_at: str
     edited_at: str | None
     deleted: bool
+    ticket: dict[str, Any] | None
 
 
 class MemberPayload(TypedDict):
@@ -48,6 +49,8 @@ def message_payload(message: Message) -> MessagePayload:
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": deleted,
+        # Set by the desk when the message became a ticket: {"id", "number"}.
+        "ticket": None if deleted else (message.content or {}).get("ticket"),
     }
 
 

@@ -86,6 +86,11 @@ def chat_context(
         "members": [payloads.member_payload(m, online=online) for m, online in members],
         "max_length": settings.UCHAT_MESSAGE_MAX_LENGTH,
         "history_url": reverse("conversation-messages", args=[conversation.pk]),
+        # Agents and admins turn room and direct messages into tickets (the desk's URL).
+        "ticket_from_url": reverse("tickets:from-message", args=[0])
+        if (request.user.is_staff or request.user.is_agent)
+        and conversation.kind != Conversation.Kind.TICKET
+        else None,
         "upload_url": reverse("conversation-upload", args=[conversation.pk]),
     }
 

@@ -17,6 +17,7 @@ from tickets.models import (
     Category,
     Feedback,
     InternalNote,
+    PlatformFeedback,
     SlaPolicy,
     Ticket,
     TicketEvent,
@@ -150,6 +151,17 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name"]
+
+
+@admin.register(PlatformFeedback)
+class PlatformFeedbackAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "author", "role", "topic"]
+    list_filter = ["topic", "role", "created_at"]
+    search_fields = ["body", "author__username"]
+    readonly_fields = ["author", "role", "topic", "body", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(SlaPolicy)

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import User
-from tickets.models import TEXT_MAX_LENGTH, Category, Ticket
+from tickets.models import TEXT_MAX_LENGTH, Category, PlatformFeedback, Ticket
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -71,9 +71,16 @@ class NoteForm(forms.Form):
     )
 
 
+RATING_LABELS = {1: "Poor", 2: "Fair", 3: "Good", 4: "Very good", 5: "Excellent"}
+
+
 class FeedbackForm(forms.Form):
+    # Stars with words: a radio group, so keyboards and screen readers work as usual.
     rating = forms.TypedChoiceField(
-        choices=[(n, str(n)) for n in range(1, 6)], coerce=int, widget=forms.RadioSelect
+        choices=[(n, f"{'★' * n}{'☆' * (5 - n)} {n} – {RATING_LABELS[n]}") for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "rating-choice"}),
+        label="Your rating",
     )
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
@@ -109,3 +116,13 @@ class InboxFilterForm(forms.Form):
         view = self.fields["view"]
         if not user.is_staff and isinstance(view, forms.ChoiceField):
             view.choices = INBOX_VIEW_LABELS[:2]
+
+
+class PlatformFeedbackForm(forms.Form):
+    topic = forms.ChoiceField(choices=PlatformFeedback.Topic.choices, label="What is it about?")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=TEXT_MAX_LENGTH,
+        label="Your feedback",
+        help_text="Only the admins read it.",
+    )

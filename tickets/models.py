@@ -88,6 +88,10 @@ class Ticket(models.Model):
     resolution_count = models.PositiveIntegerField(default=0)
     # SLA due times (SlaPolicy of the priority); None when no policy covers it. A breach is
     # recorded once, when the periodic check (tickets.tasks.sla_check) finds it, and e-mailed.
+    # The room or direct message this ticket was raised from ("Turn into ticket"), if any.
+    source_message = models.OneToOneField(
+        "rooms.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="ticket"
+    )
     first_response_due = models.DateTimeField(null=True, blank=True)
     resolution_due = models.DateTimeField(null=True, blank=True)
     first_response_breached_at = models.DateTimeField(null=True, blank=True)
@@ -231,3 +235,30 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}/5 on {self.ticket.number}"
+
+
+class PlatformFeedback(models.Model):
+    """What customers and agents tell the admins "for the betterment of the platform"
+    (/feedback/): not about one ticket, about uchat."""
+
+    class Topic(models.TextChoices):
+        IDEA = "idea", "An idea"
+        PROBLEM = "problem", "Something does not work"
+        PRAISE = "praise", "Something I like"
+        OTHER = "other", "Other"
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    role = models.CharField(max_length=10)  # the author's role when they wrote it
+    topic = models.CharField(max_length=10, choices=Topic.choices, default=Topic.IDEA)
+    body = models.TextField(max_length=TEXT_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "platform feedback"
+        verbose_name_plural = "platform feedback"
+
+    def __str__(self) -> str:
+        return f"{self.get_topic_display()} from {self.author or 'deleted user'}"

@@ -95,3 +95,42 @@ def duration_text(duration: timedelta | None) -> str:
 def status_counts_text(counts: dict[str, int]) -> list[tuple[str, int]]:
     """Status counts under the labels people see ("In progress", not "in_progress")."""
     return [(Ticket.Status(status).label, count) for status, count in counts.items()]
+
+
+TICKET_CSV_HEADER = [
+    "number", "subject", "status", "priority", "category", "customer", "agent", "raised (UTC)",
+    "first response (UTC)", "resolved (UTC)", "first response (minutes)", "resolution (minutes)",
+    "first response in SLA", "resolved in SLA",
+]  # fmt: skip
+
+
+def _cell(value: object) -> str:
+    """A spreadsheet cell that is never a formula (=, +, -, @ start one: CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def ticket_csv_row(ticket: Ticket) -> list[str]:
+    def when(value: Any) -> str:
+        return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+    def minutes(start: Any, end: Any) -> str:
+        return f"{(end - start).total_seconds() / 60:.1f}" if start and end else ""
+
+    def met(done: Any, due: Any) -> str:
+        return "" if not (done and due) else ("yes" if done <= due else "no")
+
+    return [
+        _cell(v)
+        for v in (
+            ticket.number, ticket.subject, ticket.get_status_display(),
+            ticket.get_priority_display(), ticket.category.name if ticket.category else "",
+            ticket.customer.username if ticket.customer else "deleted user",
+            ticket.agent.username if ticket.agent else "", when(ticket.created_at),
+            when(ticket.first_response_at), when(ticket.resolved_at),
+            minutes(ticket.created_at, ticket.first_response_at),
+            minutes(ticket.created_at, ticket.resolved_at),
+            met(ticket.first_response_at, ticket.first_response_due),
+            met(ticket.resolved_at, ticket.resolution_due),
+        )
+    ]  # fmt: skip

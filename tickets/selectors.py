@@ -3,7 +3,7 @@ agent the ones assigned to them and the unassigned queue, an admin all; anything
 "not found"."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import (
     Avg,
@@ -17,10 +17,12 @@ from django.db.models import (
     Subquery,
     When,
 )
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from accounts.models import User
 from rooms.models import Message
-from tickets.models import CannedReply, Category, Feedback, Ticket
+from tickets.models import CannedReply, Category, Feedback, PlatformFeedback, Ticket
 
 
 def category_active(*, name: str) -> Category | None:
@@ -197,3 +199,104 @@ def customer_summary(*, customer: User | None) -> dict[str, object] | None:
         .order_by("-created_at")[:10]
     )
     return {"person": customer, "tickets": tickets, "ratings": ratings}
+
+
+def platform_feedback_list() -> QuerySet[PlatformFeedback]:
+    return PlatformFeedback.objects.select_related("author")
+
+
+def platform_feedback_counts() -> dict[str, dict[str, int]]:
+    """Feedback about the platform by topic and by the author's role, for the reports."""
+    rows = PlatformFeedback.objects.values_list("topic", "role").annotate(n=Count("id"))
+    by_topic: dict[str, int] = {}
+    by_role: dict[str, int] = {}
+    for topic, role, n in rows:
+        label = PlatformFeedback.Topic(topic).label
+        by_topic[label] = by_topic.get(label, 0) + n
+        by_role[role] = by_role.get(role, 0) + n
+    return {"topic": by_topic, "role": by_role}
+
+
+def tickets_per_day(*, days: int = 30, today: date | None = None) -> list[tuple[date, int, int]]:
+    """(day, opened, resolved) for the last ``days`` days (UTC), oldest first."""
+    today = today or timezone.now().date()
+    start = today - timedelta(days=days - 1)
+    opened = dict(
+        Ticket.objects.filter(created_at__date__gte=start)
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    resolved = dict(
+        Ticket.objects.filter(resolved_at__date__gte=start)
+        .annotate(day=TruncDate("resolved_at"))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    return [
+        (day, opened.get(day, 0), resolved.get(day, 0))
+        for day in (start + timedelta(days=i) for i in range(days))
+    ]
+
+
+def medians_by_priority() -> list[tuple[str, timedelta | None, timedelta | None]]:
+    """(priority label, median first response, median resolution) per priority."""
+    rows = []
+    for value, label in Ticket.Priority.choices:
+        tickets = Ticket.objects.filter(priority=value).only(
+            "created_at", "first_response_at", "resolved_at"
+        )
+        responses = [t.first_response_at - t.created_at for t in tickets if t.first_response_at]
+        resolutions = [t.resolved_at - t.created_at for t in tickets if t.resolved_at]
+        rows.append((label, _median(responses), _median(resolutions)))
+    return rows
+
+
+def ratings_distribution() -> list[tuple[int, int]]:
+    """(stars, how many ratings gave them), 1 to 5."""
+    counts = dict(Feedback.objects.values_list("rating").annotate(n=Count("id")))
+    return [(stars, counts.get(stars, 0)) for stars in range(1, 6)]
+
+
+@dataclass(frozen=True)
+class SlaFigures:
+    answered: int  # tickets with a first response and a due time
+    answered_in_time: int
+    resolved: int  # resolved tickets with a due time
+    resolved_in_time: int
+    breached_open: int  # open tickets past a target now
+
+
+def sla_figures(*, now: datetime | None = None) -> SlaFigures:
+    now = now or timezone.now()
+    with_due = Ticket.objects.exclude(first_response_due=None)
+    answered = with_due.exclude(first_response_at=None)
+    resolved = Ticket.objects.exclude(resolution_due=None).exclude(resolved_at=None)
+    late_open = Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES).filter(
+        Q(first_response_at=None, first_response_due__lt=now) | Q(resolution_due__lt=now)
+    )
+    return SlaFigures(
+        answered=answered.count(),
+        answered_in_time=answered.filter(first_response_at__lte=F("first_response_due")).count(),
+        resolved=resolved.count(),
+        resolved_in_time=resolved.filter(resolved_at__lte=F("resolution_due")).count(),
+        breached_open=late_open.count(),
+    )
+
+
+def opening_images(*, ticket: Ticket) -> list[Message]:
+    """The images the customer attached when raising the ticket (stored as the conversation's
+    first messages, in the same transaction), for the ticket's card."""
+    return list(
+        Message.objects.filter(
+            conversation=ticket.conversation_id,
+            sender=ticket.customer_id,
+            kind=Message.Kind.IMAGE,
+            deleted_at__isnull=True,
+            created_at__lte=ticket.created_at + timedelta(minutes=1),
+        )
+        .exclude(attachment="")
+        .order_by("seq")[:5]
+    )

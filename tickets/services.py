@@ -30,6 +30,7 @@ from tickets.models import (
     Category,
     Feedback,
     InternalNote,
+    PlatformFeedback,
     SlaPolicy,
     Ticket,
     TicketEvent,
@@ -180,6 +181,7 @@ def _ticket_open(
     category: Category | None,
     priority: str,
     images: Iterable[UploadedFile],
+    source_message: Message | None = None,
 ) -> Ticket:
     subject, description = subject.strip(), description.strip()
     conversation = engine.conversation_create(
@@ -192,6 +194,7 @@ def _ticket_open(
         category=category if category is None or category.is_active else None,
         priority=priority,
         conversation=conversation,
+        source_message=source_message,
     )
     _sla_start(ticket, ticket.created_at, first_response=True)
     ticket.full_clean()
@@ -608,3 +611,74 @@ def canned_reply_create(*, title: str, body: str) -> CannedReply:
         reply.full_clean()
         reply.save()
     return reply
+
+
+# --- platform feedback -------------------------------------------------------------------------
+
+
+def platform_feedback_give(*, author: User, topic: str, body: str) -> PlatformFeedback:
+    """A customer or agent tells the admins about the platform. At most
+    UCHAT_FEEDBACK_PER_HOUR a person; admins are told by a notification."""
+    if author.is_staff:
+        raise PermissionDenied("Admins read feedback; customers and agents send it.")
+    rate_take(
+        scope="platform-feedback",
+        who=author.pk,
+        limit=settings.UCHAT_FEEDBACK_PER_HOUR,
+        window=3600,
+        message="You have sent a lot of feedback this hour. Thank you! Try again later.",
+    )
+    feedback = PlatformFeedback(author=author, role=author.role, topic=topic, body=body.strip())
+    feedback.full_clean()
+    with transaction.atomic():
+        feedback.save()
+        for admin in User.objects.filter(is_staff=True, is_active=True):
+            notification_create(
+                user=admin,
+                code=Code.TICKET_UPDATE,
+                title=f"Feedback about uchat from {author.name}",
+                payload={"feedback": feedback.pk},
+                email=False,
+            )
+    return feedback
+
+
+# --- a room message into a ticket ----------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_from_message(*, message_id: int, actor: User) -> Ticket:
+    """ "Turn into ticket": an agent or admin who can read a room or direct message makes it a
+    ticket. Its author becomes the customer; the ticket links to the message and the message
+    to the ticket (live on the room's pages). Raises Message.DoesNotExist for a message the
+    actor cannot read (they learn nothing about it)."""
+    if not (actor.is_staff or actor.is_agent):
+        raise PermissionDenied("Only agents and admins turn messages into tickets.")
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("conversation", "sender")
+        .filter(pk=message_id, conversation__memberships__user=actor)
+        .get()
+    )
+    if message.conversation.kind == Conversation.Kind.TICKET:
+        raise ValidationError("This message is already in a ticket.", code="in_ticket")
+    if message.deleted_at is not None or message.sender is None or not message.sender.is_active:
+        raise ValidationError(
+            "A deleted message, or one by a deleted account, cannot become a ticket.", code="gone"
+        )
+    existing = Ticket.objects.filter(source_message=message).first()
+    if existing is not None:
+        raise ValidationError(f"This message is already ticket {existing.number}.", code="done")
+    text = message.body.strip()
+    place = message.conversation.name or "a direct conversation"
+    subject = (text.splitlines()[0] if text else "")[:150] or f"From a message in {place}"
+    ticket = _ticket_open(
+        customer=message.sender, subject=subject,
+        description=text or "(The message was an image or a video: see the conversation.)",
+        category=None, priority=Ticket.Priority.NORMAL, images=(), source_message=message,
+    )  # fmt: skip
+    message.content = {**message.content, "ticket": {"id": ticket.pk, "number": ticket.number}}
+    message.save(update_fields=["content"])
+    engine.message_changed(message=message)
+    _notify(ticket, message.sender, f"{actor.name} made your message into ticket {ticket.number}")
+    return ticket

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("new/", views.ticket_open, name="open"),
     path("inbox/", views.inbox, name="inbox"),
+    path("from-message/<int:message_id>/", views.ticket_from_message, name="from-message"),
     path("<int:ticket_id>/", views.ticket_detail, name="detail"),
     path("<int:ticket_id>/status/", views.ticket_status, name="status"),
     path("<int:ticket_id>/reopen/", views.ticket_reopen, name="reopen"),
@@ -19,4 +20,5 @@ urlpatterns = [
     path("agents/new/", views.agent_create, name="agent-create"),
     path("agents/welcome/<str:uidb64>/<str:token>/", views.agent_welcome, name="agent-welcome"),
     path("reports/", views.reports, name="reports"),
+    path("reports/tickets.csv", views.reports_csv, name="reports-csv"),
 ]

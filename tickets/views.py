@@ -1,4 +1,6 @@
+import csv
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -7,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,8 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors as account_selectors
 from accounts.http import SignedInRequest
 from core.forms import apply_service_errors
+from rooms.models import Message
 from rooms.views import chat_context
-from tickets import payloads, rules, selectors, services, tokens
+from tickets import charts, payloads, rules, selectors, services, tokens
 from tickets.forms import (
     INBOX_VIEW_LABELS,
     AgentCreateForm,
@@ -26,6 +29,7 @@ from tickets.forms import (
     FeedbackForm,
     InboxFilterForm,
     NoteForm,
+    PlatformFeedbackForm,
     StatusForm,
     TicketOpenForm,
 )
@@ -101,6 +105,7 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
     rated = selectors.feedback_current(ticket=ticket)
     member = ticket.conversation.memberships.filter(user=user).exists()
     context = {
+        "opening_images": selectors.opening_images(ticket=ticket),
         "sla_breached": ticket.sla_breached(),
         "can_join": user.is_staff and not member and ticket.status != Ticket.Status.CLOSED,
         "can_take": user.is_agent and not member and ticket.agent_id is None and ticket.is_open,
@@ -381,11 +386,113 @@ def agent_welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
 def reports(request: SignedInRequest) -> HttpResponse:
     _staff_only(request)
     figures = selectors.satisfaction()
+    per_day = selectors.tickets_per_day(days=30)
+    medians = selectors.medians_by_priority()
+    ratings = selectors.ratings_distribution()
+    workload = selectors.agent_workload()
+
+    def minutes(value: timedelta | None) -> float:
+        return value.total_seconds() / 60 if value else 0.0
+
     context = {
         "counts": payloads.status_counts_text(selectors.status_counts()),
-        "workload": selectors.agent_workload(),
+        "workload": workload,
         "satisfaction": figures,
         "first_response": payloads.duration_text(figures.median_first_response),
         "resolution": payloads.duration_text(figures.median_resolution),
+        "per_day": per_day,
+        "medians": [
+            (label, payloads.duration_text(first), payloads.duration_text(resolution))
+            for label, first, resolution in medians
+        ],
+        "ratings": ratings,
+        "sla": selectors.sla_figures(),
+        "platform_feedback": selectors.platform_feedback_counts(),
+        "chart_days": charts.columns(
+            title="Tickets opened and resolved per day, last 30 days",
+            labels=[day.strftime("%d %b") for day, _, _ in per_day],
+            series=[
+                charts.Series("Opened", [o for _, o, _ in per_day]),
+                charts.Series("Resolved", [r for _, _, r in per_day]),
+            ],
+            every=5,
+        ),
+        "chart_first_response": charts.bars(
+            title="Median first response by priority",
+            rows=[(label, minutes(f), payloads.duration_text(f)) for label, f, _ in medians],
+        ),
+        "chart_resolution": charts.bars(
+            title="Median resolution by priority",
+            rows=[(label, minutes(r), payloads.duration_text(r)) for label, _, r in medians],
+        ),
+        "chart_ratings": charts.bars(
+            title="Ratings given (CSAT)",
+            rows=[(f"{'★' * stars} {stars}", n, str(n)) for stars, n in ratings],
+        ),
+        "chart_load": charts.columns(
+            title="Open and resolved tickets per agent",
+            labels=[agent.name for agent, _, _ in workload],
+            series=[
+                charts.Series("Open", [o for _, o, _ in workload]),
+                charts.Series("Resolved or closed", [d for _, _, d in workload]),
+            ],
+        ),
     }
     return render(request, "tickets/reports.html", context)
+
+
+@login_required
+def reports_csv(request: SignedInRequest) -> HttpResponse:
+    """Every ticket with its times, for a spreadsheet (admins)."""
+    _staff_only(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="tickets.csv"'
+    writer = csv.writer(response)
+    writer.writerow(payloads.TICKET_CSV_HEADER)
+    for ticket in selectors.tickets_visible_to(user=request.user).order_by("id").iterator():
+        writer.writerow(payloads.ticket_csv_row(ticket))
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def platform_feedback(request: SignedInRequest) -> HttpResponse:
+    """/feedback/: customers and agents write to the admins; admins read it all."""
+    user = request.user
+    if user.is_staff:
+        entries = selectors.platform_feedback_list()
+        return render(request, "tickets/platform_feedback.html", {"entries": entries[:200]})
+    form = PlatformFeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.platform_feedback_give(
+                author=user, topic=form.cleaned_data["topic"], body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Thank you! The admins will read it.")
+            return redirect("platform-feedback")
+    return render(request, "tickets/platform_feedback.html", {"form": form})
+
+
+@login_required
+@require_POST
+def ticket_from_message(request: SignedInRequest, message_id: int) -> JsonResponse:
+    """ "Turn into ticket" on a room or direct message (chat.js): JSON, for the page's fetch."""
+    try:
+        ticket = services.ticket_from_message(message_id=message_id, actor=request.user)
+    except Message.DoesNotExist:
+        return JsonResponse({"error": "No such message."}, status=404)
+    except PermissionDenied as exc:
+        return JsonResponse({"error": str(exc)}, status=403)
+    except ValidationError as exc:
+        return JsonResponse({"error": exc.messages[0]}, status=400)
+    return JsonResponse(
+        {
+            "ticket": ticket.pk,
+            "number": ticket.number,
+            "url": reverse("tickets:detail", args=[ticket.pk]),
+        },
+        status=201,
+    )

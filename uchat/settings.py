@@ -211,6 +211,8 @@ CELERY_TASK_IGNORE_RESULT = True
 # The support address customers write to; replies to a ticket's e-mails go to
 # local+t<id>-<signature>@domain (plus addressing). Unset: ticket e-mails carry no reply address.
 UCHAT_SUPPORT_ADDRESS = env.str("UCHAT_SUPPORT_ADDRESS", default="")
+# Platform feedback (/feedback/) one person may send per hour.
+UCHAT_FEEDBACK_PER_HOUR = env.int("UCHAT_FEEDBACK_PER_HOUR", default=5)
 UCHAT_IMAP_HOST = env.str("UCHAT_IMAP_HOST", default="")
 UCHAT_IMAP_PORT = env.int("UCHAT_IMAP_PORT", default=993)
 UCHAT_IMAP_SSL = env.bool("UCHAT_IMAP_SSL", default=True)

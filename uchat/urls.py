@@ -4,6 +4,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from dashboard.views import dashboard
 from rooms.urls import conversation_urlpatterns
+from tickets import views as ticket_views
 from uchat import health
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("rooms/", include("rooms.urls")),
     path("notifications/", include("notifications.urls")),
     path("tickets/", include("tickets.urls")),
+    path("feedback/", ticket_views.platform_feedback, name="platform-feedback"),
     path("", include(conversation_urlpatterns)),
 ]
 # MEDIA is never served as static files: attachments go through rooms.views.attachment,

@@ -24,6 +24,7 @@ from rooms.services.conversations import (
 )
 from rooms.services.messages import (
     Draft,
+    message_changed,
     message_create,
     message_delete,
     message_delete_as_staff,
@@ -62,6 +63,7 @@ __all__ = [
     "member_remove",
     "members_add",
     "memberships_release",
+    "message_changed",
     "message_create",
     "message_delete",
     "message_delete_as_staff",

@@ -411,3 +411,13 @@ def _last_message_repair() -> None:
             Conversation.objects.filter(pk=conversation.pk).update(
                 last_message_id=conversation.newest
             )
+
+
+def message_changed(*, message: Message) -> None:
+    """Another app changed what a message shows (a ticket made from it): open pages redraw
+    it once the change commits."""
+    events.broadcast_on_commit(
+        events.conversation_group(message.conversation_id),
+        "message.updated",
+        payloads.message_payload(message),
+    )

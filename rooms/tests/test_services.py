@@ -64,6 +64,7 @@ def test_message_create_stores_then_broadcasts_on_commit(
                 "created_at": message.created_at.isoformat(),
                 "edited_at": None,
                 "deleted": False,
+                "ticket": None,
             },
         )
     ]

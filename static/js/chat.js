@@ -148,6 +148,21 @@
       actions.innerHTML = '<button type="button" class="btn btn-link btn-sm p-0 text-danger" data-action="delete">Delete</button>';
       head.append(actions);
     }
+    /* The desk: a message that became a ticket links to it; agents and admins may make one. */
+    if (!isPending && !message.deleted && message.ticket) {
+      const link = document.createElement("a");
+      link.className = "badge text-bg-light border ticket-link";
+      link.href = "/tickets/" + Number(message.ticket.id) + "/";
+      link.textContent = "Ticket " + message.ticket.number;
+      head.append(link);
+    } else if (!isPending && !message.deleted && data.ticket_from_url && message.sender && message.sender.id !== me.id) {
+      const turn = document.createElement("button");
+      turn.type = "button";
+      turn.className = "btn btn-link btn-sm p-0 ms-2 turn-ticket";
+      turn.dataset.action = "ticket";
+      turn.textContent = "Turn into ticket";
+      head.append(turn);
+    }
     const body = document.createElement("div");
     body.className = "body";
     if (message.deleted) body.textContent = "message deleted";
@@ -437,6 +452,26 @@
     const id = Number(li.dataset.id);
     if (button.dataset.action === "delete") {
       if (window.confirm("Delete this message for everyone?")) socket.send({ type: "message.delete", id });
+      return;
+    }
+    if (button.dataset.action === "ticket") {
+      if (!window.confirm("Turn this message into a ticket? Its author becomes the customer.")) return;
+      button.disabled = true;
+      fetch(data.ticket_from_url.replace("/0/", "/" + id + "/"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": document.querySelector("[name=csrfmiddlewaretoken]").value },
+      }).then(async (response) => {
+        const answer = await response.json().catch(() => ({}));
+        if (response.ok) window.location.assign(answer.url);
+        else {
+          button.disabled = false;
+          showError(answer.error || "The ticket could not be made. Try again.");
+        }
+      }, () => {
+        button.disabled = false;
+        showError("The ticket could not be made: you seem to be offline.");
+      });
       return;
     }
     const body = li.querySelector(".body");
