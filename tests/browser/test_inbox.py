@@ -99,3 +99,39 @@ def test_inbox_live_for_agent_and_admin_with_an_sla_breach(
     expect(
         agent_page.locator("#messages li").filter(has_text="Priya, please call Suraj today.")
     ).to_be_visible()
+
+
+def test_turn_a_room_message_into_a_ticket_seen_live_by_its_author(new_page, transactional_db):
+    customer = UserFactory(username="suraj", display_name="Suraj")
+    agent = UserFactory(username="priya", display_name="Priya", agent=True)
+    room = run_outside_loop(
+        engine.room_create, creator=customer, name="Help corner", members=[agent]
+    )
+    run_outside_loop(
+        engine.message_create, conversation=room, sender=customer, body="My parcel is lost"
+    )
+
+    author = new_page()
+    log_in(author, "suraj")
+    author.goto(f"/rooms/{room.pk}/")
+    expect(author.locator("#connection")).to_have_attribute("data-state", "online")
+    expect(author.get_by_role("button", name="Turn into ticket")).to_have_count(0)  # members
+
+    desk = new_page()
+    log_in(desk, "priya")
+    desk.goto(f"/rooms/{room.pk}/")
+    line = desk.locator("#messages li").filter(has_text="My parcel is lost")
+    desk.once("dialog", lambda dialog: dialog.accept())
+    line.get_by_role("button", name="Turn into ticket").click()
+    desk.wait_for_url("**/tickets/*/")
+    expect(desk.locator("#room-name")).to_contain_text("My parcel is lost")
+    expect(desk.locator("#ticket-source")).to_contain_text("Help corner")
+    number = desk.locator("#room-name").inner_text().split()[0]
+
+    # The author's room page shows the link at once, and it opens their ticket.
+    link = (
+        author.locator("#messages li").filter(has_text="My parcel is lost").locator(".ticket-link")
+    )
+    expect(link).to_have_text(f"Ticket {number}")
+    link.click()
+    expect(author.locator("#room-name")).to_contain_text("My parcel is lost")
