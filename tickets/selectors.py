@@ -217,24 +217,24 @@ def platform_feedback_counts() -> dict[str, dict[str, int]]:
     return {"topic": by_topic, "role": by_role}
 
 
+def _per_day(field: str, start: date) -> dict[date, int]:
+    """How many tickets have ``field`` on each day since ``start`` (UTC)."""
+    rows = (
+        Ticket.objects.filter(**{f"{field}__date__gte": start})
+        .annotate(day=TruncDate(field))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    return dict(rows)
+
+
 def tickets_per_day(*, days: int = 30, today: date | None = None) -> list[tuple[date, int, int]]:
     """(day, opened, resolved) for the last ``days`` days (UTC), oldest first."""
     today = today or timezone.now().date()
     start = today - timedelta(days=days - 1)
-    opened = dict(
-        Ticket.objects.filter(created_at__date__gte=start)
-        .annotate(day=TruncDate("created_at"))
-        .values_list("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
-    resolved = dict(
-        Ticket.objects.filter(resolved_at__date__gte=start)
-        .annotate(day=TruncDate("resolved_at"))
-        .values_list("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
+    opened = _per_day("created_at", start)
+    resolved = _per_day("resolved_at", start)
     return [
         (day, opened.get(day, 0), resolved.get(day, 0))
         for day in (start + timedelta(days=i) for i in range(days))
