@@ -69,11 +69,18 @@ def message_history(
 
 def attachment_for(*, user: User, message_id: int) -> Message | None:
     """A message's uploaded file, for members of its conversation (never once deleted). Staff
-    also read tickets' files: admins open every ticket. Direct messages and rooms stay private
-    to their members, staff or not."""
+    also read tickets' files: admins open every ticket, and agents the unassigned ones. Direct
+    messages and rooms stay private to their members, staff or not."""
     readable = Q(conversation__memberships__user=user)
     if user.is_staff:
         readable |= Q(conversation__kind=Conversation.Kind.TICKET)
+    elif user.is_agent:
+        # Agents open the unassigned queue's tickets (to take one): their files too.
+        readable |= Q(
+            conversation__kind=Conversation.Kind.TICKET,
+            conversation__ticket__agent__isnull=True,
+            conversation__ticket__status__in=["new", "assigned", "in_progress", "waiting"],
+        )
     return (
         Message.objects.filter(readable, pk=message_id, deleted_at__isnull=True)
         .exclude(attachment="")

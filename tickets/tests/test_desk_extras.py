@@ -180,3 +180,14 @@ def test_an_agents_dashboard_puts_the_queue_first_with_waiting_due_and_last_mess
     assert "waiting" in row
     assert "due" in row
     assert "“Still noisy”" in row
+
+
+def test_agents_see_images_of_unassigned_tickets_only(client, customer, desk_agent, staff):
+    waiting = services.ticket_open(customer=customer, subject="A", description="d", images=[_png()])
+    taken = services.ticket_open(customer=customer, subject="B", description="d", images=[_png()])
+    other = UserFactory(username="otto", agent=True)
+    services.ticket_assign(ticket=taken, agent=other, actor=staff)
+    client.force_login(desk_agent)
+    for ticket, status in ((waiting, 200), (taken, 404)):
+        image = Message.objects.get(conversation=ticket.conversation)
+        assert client.get(f"/attachments/{image.pk}/").status_code == status
