@@ -333,7 +333,10 @@ def test_admins_read_a_tickets_images_without_being_in_it(customer, settings, tm
     )
     image = Message.objects.get(conversation=ticket.conversation)
     url = f"/attachments/{image.pk}/"
-    readers = {"admin": UserFactory(username="boss", staff=True), "customer": customer}
+    boss = UserFactory(username="boss", staff=True)
+    # Assigned: agents other than its own no longer see it (unassigned ones they may take).
+    services.ticket_assign(ticket=ticket, agent=UserFactory(username="its", agent=True), actor=boss)
+    readers = {"admin": boss, "customer": customer}
     strangers = {"agent elsewhere": UserFactory(username="otheragent", agent=True)}
     for who, person in {**readers, **strangers}.items():
         client = Client()
