@@ -87,6 +87,8 @@ class Message(models.Model):
     # The text, or an optional caption. Its length limit is UCHAT_MESSAGE_MAX_LENGTH, checked
     # by the service (rooms.content.clean_text) whichever door a message comes through.
     body = models.TextField(blank=True)
+    # ``body`` as sanitised HTML (rooms.markup), rendered once when stored or edited.
+    html = models.TextField(blank=True, default="")
     # image: {"url", "width", "height"}; video: {"url", "source", "embed_url"}. Validated by
     # rooms.content, never rendered as HTML.
     content = models.JSONField(default=dict, blank=True)

@@ -14,6 +14,7 @@ class MessagePayload(TypedDict):
     seq: int
     sender: PersonPayload | None
     body: str
+    html: str
     content: dict[str, Any] | None
     client_id: str | None
     created_at: str
@@ -44,6 +45,8 @@ def message_payload(message: Message) -> MessagePayload:
         "seq": message.seq,
         "sender": person_payload(message.sender) if message.sender is not None else None,
         "body": "" if deleted else message.body,
+        # The body as sanitised HTML (rooms.markup): what pages show. ``body`` stays raw.
+        "html": "" if deleted else message.html,
         "content": None if deleted else content_payload(message),
         "client_id": message.client_id,
         "created_at": message.created_at.isoformat(),
@@ -89,6 +92,7 @@ class DirectMessagePayload(TypedDict):
     recipient: int
     timestamp: str
     content: dict[str, Any] | None
+    html: str
 
 
 def direct_message_payload(message: Message, *, recipient_id: int) -> DirectMessagePayload:
@@ -100,4 +104,5 @@ def direct_message_payload(message: Message, *, recipient_id: int) -> DirectMess
         "recipient": recipient_id,
         "timestamp": full["created_at"],
         "content": full["content"],
+        "html": full["html"],
     }

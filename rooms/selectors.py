@@ -203,3 +203,13 @@ def direct_partners(*, conversation_ids: list[int], user: User) -> dict[int, Use
 def direct_conversation_between(*, user: User, other_id: int) -> Conversation | None:
     low, high = sorted([user.pk, other_id])
     return Conversation.objects.filter(direct_key=f"{low}:{high}").first()
+
+
+def read_marker(*, conversation: Conversation, user: User) -> int:
+    """The id of the newest message the person has read here (0: none, or not a member)."""
+    marker = (
+        Membership.objects.filter(conversation=conversation, user=user)
+        .values_list("last_read_message_id", flat=True)
+        .first()
+    )
+    return int(marker or 0)

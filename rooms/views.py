@@ -66,6 +66,8 @@ def chat_context(
     """What the chat panel (rooms/_chat_panel.html + chat.js) needs, for any conversation.
     ``readonly``: staff looking at a conversation they are not in (no socket, no composer)."""
     page = selectors.message_history(conversation=conversation)
+    # Where the "new messages" line goes: after what the person had read before this visit.
+    read_before = selectors.read_marker(conversation=conversation, user=request.user)
     if page.messages and not readonly:
         services.conversation_mark_read(
             conversation=conversation,
@@ -86,6 +88,7 @@ def chat_context(
         "members": [payloads.member_payload(m, online=online) for m, online in members],
         "max_length": settings.UCHAT_MESSAGE_MAX_LENGTH,
         "history_url": reverse("conversation-messages", args=[conversation.pk]),
+        "last_read_id": read_before,
         # Agents and admins turn room and direct messages into tickets (the desk's URL).
         "ticket_from_url": reverse("tickets:from-message", args=[0])
         if (request.user.is_staff or request.user.is_agent)

@@ -18,7 +18,7 @@ from accounts.models import User
 from core import events
 from core.cache import rate_take, rates_take
 from rooms import content as content_rules
-from rooms import payloads, uploads
+from rooms import markup, payloads, uploads
 from rooms.models import Conversation, Membership, Message
 from rooms.services import notify
 from rooms.services.conversations import require_member
@@ -43,6 +43,10 @@ class Draft:
     client_id: str | None = None
     image: UploadedFile | None = None
     extension: str | None = None
+    html: str = ""  # the body as HTML (rooms.markup), rendered here, outside the batch
+
+    def __post_init__(self) -> None:
+        self.html = markup.render(self.content.body)
 
 
 # What became of one draft: the stored message and whether it was new (False: a re-send of a
@@ -264,6 +268,7 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
             sender=draft.sender,
             kind=draft.content.kind,
             body=draft.content.body,
+            html=draft.html,
             content=draft.content.data,
             client_id=draft.client_id,
         )
@@ -342,8 +347,9 @@ def message_edit(
         raise ValidationError("Only text messages can be edited.", code="invalid")
     if message.body != body:
         message.body = body
+        message.html = markup.render(body)
         message.edited_at = timezone.now()
-        message.save(update_fields=["body", "edited_at"])
+        message.save(update_fields=["body", "html", "edited_at"])
         events.broadcast_on_commit(
             events.conversation_group(conversation.pk),
             "message.updated",
@@ -374,9 +380,9 @@ def _message_tombstone(message: Message) -> Message:
     if message.attachment:
         message.attachment.delete(save=False)  # a deleted image is gone, not just hidden
     message.content = {}
-    message.body = ""
+    message.body = message.html = ""
     message.deleted_at = timezone.now()
-    message.save(update_fields=["body", "content", "attachment", "deleted_at"])
+    message.save(update_fields=["body", "html", "content", "attachment", "deleted_at"])
     events.broadcast_on_commit(
         events.conversation_group(message.conversation_id),
         "message.deleted",

@@ -59,6 +59,7 @@ def test_message_create_stores_then_broadcasts_on_commit(
                 "seq": 1,
                 "sender": {"id": user.pk, "username": "alice", "name": "Alice A."},
                 "body": "hi",
+                "html": "<p>hi</p>",
                 "content": {"type": "text", "text": "hi"},
                 "client_id": None,
                 "created_at": message.created_at.isoformat(),

@@ -109,10 +109,25 @@
     scroller.scrollTop = scroller.scrollHeight;
   }
 
+  /* Initials in a circle, coloured by the person (decorative: the name is next to it). */
+  function avatarFor(sender) {
+    const avatar = document.createElement("span");
+    avatar.className = "avatar";
+    avatar.setAttribute("aria-hidden", "true");
+    const name = sender ? sender.name : "?";
+    const words = name.trim().split(/\s+/).filter(Boolean);
+    avatar.textContent = ((words[0] || "?")[0] + (words.length > 1 ? words[words.length - 1][0] : "")).toUpperCase();
+    avatar.style.setProperty("--hue", String(((sender ? sender.id : 0) * 47) % 360));
+    return avatar;
+  }
+
   function buildMessage(message, isPending) {
     const li = document.createElement("li");
     li.className = "message" + (isPending ? " pending" : "") + (message.deleted ? " deleted" : "");
     if (message.id) li.dataset.id = message.id;
+    li.dataset.sender = message.sender ? message.sender.id : "";
+    li.dataset.at = message.created_at;
+    li.append(avatarFor(message.sender));
     const head = document.createElement("div");
     head.className = "d-flex gap-2 align-items-baseline";
     const who = document.createElement("strong");
@@ -166,7 +181,13 @@
     const body = document.createElement("div");
     body.className = "body";
     if (message.deleted) body.textContent = "message deleted";
-    else appendText(body, message.body);
+    else if (message.html) {
+      /* Rendered and sanitised on the server (rooms/markup.py): an allow-list of tags, links
+         to http(s) and mailto only. Links open in a new tab. */
+      body.innerHTML = message.html;
+      for (const link of body.querySelectorAll("a[href]")) link.target = "_blank";
+    } else appendText(body, message.body);
+    li.rawBody = message.body;
     li.append(head);
     const media = message.deleted ? null : buildMedia(message.content);
     if (media) li.append(media);
@@ -217,9 +238,62 @@
   function addMessages(messages) {
     const stick = nearBottom();
     messages.forEach(upsert);
+    layout();
     if (stick) scrollToBottom();
     markRead();
   }
+
+  /* Grouping, day separators and the "new messages" line, redrawn from the list itself:
+     a message by the same person within 5 minutes of the one before (same day) hides its
+     name and avatar; a separator names each day (the viewer's time zone); the line sits
+     before the first message that arrived since the last visit (not one's own). */
+  const GROUP_MS = 5 * 60 * 1000;
+  const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  const firstUnreadId = (() => {
+    const unread = data.messages.find((m) => m.id > data.last_read_id && !(m.sender && m.sender.id === me.id));
+    return unread && data.last_read_id ? unread.id : null;
+  })();
+  function layout() {
+    for (const old of list.querySelectorAll("li.day-separator, li.new-line")) old.remove();
+    let previous = null;
+    let previousDay = null;
+    for (const li of Array.from(list.querySelectorAll("li.message"))) {
+      const at = new Date(li.dataset.at);
+      const day = Number.isNaN(at.getTime()) ? previousDay : dayFormat.format(at);
+      if (day && day !== previousDay) {
+        const separator = document.createElement("li");
+        separator.className = "day-separator";
+        separator.setAttribute("role", "separator");
+        separator.textContent = day;
+        li.before(separator);
+      }
+      if (firstUnreadId !== null && Number(li.dataset.id) === firstUnreadId) {
+        const line = document.createElement("li");
+        line.className = "new-line";
+        line.setAttribute("role", "separator");
+        line.textContent = "New messages";
+        li.before(line);
+      }
+      const grouped = previous !== null && day === previousDay && li.dataset.sender !== "" &&
+        li.dataset.sender === previous.dataset.sender && !li.classList.contains("deleted") &&
+        !previous.classList.contains("deleted") &&
+        at - new Date(previous.dataset.at) < GROUP_MS &&
+        !(firstUnreadId !== null && Number(li.dataset.id) === firstUnreadId);
+      li.classList.toggle("grouped", grouped);
+      previous = li;
+      previousDay = day;
+    }
+  }
+
+  /* "Jump to latest" while scrolled up. */
+  const jump = document.createElement("button");
+  jump.type = "button";
+  jump.className = "btn btn-primary btn-sm jump-latest";
+  jump.textContent = "↓ Jump to latest";
+  jump.hidden = true;
+  jump.addEventListener("click", () => { scrollToBottom(); jump.hidden = true; input.focus(); });
+  scroller.after(jump);
+  scroller.addEventListener("scroll", () => { jump.hidden = nearBottom(); }, { passive: true });
 
   function markRead() {
     if (newestId > readSent && document.visibilityState === "visible") {
@@ -241,6 +315,7 @@
       const page = await response.json();
       const from = scroller.scrollHeight - scroller.scrollTop;
       page.messages.forEach(upsert);
+      layout();
       scroller.scrollTop = scroller.scrollHeight - from; // keep the reader's place
       setHasMore(page.has_more);
     } catch (err) {
@@ -305,6 +380,7 @@
     const li = buildMessage({ id: 0, sender: me, body: body.trim(), created_at: new Date().toISOString(), deleted: false }, true);
     li.dataset.clientId = clientId;
     list.append(li);
+    layout();
     pending.set(clientId, { body, li });
     send(body, clientId);
     input.value = "";
@@ -334,8 +410,8 @@
       if (f.sender && typers.delete(f.sender.id)) renderTyping();
       addMessages([f]);
     },
-    "message.updated": (f) => upsert(f),
-    "message.deleted": (f) => upsert(f),
+    "message.updated": (f) => { upsert(f); layout(); },
+    "message.deleted": (f) => { upsert(f); layout(); },
     "message.ack": (f) => {
       showError("");  // a message went through: an earlier refusal no longer applies
       addMessages([f.message]);
@@ -481,7 +557,7 @@
       '<button class="btn btn-sm btn-primary" type="submit">Save</button><button class="btn btn-sm btn-outline-secondary" type="button">Cancel</button>';
     const area = editor.querySelector("textarea");
     area.maxLength = data.max_length;
-    area.value = body.textContent;
+    area.value = li.rawBody !== undefined ? li.rawBody : body.textContent;
     body.replaceWith(editor);
     area.focus();
     editor.querySelector("button[type=button]").addEventListener("click", () => editor.replaceWith(body));
@@ -497,7 +573,10 @@
   // The first page is the newest messages, with no gap among them.
   lastSeq = data.messages.length ? data.messages[0].seq - 1 : 0;
   data.messages.forEach(upsert);
+  layout();
   setHasMore(data.has_more);
-  scrollToBottom();
+  const line = list.querySelector("li.new-line");
+  if (line) line.scrollIntoView({ block: "center" });
+  else scrollToBottom();
   input.focus();
 })();

@@ -91,7 +91,7 @@ def test_load_older_messages_without_gap_or_duplicate(new_page, room, people):
         for i in range(120)
     )
     page = open_room(new_page, "abhishek", room)
-    messages = page.locator("#messages li")
+    messages = page.locator("#messages li.message")
     expect(messages).to_have_count(50)
     page.get_by_role("button", name="Load older messages").click()
     expect(messages).to_have_count(100)
@@ -198,7 +198,7 @@ def test_dropped_connection_reconnects_and_catches_up_once(new_page, room, peopl
     himanshu, _ = people
     reader = open_room(new_page, "abhishek", room)
     run_outside_loop(services.message_create, conversation=room, sender=himanshu, body="before")
-    expect(reader.locator("#messages li")).to_have_count(1)
+    expect(reader.locator("#messages li.message")).to_have_count(1)
 
     reader.evaluate("window.UChat.room.ws.close()")  # the network drops
     for i in range(3):

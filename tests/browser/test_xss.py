@@ -1,6 +1,7 @@
 """Hostile text everywhere it can be typed renders as inert text: no script runs, on any page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from rooms import services as rooms
@@ -22,6 +23,11 @@ def test_nothing_typed_by_people_runs_as_script(new_page, transactional_db, sett
     run_outside_loop(
         rooms.message_create, conversation=room, sender=evil, body=f"{PAYLOAD} {LINK} @victim"
     )
+    # Markdown is rendered (rooms/markup.py), and its links and HTML are as inert.
+    run_outside_loop(
+        rooms.message_create, conversation=room, sender=evil,
+        body="**loud** [click](javascript:window.pwned=4) <b onclick=x>b</b> [ok](https://e.example)",
+    )  # fmt: skip
     direct = run_outside_loop(rooms.direct_conversation_get_or_create, user=evil, other=victim)
     run_outside_loop(rooms.message_create, conversation=direct, sender=evil, body=PAYLOAD)
     ticket = run_outside_loop(
@@ -35,6 +41,12 @@ def test_nothing_typed_by_people_runs_as_script(new_page, transactional_db, sett
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.pwned") is None, path
     assert page.locator("#messages a[href^='javascript']").count() == 0
+    page.goto(f"/rooms/{room.pk}/")
+    expect(page.locator("#messages strong", has_text="loud")).to_be_visible()
+    ok = page.locator("#messages a", has_text="ok")
+    expect(ok).to_have_attribute("rel", "noopener nofollow ugc")
+    assert page.locator("#messages b[onclick]").count() == 0
+    assert page.evaluate("window.pwned") is None
     assert PAYLOAD in page.content() or "&lt;img" in page.content()
 
     admin = new_page()

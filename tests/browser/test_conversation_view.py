@@ -1,0 +1,80 @@
+"""How a conversation reads, in two windows: day separators, grouping by sender, initials
+avatars, the "new messages" line at the first unread message, jump-to-latest, and
+markdown."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.tests.factories import UserFactory
+from rooms import services
+from rooms.models import Message
+from tests.browser.conftest import log_in, run_outside_loop
+
+pytestmark = pytest.mark.browser
+
+
+def say(room, sender, body):
+    message, _ = run_outside_loop(
+        services.message_create, conversation=room, sender=sender, body=body
+    )
+    return message
+
+
+def test_days_grouping_unread_line_and_jump_to_latest(new_page, transactional_db):
+    reader = UserFactory(username="himanshu", display_name="Himanshu Ranjan")
+    writer = UserFactory(username="abhishek", display_name="Abhishek Kumar")
+    room = run_outside_loop(services.room_create, creator=reader, name="Daily", members=[writer])
+    yesterday = [say(room, writer, f"old {i}") for i in range(2)]
+    Message.objects.filter(pk__in=[m.pk for m in yesterday]).update(
+        created_at=timezone.now() - timedelta(days=1)
+    )
+    run_outside_loop(
+        services.conversation_mark_read, conversation=room, user=reader,
+        message_id=yesterday[-1].pk,
+    )  # fmt: skip
+    fresh = [say(room, writer, f"**new** {i}") for i in range(25)]
+
+    page = new_page()
+    log_in(page, "himanshu")
+    page.goto(f"/rooms/{room.pk}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    expect(page.locator("#messages li.day-separator")).to_have_count(2)
+    line = page.locator("#messages li.new-line")
+    expect(line).to_have_text("New messages")
+    first_unread = page.locator(f"#messages li[data-id='{fresh[0].pk}']")
+    # The line sits right before the first unread message, which starts a group.
+    assert line.evaluate("el => el.nextElementSibling.dataset.id") == str(fresh[0].pk)
+    expect(first_unread).not_to_have_class(re.compile(r"\bgrouped\b"))
+    expect(first_unread.locator(".avatar")).to_have_text("AK")
+    second = page.locator(f"#messages li[data-id='{fresh[1].pk}']")
+    expect(second).to_have_class(re.compile(r"\bgrouped\b"))
+    expect(second.locator(".sender")).to_be_hidden()
+    expect(second.locator("strong", has_text="new")).to_be_visible()  # markdown
+
+    # Scrolled up: "jump to latest" appears and takes the reader down.
+    page.locator("#scroll").evaluate("el => el.scrollTop = 0")
+    jump = page.get_by_role("button", name="Jump to latest")
+    expect(jump).to_be_visible()
+    jump.click()
+    expect(jump).to_be_hidden()
+
+    # The other person writes in their window: it arrives grouped with their last message,
+    # and a reply from the reader starts a new group with the reader's initials.
+    other = new_page()
+    log_in(other, "abhishek")
+    other.goto(f"/rooms/{room.pk}/")
+    expect(other.locator("#connection")).to_have_attribute("data-state", "online")
+    other.locator("#message-input").fill("and one more, _live_")
+    other.locator("#message-input").press("Enter")
+    live = page.locator("#messages li.message").filter(has_text="and one more")
+    expect(live).to_have_class(re.compile(r"\bgrouped\b"))
+    expect(live.locator("em", has_text="live")).to_be_visible()
+    page.locator("#message-input").fill("Thanks!")
+    page.locator("#message-input").press("Enter")
+    mine = other.locator("#messages li.message").filter(has_text="Thanks!")
+    expect(mine).not_to_have_class(re.compile(r"\bgrouped\b"))
+    expect(mine.locator(".avatar")).to_have_text("HR")
