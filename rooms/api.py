@@ -168,8 +168,12 @@ class ConversationMessagesApi(APIView):
         messages, next_start = selectors.message_page_newest_first(
             conversation=self.conversation(request, object_id), start=start, limit=limit
         )
+        reactions = selectors.reactions_for(messages=messages, viewer=request.user)
         return Response(
-            {"messages": [payloads.message_payload(m) for m in messages], "next": next_start}
+            {
+                "messages": payloads.message_payloads(messages, reactions=reactions),
+                "next": next_start,
+            }
         )
 
     def send(self, request: SignedInApiRequest, object_id: int) -> Response:
@@ -207,3 +211,39 @@ class RoomMessageListApi(ConversationMessagesApi):
     )
     def post(self, request: SignedInApiRequest, room_id: int) -> Response:
         return self.send(request, room_id)
+
+
+class MessageReactionsApi(APIView):
+    """A reaction on a message the caller can read: POST adds it, DELETE takes it back."""
+
+    @extend_schema_serializer(component_name="ReactionInput")
+    class InputSerializer(serializers.Serializer):
+        emoji = serializers.CharField(max_length=32)
+
+    def _set(self, request: SignedInApiRequest, message_id: int, *, on: bool) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = selectors.message_for_reader(user=request.user, message_id=message_id)
+        if message is None:
+            raise Http404("No such message.")
+        services.reaction_set(
+            message_id=message.pk, user=request.user, emoji=data.validated_data["emoji"], on=on
+        )
+        [reactions] = selectors.reactions_for(messages=[message], viewer=request.user).values() or [
+            []
+        ]
+        return Response({"message": message.pk, "reactions": reactions})
+
+    @extend_schema(
+        request=InputSerializer, responses={200: OpenApiTypes.OBJECT}, summary="React to a message"
+    )
+    def post(self, request: SignedInApiRequest, message_id: int) -> Response:
+        return self._set(request, message_id, on=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Take back a reaction",
+    )
+    def delete(self, request: SignedInApiRequest, message_id: int) -> Response:
+        return self._set(request, message_id, on=False)

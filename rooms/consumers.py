@@ -349,6 +349,8 @@ class ConversationConsumer(JsonFrameConsumer):
             "message.send": self.on_send,
             "message.edit": self.on_edit,
             "message.delete": self.on_delete,
+            "reaction.add": self.on_reaction,
+            "reaction.remove": self.on_reaction,
             "sync": self.on_sync,
             "read": self.on_read,
             "typing": self.on_typing,
@@ -445,6 +447,17 @@ class ConversationConsumer(JsonFrameConsumer):
             services.message_delete, content, message_id=content["id"], actor=self.user
         )
 
+    async def on_reaction(self, content: dict[str, Any]) -> None:
+        if not is_id(content.get("id")) or not isinstance(content.get("emoji"), str):
+            await self.send_error(
+                "bad_frame", f'{content.get("type")} needs an integer "id" and an "emoji".'
+            )
+            return
+        await self._call(
+            services.reaction_set, content, message_id=content["id"], user=self.user,
+            emoji=content["emoji"], on=content.get("type") == "reaction.add",
+        )  # fmt: skip
+
     async def on_sync(self, content: dict[str, Any]) -> None:
         # after_seq (preferred): the last sequence number seen with no gap before it.
         # after_id: the newest id seen (older clients; may miss a message that overtook another).
@@ -462,19 +475,21 @@ class ConversationConsumer(JsonFrameConsumer):
             {
                 "type": "sync",
                 key: after,
-                "messages": [payloads.message_payload(m) for m in page.messages],
-                "has_more": page.has_more,
+                "messages": page[0],
+                "has_more": page[1],
             }
         )
 
-    def _sync_page(self, **after: int) -> selectors.HistoryPage | None:
+    def _sync_page(self, **after: int) -> tuple[list[Any], bool] | None:
         # Membership is checked again: a removed member gets nothing.
         conversation = self.conversation
         if conversation is None or not selectors.membership_get(
             user=self.user, conversation=conversation
         ):
             return None
-        return selectors.message_history(conversation=conversation, limit=200, **after)
+        page = selectors.message_history(conversation=conversation, limit=200, **after)
+        reactions = selectors.reactions_for(messages=page.messages, viewer=self.user)
+        return payloads.message_payloads(page.messages, reactions=reactions), page.has_more
 
     async def on_read(self, content: dict[str, Any]) -> None:
         if not is_id(content.get("id")):
@@ -500,9 +515,9 @@ class ConversationConsumer(JsonFrameConsumer):
     # --- channel-layer events -------------------------------------------------------------
     message_created = JsonFrameConsumer.forward
     ticket_updated = JsonFrameConsumer.forward
-    desk_ticket = JsonFrameConsumer.forward
     message_updated = JsonFrameConsumer.forward
     message_deleted = JsonFrameConsumer.forward
+    reaction_updated = JsonFrameConsumer.forward
     member_added = JsonFrameConsumer.forward
     member_updated = JsonFrameConsumer.forward
     room_updated = JsonFrameConsumer.forward
@@ -557,6 +572,9 @@ class UserConsumer(JsonFrameConsumer):
     room_updated = JsonFrameConsumer.forward
     notification_created = JsonFrameConsumer.forward
     notification_read = JsonFrameConsumer.forward
+
+    async def reaction_updated(self, event: dict[str, Any]) -> None:
+        """Reactions are shown on conversation pages only."""
 
     async def member_added(self, event: dict[str, Any]) -> None:
         if event["payload"]["member"]["user"]["id"] == self.user.pk:

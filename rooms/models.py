@@ -123,6 +123,25 @@ class Message(models.Model):
         return self.deleted_at is not None
 
 
+class Reaction(models.Model):
+    """One person's emoji on one message (each person once per emoji)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user", "emoji"], name="one_reaction_per_emoji"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} on #{self.message_id}"
+
+
 class Presence(models.Model):
     """One open socket. A person is online while they have a fresh row."""
 

@@ -21,6 +21,7 @@ class MessagePayload(TypedDict):
     edited_at: str | None
     deleted: bool
     ticket: dict[str, Any] | None
+    reactions: list[dict[str, Any]]
 
 
 class MemberPayload(TypedDict):
@@ -36,8 +37,12 @@ class RoomPayload(TypedDict):
     topic: str
 
 
-def message_payload(message: Message) -> MessagePayload:
-    """Needs ``sender`` loaded (select_related) to avoid a query per message."""
+def message_payload(
+    message: Message, *, reactions: list[dict[str, Any]] | None = None
+) -> MessagePayload:
+    """Needs ``sender`` loaded (select_related) to avoid a query per message. ``reactions``:
+    this message's for one reader (rooms.selectors.reactions_for); broadcasts leave them out
+    (empty), and clients keep what they have (docs/websocket.md)."""
     deleted = message.deleted_at is not None
     return {
         "id": message.pk,
@@ -54,7 +59,15 @@ def message_payload(message: Message) -> MessagePayload:
         "deleted": deleted,
         # Set by the desk when the message became a ticket: {"id", "number"}.
         "ticket": None if deleted else (message.content or {}).get("ticket"),
+        "reactions": [] if deleted or reactions is None else reactions,
     }
+
+
+def message_payloads(
+    messages: list[Message], *, reactions: dict[int, list[dict[str, Any]]]
+) -> list[MessagePayload]:
+    """A page of messages for one reader, with their reactions."""
+    return [message_payload(m, reactions=reactions.get(m.pk, [])) for m in messages]
 
 
 def member_payload(membership: Membership, *, online: bool) -> MemberPayload:

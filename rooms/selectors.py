@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
 from core.paging import take
-from rooms.models import Conversation, Membership, Message, Presence
+from rooms.models import Conversation, Membership, Message, Presence, Reaction
 
 
 def membership_get(*, user: User, conversation: Conversation) -> Membership | None:
@@ -213,3 +213,31 @@ def read_marker(*, conversation: Conversation, user: User) -> int:
         .first()
     )
     return int(marker or 0)
+
+
+def reactions_for(*, messages: list[Message], viewer: User) -> dict[int, list[dict[str, object]]]:
+    """Each message's reactions for one reader: [{"emoji", "count", "mine"}], in the order
+    they were first used. One query for the whole page."""
+    rows = (
+        Reaction.objects.filter(message__in=[m.pk for m in messages])
+        .values("message_id", "emoji")
+        .annotate(
+            count=Count("id"),
+            mine=Count("id", filter=Q(user=viewer)),
+            first=Min("id"),
+        )
+        .order_by("message_id", "first")
+    )
+    found: dict[int, list[dict[str, object]]] = {}
+    for row in rows:
+        found.setdefault(row["message_id"], []).append(
+            {"emoji": row["emoji"], "count": row["count"], "mine": bool(row["mine"])}
+        )
+    return found
+
+
+def message_for_reader(*, user: User, message_id: int) -> Message | None:
+    """A message (not deleted) in a conversation the person belongs to; None otherwise."""
+    return Message.objects.filter(
+        pk=message_id, deleted_at__isnull=True, conversation__memberships__user=user
+    ).first()

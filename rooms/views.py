@@ -83,7 +83,10 @@ def chat_context(
         "me": payloads.person_payload(request.user),
         "is_admin": is_admin,
         "readonly": readonly,
-        "messages": [payloads.message_payload(m) for m in page.messages],
+        "messages": payloads.message_payloads(
+            page.messages,
+            reactions=selectors.reactions_for(messages=page.messages, viewer=request.user),
+        ),
         "has_more": page.has_more and not readonly,
         "members": [payloads.member_payload(m, online=online) for m, online in members],
         "max_length": settings.UCHAT_MESSAGE_MAX_LENGTH,
@@ -174,7 +177,10 @@ def conversation_messages(request: SignedInRequest, conversation_id: int) -> Jso
         return json_error(exc)
     return JsonResponse(
         {
-            "messages": [payloads.message_payload(m) for m in page.messages],
+            "messages": payloads.message_payloads(
+                page.messages,
+                reactions=selectors.reactions_for(messages=page.messages, viewer=request.user),
+            ),
             "has_more": page.has_more,
         }
     )

@@ -14,6 +14,11 @@ urlpatterns = [
     path("token/refresh", accounts_api.TokenRefreshApi.as_view(), name="token-refresh"),
     path("users", accounts_api.UserListApi.as_view(), name="users"),
     path("messages", rooms_api.MessageListApi.as_view(), name="messages"),
+    path(
+        "messages/<int:message_id>/reactions",
+        rooms_api.MessageReactionsApi.as_view(),
+        name="message-reactions",
+    ),
     path("rooms", rooms_api.RoomListApi.as_view(), name="rooms"),
     path(
         "rooms/<int:room_id>/messages", rooms_api.RoomMessageListApi.as_view(), name="room-messages"

@@ -44,6 +44,7 @@ from rooms.services.presence import (
     socket_close,
     socket_open,
 )
+from rooms.services.reactions import reaction_set
 from rooms.services.rooms import (
     memberships_release,
     room_create,
@@ -76,6 +77,7 @@ __all__ = [
     "presence_event",
     "presence_heartbeat",
     "presence_sweep",
+    "reaction_set",
     "room_create",
     "room_delete",
     "room_details_set",

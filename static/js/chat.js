@@ -15,6 +15,8 @@
   const membersList = document.getElementById("members");
 
   const rendered = new Map(); // message id -> <li>
+  const reactionsOf = new Map(); // message id -> [{emoji, count, mine}]
+  const PALETTE = ["👍", "❤️", "😂", "🎉", "😮", "😢", "👀", "✅"];
   const pending = new Map(); // client_id -> { body, li }
   const members = new Map(); // user id -> member payload
   const typers = new Map(); // user id -> { name, until }
@@ -189,10 +191,58 @@
     } else appendText(body, message.body);
     li.rawBody = message.body;
     li.append(head);
+    if (!isPending && !message.deleted && message.id) {
+      if (message.reactions && message.reactions.length) reactionsOf.set(message.id, message.reactions);
+      li.append(buildReactions(message.id));
+    }
     const media = message.deleted ? null : buildMedia(message.content);
     if (media) li.append(media);
     if (message.deleted || message.body || !media) li.append(body);
     return li;
+  }
+
+  /* Reactions: chips with counts (pressed when one is mine), and a small palette to add one.
+     Sent over the socket; every open page updates from "reaction.updated". */
+  function buildReactions(id) {
+    const box = document.createElement("div");
+    box.className = "reactions d-flex flex-wrap gap-1 align-items-center";
+    for (const r of reactionsOf.get(id) || []) {
+      const chip = document.createElement("button");
+      chip.type = "button";
+      chip.className = "btn btn-sm reaction" + (r.mine ? " mine" : "");
+      chip.dataset.action = "react";
+      chip.dataset.emoji = r.emoji;
+      chip.setAttribute("aria-pressed", r.mine ? "true" : "false");
+      chip.setAttribute("aria-label", `${r.emoji} ${r.count}, ${r.mine ? "take back yours" : "react too"}`);
+      chip.textContent = `${r.emoji} ${r.count}`;
+      box.append(chip);
+    }
+    const add = document.createElement("button");
+    add.type = "button";
+    add.className = "btn btn-sm add-reaction";
+    add.dataset.action = "palette";
+    add.setAttribute("aria-label", "Add a reaction");
+    add.setAttribute("aria-expanded", "false");
+    add.textContent = "☺+";
+    box.append(add);
+    return box;
+  }
+
+  function redrawReactions(id) {
+    const li = rendered.get(id);
+    const old = li && li.querySelector(".reactions");
+    if (old) old.replaceWith(buildReactions(id));
+  }
+
+  function reactionChanged(f) {
+    const list = (reactionsOf.get(f.message) || []).slice();
+    const i = list.findIndex((r) => r.emoji === f.emoji);
+    const mine = f.user_id === me.id ? f.added : i >= 0 && list[i].mine;
+    if (f.count === 0) { if (i >= 0) list.splice(i, 1); }
+    else if (i >= 0) list[i] = { emoji: f.emoji, count: f.count, mine };
+    else list.push({ emoji: f.emoji, count: f.count, mine });
+    reactionsOf.set(f.message, list);
+    redrawReactions(f.message);
   }
 
   /* Insert or replace by id, keeping the list ordered by id (ids commit in order per room). */
@@ -411,6 +461,7 @@
       addMessages([f]);
     },
     "message.updated": (f) => { upsert(f); layout(); },
+    "reaction.updated": (f) => reactionChanged(f),
     "message.deleted": (f) => { upsert(f); layout(); },
     "message.ack": (f) => {
       showError("");  // a message went through: an earlier refusal no longer applies
@@ -528,6 +579,40 @@
     const id = Number(li.dataset.id);
     if (button.dataset.action === "delete") {
       if (window.confirm("Delete this message for everyone?")) socket.send({ type: "message.delete", id });
+      return;
+    }
+    if (button.dataset.action === "react") {
+      const mine = button.getAttribute("aria-pressed") === "true";
+      socket.send({ type: mine ? "reaction.remove" : "reaction.add", id, emoji: button.dataset.emoji });
+      return;
+    }
+    if (button.dataset.action === "palette") {
+      const open = li.querySelector(".reaction-palette");
+      if (open) { open.remove(); button.setAttribute("aria-expanded", "false"); return; }
+      const palette = document.createElement("div");
+      palette.className = "reaction-palette d-flex gap-1 mt-1";
+      palette.setAttribute("role", "group");
+      palette.setAttribute("aria-label", "Choose a reaction");
+      for (const emoji of PALETTE) {
+        const pick = document.createElement("button");
+        pick.type = "button";
+        pick.className = "btn btn-sm btn-light";
+        pick.dataset.action = "pick";
+        pick.dataset.emoji = emoji;
+        pick.textContent = emoji;
+        palette.append(pick);
+      }
+      button.setAttribute("aria-expanded", "true");
+      button.closest(".reactions").after(palette);
+      palette.querySelector("button").focus();
+      return;
+    }
+    if (button.dataset.action === "pick") {
+      socket.send({ type: "reaction.add", id, emoji: button.dataset.emoji });
+      const palette = button.closest(".reaction-palette");
+      palette.remove();
+      const add = li.querySelector(".add-reaction");
+      if (add) { add.setAttribute("aria-expanded", "false"); add.focus(); }
       return;
     }
     if (button.dataset.action === "ticket") {

@@ -78,3 +78,44 @@ def test_days_grouping_unread_line_and_jump_to_latest(new_page, transactional_db
     mine = other.locator("#messages li.message").filter(has_text="Thanks!")
     expect(mine).not_to_have_class(re.compile(r"\bgrouped\b"))
     expect(mine.locator(".avatar")).to_have_text("HR")
+
+
+def test_reactions_live_in_two_windows_by_keyboard(new_page, transactional_db):
+    one = UserFactory(username="himanshu", display_name="Himanshu Ranjan")
+    two = UserFactory(username="abhishek", display_name="Abhishek Kumar")
+    room = run_outside_loop(services.room_create, creator=one, name="Votes", members=[two])
+    message = say(room, one, "Ship on Friday?")
+
+    first, second = new_page(), new_page()
+    log_in(first, "himanshu")
+    log_in(second, "abhishek")
+    for page in (first, second):
+        page.goto(f"/rooms/{room.pk}/")
+        expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+
+    line = second.locator(f"#messages li[data-id='{message.pk}']")
+    add = line.get_by_role("button", name="Add a reaction")
+    add.focus()
+    second.keyboard.press("Enter")  # opens the palette, focus on its first emoji
+    expect(line.get_by_role("group", name="Choose a reaction")).to_be_visible()
+    second.keyboard.press("Enter")  # 👍
+    chip = line.get_by_role("button", name="👍 1, take back yours")
+    expect(chip).to_have_attribute("aria-pressed", "true")
+
+    theirs = first.locator(f"#messages li[data-id='{message.pk}']")
+    expect(theirs.get_by_role("button", name="👍 1, react too")).to_be_visible()  # live
+    theirs.get_by_role("button", name="👍 1, react too").click()
+    expect(theirs.get_by_role("button", name="👍 2, take back yours")).to_be_visible()
+    expect(line.get_by_role("button", name="👍 2, take back yours")).to_be_visible()
+
+    line.get_by_role("button", name="👍 2, take back yours").click()
+    expect(line.get_by_role("button", name="👍 1, react too")).to_be_visible()
+    expect(theirs.get_by_role("button", name="👍 1, take back yours")).to_be_visible()
+
+    # A reload shows the same, from the server (per reader).
+    first.reload()
+    expect(
+        first.locator(f"#messages li[data-id='{message.pk}']").get_by_role(
+            "button", name="👍 1, take back yours"
+        )
+    ).to_be_visible()

@@ -1,0 +1,84 @@
+"""Emoji reactions on messages: add or take back one, live for everyone in the conversation
+(a ``reaction.updated`` frame with the new count)."""
+
+import unicodedata
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from core import events
+from core.cache import rate_take
+from rooms.models import Conversation, Message, Reaction
+from rooms.services.conversations import require_member
+
+EMOJI_MAX = 32  # characters: flags, skin tones and ZWJ sequences are several
+EMOJIS_PER_MESSAGE = 20  # different emoji on one message
+
+
+def _emoji_clean(emoji: object) -> str:
+    """One emoji (or an emoji sequence): symbols, joiners, selectors and skin tones only."""
+    if not isinstance(emoji, str) or not emoji.strip():
+        raise ValidationError("Choose an emoji.", code="invalid_emoji")
+    emoji = emoji.strip()
+    if len(emoji) > EMOJI_MAX:
+        raise ValidationError("That is too long for an emoji.", code="invalid_emoji")
+    for char in emoji:
+        code = ord(char)
+        if not (
+            unicodedata.category(char) in ("So", "Sk")
+            or char in "\u200d\ufe0f\u20e3"
+            or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+            or 0xE0020 <= code <= 0xE007F  # tag sequences (subdivision flags)
+            or (char in "#*0123456789" and "\u20e3" in emoji)  # keycaps
+        ):
+            raise ValidationError("Reactions are emoji only.", code="invalid_emoji")
+    return emoji
+
+
+def reaction_set(
+    *, conversation: Conversation | None = None, message_id: int, user: User, emoji: object,
+    on: bool,
+) -> int:  # fmt: skip
+    """Add (``on``) or take back the person's ``emoji`` on a message they can read; returns
+    the emoji's new count. Adding twice or taking back nothing changes nothing."""
+    emoji = _emoji_clean(emoji)
+    message = (
+        Message.objects.select_related("conversation")
+        .filter(pk=message_id, deleted_at__isnull=True)
+        .filter(**({"conversation": conversation} if conversation is not None else {}))
+        .first()
+    )
+    if message is None:
+        raise ValidationError("No such message.", code="not_found")
+    require_member(user=user, conversation=message.conversation)
+    rate_take(
+        scope="reactions", who=user.pk, limit=settings.UCHAT_MESSAGE_RATE,
+        window=settings.UCHAT_MESSAGE_RATE_WINDOW,
+        message="You are reacting too fast. Wait a moment and try again.",
+    )  # fmt: skip
+    with transaction.atomic():
+        mine = Reaction.objects.filter(message=message, user=user, emoji=emoji)
+        if on and not mine.exists():
+            others = Reaction.objects.filter(message=message).exclude(emoji=emoji)
+            if others.values("emoji").distinct().count() >= EMOJIS_PER_MESSAGE:
+                raise ValidationError(
+                    "This message has as many different reactions as it can take.",
+                    code="too_many",
+                )
+            try:
+                with transaction.atomic():
+                    Reaction.objects.create(message=message, user=user, emoji=emoji)
+            except IntegrityError:
+                pass  # the same reaction from another tab a moment ago
+        elif not on:
+            mine.delete()
+        count = Reaction.objects.filter(message=message, emoji=emoji).count()
+        events.broadcast_on_commit(
+            events.conversation_group(message.conversation_id),
+            "reaction.updated",
+            {"message": message.pk, "emoji": emoji, "count": count, "user_id": user.pk,
+             "added": on},
+        )  # fmt: skip
+    return count

@@ -1,0 +1,102 @@
+"""Emoji reactions: through the service, the API and the socket protocol; live frames; only
+members, only emoji, nothing half-stored."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from rooms import selectors, services
+from rooms.models import Reaction
+
+
+@pytest.fixture
+def room(user, other_user):
+    return services.room_create(creator=user, name="Reacting", members=[other_user])
+
+
+def bearer(user) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(user).access_token}"}
+
+
+def test_add_count_take_back_and_mine(
+    room, user, other_user, sent, django_capture_on_commit_callbacks
+):
+    message, _ = services.message_create(conversation=room, sender=user, body="ship it?")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reaction_set(message_id=message.pk, user=user, emoji="👍", on=True) == 1
+        assert (
+            services.reaction_set(message_id=message.pk, user=other_user, emoji="👍", on=True) == 2
+        )
+        assert (
+            services.reaction_set(message_id=message.pk, user=other_user, emoji="👍", on=True) == 2
+        )
+        assert (
+            services.reaction_set(message_id=message.pk, user=other_user, emoji="🎉", on=True) == 1
+        )
+    frames = [p for _g, kind, p in sent if kind == "reaction.updated"]
+    assert frames[-1] == {
+        "message": message.pk,
+        "emoji": "🎉",
+        "count": 1,
+        "user_id": other_user.pk,
+        "added": True,
+    }
+    mine = selectors.reactions_for(messages=[message], viewer=user)[message.pk]
+    assert mine == [
+        {"emoji": "👍", "count": 2, "mine": True},
+        {"emoji": "🎉", "count": 1, "mine": False},
+    ]
+    services.reaction_set(message_id=message.pk, user=user, emoji="👍", on=False)
+    theirs = selectors.reactions_for(messages=[message], viewer=other_user)[message.pk]
+    assert theirs[0] == {"emoji": "👍", "count": 1, "mine": True}
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "<b>", "👍a", "1", "👍" * 40, None, 5])
+def test_only_emoji(room, user, bad):
+    message, _ = services.message_create(conversation=room, sender=user, body="x")
+    with pytest.raises(ValidationError):
+        services.reaction_set(message_id=message.pk, user=user, emoji=bad, on=True)
+    assert not Reaction.objects.exists()
+
+
+@pytest.mark.parametrize("emoji", ["👍🏽", "🇮🇳", "👨‍👩‍👧", "❤️", "#️⃣", "✅"])
+def test_real_emoji_sequences_are_fine(room, user, emoji):
+    message, _ = services.message_create(conversation=room, sender=user, body="x")
+    assert services.reaction_set(message_id=message.pk, user=user, emoji=emoji, on=True) == 1
+
+
+def test_strangers_and_deleted_messages_are_refused(room, user, db):
+    from accounts.tests.factories import UserFactory
+
+    message, _ = services.message_create(conversation=room, sender=user, body="x")
+    with pytest.raises(PermissionDenied):
+        services.reaction_set(
+            message_id=message.pk, user=UserFactory(username="stranger"), emoji="👍", on=True
+        )
+    services.message_delete(conversation=room, message_id=message.pk, actor=user)
+    with pytest.raises(ValidationError):
+        services.reaction_set(message_id=message.pk, user=user, emoji="👍", on=True)
+
+
+def test_api_post_delete_and_message_objects_carry_reactions(client, room, user, other_user):
+    message, _ = services.message_create(conversation=room, sender=user, body="x")
+    url = f"/api/messages/{message.pk}/reactions"
+    response = client.post(
+        url, {"emoji": "👍"}, content_type="application/json", **bearer(other_user)
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["reactions"] == [{"emoji": "👍", "count": 1, "mine": True}]
+    page = client.get(f"/api/rooms/{room.pk}/messages", **bearer(user)).json()
+    assert page["messages"][0]["reactions"] == [{"emoji": "👍", "count": 1, "mine": False}]
+    response = client.delete(
+        url, {"emoji": "👍"}, content_type="application/json", **bearer(other_user)
+    )
+    assert response.json()["reactions"] == []
+    bad = client.post(url, {"emoji": "nope"}, content_type="application/json", **bearer(other_user))
+    assert bad.status_code == 400
+    assert "emoji" in bad.json()["error"].lower()
+    from accounts.tests.factories import UserFactory
+
+    stranger = client.post(url, {"emoji": "👍"}, content_type="application/json",
+                           **bearer(UserFactory(username="outsider")))  # fmt: skip
+    assert stranger.status_code == 404
