@@ -188,6 +188,7 @@
          to http(s) and mailto only. Links open in a new tab. */
       body.innerHTML = message.html;
       for (const link of body.querySelectorAll("a[href]")) link.target = "_blank";
+      markMentions(body);
     } else appendText(body, message.body);
     li.rawBody = message.body;
     li.append(head);
@@ -199,6 +200,35 @@
     if (media) li.append(media);
     if (message.deleted || message.body || !media) li.append(body);
     return li;
+  }
+
+  /* "@username" in a message: a mention, highlighted more when it names the reader. */
+  function markMentions(root) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const nodes = [];
+    while (walker.nextNode()) {
+      if (!walker.currentNode.parentElement.closest("a, code, pre")) nodes.push(walker.currentNode);
+    }
+    for (const node of nodes) {
+      const text = node.textContent;
+      const pattern = /(^|[^\w@])@([\w.+-]+)/g;
+      let match;
+      let last = 0;
+      const parts = [];
+      while ((match = pattern.exec(text))) {
+        const start = match.index + match[1].length;
+        const name = match[2].replace(/[.]+$/, "");
+        parts.push(text.slice(last, start));
+        const mark = document.createElement("mark");
+        mark.className = "mention" + (name.toLowerCase() === me.username.toLowerCase() ? " mention-me" : "");
+        mark.textContent = "@" + name;
+        parts.push(mark);
+        last = start + 1 + name.length;
+      }
+      if (!parts.length) continue;
+      parts.push(text.slice(last));
+      node.replaceWith(...parts);
+    }
   }
 
   /* Reactions: chips with counts (pressed when one is mine), and a small palette to add one.
@@ -458,6 +488,9 @@
     "message.created": (f) => {
       // Their message is here: they stopped typing it.
       if (f.sender && typers.delete(f.sender.id)) renderTyping();
+      if (!rendered.has(f.id) && !(f.sender && f.sender.id === me.id)) {
+        document.dispatchEvent(new CustomEvent("uchat:unseen"));  /* the tab title counts it */
+      }
       addMessages([f]);
     },
     "message.updated": (f) => { upsert(f); layout(); },
@@ -513,9 +546,70 @@
   window.UChat.insertText = (text) => { input.value = input.value ? input.value + "\n" + text : text; input.focus(); };
 
   composer.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+
+  /* @-mentions: typing "@" and the start of a name offers the conversation's members
+     (arrow keys, Enter or Tab to choose, Escape to close). */
+  const mentionList = document.getElementById("mention-list");
+  let mentionMatches = [];
+  let mentionIndex = 0;
+  function mentionQuery() {
+    const before = input.value.slice(0, input.selectionStart);
+    const found = /(^|\s)@([\w.@+-]{0,30})$/.exec(before);
+    return found ? found[2] : null;
+  }
+  function closeMentions() {
+    mentionMatches = [];
+    mentionList.hidden = true;
+    mentionList.replaceChildren();
+    input.removeAttribute("aria-activedescendant");
+  }
+  function showMentions() {
+    const query = mentionQuery();
+    if (query === null || !mentionList) { closeMentions(); return; }
+    const q = query.toLowerCase();
+    mentionMatches = [...members.values()].map((m) => m.user)
+      .filter((u) => u.id !== me.id && (u.username.toLowerCase().startsWith(q) || u.name.toLowerCase().split(/\s+/).some((w) => w.startsWith(q))))
+      .sort((a, b) => a.username.localeCompare(b.username))
+      .slice(0, 8);
+    if (!mentionMatches.length) { closeMentions(); return; }
+    mentionIndex = Math.min(mentionIndex, mentionMatches.length - 1);
+    mentionList.replaceChildren(...mentionMatches.map((u, i) => {
+      const item = document.createElement("li");
+      item.className = "list-group-item list-group-item-action py-1" + (i === mentionIndex ? " active" : "");
+      item.id = "mention-" + u.id;
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", i === mentionIndex ? "true" : "false");
+      item.textContent = `${u.name} (@${u.username})`;
+      item.addEventListener("mousedown", (event) => { event.preventDefault(); chooseMention(i); });
+      return item;
+    }));
+    mentionList.hidden = false;
+    input.setAttribute("aria-activedescendant", "mention-" + mentionMatches[mentionIndex].id);
+  }
+  function chooseMention(i) {
+    const user = mentionMatches[i];
+    const start = input.selectionStart;
+    const before = input.value.slice(0, start).replace(/@[\w.@+-]*$/, "@" + user.username + " ");
+    input.value = before + input.value.slice(start);
+    input.selectionStart = input.selectionEnd = before.length;
+    closeMentions();
+    input.focus();
+  }
   input.addEventListener("keydown", (event) => {
+    if (mentionMatches.length) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        mentionIndex = (mentionIndex + (event.key === "ArrowDown" ? 1 : mentionMatches.length - 1)) % mentionMatches.length;
+        showMentions();
+        return;
+      }
+      if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey) { event.preventDefault(); chooseMention(mentionIndex); return; }
+      if (event.key === "Escape") { event.preventDefault(); closeMentions(); return; }
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); submit(); }
   });
+  input.addEventListener("input", () => { mentionIndex = 0; showMentions(); });
+  input.addEventListener("blur", () => setTimeout(closeMentions, 150));
   input.addEventListener("input", () => {
     const now = Date.now();
     if (input.value && now - lastTypingSent > 2500) { lastTypingSent = now; socket.send({ type: "typing" }); }

@@ -11,6 +11,46 @@
     badge.classList.toggle("d-none", count === 0);
   }
 
+  /* Browser notifications (opt-in, from the user menu): a direct message or a mention
+     while this tab is hidden. The unread count also shows in the tab's title. */
+  const BROWSER_CODES = new Set([10095, 10097, 10098]);  /* direct message, mention, ticket message */
+  const baseTitle = document.title;
+  let unseen = 0;
+  function showUnseen() {
+    document.title = unseen ? `(${unseen > 99 ? "99+" : unseen}) ${baseTitle}` : baseTitle;
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") { unseen = 0; showUnseen(); }
+  });
+  document.addEventListener("uchat:unseen", () => {
+    if (document.visibilityState !== "visible") { unseen += 1; showUnseen(); }
+  });
+  function notifyBrowser(frame) {
+    if (!BROWSER_CODES.has(frame.code) || document.visibilityState === "visible") return;
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    if (localStorage.getItem("uchat-notify") !== "on") return;
+    const message = frame.message || {};
+    const where = message.conversation ? `/conversations/${Number(message.conversation)}/` : "/notifications/";
+    const shown = new Notification(frame.title, { body: String(message.text || "").slice(0, 140), tag: "uchat-" + frame.id });
+    shown.onclick = () => { window.focus(); window.location.assign(where); };
+  }
+  const toggle = document.getElementById("notify-toggle");
+  function toggleLabel() {
+    if (!toggle) return;
+    const on = "Notification" in window && Notification.permission === "granted" && localStorage.getItem("uchat-notify") === "on";
+    toggle.textContent = on ? "Turn off desktop notifications" : "Turn on desktop notifications";
+    toggle.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+  if (toggle) {
+    if (!("Notification" in window)) toggle.closest("li").hidden = true;
+    toggle.addEventListener("click", async () => {
+      if (localStorage.getItem("uchat-notify") === "on") localStorage.setItem("uchat-notify", "off");
+      else if ((await Notification.requestPermission()) === "granted") localStorage.setItem("uchat-notify", "on");
+      toggleLabel();
+    });
+    toggleLabel();
+  }
+
   window.UChat.me = new window.UChat.Socket(onDashboard ? "/ws/me/" : "/ws/me/?rooms=0", {
     indicator: onDashboard ? "connection" : null,
     onOpen: (reconnected) => {
@@ -21,6 +61,7 @@
     },
     onFrame: (frame) => {
       if (frame.type === "notification.created" || frame.type === "notification.read") setBadge(frame.unread);
+      if (frame.type === "notification.created") notifyBrowser(frame);
       document.dispatchEvent(new CustomEvent("uchat:me", { detail: frame }));
     },
   });

@@ -119,3 +119,86 @@ def test_reactions_live_in_two_windows_by_keyboard(new_page, transactional_db):
             "button", name="👍 1, take back yours"
         )
     ).to_be_visible()
+
+
+def test_mention_autocomplete_and_the_mentioned_reader_sees_it_highlighted(
+    new_page, transactional_db
+):
+    one = UserFactory(username="himanshu", display_name="Himanshu Ranjan")
+    reader_user = UserFactory(username="abhishek", display_name="Abhishek Kumar")
+    two = UserFactory(username="abhay", display_name="Abhay Singh")
+    room = run_outside_loop(
+        services.room_create, creator=one, name="Mentions", members=[two, reader_user]
+    )
+
+    writer, reader = new_page(), new_page()
+    log_in(writer, "himanshu")
+    log_in(reader, "abhishek")
+    for page in (writer, reader):
+        page.goto(f"/rooms/{room.pk}/")
+        expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+
+    box = writer.locator("#message-input")
+    box.press_sequentially("Ping @ab")
+    options = writer.get_by_role("listbox", name="People to mention").get_by_role("option")
+    expect(options).to_have_count(2)  # abhay and abhishek
+    writer.keyboard.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    expect(options.nth(1)).to_have_text("Abhishek Kumar (@abhishek)")
+    writer.keyboard.press("Enter")  # chooses; does not send
+    expect(box).to_have_value("Ping @abhishek ")
+    box.press_sequentially("please look")
+    writer.keyboard.press("Enter")
+
+    line = reader.locator("#messages li.message").filter(has_text="please look")
+    expect(line.locator("mark.mention-me")).to_have_text("@abhishek")  # the reader's own
+    writer_line = writer.locator("#messages li.message").filter(has_text="please look")
+    expect(writer_line.locator("mark.mention")).to_have_text("@abhishek")
+    expect(writer_line.locator("mark.mention-me")).to_have_count(0)
+
+
+HIDDEN_TAB = """
+window.__shown = [];
+window.__hidden = false;
+Object.defineProperty(document, "visibilityState", {
+  get: () => (window.__hidden ? "hidden" : "visible"),
+});
+Object.defineProperty(document, "hidden", { get: () => window.__hidden });
+window.Notification = class {
+  constructor(title, options) { window.__shown.push([title, (options || {}).body]); }
+  static get permission() { return "granted"; }
+  static requestPermission() { return Promise.resolve("granted"); }
+};
+"""
+
+
+def test_a_hidden_tab_counts_unread_in_its_title_and_notifies_a_mention(new_page, transactional_db):
+    one = UserFactory(username="himanshu", display_name="Himanshu Ranjan")
+    two = UserFactory(username="abhishek", display_name="Abhishek Kumar")
+    room = run_outside_loop(services.room_create, creator=one, name="Alerts", members=[two])
+    writer, reader = new_page(), new_page()
+    reader.add_init_script(HIDDEN_TAB)
+    log_in(writer, "himanshu")
+    log_in(reader, "abhishek")
+    for page in (writer, reader):
+        page.goto(f"/rooms/{room.pk}/")
+        expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    reader.get_by_test_id("nav-user").click()
+    reader.get_by_role("button", name="Turn on desktop notifications").click()
+    expect(reader.locator("#notify-toggle")).to_have_text("Turn off desktop notifications")
+    title = reader.title()
+
+    reader.evaluate("window.__hidden = true; document.dispatchEvent(new Event('visibilitychange'))")
+    writer.locator("#message-input").fill("hi all")
+    writer.locator("#message-input").press("Enter")
+    writer.locator("#message-input").fill("@abhishek can you check the build?")
+    writer.locator("#message-input").press("Enter")
+    expect(reader).to_have_title(f"(2) {title}")
+    reader.wait_for_function("window.__shown.length === 1")
+    shown = reader.evaluate("window.__shown")
+    assert shown[0][1] == "@abhishek can you check the build?"
+
+    reader.evaluate(
+        "window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    expect(reader).to_have_title(title)
