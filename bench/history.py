@@ -37,8 +37,10 @@ def bulk_load(room: Conversation, sender: User, count: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {Message._meta.db_table}
-                (conversation_id, sender_id, seq, kind, body, content, attachment, created_at)
-                SELECT %s, %s, n, 'text', 'message ' || n, '{{}}'::jsonb, '',
+                (conversation_id, sender_id, seq, kind, body, html, content, attachment,
+                 created_at)
+                SELECT %s, %s, n, 'text', 'message ' || n, '<p>message ' || n || '</p>',
+                       '{{}}'::jsonb, '',
                        now() - make_interval(secs => %s - n)
                 FROM generate_series(1, %s) AS n""",  # noqa: S608 - the table name is ours
             [room.pk, sender.pk, count, count],

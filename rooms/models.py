@@ -88,7 +88,7 @@ class Message(models.Model):
     # by the service (rooms.content.clean_text) whichever door a message comes through.
     body = models.TextField(blank=True)
     # ``body`` as sanitised HTML (rooms.markup), rendered once when stored or edited.
-    html = models.TextField(blank=True, default="")
+    html = models.TextField(blank=True, default="", db_default="")
     # image: {"url", "width", "height"}; video: {"url", "source", "embed_url"}. Validated by
     # rooms.content, never rendered as HTML.
     content = models.JSONField(default=dict, blank=True)

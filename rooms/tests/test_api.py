@@ -23,7 +23,7 @@ def test_send_each_content_type(user, other_user, content):
     response = send(bearer(user), other_user, content)
     assert response.status_code == 201
     data = response.json()
-    assert set(data) == {"id", "sender", "recipient", "timestamp", "content"}
+    assert set(data) == {"id", "sender", "recipient", "timestamp", "content", "html"}
     assert data["sender"] == user.pk
     assert data["recipient"] == other_user.pk
     assert data["content"]["type"] == content["type"]

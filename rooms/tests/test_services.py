@@ -66,6 +66,7 @@ def test_message_create_stores_then_broadcasts_on_commit(
                 "edited_at": None,
                 "deleted": False,
                 "ticket": None,
+                "reactions": [],
             },
         )
     ]
