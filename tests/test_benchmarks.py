@@ -87,3 +87,10 @@ def test_write_smoke_acks_only_what_it_stored():
     assert check["acked_total"] == 60  # 20 and 40 messages offered for a second each
     assert check["acked_not_stored"] == 0
     assert {r["kind"] for r in report["rows"]} >= {"one by one", "batch of 50", "sockets"}
+
+
+def test_markup_smoke_renders_and_reports():
+    result = _run("bench/markup.py", "--messages", "300")
+    cases = {row["case"] for row in result["rows"]}
+    assert "markdown: markup.render" in cases
+    assert all(row["p50_us"] > 0 for row in result["rows"])
