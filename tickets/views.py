@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors as account_selectors
 from accounts.http import SignedInRequest
 from core.forms import apply_service_errors
+from rooms import selectors as room_selectors
 from rooms.models import Message
 from rooms.views import chat_context
 from tickets import charts, payloads, rules, selectors, services, tokens
@@ -103,7 +104,7 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
     is_customer = ticket.customer_id == user.pk
     staff_side = user.is_staff or is_agent
     rated = selectors.feedback_current(ticket=ticket)
-    member = ticket.conversation.memberships.filter(user=user).exists()
+    member = room_selectors.membership_get(user=user, conversation=ticket.conversation) is not None
     context = {
         "opening_images": selectors.opening_images(ticket=ticket),
         "sla_breached": ticket.sla_breached(),
@@ -274,7 +275,9 @@ def inbox(request: SignedInRequest) -> HttpResponse:
         selectors.ticket_for_user(user=user, ticket_id=int(chosen)) if chosen.isdigit() else None
     )
     if ticket is not None:
-        member = ticket.conversation.memberships.filter(user=user).exists()
+        member = (
+            room_selectors.membership_get(user=user, conversation=ticket.conversation) is not None
+        )
         context.update(
             ticket=ticket,
             member=member,
