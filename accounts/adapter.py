@@ -2,7 +2,6 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.fields import PhoneField as AllauthPhoneField
-from allauth.account.models import EmailAddress
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
@@ -11,7 +10,7 @@ from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts import names, phones, services, tasks
+from accounts import names, phones, selectors, services, tasks
 from accounts.models import User
 
 
@@ -128,9 +127,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         # Keep a verified way in: a password, a verified e-mail or a verified number.
         user = account.user
         others = [a for a in accounts if a.pk != account.pk]
-        has_way_in = user.has_usable_password() and (
-            user.phone_verified or EmailAddress.objects.filter(user=user, verified=True).exists()
-        )
+        has_way_in = user.has_usable_password() and selectors.user_contact_verified(user=user)
         if not others and not has_way_in:
             raise ValidationError(
                 "This is your only way to log in: set a password (and keep a verified e-mail "

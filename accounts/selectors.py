@@ -81,3 +81,9 @@ def users_mailable(*, users: Iterable[User | None]) -> list[User]:
         ).values_list("user_id", "email")
     }
     return [u for u in people if (u.pk, (u.email or "").lower()) in confirmed]
+
+
+def user_contact_verified(*, user: User) -> bool:
+    """Whether the person has proved a way to reach them: a confirmed e-mail address or a
+    verified mobile number (what log-ins and disconnecting a provider require)."""
+    return user.phone_verified or EmailAddress.objects.filter(user=user, verified=True).exists()

@@ -3,7 +3,6 @@
 import hashlib
 import re
 
-from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -21,7 +20,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import hooks, names, phones
 from accounts.models import User
-from accounts.selectors import user_needs_two_factor_setup
+from accounts.selectors import user_contact_verified, user_needs_two_factor_setup
 from core import events
 
 LOGIN_FAILURE_WINDOW = 300  # seconds
@@ -75,10 +74,7 @@ def api_login(*, request: HttpRequest, login: str, password: str, code: str | No
     user = authenticate(request, username=username, password=password)
     if user is None:
         raise failed("credentials")
-    if (
-        not user.phone_verified
-        and not EmailAddress.objects.filter(user=user, verified=True).exists()
-    ):
+    if not user_contact_verified(user=user):
         raise LoginRefused("email_unconfirmed")
     totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if totp is not None:

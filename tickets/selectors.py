@@ -2,6 +2,7 @@
 agent the ones assigned to them and the unassigned queue, an admin all; anything else is
 "not found"."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -124,25 +125,28 @@ def satisfaction(*, since: datetime | None = None) -> Satisfaction:
         tickets = tickets.filter(created_at__gte=since)
     feedback = Feedback.objects.filter(ticket__in=tickets)
     rating = feedback.aggregate(avg=Avg("rating"), n=Count("id"))
-    responses = [
-        t.first_response_at - t.created_at
-        for t in tickets.filter(first_response_at__isnull=False).only(
-            "created_at", "first_response_at"
-        )
-        if t.first_response_at is not None
-    ]
-    resolutions = [
-        t.resolved_at - t.created_at
-        for t in tickets.filter(resolved_at__isnull=False).only("created_at", "resolved_at")
-        if t.resolved_at is not None
-    ]
+    first_response, resolution = _medians(tickets.only(*_TIMES))
     return Satisfaction(
         tickets=tickets.count(),
         ratings=rating["n"],
         average_rating=round(rating["avg"], 2) if rating["avg"] is not None else None,
-        median_first_response=_median(responses),
-        median_resolution=_median(resolutions),
+        median_first_response=first_response,
+        median_resolution=resolution,
     )
+
+
+def _medians(tickets: Iterable[Ticket]) -> tuple[timedelta | None, timedelta | None]:
+    """The median first response and median resolution of these tickets."""
+    responses, resolutions = [], []
+    for t in tickets:
+        if t.first_response_at is not None:
+            responses.append(t.first_response_at - t.created_at)
+        if t.resolved_at is not None:
+            resolutions.append(t.resolved_at - t.created_at)
+    return _median(responses), _median(resolutions)
+
+
+_TIMES = ("priority", "created_at", "first_response_at", "resolved_at")
 
 
 INBOX_VIEWS = ("mine", "unassigned", "all")
@@ -243,15 +247,12 @@ def tickets_per_day(*, days: int = 30, today: date | None = None) -> list[tuple[
 
 def medians_by_priority() -> list[tuple[str, timedelta | None, timedelta | None]]:
     """(priority label, median first response, median resolution) per priority."""
-    rows = []
-    for value, label in Ticket.Priority.choices:
-        tickets = Ticket.objects.filter(priority=value).only(
-            "created_at", "first_response_at", "resolved_at"
-        )
-        responses = [t.first_response_at - t.created_at for t in tickets if t.first_response_at]
-        resolutions = [t.resolved_at - t.created_at for t in tickets if t.resolved_at]
-        rows.append((label, _median(responses), _median(resolutions)))
-    return rows
+    by_priority: dict[str, list[Ticket]] = {}
+    for ticket in Ticket.objects.only(*_TIMES):  # one query for all priorities
+        by_priority.setdefault(ticket.priority, []).append(ticket)
+    return [
+        (label, *_medians(by_priority.get(value, []))) for value, label in Ticket.Priority.choices
+    ]
 
 
 def ratings_distribution() -> list[tuple[int, int]]:

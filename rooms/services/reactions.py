@@ -44,12 +44,12 @@ def reaction_set(
     """Add (``on``) or take back the person's ``emoji`` on a message they can read; returns
     the emoji's new count. Adding twice or taking back nothing changes nothing."""
     emoji = _emoji_clean(emoji)
-    message = (
-        Message.objects.select_related("conversation")
-        .filter(pk=message_id, deleted_at__isnull=True)
-        .filter(**({"conversation": conversation} if conversation is not None else {}))
-        .first()
+    messages = Message.objects.select_related("conversation").filter(
+        pk=message_id, deleted_at__isnull=True
     )
+    if conversation is not None:  # a socket's own conversation only
+        messages = messages.filter(conversation=conversation)
+    message = messages.first()
     if message is None:
         raise ValidationError("No such message.", code="not_found")
     require_member(user=user, conversation=message.conversation)
