@@ -113,6 +113,8 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # compact selects that fit the inbox's column
+            field.widget.attrs["class"] = "form-select form-select-sm"
         view = self.fields["view"]
         if not user.is_staff and isinstance(view, forms.ChoiceField):
             view.choices = INBOX_VIEW_LABELS[:2]

@@ -131,7 +131,7 @@
     li.dataset.at = message.created_at;
     li.append(avatarFor(message.sender));
     const head = document.createElement("div");
-    head.className = "d-flex gap-2 align-items-baseline";
+    head.className = "message-head d-flex gap-2 align-items-baseline";
     const who = document.createElement("strong");
     who.className = "sender";
     who.textContent = message.sender ? message.sender.name : "deleted user";
@@ -192,13 +192,14 @@
     } else appendText(body, message.body);
     li.rawBody = message.body;
     li.append(head);
+    const media = message.deleted ? null : buildMedia(message.content);
+    if (media) li.append(media);
+    if (message.deleted || message.body || !media) li.append(body);
+    /* Under the message: its reactions, and the button to add one. */
     if (!isPending && !message.deleted && message.id) {
       if (message.reactions && message.reactions.length) reactionsOf.set(message.id, message.reactions);
       li.append(buildReactions(message.id));
     }
-    const media = message.deleted ? null : buildMedia(message.content);
-    if (media) li.append(media);
-    if (message.deleted || message.body || !media) li.append(body);
     return li;
   }
 
