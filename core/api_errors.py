@@ -31,6 +31,8 @@ EMAIL_TAKEN = 4016
 UNSUPPORTED_MEDIA_TYPE = 4017
 TWO_FACTOR_REQUIRED = 4018
 TWO_FACTOR_SETUP_REQUIRED = 4019
+INVALID_QUERY = 4020
+INVALID_FILE = 4021
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 
@@ -48,6 +50,8 @@ SERVICE_ERRORS = {
     "username_taken": (409, USERNAME_TAKEN, "Username Already Taken"),
     "email_taken": (409, EMAIL_TAKEN, "E-mail Already Taken"),
     "rate_limited": (429, THROTTLED, "Too Many Requests"),
+    "invalid_query": (400, INVALID_QUERY, "Invalid Query"),
+    "invalid_file": (400, INVALID_FILE, "Invalid File"),
 }
 
 

@@ -16,6 +16,7 @@ from core.api_errors import NOT_FOUND, UNKNOWN_RECIPIENT, UNKNOWN_USERS, ApiErro
 from core.paging import keyset_page
 from rooms import payloads, selectors, services
 from rooms.models import Conversation
+from rooms.search import messages_search
 
 
 class MessageListApi(APIView):
@@ -247,3 +248,22 @@ class MessageReactionsApi(APIView):
     )
     def delete(self, request: SignedInApiRequest, message_id: int) -> Response:
         return self._set(request, message_id, on=False)
+
+
+class SearchApi(APIView):
+    """Full-text search over the messages the caller may read (rooms.search)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description='words, "a phrase", -not'),
+            OpenApiParameter("limit", int, description="1–50, default 20"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Search messages; newest hits first, each with a highlighted html snippet",
+    )
+    def get(self, request: SignedInApiRequest) -> Response:
+        limit = int_param(request, "limit") or 20
+        hits = messages_search(
+            user=request.user, query=request.query_params.get("q", ""), limit=limit
+        )
+        return Response({"results": [payloads.search_hit_payload(hit) for hit in hits]})

@@ -317,35 +317,18 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     presence = forward
 
 
-class ConversationConsumer(JsonFrameConsumer):
-    """One conversation's live channel: ``/ws/rooms/<id>/``."""
+class ConversationFrames(JsonFrameConsumer):
+    """The frames that act on one conversation (sending, editing, reactions, sync, read,
+    typing), for whichever consumer holds ``self.conversation``: ``/ws/rooms/<id>/`` fixes it
+    by its URL, ``/ws/me/`` by a ``subscribe`` frame."""
 
     conversation: Conversation | None = None
+    group = ""
+    bucket: TokenBucket
+    last_typing = 0.0
 
-    async def connect(self) -> None:
-        self.user = self.scope["user"]
-        conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
-        # Refused before accept (a member of nothing learns nothing).
-        opened = await self.open_socket(conversation_id=conversation_id)
-        if opened is None:
-            return
-        self.conversation = opened.conversation
-        assert self.conversation is not None
-        self.group = events.conversation_group(self.conversation.pk)
-        self.bucket = TokenBucket(settings.UCHAT_WS_RATE, settings.UCHAT_WS_RATE_WINDOW)
-        self.last_typing = 0.0
-        self.groups_joined = set()
-        await self.open([self.group], opened)
-
-    async def disconnect(self, code: int) -> None:
-        if self.conversation is None:
-            return
-        await self.leave_presence()  # first: the database row matters more than the groups
-        await self.leave_all_groups()
-
-    def frame_handlers(self) -> dict[str, Any]:
+    def conversation_frame_handlers(self) -> dict[str, Any]:
         return {
-            **super().frame_handlers(),
             "message.send": self.on_send,
             "message.edit": self.on_edit,
             "message.delete": self.on_delete,
@@ -510,7 +493,39 @@ class ConversationConsumer(JsonFrameConsumer):
         if now - self.last_typing < 2.0:  # at most one typing event per 2 s per socket
             return
         self.last_typing = now
-        await self.group_event("typing", {"user": payloads.person_payload(self.user)})
+        assert self.conversation is not None
+        await self.group_event(
+            "typing",
+            {"conversation": self.conversation.pk, "user": payloads.person_payload(self.user)},
+        )
+
+
+class ConversationConsumer(ConversationFrames):
+    """One conversation's live channel: ``/ws/rooms/<id>/``."""
+
+    async def connect(self) -> None:
+        self.user = self.scope["user"]
+        conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
+        # Refused before accept (a member of nothing learns nothing).
+        opened = await self.open_socket(conversation_id=conversation_id)
+        if opened is None:
+            return
+        self.conversation = opened.conversation
+        assert self.conversation is not None
+        self.group = events.conversation_group(self.conversation.pk)
+        self.bucket = TokenBucket(settings.UCHAT_WS_RATE, settings.UCHAT_WS_RATE_WINDOW)
+        self.last_typing = 0.0
+        self.groups_joined = set()
+        await self.open([self.group], opened)
+
+    async def disconnect(self, code: int) -> None:
+        if self.conversation is None:
+            return
+        await self.leave_presence()  # first: the database row matters more than the groups
+        await self.leave_all_groups()
+
+    def frame_handlers(self) -> dict[str, Any]:
+        return {**super().frame_handlers(), **self.conversation_frame_handlers()}
 
     # --- channel-layer events -------------------------------------------------------------
     message_created = JsonFrameConsumer.forward
@@ -538,31 +553,87 @@ class ConversationConsumer(JsonFrameConsumer):
         await self.close(code=CLOSE_FORBIDDEN)
 
 
-class UserConsumer(JsonFrameConsumer):
-    """A person's own channel, ``/ws/me/``: the dashboard's live list of their conversations.
+class UserConsumer(ConversationFrames):
+    """A person's own channel, ``/ws/me/``: the one socket a page opens.
 
     It listens to every conversation the person belongs to (one group_send per message reaches
-    room pages and dashboards alike) and to the person's own group for membership changes.
+    conversation pages and sidebars alike) and to the person's own group for membership changes
+    and notifications. A ``subscribe`` frame picks the conversation the page shows: from then
+    on the socket also carries that conversation's typing, reactions and member changes, and
+    takes its frames (``message.send``, ``sync`` …), as ``/ws/rooms/<id>/`` does.
     """
 
     async def connect(self) -> None:
         self.user = self.scope["user"]
         self.groups_joined: set[str] = set()
-        # "?rooms=0": only the person's own events (the navigation bar's notification badge on
-        # pages other than the dashboard), not every conversation's messages.
-        rooms = parse_qs(self.scope.get("query_string", b"").decode()).get("rooms") != ["0"]
-        opened = await self.open_socket(conversation_ids=rooms)
+        # "?rooms=0": only the person's own events (pages with no conversation list), not
+        # every conversation's messages; a subscribed conversation's still come.
+        self.rooms = parse_qs(self.scope.get("query_string", b"").decode()).get("rooms") != ["0"]
+        opened = await self.open_socket(conversation_ids=self.rooms)
         if opened is None:
             return
-        ids = opened.conversation_ids if rooms else []
+        ids = opened.conversation_ids if self.rooms else []
         groups = [events.user_group(self.user.pk)] + [events.conversation_group(i) for i in ids]
         if self.user.is_staff or self.user.is_agent:
             groups.append(events.desk_group())
+        self.bucket = TokenBucket(settings.UCHAT_WS_RATE, settings.UCHAT_WS_RATE_WINDOW)
+        self.last_typing = 0.0
         await self.open(groups, opened)
 
     async def disconnect(self, code: int) -> None:
         await self.leave_presence()
         await self.leave_all_groups()
+
+    def frame_handlers(self) -> dict[str, Any]:
+        handlers = self.conversation_frame_handlers()
+        if self.conversation is None:
+            handlers = dict.fromkeys(handlers, self.on_unsubscribed)
+        return {**super().frame_handlers(), **handlers, "subscribe": self.on_subscribe}
+
+    async def on_unsubscribed(self, content: dict[str, Any]) -> None:
+        await self.send_error(
+            "not_subscribed",
+            f'{content["type"]} acts on a conversation: send "subscribe" with its id first.',
+        )
+
+    async def on_subscribe(self, content: dict[str, Any]) -> None:
+        """``{"type": "subscribe", "conversation": <id>}``: the conversation this page shows
+        (one at a time; a new one replaces it). Members only."""
+        conversation_id = content.get("conversation")
+        if not is_id(conversation_id):
+            await self.send_error("bad_frame", 'subscribe needs a conversation "id".')
+            return
+        conversation = await database_sync_to_async(selectors.conversation_for_member)(
+            user=self.user, conversation_id=conversation_id
+        )
+        await self.unsubscribe()
+        if conversation is None:
+            await self.send_error(
+                "not_member", "You are not a member of that conversation.",
+                conversation=conversation_id,
+            )  # fmt: skip
+            return
+        self.conversation = conversation
+        self.group = events.conversation_group(conversation.pk)
+        if self.group not in self.groups_joined:
+            try:
+                await self.join_group(self.group)
+            except Exception:
+                logger.warning("subscribe failed: the channel layer is unavailable")
+                await self.fanout_failed()
+                return
+            self.subscription_joined = True
+        await self.send_json({"type": "subscribed", "conversation": conversation.pk})
+
+    async def unsubscribe(self) -> None:
+        if getattr(self, "subscription_joined", False):
+            self.subscription_joined = False
+            await self.leave_group(self.group)
+        self.conversation = None
+        self.group = ""
+
+    def subscribed_to(self, event: dict[str, Any]) -> bool:
+        return self.conversation is not None and event.get("group") == self.group
 
     message_created = JsonFrameConsumer.forward
     ticket_updated = JsonFrameConsumer.forward
@@ -573,25 +644,36 @@ class UserConsumer(JsonFrameConsumer):
     notification_created = JsonFrameConsumer.forward
     notification_read = JsonFrameConsumer.forward
 
+    # The open conversation's own events; the sidebar has no use for other conversations'.
     async def reaction_updated(self, event: dict[str, Any]) -> None:
-        """Reactions are shown on conversation pages only."""
+        if self.subscribed_to(event):
+            await self.forward(event)
+
+    member_updated = reaction_updated
+
+    async def typing(self, event: dict[str, Any]) -> None:
+        if self.subscribed_to(event) and event["payload"]["user"]["id"] != self.user.pk:
+            await self.forward(event)
 
     async def member_added(self, event: dict[str, Any]) -> None:
         if event["payload"]["member"]["user"]["id"] == self.user.pk:
             await self.join_group(events.conversation_group(event["payload"]["room"]["id"]))
             await self.forward(event)
-
-    async def member_removed(self, event: dict[str, Any]) -> None:
-        if event["payload"]["user_id"] == self.user.pk:
-            await self.leave_group(events.conversation_group(event["payload"]["room"]["id"]))
+        elif self.subscribed_to(event):
             await self.forward(event)
 
-    async def member_updated(self, event: dict[str, Any]) -> None:
-        """Room admin changes matter to room pages only."""
-
-    async def typing(self, event: dict[str, Any]) -> None:
-        """Typing is shown on room pages only."""
+    async def member_removed(self, event: dict[str, Any]) -> None:
+        room_id = event["payload"]["room"]["id"]
+        if event["payload"]["user_id"] == self.user.pk:
+            if self.conversation is not None and self.conversation.pk == room_id:
+                await self.unsubscribe()
+            await self.leave_group(events.conversation_group(room_id))
+            await self.forward(event)
+        elif self.subscribed_to(event):
+            await self.forward(event)
 
     async def room_deleted(self, event: dict[str, Any]) -> None:
+        if self.conversation is not None and self.conversation.pk == event["payload"]["id"]:
+            await self.unsubscribe()
         await self.leave_group(events.conversation_group(event["payload"]["id"]))
         await self.forward(event)

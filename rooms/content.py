@@ -16,6 +16,24 @@ from PIL import Image, UnidentifiedImageError
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 MAX_IMAGE_SIDE = 20000
+# Other files people share, recognised by their bytes (filetype); served only as downloads.
+FILE_TYPES = {
+    "application/pdf": "pdf",
+    "application/zip": "zip",
+    "application/gzip": "gz",
+    "application/x-tar": "tar",
+    "application/x-bzip2": "bz2",
+    "application/x-7z-compressed": "7z",
+    "application/x-xz": "xz",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/vnd.oasis.opendocument.presentation": "odp",
+    "text/plain": "txt",
+}
+FILE_NAME_MAX = 120
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _VIMEO_ID = re.compile(r"^\d{1,12}$")
 
@@ -139,14 +157,66 @@ def clean_content(content: Any) -> Content:
     raise ValidationError("Unknown content type: use text, image or video.", code="unknown_type")
 
 
-def clean_image_file(upload: UploadedFile) -> tuple[str, int, int]:
-    """Check an uploaded image by its bytes (never its name or declared type).
-    Returns (file extension, width, height)."""
+def _check_size(upload: UploadedFile, what: str, code: str) -> None:
     limit = settings.UCHAT_MAX_UPLOAD_BYTES
     if upload.size is None or upload.size > limit:
         raise ValidationError(
-            f"The image is too large (at most {limit // (1024 * 1024)} MB).", code="invalid_image"
+            f"The {what} is too large (at most {limit // (1024 * 1024)} MB).", code=code
         )
+    if upload.size == 0:
+        raise ValidationError(f"The {what} is empty.", code=code)
+
+
+def _is_text(upload: UploadedFile) -> bool:
+    """UTF-8 text with no NUL byte, read to its end (it is at most the upload limit)."""
+    try:
+        data = upload.read()
+        return b"\x00" not in data and bool(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
+    finally:
+        upload.seek(0)
+
+
+def file_name_clean(name: str | None) -> str:
+    """What the person called the file, for its download: the last path part, no control
+    characters, at most FILE_NAME_MAX characters (the extension kept)."""
+    name = re.split(r"[\\/]", name or "")[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>').strip(" .")
+    if len(name) > FILE_NAME_MAX:
+        stem, dot, extension = name.rpartition(".")
+        keep = extension[:10] if dot else ""
+        name = (stem if dot else name)[: FILE_NAME_MAX - len(keep) - 1] + (
+            f".{keep}" if keep else ""
+        )
+    return name or "file"
+
+
+def clean_file(upload: UploadedFile) -> tuple[str, str, dict[str, Any]]:
+    """Check an uploaded file by its bytes (never its name or declared type): an image (then
+    as clean_image_file) or one of FILE_TYPES. Returns (kind, file extension, content data)."""
+    _check_size(upload, "file", "invalid_file")
+    head = upload.read(262)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is not None and kind.mime in IMAGE_TYPES:
+        extension, width, height = clean_image_file(upload)
+        return "image", extension, {"width": width, "height": height}
+    mime = kind.mime if kind is not None else ("text/plain" if _is_text(upload) else None)
+    if mime not in FILE_TYPES:
+        raise ValidationError(
+            "This kind of file is not accepted: share images, PDF, text, office documents "
+            "or archives (zip, tar, gz, 7z).",
+            code="invalid_file",
+        )
+    data = {"name": file_name_clean(upload.name), "size": upload.size, "mime": mime}
+    return "file", FILE_TYPES[mime], data
+
+
+def clean_image_file(upload: UploadedFile) -> tuple[str, int, int]:
+    """Check an uploaded image by its bytes (never its name or declared type).
+    Returns (file extension, width, height)."""
+    _check_size(upload, "image", "invalid_image")
     head = upload.read(262)
     upload.seek(0)
     kind = filetype.guess(head)

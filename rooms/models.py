@@ -71,6 +71,7 @@ class Message(models.Model):
         TEXT = "text", "Text"
         IMAGE = "image", "Image"
         VIDEO = "video", "Video"
+        FILE = "file", "File"
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
@@ -89,10 +90,12 @@ class Message(models.Model):
     body = models.TextField(blank=True)
     # ``body`` as sanitised HTML (rooms.markup), rendered once when stored or edited.
     html = models.TextField(blank=True, default="", db_default="")
-    # image: {"url", "width", "height"}; video: {"url", "source", "embed_url"}. Validated by
+    # image: {"url", "width", "height"}; video: {"url", "source", "embed_url"}; file: {"name",
+    # "size", "mime"} (rooms.content.clean_file, from the bytes). Validated by
     # rooms.content, never rendered as HTML.
     content = models.JSONField(default=dict, blank=True)
-    # An uploaded image, served only to the conversation's members (rooms.views.attachment).
+    # An uploaded image or file, served only to the conversation's members
+    # (rooms.views.attachment; files as downloads).
     attachment = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
     # Chosen by the client; the same client_id from the same sender stores one message.
     # NULL (not "") when absent: the unique constraint ignores NULLs.

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.payloads import PersonPayload, person_payload
 from rooms.models import Conversation, Membership, Message
+from rooms.search import Hit as SearchHit
 
 
 class MessagePayload(TypedDict):
@@ -118,4 +119,21 @@ def direct_message_payload(message: Message, *, recipient_id: int) -> DirectMess
         "timestamp": full["created_at"],
         "content": full["content"],
         "html": full["html"],
+    }
+
+
+def search_hit_payload(hit: SearchHit) -> dict[str, Any]:
+    """One search result: where it is, who wrote it, and the highlighted snippet (``html``,
+    escaped text with <mark> around matches). ``url`` opens the conversation around it."""
+    message = hit.message
+    return {
+        "conversation": message.conversation_id,
+        "conversation_kind": message.conversation.kind,
+        "conversation_name": hit.title,
+        "id": message.pk,
+        "seq": message.seq,
+        "sender": person_payload(message.sender) if message.sender is not None else None,
+        "created_at": message.created_at.isoformat(),
+        "html": hit.html,
+        "url": reverse("conversation", args=[message.conversation_id]) + f"?around={message.pk}",
     }

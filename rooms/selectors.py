@@ -39,6 +39,7 @@ def conversation_ids_for_user(*, user: User) -> list[int]:
 class HistoryPage:
     messages: list[Message]  # oldest first
     has_more: bool  # more messages exist beyond this page in the direction asked
+    has_newer: bool = False  # around a message: more exist after this page too
 
 
 def message_history(
@@ -65,6 +66,30 @@ def message_history(
         messages = messages.filter(id__lt=before_id)
     page, more = take(messages.order_by("-id"), limit)
     return HistoryPage(messages=page[::-1], has_more=more)
+
+
+def message_history_around(
+    *, conversation: Conversation, message_id: int, limit: int | None = None
+) -> HistoryPage:
+    """The page a search hit opens: the message ``message_id`` (if it is in ``conversation``)
+    with up to ``limit`` // 2 before it and the rest after, oldest first. ``has_more``: older
+    ones exist (page on with before_id); ``has_newer``: newer ones (page on with after_id).
+    Two index range scans; no gap between the halves."""
+    limit = max(2, min(limit or settings.UCHAT_HISTORY_PAGE, 200))
+    messages = Message.objects.filter(conversation=conversation).select_related("sender")
+    older, has_more = take(messages.filter(id__lte=message_id).order_by("-id"), limit // 2)
+    newer, has_newer = take(messages.filter(id__gt=message_id).order_by("id"), limit - len(older))
+    return HistoryPage(messages=older[::-1] + newer, has_more=has_more, has_newer=has_newer)
+
+
+def conversation_files(*, conversation: Conversation, limit: int = 20) -> list[Message]:
+    """The newest uploaded images and files of a conversation (its details panel)."""
+    return list(
+        Message.objects.filter(conversation=conversation, deleted_at__isnull=True)
+        .exclude(attachment="")
+        .select_related("sender")
+        .order_by("-id")[:limit]
+    )
 
 
 def attachment_for(*, user: User, message_id: int) -> Message | None:

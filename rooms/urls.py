@@ -27,4 +27,5 @@ conversation_urlpatterns = [
         name="conversation-upload",
     ),
     path("attachments/<int:message_id>/", views.attachment, name="attachment"),
+    path("search/", views.search, name="search"),
 ]

@@ -16,7 +16,8 @@ from core.forms import apply_service_errors
 from rooms import payloads, selectors, services
 from rooms.content import IMAGE_TYPES
 from rooms.forms import RoomCreateForm, RoomEditForm
-from rooms.models import Conversation
+from rooms.models import Conversation, Message
+from rooms.search import messages_search as search_messages
 
 
 def _conversation_or_404(
@@ -64,8 +65,16 @@ def chat_context(
     request: SignedInRequest, conversation: Conversation, *, readonly: bool = False
 ) -> dict[str, Any]:
     """What the chat panel (rooms/_chat_panel.html + chat.js) needs, for any conversation.
-    ``readonly``: staff looking at a conversation they are not in (no socket, no composer)."""
-    page = selectors.message_history(conversation=conversation)
+    ``readonly``: staff looking at a conversation they are not in (no socket, no composer).
+    ``?around=<message id>`` (a search hit): the history around that message, not the newest."""
+    try:
+        around = _int_param(request, "around")
+    except ValidationError:
+        around = None
+    if around is not None:
+        page = selectors.message_history_around(conversation=conversation, message_id=around)
+    else:
+        page = selectors.message_history(conversation=conversation)
     # Where the "new messages" line goes: after what the person had read before this visit.
     read_before = selectors.read_marker(conversation=conversation, user=request.user)
     if page.messages and not readonly:
@@ -88,6 +97,8 @@ def chat_context(
             reactions=selectors.reactions_for(messages=page.messages, viewer=request.user),
         ),
         "has_more": page.has_more and not readonly,
+        "has_newer": page.has_newer,
+        "around": around if page.has_newer else None,
         "members": [payloads.member_payload(m, online=online) for m, online in members],
         "max_length": settings.UCHAT_MESSAGE_MAX_LENGTH,
         "history_url": reverse("conversation-messages", args=[conversation.pk]),
@@ -106,11 +117,14 @@ def _chat_page(
 ) -> HttpResponse:
     """The one chat page, for rooms and direct conversations alike."""
     chat = chat_context(request, conversation)
+    other = extra.get("other")
     context = {
         "room": conversation,
         "title": title,
         "is_admin": chat["is_admin"],
         "chat": chat,
+        "files": selectors.conversation_files(conversation=conversation),
+        "other_online": bool(other and selectors.online_user_ids(user_ids=[other.pk])),
         **extra,
     }
     return render(request, "rooms/room_detail.html", context)
@@ -151,28 +165,37 @@ def direct_start(request: SignedInRequest) -> HttpResponse:
 def conversation_open(request: SignedInRequest, conversation_id: int) -> HttpResponse:
     """Where a notification links to: the room page or the direct conversation."""
     conversation = _conversation_or_404(request, conversation_id)
+    # ?around=<message id> (a search hit) goes along.
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
     if conversation.kind == Conversation.Kind.DIRECT:
         other = selectors.direct_partner(conversation=conversation, user=request.user)
         if other is None:  # they deleted their account: the history stays readable here
             return _chat_page(request, conversation, title="Direct messages with deleted user")
-        return redirect("direct", username=other.username)
+        return redirect(reverse("direct", args=[other.username]) + query)
     if conversation.kind == Conversation.Kind.TICKET:
-        return redirect("tickets:detail", ticket_id=conversation.ticket.pk)
-    return redirect("rooms:detail", room_id=conversation.pk)
+        return redirect(reverse("tickets:detail", args=[conversation.ticket.pk]) + query)
+    return redirect(reverse("rooms:detail", args=[conversation.pk]) + query)
 
 
 @login_required
 @require_GET
 def conversation_messages(request: SignedInRequest, conversation_id: int) -> JsonResponse:
-    """History as JSON: ?before=<id> for older pages, ?after=<id> to catch up."""
+    """History as JSON: ?before=<id> for older pages, ?after=<id> to catch up (or page on
+    towards the present), ?around=<id> for the page around one message."""
     conversation = _conversation_or_404(request, conversation_id)
     try:
-        page = selectors.message_history(
-            conversation=conversation,
-            before_id=_int_param(request, "before"),
-            after_id=_int_param(request, "after"),
-            limit=_int_param(request, "limit"),
-        )
+        around = _int_param(request, "around")
+        if around is not None:
+            page = selectors.message_history_around(
+                conversation=conversation, message_id=around, limit=_int_param(request, "limit")
+            )
+        else:
+            page = selectors.message_history(
+                conversation=conversation,
+                before_id=_int_param(request, "before"),
+                after_id=_int_param(request, "after"),
+                limit=_int_param(request, "limit"),
+            )
     except ValidationError as exc:
         return json_error(exc)
     return JsonResponse(
@@ -182,6 +205,7 @@ def conversation_messages(request: SignedInRequest, conversation_id: int) -> Jso
                 reactions=selectors.reactions_for(messages=page.messages, viewer=request.user),
             ),
             "has_more": page.has_more,
+            "has_newer": page.has_newer,
         }
     )
 
@@ -189,16 +213,18 @@ def conversation_messages(request: SignedInRequest, conversation_id: int) -> Jso
 @login_required
 @require_POST
 def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonResponse:
-    """An image from the composer (multipart: image, caption, client_id)."""
+    """A file from the composer (multipart: ``file`` (any accepted kind) or ``image``,
+    ``caption``, ``client_id``)."""
     conversation = _conversation_or_404(request, conversation_id)
-    image = request.FILES.get("image")
+    file, image = request.FILES.get("file"), request.FILES.get("image")
     try:
-        if image is None:
-            raise ValidationError("Choose an image.", code="invalid_image")
+        if file is None and image is None:
+            raise ValidationError("Choose a file.", code="invalid_file")
         message, _ = services.message_create(
             conversation=conversation,
             sender=request.user,
             image=image,
+            file=file if image is None else None,
             body=request.POST.get("caption", ""),
             client_id=request.POST.get("client_id") or None,
         )
@@ -210,14 +236,27 @@ def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonR
 @login_required
 @require_GET
 def attachment(request: SignedInRequest, message_id: int) -> FileResponse:
-    """An uploaded image, to members of its conversation only; never executable."""
+    """An uploaded image or file, to members of its conversation only; never executable.
+    Images show in the page; every other file is a download under the name it was shared
+    with (``Content-Disposition: attachment``), its type as recognised from its bytes."""
     message = selectors.attachment_for(user=request.user, message_id=message_id)
     if message is None:
         raise Http404("No such file.")
     extension = message.attachment.name.rsplit(".", 1)[-1]
-    content_type = {v: k for k, v in IMAGE_TYPES.items()}.get(extension, "application/octet-stream")
-    response = FileResponse(message.attachment.open("rb"), content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="image-{message.pk}.{extension}"'
+    if message.kind == Message.Kind.FILE:
+        response = FileResponse(
+            message.attachment.open("rb"),
+            as_attachment=True,
+            filename=message.content.get("name") or f"file-{message.pk}.{extension}",
+            content_type=message.content.get("mime") or "application/octet-stream",
+        )
+    else:
+        content_type = {v: k for k, v in IMAGE_TYPES.items()}.get(
+            extension, "application/octet-stream"
+        )
+        response = FileResponse(message.attachment.open("rb"), content_type=content_type)
+        response["Content-Disposition"] = f'inline; filename="image-{message.pk}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -276,3 +315,26 @@ def room_delete(request: SignedInRequest, room_id: int) -> HttpResponse:
     if not selectors.may_delete_room(user=request.user, room=room):
         raise PermissionDenied("Only room admins can delete this room.")
     return render(request, "rooms/room_confirm_delete.html", {"room": room})
+
+
+@login_required
+@require_GET
+def search(request: SignedInRequest) -> HttpResponse:
+    """Search what I may read (rooms.search); each hit opens its conversation around it."""
+    query = request.GET.get("q", "")
+    hits, error = [], None
+    if query.strip():
+        try:
+            hits = search_messages(user=request.user, query=query)
+        except ValidationError as exc:
+            error = exc.messages[0]
+    return render(
+        request,
+        "rooms/search.html",
+        {
+            "query": query,
+            "hits": [payloads.search_hit_payload(hit) for hit in hits],
+            "error": error,
+            "title": "Search",
+        },
+    )

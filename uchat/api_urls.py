@@ -19,6 +19,7 @@ urlpatterns = [
         rooms_api.MessageReactionsApi.as_view(),
         name="message-reactions",
     ),
+    path("search", rooms_api.SearchApi.as_view(), name="search"),
     path("rooms", rooms_api.RoomListApi.as_view(), name="rooms"),
     path(
         "rooms/<int:room_id>/messages", rooms_api.RoomMessageListApi.as_view(), name="room-messages"

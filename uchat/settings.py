@@ -486,6 +486,8 @@ UCHAT_WS_IDLE_SECONDS = env.int("UCHAT_WS_IDLE_SECONDS", default=300)
 UCHAT_ROOMS_PER_HOUR = env.int("UCHAT_ROOMS_PER_HOUR", default=20)
 UCHAT_ADDS_PER_HOUR = env.int("UCHAT_ADDS_PER_HOUR", default=300)
 UCHAT_TICKETS_PER_HOUR = env.int("UCHAT_TICKETS_PER_HOUR", default=10)
+# Message searches per person and minute (the page and the API together).
+UCHAT_SEARCH_PER_MINUTE = env.int("UCHAT_SEARCH_PER_MINUTE", default=60)
 # Uploaded images: decoded pixels at most (a small PNG can decode to gigabytes).
 UCHAT_MAX_IMAGE_PIXELS = env.int("UCHAT_MAX_IMAGE_PIXELS", default=40_000_000)
 UCHAT_ROOM_MAX_MEMBERS = env.int("UCHAT_ROOM_MAX_MEMBERS", default=2000)

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
-from dashboard.views import dashboard
+from dashboard.views import dashboard, sidebar_lists
 from rooms.urls import conversation_urlpatterns
 from tickets import views as ticket_views
 from uchat import health
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
+    path("sidebar/", sidebar_lists, name="sidebar"),
     path("check", health.check, name="check"),
     path("admin/login/", account_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),

@@ -69,20 +69,28 @@ def message_draft(
     body: str | None = None,
     content: dict[str, Any] | None = None,
     image: UploadedFile | None = None,
+    file: UploadedFile | None = None,
     client_id: str | None = None,
 ) -> Draft:
     """Check a message as it came in; raises ValidationError. No database work.
 
     The message is text (``body``), a content object as clients send it (``content``:
-    text / image by URL / video), or an uploaded ``image`` with ``body`` as its caption.
+    text / image by URL / video), an uploaded ``image``, or an uploaded ``file`` (an image,
+    or a PDF, text, office document or archive), with ``body`` as its caption.
     """
     client_id = _clean_client_id(client_id)
-    if image is not None:
-        extension, width, height = content_rules.clean_image_file(image)
+    if image is not None or file is not None:
+        if image is not None:
+            extension, width, height = content_rules.clean_image_file(image)
+            kind: str = Message.Kind.IMAGE
+            data, upload = {"width": width, "height": height}, image
+        else:
+            assert file is not None
+            kind, extension, data = content_rules.clean_file(file)
+            upload = file
         caption = content_rules.clean_text(body) if body and body.strip() else ""
-        data = {"width": width, "height": height}
-        cleaned = content_rules.Content(kind=Message.Kind.IMAGE, body=caption, data=data)
-        return Draft(conversation, sender, cleaned, client_id, image, extension)
+        cleaned = content_rules.Content(kind=kind, body=caption, data=data)
+        return Draft(conversation, sender, cleaned, client_id, upload, extension)
     if content is not None:
         cleaned = content_rules.clean_content(content)
     else:
@@ -97,6 +105,7 @@ def message_create(
     body: str | None = None,
     content: dict[str, Any] | None = None,
     image: UploadedFile | None = None,
+    file: UploadedFile | None = None,
     client_id: str | None = None,
 ) -> tuple[Message, bool]:
     """Store one message and broadcast it once committed. Returns (message, created).
@@ -110,6 +119,7 @@ def message_create(
         body=body,
         content=content,
         image=image,
+        file=file,
         client_id=client_id,
     )
     outcome = messages_store([draft])[0]

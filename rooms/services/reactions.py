@@ -78,7 +78,13 @@ def reaction_set(
         events.broadcast_on_commit(
             events.conversation_group(message.conversation_id),
             "reaction.updated",
-            {"message": message.pk, "emoji": emoji, "count": count, "user_id": user.pk,
-             "added": on},
-        )  # fmt: skip
+            {
+                "conversation": message.conversation_id,
+                "message": message.pk,
+                "emoji": emoji,
+                "count": count,
+                "user_id": user.pk,
+                "added": on,
+            },
+        )
     return count

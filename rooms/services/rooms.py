@@ -94,7 +94,10 @@ def room_update(
             events.broadcast_on_commit(
                 events.conversation_group(room.pk),
                 "member.updated",
-                {"member": payloads.member_payload(membership, online=False)},
+                {
+                    "room": payloads.room_payload(room),
+                    "member": payloads.member_payload(membership, online=False),
+                },
             )
     return room
 

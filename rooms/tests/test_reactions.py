@@ -35,6 +35,7 @@ def test_add_count_take_back_and_mine(
         )
     frames = [p for _g, kind, p in sent if kind == "reaction.updated"]
     assert frames[-1] == {
+        "conversation": room.pk,
         "message": message.pk,
         "emoji": "🎉",
         "count": 1,

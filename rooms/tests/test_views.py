@@ -38,7 +38,8 @@ def test_room_page_shows_history_and_members(auth_client, room, user):
     response = auth_client.get(f"/rooms/{room.pk}/")
     assert response.status_code == 200
     content = response.content.decode()
-    assert '<h1 class="h4 mb-0" id="room-name">Coding Group</h1>' in content
+    assert 'aria-hidden="true">#</span>Coding Group</h1>' in content
+    assert "Welcome to chat room" not in content
     assert "<script>alert(1)</script>" not in content  # json_script escapes "<"
     assert "\\u003Cscript\\u003Ealert(1)\\u003C/script\\u003E" in content
     assert '"username": "bob"' in content

@@ -30,6 +30,9 @@
   let oldestId = null;
   let readSent = 0;
   let lastTypingSent = 0;
+  /* Opened at a search hit (?around=<id>): the page holds history around it, not the newest.
+     Newer pages load on demand; live messages wait until the page reaches the present. */
+  let aroundMode = Boolean(data.has_newer);
 
   const { shortTime, fullTime } = window.uchatTime;  /* times.js: the viewer's time zone */
 
@@ -83,6 +86,15 @@
       link.append(img);
       return link;
     }
+    if (content.type === "file" && /^\/attachments\/\d+\/$/.test(content.url)) {
+      /* Any other file is a download (served with Content-Disposition: attachment). */
+      const link = document.createElement("a");
+      link.className = "file-card";
+      link.href = content.url;
+      link.setAttribute("download", "");
+      link.textContent = `📄 ${content.name || "file"} (${sizeText(content.size)})`;
+      return link;
+    }
     if (content.type === "video" && EMBED.test(content.embed_url)) {
       const frame = document.createElement("iframe");
       frame.className = "chat-video";
@@ -97,6 +109,13 @@
       return frame;
     }
     return null;
+  }
+
+  function sizeText(bytes) {
+    const n = Number(bytes) || 0;
+    if (n >= 1048576) return `${(n / 1048576).toFixed(1)} MB`;
+    if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+    return `${n} bytes`;
   }
 
   function showError(text) {
@@ -126,7 +145,7 @@
   function buildMessage(message, isPending) {
     const li = document.createElement("li");
     li.className = "message" + (isPending ? " pending" : "") + (message.deleted ? " deleted" : "");
-    if (message.id) li.dataset.id = message.id;
+    if (message.id) { li.dataset.id = message.id; li.id = "message-" + message.id; }
     li.dataset.sender = message.sender ? message.sender.id : "";
     li.dataset.at = message.created_at;
     li.append(avatarFor(message.sender));
@@ -317,6 +336,7 @@
   }
 
   function addMessages(messages) {
+    if (aroundMode) { jump.hidden = false; return; }  /* the present is further down */
     const stick = nearBottom();
     messages.forEach(upsert);
     layout();
@@ -372,9 +392,42 @@
   jump.className = "btn btn-primary btn-sm jump-latest";
   jump.textContent = "↓ Jump to latest";
   jump.hidden = true;
-  jump.addEventListener("click", () => { scrollToBottom(); jump.hidden = true; input.focus(); });
+  jump.addEventListener("click", () => {
+    if (aroundMode) { window.location.assign(window.location.pathname); return; }  /* the newest page */
+    scrollToBottom(); jump.hidden = true; input.focus();
+  });
   scroller.after(jump);
-  scroller.addEventListener("scroll", () => { jump.hidden = nearBottom(); }, { passive: true });
+  scroller.addEventListener("scroll", () => { jump.hidden = !aroundMode && nearBottom(); }, { passive: true });
+
+  /* "Load newer messages" (only when opened around a search hit). */
+  const newerButton = document.createElement("button");
+  newerButton.type = "button";
+  newerButton.className = "btn btn-sm btn-outline-secondary d-block mx-auto my-2";
+  newerButton.id = "load-newer";
+  newerButton.textContent = "Load newer messages";
+  newerButton.hidden = !aroundMode;
+  list.after(newerButton);
+  newerButton.addEventListener("click", async () => {
+    newerButton.disabled = true;
+    try {
+      const response = await fetch(`${data.history_url}?after=${newestId}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(response.statusText);
+      const page = await response.json();
+      page.messages.forEach(upsert);
+      layout();
+      if (!page.has_more) {
+        /* The present: from here on this is the live conversation. */
+        aroundMode = false;
+        newerButton.hidden = true;
+        socket.send({ type: "sync", after_seq: lastSeq });
+        markRead();
+      }
+    } catch (err) {
+      showError("Could not load newer messages. Try again.");
+    } finally {
+      newerButton.disabled = false;
+    }
+  });
 
   function markRead() {
     if (newestId > readSent && document.visibilityState === "visible") {
@@ -493,6 +546,7 @@
         document.dispatchEvent(new CustomEvent("uchat:unseen"));  /* the tab title counts it */
       }
       addMessages([f]);
+      noteFile(f);
     },
     "message.updated": (f) => { upsert(f); layout(); },
     "reaction.updated": (f) => reactionChanged(f),
@@ -534,15 +588,41 @@
     pong: () => {},
   };
 
-  const socket = data.readonly ? { send: () => false, isOpen: () => false } : new window.UChat.Socket(`/ws/rooms/${roomId}/`, {
-    onOpen: () => {
-      // Catch up on everything stored while we were away, then re-send what was never acknowledged.
-      socket.send({ type: "sync", after_seq: lastSeq });
-      for (const [clientId, entry] of pending) send(entry.body, clientId);
-    },
-    onFrame: (frame) => { const handle = handlers[frame.type]; if (handle) handle(frame); },
-    onClosedForGood: () => disableRoom("You can no longer write here."),
-  });
+  /* The tab's one socket (me.js), subscribed to this conversation. It also carries every
+     other conversation's messages (for the sidebar): only this one's are shown here. */
+  const here = (id) => Number(id) === roomId;
+  const FOR_HERE = {
+    "message.created": (f) => here(f.conversation),
+    "message.updated": (f) => here(f.conversation),
+    "message.deleted": (f) => here(f.conversation),
+    "reaction.updated": (f) => f.conversation === undefined || here(f.conversation),
+    typing: (f) => f.conversation === undefined || here(f.conversation),
+    "member.added": (f) => here(f.room.id),
+    "member.updated": (f) => f.room === undefined || here(f.room.id),
+    "member.removed": (f) => here(f.room.id),
+    "room.updated": (f) => here(f.id),
+    "room.deleted": (f) => here(f.id),
+    "ticket.updated": (f) => here(f.ticket.conversation),
+    subscribed: () => false,
+  };
+  function onFrame(frame) {
+    const handle = handlers[frame.type];
+    const mine = FOR_HERE[frame.type];
+    if (handle && (!mine || mine(frame))) handle(frame);
+  }
+  function onOpen() {
+    // Catch up on everything stored while we were away, then re-send what was never acknowledged.
+    if (!aroundMode) socket.send({ type: "sync", after_seq: lastSeq });
+    for (const [clientId, entry] of pending) send(entry.body, clientId);
+  }
+  const socket = data.readonly ? { send: () => false, isOpen: () => false } : window.UChat.me;
+  if (!data.readonly) {
+    document.addEventListener("uchat:me", (event) => onFrame(event.detail));
+    document.addEventListener("uchat:me-open", onOpen);
+    document.addEventListener("uchat:me-closed", () => disableRoom("You can no longer write here."));
+    socket.subscribe(roomId);
+    if (socket.isOpen()) onOpen();
+  }
   window.UChat.room = socket; // the conversation's socket, for the console and browser tests
   window.UChat.insertText = (text) => { input.value = input.value ? input.value + "\n" + text : text; input.focus(); };
 
@@ -617,35 +697,129 @@
   });
   olderButton.addEventListener("click", loadOlder);
 
+  /* Files: the button, pasting (a screenshot) or dropping onto the conversation. Each upload
+     shows its progress and can be cancelled; the server checks the bytes (images, PDF, text,
+     office documents, archives) and refuses anything else with a reason. */
   const imageInput = document.getElementById("image-input");
-  const videoForm = document.getElementById("video-form");
-  const videoUrl = document.getElementById("video-url");
+  const tray = document.getElementById("upload-tray");
   document.getElementById("attach-image").addEventListener("click", () => imageInput.click());
-  imageInput.addEventListener("change", async () => {
-    const file = imageInput.files[0];
-    if (!file) return;
-    const form = new FormData();
-    form.append("image", file);
-    form.append("caption", input.value.trim());
-    form.append("client_id", window.UChat.newClientId());
-    showError("");
-    try {
-      const response = await fetch(data.upload_url, {
-        method: "POST",
-        body: form,
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": document.querySelector("[name=csrfmiddlewaretoken]").value },
-      });
-      const answer = await response.json();
-      if (!response.ok) { showError(answer.detail || answer.error); return; }
-      input.value = "";
-      addMessages([answer.message]);
-    } catch (err) {
-      showError("The image could not be sent. Try again.");
-    } finally {
-      imageInput.value = "";
-    }
+  imageInput.addEventListener("change", () => {
+    for (const file of imageInput.files) upload(file);
+    imageInput.value = "";
   });
+  input.addEventListener("paste", (event) => {
+    const files = event.clipboardData ? [...event.clipboardData.files] : [];
+    if (!files.length) return;
+    event.preventDefault();  /* the file is sent; the text box keeps its text (the caption) */
+    files.forEach(upload);
+  });
+  const dropZone = scroller.closest(".conversation-body") || scroller;
+  dropZone.addEventListener("dragover", (event) => {
+    if (![...event.dataTransfer.types].includes("Files")) return;
+    event.preventDefault();
+    dropZone.classList.add("drop-target");
+  });
+  dropZone.addEventListener("dragleave", (event) => {
+    if (!dropZone.contains(event.relatedTarget)) dropZone.classList.remove("drop-target");
+  });
+  dropZone.addEventListener("drop", (event) => {
+    dropZone.classList.remove("drop-target");
+    if (!event.dataTransfer.files.length) return;
+    event.preventDefault();
+    [...event.dataTransfer.files].forEach(upload);
+  });
+
+  function upload(file) {
+    if (data.readonly || composer.querySelector("textarea").disabled) return;
+    const item = document.createElement("li");
+    item.className = "upload-item";
+    const name = document.createElement("span");
+    name.className = "text-truncate";
+    name.textContent = `${file.name || "pasted file"} (${sizeText(file.size)})`;
+    const bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", `Uploading ${file.name || "pasted file"}`);
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "btn btn-sm btn-link text-danger p-0";
+    cancel.textContent = "Cancel";
+    cancel.setAttribute("aria-label", `Cancel uploading ${file.name || "pasted file"}`);
+    item.append(name, bar, cancel);
+    tray.append(item);
+    const form = new FormData();
+    form.append("file", file, file.name || "pasted-file");
+    form.append("caption", "");
+    form.append("client_id", window.UChat.newClientId());
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", data.upload_url);
+    xhr.setRequestHeader("X-CSRFToken", document.querySelector("[name=csrfmiddlewaretoken]").value);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) bar.value = Math.round((100 * event.loaded) / event.total);
+    });
+    const finish = () => { item.remove(); };
+    cancel.addEventListener("click", () => { xhr.abort(); finish(); input.focus(); });
+    xhr.addEventListener("load", () => {
+      let answer = {};
+      try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = {}; }
+      if (xhr.status >= 200 && xhr.status < 300 && answer.message) {
+        finish();
+        showError("");
+        addMessages([answer.message]);
+        noteFile(answer.message);
+        return;
+      }
+      finish();
+      showError(`${file.name || "The file"}: ${answer.error || "could not be sent"}. Nothing was sent.`);
+    });
+    xhr.addEventListener("error", () => { finish(); showError(`${file.name || "The file"} could not be sent: you seem to be offline.`); });
+    xhr.send(form);
+  }
+
+  /* The details panel's file list follows new uploads. */
+  const fileList = document.getElementById("files");
+  function noteFile(message) {
+    if (!fileList || !message.content || !["image", "file"].includes(message.content.type) || !message.content.url) return;
+    if (fileList.querySelector(`a[href="${message.content.url}"]`)) return;
+    const li = document.createElement("li");
+    li.className = "d-flex align-items-center gap-2 mb-1";
+    const link = document.createElement("a");
+    link.className = "text-truncate";
+    link.href = message.content.url;
+    if (message.content.type === "file") link.setAttribute("download", "");
+    link.textContent = message.content.type === "file" ? message.content.name : (message.content.caption || "Image");
+    li.append(link);
+    const empty = fileList.querySelector(".no-files");
+    if (empty) empty.remove();
+    fileList.prepend(li);
+  }
+
+  /* The details panel: collapsed beside the conversation on wide screens (remembered), a
+     panel that slides in on narrow ones. */
+  const shell = document.getElementById("app-shell");
+  const detailsToggle = document.getElementById("details-toggle");
+  const details = document.getElementById("details");
+  if (shell && detailsToggle && details) {
+    const wide = window.matchMedia("(min-width: 992px)");
+    const setCollapsed = (collapsed) => {
+      shell.classList.toggle("details-collapsed", collapsed);
+      detailsToggle.setAttribute("aria-expanded", collapsed ? "false" : "true");
+    };
+    setCollapsed(!wide.matches || localStorage.getItem("uchat-details") === "closed");
+    detailsToggle.addEventListener("click", () => {
+      if (wide.matches) {
+        const collapse = !shell.classList.contains("details-collapsed");
+        setCollapsed(collapse);
+        localStorage.setItem("uchat-details", collapse ? "closed" : "open");
+      } else {
+        window.bootstrap.Offcanvas.getOrCreateInstance(details).toggle();
+      }
+    });
+    details.addEventListener("show.bs.offcanvas", () => detailsToggle.setAttribute("aria-expanded", "true"));
+    details.addEventListener("hidden.bs.offcanvas", () => detailsToggle.setAttribute("aria-expanded", "false"));
+  }
+
   document.getElementById("attach-video").addEventListener("click", () => {
     videoForm.classList.toggle("d-none");
     if (!videoForm.classList.contains("d-none")) videoUrl.focus();
@@ -755,8 +929,13 @@
   data.messages.forEach(upsert);
   layout();
   setHasMore(data.has_more);
+  const target = data.around && document.getElementById("message-" + data.around);
   const line = list.querySelector("li.new-line");
-  if (line) line.scrollIntoView({ block: "center" });
+  if (target) {
+    target.classList.add("target");
+    target.scrollIntoView({ block: "center" });
+    jump.hidden = false;
+  } else if (line) line.scrollIntoView({ block: "center" });
   else scrollToBottom();
-  input.focus();
+  if (!target) input.focus();
 })();

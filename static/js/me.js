@@ -51,9 +51,13 @@
     toggleLabel();
   }
 
-  window.UChat.me = new window.UChat.Socket(onDashboard ? "/ws/me/" : "/ws/me/?rooms=0", {
-    indicator: onDashboard ? "connection" : null,
+  /* The tab's one socket. Pages with a conversation list (the dashboard, the sidebar) hear
+     every conversation; a conversation page subscribes to the one it shows (chat.js). */
+  const lists = Boolean(onDashboard || document.getElementById("sidebar"));
+  const me = new window.UChat.Socket(lists ? "/ws/me/" : "/ws/me/?rooms=0", {
+    indicator: document.getElementById("connection") ? "connection" : null,
     onOpen: (reconnected) => {
+      if (me.subscription) me.send({ type: "subscribe", conversation: me.subscription });
       /* "uchat:me-open" on every open: pages that render a list catch what changed between
          their rendering and this socket's first frame. */
       document.dispatchEvent(new CustomEvent("uchat:me-open", { detail: { reconnected } }));
@@ -64,5 +68,13 @@
       if (frame.type === "notification.created") notifyBrowser(frame);
       document.dispatchEvent(new CustomEvent("uchat:me", { detail: frame }));
     },
+    onClosedForGood: () => document.dispatchEvent(new CustomEvent("uchat:me-closed")),
   });
+  /* The conversation this tab shows: sent now if the socket is open, and again on every
+     reconnection (before "uchat:me-open" is dispatched). */
+  me.subscribe = (conversationId) => {
+    me.subscription = conversationId;
+    me.send({ type: "subscribe", conversation: conversationId });
+  };
+  window.UChat.me = me;
 })();
