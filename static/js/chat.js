@@ -402,10 +402,9 @@
   /* "Load newer messages" (only when opened around a search hit). */
   const newerButton = document.createElement("button");
   newerButton.type = "button";
-  newerButton.className = "btn btn-sm btn-outline-secondary d-block mx-auto my-2";
+  newerButton.className = "btn btn-sm btn-outline-secondary mx-auto my-2" + (aroundMode ? " d-block" : " d-none");
   newerButton.id = "load-newer";
   newerButton.textContent = "Load newer messages";
-  newerButton.hidden = !aroundMode;
   list.after(newerButton);
   newerButton.addEventListener("click", async () => {
     newerButton.disabled = true;
@@ -418,7 +417,7 @@
       if (!page.has_more) {
         /* The present: from here on this is the live conversation. */
         aroundMode = false;
-        newerButton.hidden = true;
+        newerButton.classList.replace("d-block", "d-none");
         socket.send({ type: "sync", after_seq: lastSeq });
         markRead();
       }
@@ -620,8 +619,6 @@
     document.addEventListener("uchat:me", (event) => onFrame(event.detail));
     document.addEventListener("uchat:me-open", onOpen);
     document.addEventListener("uchat:me-closed", () => disableRoom("You can no longer write here."));
-    socket.subscribe(roomId);
-    if (socket.isOpen()) onOpen();
   }
   window.UChat.room = socket; // the conversation's socket, for the console and browser tests
   window.UChat.insertText = (text) => { input.value = input.value ? input.value + "\n" + text : text; input.focus(); };
@@ -701,6 +698,8 @@
      shows its progress and can be cancelled; the server checks the bytes (images, PDF, text,
      office documents, archives) and refuses anything else with a reason. */
   const imageInput = document.getElementById("image-input");
+  const videoForm = document.getElementById("video-form");
+  const videoUrl = document.getElementById("video-url");
   const tray = document.getElementById("upload-tray");
   document.getElementById("attach-image").addEventListener("click", () => imageInput.click());
   imageInput.addEventListener("change", () => {
@@ -938,4 +937,9 @@
   } else if (line) line.scrollIntoView({ block: "center" });
   else scrollToBottom();
   if (!target) input.focus();
+  if (!data.readonly) {
+    /* Last: what the page holds is in place before the socket asks for what is newer. */
+    socket.subscribe(roomId);
+    if (socket.isOpen()) onOpen();
+  }
 })();
