@@ -14,6 +14,7 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)   # tests/browser/test_nginx.py (docs/deploy.md)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)   # tickets/tests/test_mail.py: fetch_mail over IMAP
+command -v npm >/dev/null || missing+=(npm)   # axe-core for tests/browser/test_accessibility.py
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   say "installing ${missing[*]} with apt"
   # Installed, not started: the tests start their own servers on loopback ports.
@@ -30,6 +31,14 @@ fi
 # --- Python environment -----------------------------------------------------------------------
 . bin/install.sh
 install_locked requirements-dev.lock
+
+# --- axe-core from npm (tests/browser/package-lock.json), injected into pages by the browser
+# tests; installed again when the lock changes. Never served to users.
+if command -v npm >/dev/null && ! cmp -s tests/browser/package-lock.json tests/browser/node_modules/.uchat-lock; then
+  say "installing axe-core with npm ci"
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null \
+    && cp package-lock.json node_modules/.uchat-lock)
+fi
 
 free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

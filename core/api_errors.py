@@ -33,6 +33,7 @@ TWO_FACTOR_REQUIRED = 4018
 TWO_FACTOR_SETUP_REQUIRED = 4019
 INVALID_QUERY = 4020
 INVALID_FILE = 4021
+INVALID_REPLY = 4022
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 
@@ -52,6 +53,7 @@ SERVICE_ERRORS = {
     "rate_limited": (429, THROTTLED, "Too Many Requests"),
     "invalid_query": (400, INVALID_QUERY, "Invalid Query"),
     "invalid_file": (400, INVALID_FILE, "Invalid File"),
+    "invalid_reply": (400, INVALID_REPLY, "Invalid Reply"),
 }
 
 

@@ -155,6 +155,7 @@ class ConversationMessagesApi(APIView):
         body = serializers.CharField(required=False, trim_whitespace=False, allow_blank=True)
         content = serializers.DictField(required=False)
         client_id = serializers.CharField(max_length=64, required=False)
+        reply_to = serializers.IntegerField(required=False, min_value=1)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if "body" not in attrs and "content" not in attrs:

@@ -407,6 +407,7 @@ class ConversationFrames(JsonFrameConsumer):
             body=body if isinstance(body, str) else None,
             content=content if isinstance(content, dict) else None,
             client_id=frame.get("client_id"),
+            reply_to=frame.get("reply_to"),
         )
         return await message_submit(draft)
 

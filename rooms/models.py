@@ -100,6 +100,11 @@ class Message(models.Model):
     # Chosen by the client; the same client_id from the same sender stores one message.
     # NULL (not "") when absent: the unique constraint ignores NULLs.
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # The message this one answers (same conversation; rooms.services.messages checks it).
+    # Shown quoted above the reply; a deleted original leaves the reply standing.
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

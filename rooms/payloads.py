@@ -23,6 +23,7 @@ class MessagePayload(TypedDict):
     deleted: bool
     ticket: dict[str, Any] | None
     reactions: list[dict[str, Any]]
+    reply_to: dict[str, Any] | None
 
 
 class MemberPayload(TypedDict):
@@ -61,6 +62,22 @@ def message_payload(
         # Set by the desk when the message became a ticket: {"id", "number"}.
         "ticket": None if deleted else (message.content or {}).get("ticket"),
         "reactions": [] if deleted or reactions is None else reactions,
+        "reply_to": None if deleted else reply_payload(message),
+    }
+
+
+def reply_payload(message: Message) -> dict[str, Any] | None:
+    """What a reply quotes of the message it answers: who, and the start of what they said.
+    Needs ``reply_to__sender`` loaded (select_related) when listing."""
+    if message.reply_to_id is None or message.reply_to is None:
+        return None
+    quoted = message.reply_to
+    gone = quoted.deleted_at is not None
+    text = "message deleted" if gone else (quoted.body or f"[{quoted.kind}]")
+    return {
+        "id": quoted.pk,
+        "sender": person_payload(quoted.sender) if quoted.sender is not None else None,
+        "text": text[:140] + ("…" if len(text) > 140 else ""),
     }
 
 

@@ -55,7 +55,9 @@ def message_history(
     One index range scan on (conversation, id) whatever the depth; never OFFSET.
     """
     limit = max(1, min(limit or settings.UCHAT_HISTORY_PAGE, 200))
-    messages = Message.objects.filter(conversation=conversation).select_related("sender")
+    messages = Message.objects.filter(conversation=conversation).select_related(
+        "sender", "reply_to__sender"
+    )
     if after_seq is not None:
         page, more = take(messages.filter(seq__gt=after_seq).order_by("seq"), limit)
         return HistoryPage(messages=page, has_more=more)
@@ -76,7 +78,9 @@ def message_history_around(
     ones exist (page on with before_id); ``has_newer``: newer ones (page on with after_id).
     Two index range scans; no gap between the halves."""
     limit = max(2, min(limit or settings.UCHAT_HISTORY_PAGE, 200))
-    messages = Message.objects.filter(conversation=conversation).select_related("sender")
+    messages = Message.objects.filter(conversation=conversation).select_related(
+        "sender", "reply_to__sender"
+    )
     older, has_more = take(messages.filter(id__lte=message_id).order_by("-id"), limit // 2)
     newer, has_newer = take(messages.filter(id__gt=message_id).order_by("id"), limit - len(older))
     return HistoryPage(messages=older[::-1] + newer, has_more=has_more, has_newer=has_newer)

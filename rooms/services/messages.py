@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from core import events
 from core.cache import rate_take, rates_take
+from core.input_limits import is_id
 from rooms import content as content_rules
 from rooms import markup, payloads, uploads
 from rooms.models import Conversation, Membership, Message
@@ -43,6 +44,7 @@ class Draft:
     client_id: str | None = None
     image: UploadedFile | None = None
     extension: str | None = None
+    reply_to: int | None = None  # the id of the message this one answers (same conversation)
     html: str = ""  # the body as HTML (rooms.markup), rendered here, outside the batch
 
     def __post_init__(self) -> None:
@@ -71,14 +73,18 @@ def message_draft(
     image: UploadedFile | None = None,
     file: UploadedFile | None = None,
     client_id: str | None = None,
+    reply_to: Any = None,
 ) -> Draft:
     """Check a message as it came in; raises ValidationError. No database work.
 
     The message is text (``body``), a content object as clients send it (``content``:
     text / image by URL / video), an uploaded ``image``, or an uploaded ``file`` (an image,
-    or a PDF, text, office document or archive), with ``body`` as its caption.
+    or a PDF, text, office document or archive), with ``body`` as its caption. ``reply_to``:
+    the id of the message it answers (checked against the conversation when stored).
     """
     client_id = _clean_client_id(client_id)
+    if reply_to is not None and not is_id(reply_to):
+        raise ValidationError("reply_to must be a message id.", code="invalid_reply")
     if image is not None or file is not None:
         if image is not None:
             extension, width, height = content_rules.clean_image_file(image)
@@ -90,12 +96,12 @@ def message_draft(
             upload = file
         caption = content_rules.clean_text(body) if body and body.strip() else ""
         cleaned = content_rules.Content(kind=kind, body=caption, data=data)
-        return Draft(conversation, sender, cleaned, client_id, upload, extension)
+        return Draft(conversation, sender, cleaned, client_id, upload, extension, reply_to)
     if content is not None:
         cleaned = content_rules.clean_content(content)
     else:
         cleaned = content_rules.Content(kind=Message.Kind.TEXT, body=content_rules.clean_text(body))
-    return Draft(conversation, sender, cleaned, client_id)
+    return Draft(conversation, sender, cleaned, client_id, reply_to=reply_to)
 
 
 def message_create(
@@ -107,6 +113,7 @@ def message_create(
     image: UploadedFile | None = None,
     file: UploadedFile | None = None,
     client_id: str | None = None,
+    reply_to: int | None = None,
 ) -> tuple[Message, bool]:
     """Store one message and broadcast it once committed. Returns (message, created).
 
@@ -121,6 +128,7 @@ def message_create(
         image=image,
         file=file,
         client_id=client_id,
+        reply_to=reply_to,
     )
     outcome = messages_store([draft])[0]
     if isinstance(outcome, Exception):
@@ -256,6 +264,8 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
             allowed.append(i)
         else:
             outcomes[i] = PermissionDenied("You are not a member of this conversation.")
+    answered = _replies_check(drafts, allowed, outcomes)
+    allowed = [i for i in allowed if outcomes[i] is None]
     if not allowed:
         return
     # The row locks serialise writers of one conversation, taken in id order (no deadlock
@@ -281,6 +291,7 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
             html=draft.html,
             content=draft.content.data,
             client_id=draft.client_id,
+            reply_to=answered.get(draft.reply_to) if draft.reply_to else None,
         )
         if draft.image is not None:
             # A name of our own: the uploaded name and declared type are never trusted.
@@ -301,6 +312,29 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
     for i, message in zip(allowed, messages, strict=True):
         notify.message_stored(conversation=drafts[i].conversation, message=message)
         outcomes[i] = (message, True)
+
+
+def _replies_check(
+    drafts: list[Draft], allowed: list[int], outcomes: list[Outcome | None]
+) -> dict[int, Message]:
+    """The messages being answered, by id (one query, none when nothing is a reply). A reply
+    to a message of another conversation, or to a deleted one, is refused."""
+    ids = {drafts[i].reply_to for i in allowed if drafts[i].reply_to}
+    if not ids:
+        return {}
+    found = Message.objects.select_related("sender").filter(pk__in=ids, deleted_at__isnull=True)
+    answered = {m.pk: m for m in found}
+    for i in allowed:
+        wanted = drafts[i].reply_to
+        if wanted is None:
+            continue
+        target = answered.get(wanted)
+        if target is None or target.conversation_id != drafts[i].conversation.pk:
+            outcomes[i] = ValidationError(
+                "The message you are replying to is not in this conversation (or was deleted).",
+                code="invalid_reply",
+            )
+    return answered
 
 
 def _rows_set(model: type[models.Model], values: dict[int, tuple[int, ...]], *columns: str) -> None:

@@ -166,22 +166,24 @@
       edited.textContent = "(edited)";
       head.append(edited);
     }
-    const editable = !message.content || message.content.type === "text";
-    if (!isPending && !message.deleted && message.sender && message.sender.id === me.id && !editable) {
+    /* Reply (anyone), Edit (own text), Delete (own; room admins: any). Buttons, always in
+       the tab order; faint until the message is hovered or focused. */
+    if (!isPending && !message.deleted) {
+      const editable = !message.content || message.content.type === "text";
+      const mine = message.sender && message.sender.id === me.id;
       const actions = document.createElement("span");
       actions.className = "actions ms-auto";
-      actions.innerHTML = '<button type="button" class="btn btn-link btn-sm p-0 text-danger" data-action="delete">Delete</button>';
-      head.append(actions);
-    } else if (!isPending && !message.deleted && message.sender && message.sender.id === me.id) {
-      const actions = document.createElement("span");
-      actions.className = "actions ms-auto";
-      actions.innerHTML = '<button type="button" class="btn btn-link btn-sm p-0 me-2" data-action="edit">Edit</button>' +
-        '<button type="button" class="btn btn-link btn-sm p-0 text-danger" data-action="delete">Delete</button>';
-      head.append(actions);
-    } else if (!isPending && !message.deleted && data.is_admin) {
-      const actions = document.createElement("span");
-      actions.className = "actions ms-auto";
-      actions.innerHTML = '<button type="button" class="btn btn-link btn-sm p-0 text-danger" data-action="delete">Delete</button>';
+      const button = (action, label, extra) => {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "btn btn-link btn-sm p-0 me-2" + (extra || "");
+        b.dataset.action = action;
+        b.textContent = label;
+        actions.append(b);
+      };
+      button("reply", "Reply");
+      if (mine && editable) button("edit", "Edit");
+      if (mine || data.is_admin) button("delete", "Delete", " text-danger");
       head.append(actions);
     }
     /* The desk: a message that became a ticket links to it; agents and admins may make one. */
@@ -211,6 +213,7 @@
     } else appendText(body, message.body);
     li.rawBody = message.body;
     li.append(head);
+    if (message.reply_to && !message.deleted) li.append(buildQuote(message.reply_to));
     const media = message.deleted ? null : buildMedia(message.content);
     if (media) li.append(media);
     if (message.deleted || message.body || !media) li.append(body);
@@ -220,6 +223,25 @@
       li.append(buildReactions(message.id));
     }
     return li;
+  }
+
+  /* The message a reply answers, quoted above it; a click shows it when it is on the page. */
+  function buildQuote(quoted) {
+    const quote = document.createElement("a");
+    quote.className = "reply-quote";
+    quote.href = `#message-${Number(quoted.id)}`;
+    const who = document.createElement("strong");
+    who.textContent = quoted.sender ? quoted.sender.name : "deleted user";
+    quote.append("↪ ", who, " ", quoted.text);
+    quote.addEventListener("click", (event) => {
+      const original = document.getElementById(`message-${Number(quoted.id)}`);
+      if (!original) return;  /* not loaded: the link's default does nothing harmful */
+      event.preventDefault();
+      original.scrollIntoView({ block: "center" });
+      original.classList.add("target");
+      setTimeout(() => original.classList.remove("target"), 2000);
+    });
+    return quote;
   }
 
   /* "@username" in a message: a mention, highlighted more when it names the reader. */
@@ -364,14 +386,12 @@
       if (day && day !== previousDay) {
         const separator = document.createElement("li");
         separator.className = "day-separator";
-        separator.setAttribute("role", "separator");
         separator.textContent = day;
         li.before(separator);
       }
       if (firstUnreadId !== null && Number(li.dataset.id) === firstUnreadId) {
         const line = document.createElement("li");
         line.className = "new-line";
-        line.setAttribute("role", "separator");
         line.textContent = "New messages";
         li.before(line);
       }
@@ -500,9 +520,25 @@
     showError(closedNotice);
   }
 
-  function send(body, clientId) {
-    return socket.send({ type: "message.send", body, client_id: clientId });
+  function send(body, clientId, replyId) {
+    const frame = { type: "message.send", body, client_id: clientId };
+    if (replyId) frame.reply_to = replyId;
+    return socket.send(frame);
   }
+
+  /* Replying: the bar above the box says to what; Escape or × cancels. */
+  const replyBar = document.getElementById("reply-bar");
+  let replyTo = null;
+  function setReply(target) {
+    replyTo = target;
+    if (!replyBar) return;
+    replyBar.hidden = !target;
+    if (target) {
+      replyBar.querySelector(".reply-what").textContent = `Replying to ${target.name}: ${target.text.slice(0, 80)}`;
+      input.focus();
+    }
+  }
+  if (replyBar) replyBar.querySelector("button").addEventListener("click", () => { setReply(null); input.focus(); });
 
   function submit() {
     const body = input.value;
@@ -510,12 +546,15 @@
     if (body.length > data.max_length) { showError(`The message is too long (at most ${data.max_length} characters).`); return; }
     if (!socket.isOpen()) { showError("Not connected. Your message was not sent; it is still in the box."); return; }
     const clientId = window.UChat.newClientId();
-    const li = buildMessage({ id: 0, sender: me, body: body.trim(), created_at: new Date().toISOString(), deleted: false }, true);
+    const replyId = replyTo ? replyTo.id : null;
+    const li = buildMessage({ id: 0, sender: me, body: body.trim(), created_at: new Date().toISOString(), deleted: false,
+      reply_to: replyTo ? { id: replyTo.id, sender: { name: replyTo.name }, text: replyTo.text } : null }, true);
     li.dataset.clientId = clientId;
     list.append(li);
     layout();
-    pending.set(clientId, { body, li });
-    send(body, clientId);
+    pending.set(clientId, { body, li, replyId, reply: replyTo });
+    send(body, clientId, replyId);
+    setReply(null);
     input.value = "";
     showError("");
     scrollToBottom();
@@ -531,8 +570,9 @@
     if (entry) {
       entry.li.remove();
       pending.delete(frame.client_id);
-      // Nothing is lost: the refused text goes back into the box.
+      // Nothing is lost: the refused text goes back into the box (and what it answered).
       input.value = input.value ? entry.body + "\n" + input.value : entry.body;
+      if (entry.reply && !replyTo) setReply(entry.reply);
     }
     showError(frame.message);
   }
@@ -612,7 +652,7 @@
   function onOpen() {
     // Catch up on everything stored while we were away, then re-send what was never acknowledged.
     if (!aroundMode) socket.send({ type: "sync", after_seq: lastSeq });
-    for (const [clientId, entry] of pending) send(entry.body, clientId);
+    for (const [clientId, entry] of pending) send(entry.body, clientId, entry.replyId);
   }
   const socket = data.readonly ? { send: () => false, isOpen: () => false } : window.UChat.me;
   if (!data.readonly) {
@@ -684,6 +724,7 @@
       if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey) { event.preventDefault(); chooseMention(mentionIndex); return; }
       if (event.key === "Escape") { event.preventDefault(); closeMentions(); return; }
     }
+    if (event.key === "Escape" && replyTo) { event.preventDefault(); setReply(null); return; }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); submit(); }
   });
   input.addEventListener("input", () => { mentionIndex = 0; showMentions(); });
@@ -770,7 +811,7 @@
         return;
       }
       finish();
-      showError(`${file.name || "The file"}: ${answer.error || "could not be sent"}. Nothing was sent.`);
+      showError(`${file.name || "The file"}: ${answer.detail || answer.error || "it could not be sent."} Nothing was sent.`);
     });
     xhr.addEventListener("error", () => { finish(); showError(`${file.name || "The file"} could not be sent: you seem to be offline.`); });
     xhr.send(form);
@@ -845,6 +886,12 @@
     if (!button) return;
     const li = button.closest("li[data-id]");
     const id = Number(li.dataset.id);
+    if (button.dataset.action === "reply") {
+      const sender = li.querySelector(".sender");
+      const text = li.rawBody || (li.querySelector(".body") ? li.querySelector(".body").textContent : "");
+      setReply({ id, name: sender ? sender.textContent : "them", text: text || "[attachment]" });
+      return;
+    }
     if (button.dataset.action === "delete") {
       if (window.confirm("Delete this message for everyone?")) socket.send({ type: "message.delete", id });
       return;

@@ -137,8 +137,11 @@ def new_page(browser, live_server_url, transactional_db):
     """Open a fresh browser context (one person) on the live server."""
     contexts = []
 
-    def open_page():
-        context = browser.new_context(base_url=live_server_url, timezone_id="Asia/Kolkata")
+    def open_page(**options):
+        """``options``: Playwright's context options (viewport, bypass_csp for axe ...)."""
+        context = browser.new_context(
+            base_url=live_server_url, timezone_id="Asia/Kolkata", **options
+        )
         context.set_default_timeout(10000)
         contexts.append(context)
         return context.new_page()

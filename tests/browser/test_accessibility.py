@@ -1,0 +1,143 @@
+"""axe-core (its npm package, tests/browser/package.json, installed by bin/test) finds no
+violation on any page: every rule axe runs by default (WCAG 2 A and AA and its best
+practices), for visitors, members, agents and admins, at desktop and phone widths, with
+messages, reactions, replies, files and tickets on the pages."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from accounts.tests.factories import UserFactory
+from rooms import services
+from tests.browser.conftest import log_in, run_outside_loop
+from tickets import services as desk
+from tickets.models import AgentProfile
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+RUN = """async () => {
+    const result = await axe.run(document);
+    return result.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    }));
+}"""
+
+
+@pytest.fixture
+def axe_path():
+    if not AXE.is_file():
+        if os.environ.get("UCHAT_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{AXE} is missing: bin/test installs it with npm ci")
+        pytest.skip("axe-core is not installed (npm ci in tests/browser)")
+    return str(AXE)
+
+
+def violations(page, axe_path, path):
+    response = page.goto(path)
+    assert response is not None
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=axe_path)  # the page's CSP is bypassed for this context only
+    return page.evaluate(RUN)
+
+
+def check_pages(page, axe_path, paths):
+    found = {}
+    for path in paths:
+        problems = violations(page, axe_path, path)
+        if problems:
+            found[path] = problems
+    assert found == {}, found
+
+
+@pytest.fixture
+def desk_world(transactional_db, settings):
+    settings.UCHAT_TICKET_AUTO_ASSIGN = False
+    admin = UserFactory(username="himanshu", display_name="Himanshu Ranjan", staff=True)
+    member = UserFactory(username="abhishek", display_name="Abhishek Kumar")
+    agent = UserFactory(username="priya", display_name="Sakthi Priya", agent=True)
+    AgentProfile.objects.create(user=agent)
+    room = run_outside_loop(
+        services.room_create, creator=member, name="General", topic="Everything", members=[admin]
+    )
+    first, _ = run_outside_loop(
+        services.message_create, conversation=room, sender=admin, body="Hello **team**, @abhishek"
+    )
+    run_outside_loop(
+        services.message_create, conversation=room, sender=member, body="Hi!", reply_to=first.pk
+    )
+    run_outside_loop(services.reaction_set, message_id=first.pk, user=member, emoji="👍", on=True)
+    direct = run_outside_loop(services.direct_conversation_get_or_create, user=member, other=admin)
+    run_outside_loop(services.message_create, conversation=direct, sender=admin, body="psst")
+    ticket = run_outside_loop(
+        desk.ticket_open, customer=member, subject="Parcel lost", description="Where is it?"
+    )
+    run_outside_loop(desk.ticket_assign, ticket=ticket, agent=agent, actor=admin)
+    return {"admin": admin, "member": member, "room": room, "ticket": ticket}
+
+
+def test_visitors_pages(new_page, axe_path, transactional_db):
+    page = new_page(bypass_csp=True)
+    check_pages(
+        page,
+        axe_path,
+        ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"],
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_members_pages(new_page, axe_path, desk_world, width):
+    page = new_page(bypass_csp=True, viewport={"width": width, "height": 844})
+    log_in(page, "abhishek")
+    room, ticket = desk_world["room"], desk_world["ticket"]
+    check_pages(
+        page,
+        axe_path,
+        [
+            "/",
+            f"/rooms/{room.pk}/",
+            "/dm/himanshu/",
+            "/search/?q=hello",
+            "/search/?q=nothing-matches-this",
+            "/notifications/",
+            "/tickets/",
+            "/tickets/new/",
+            f"/tickets/{ticket.pk}/",
+            "/rooms/new/",
+            f"/rooms/{room.pk}/edit/",
+            "/accounts/profile/",
+            "/accounts/password/change/",
+            "/feedback/",
+            "/no-such-page/",
+        ],
+    )
+
+
+def test_agents_and_admins_pages(new_page, axe_path, desk_world):
+    ticket = desk_world["ticket"]
+    agent = new_page(bypass_csp=True)
+    log_in(agent, "priya")
+    check_pages(
+        agent, axe_path, ["/", "/tickets/inbox/", f"/tickets/inbox/?ticket={ticket.pk}",
+                          f"/tickets/{ticket.pk}/"]
+    )  # fmt: skip
+    admin = new_page(bypass_csp=True)
+    log_in(admin, "himanshu")
+    assert not django_settings.DEBUG
+    check_pages(
+        admin,
+        axe_path,
+        ["/", "/tickets/", "/tickets/reports/", "/tickets/agents/new/", f"/tickets/{ticket.pk}/"],
+    )
+
+
+def test_a_page_with_a_violation_is_caught(new_page, axe_path, transactional_db):
+    """The check itself can fail: an image without a text alternative is reported."""
+    page = new_page(bypass_csp=True)
+    page.goto("/accounts/login/")
+    page.evaluate("document.querySelector('main').append(document.createElement('img'))")
+    page.add_script_tag(path=axe_path)
+    assert "image-alt" in {v["id"] for v in page.evaluate(RUN)}
