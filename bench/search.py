@@ -30,7 +30,8 @@ READABLE = 20
 
 
 def bulk_load(conversations: list[Conversation], sender: User, count: int) -> None:
-    """Server-side generation, then the GIN index built once (as the migration does)."""
+    """Server-side generation (the stored vectors computed as rows go in), then the GIN
+    index built once, as the migration does."""
     ids = [c.pk for c in conversations]
     with connection.cursor() as cursor:
         cursor.execute("DROP INDEX IF EXISTS message_search_idx")
@@ -50,11 +51,16 @@ def bulk_load(conversations: list[Conversation], sender: User, count: int) -> No
                 ) AS generated""",  # noqa: S608 - the table name is ours
             [ids, len(ids), sender.pk, len(ids), count, WORDS, count],
         )
-        cursor.execute(
-            "CREATE INDEX message_search_idx ON rooms_message "
-            "USING gin (to_tsvector('english'::regconfig, body))"
-        )
+        cursor.execute("CREATE INDEX message_search_idx ON rooms_message USING gin (search_vector)")
         cursor.execute(f"ANALYZE {Message._meta.db_table}")
+
+
+def measured(name: str, times: list[float]) -> dict:
+    row = summary(name, times)
+    print(
+        f"{row['case']:<58} {row['p50_ms']:>9} {row['p99_ms']:>9} {row['requests']:>6}", flush=True
+    )
+    return row
 
 
 def main() -> None:
@@ -76,12 +82,16 @@ def main() -> None:
     started = time.perf_counter()
     bulk_load(conversations, writer, args.messages)
     load_seconds = time.perf_counter() - started
+    print(
+        f"\nSearch benchmark: {args.messages:,} messages in {CONVERSATIONS} conversations "
+        f"(the searcher reads {READABLE}), loaded and indexed in {load_seconds:.1f} s\n"
+    )
+    print(f"{'case':<58} {'p50 ms':>9} {'p99 ms':>9} {'n':>6}", flush=True)
     readable = Message.objects.filter(
         conversation_id__in=Membership.objects.filter(user=reader).values("conversation_id")
     )
 
     client = Client(SERVER_NAME="localhost")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(reader).access_token}"}
 
     def share(word: str) -> float:
         with connection.cursor() as cursor:
@@ -92,6 +102,9 @@ def main() -> None:
             return cursor.fetchone()[0] / args.messages
 
     def api(query: str, expect_any: bool = True):
+        # A fresh access token per case: they last UCHAT_JWT_ACCESS_MINUTES.
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(reader).access_token}"}
+
         def call() -> None:
             response = client.get("/api/search", {"q": query}, **headers)
             assert response.status_code == 200, response.content
@@ -113,20 +126,29 @@ def main() -> None:
         ("two words, both required", "w3 w40"),
         ("a phrase", '"w1 w2"'),
     ]
-    results = [summary(f"{name} (API)", timed(api(q), args.requests)) for name, q in cases]
+    results = [measured(f"{name} (API)", timed(api(q), args.requests)) for name, q in cases]
+    results.append(
+        measured("a word nobody wrote (API)", timed(api("zeppelin", False), args.requests))
+    )
 
-    def fallback(query: str):
+    def fallback(query: str, expect_any: bool = True):
         def call() -> None:
             hits = search._portable(readable.select_related("sender", "conversation"), query, 20)
-            assert hits
+            assert bool(hits) == expect_any
 
         return call
 
     baseline_n = max(10, args.requests // 20)
     results.append(
-        summary(
+        measured(
             "rare word, portable fallback (substring scan, baseline)",
-            timed(fallback(f"{rare} "), baseline_n),
+            timed(fallback(rare), baseline_n),
+        )
+    )
+    results.append(
+        measured(
+            "a word nobody wrote, portable fallback (baseline)",
+            timed(fallback("zeppelin", False), baseline_n),
         )
     )
     print(
@@ -136,10 +158,10 @@ def main() -> None:
     print(f"{'case':<58} {'p50 ms':>9} {'p99 ms':>9} {'n':>6}")
     for row in results:
         print(f"{row['case']:<58} {row['p50_ms']:>9} {row['p99_ms']:>9} {row['requests']:>6}")
-    worst_p50 = max(r["p50_ms"] for r in results[:4])
-    ratio = round(results[4]["p50_ms"] / results[1]["p50_ms"], 1)
+    worst_p50 = max(r["p50_ms"] for r in results[:5])
+    ratio = round(results[6]["p50_ms"] / results[4]["p50_ms"], 1)
     print(f"\nworst full-text p50: {worst_p50} ms (target: at most 50 ms)")
-    print(f"fallback_over_fulltext_rare_p50: {ratio}")
+    print(f"fallback_over_fulltext_absent_p50: {ratio}")
     print(
         json.dumps(
             {
@@ -147,7 +169,7 @@ def main() -> None:
                 "messages": args.messages,
                 "results": results,
                 "worst_fulltext_p50_ms": worst_p50,
-                "fallback_over_fulltext_rare_p50": ratio,
+                "fallback_over_fulltext_absent_p50": ratio,
             }
         )
     )

@@ -1,26 +1,32 @@
-"""Full-text search over messages (rooms.search): on PostgreSQL, a GIN index on the body's
-English tsvector. The expression must stay exactly the one rooms.search filters on. Other
-databases search without an index (rooms.search's portable fallback)."""
+"""Full-text search over messages (rooms.search). On PostgreSQL: a stored, generated column
+with the body's English tsvector and a GIN index on it (rooms.search filters on the column;
+a stored vector makes phrase checks and rechecks cheap, where an expression index would
+compute each candidate's vector again). The model does not declare the column: other
+databases search without it (rooms.search's portable fallback)."""
 
 from django.db import migrations
 
-INDEX = "message_search_idx"
+FORWARD = [
+    "ALTER TABLE rooms_message ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('english'::regconfig, body)) STORED",
+    "CREATE INDEX IF NOT EXISTS message_search_idx ON rooms_message USING gin (search_vector)",
+]
+BACKWARD = [
+    "DROP INDEX IF EXISTS message_search_idx",
+    "ALTER TABLE rooms_message DROP COLUMN IF EXISTS search_vector",
+]
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON rooms_message "
-            "USING gin (to_tsvector('english'::regconfig, body))"
-        )
+def run(statements):
+    def apply(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in statements:
+                schema_editor.execute(statement)
 
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+    return apply
 
 
 class Migration(migrations.Migration):
     dependencies = [("rooms", "0007_message_kind_file")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
