@@ -67,6 +67,7 @@ def test_message_create_stores_then_broadcasts_on_commit(
                 "deleted": False,
                 "ticket": None,
                 "reactions": [],
+                "reply_to": None,
             },
         )
     ]
