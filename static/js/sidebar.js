@@ -12,9 +12,12 @@
     return sidebar.querySelector(`.sidebar-link[data-conversation="${Number(conversationId)}"]`);
   }
 
+  /* False when the conversation is not listed (the lists are then reloaded). */
   function bump(conversationId) {
-    const badge = link(conversationId) && link(conversationId).querySelector(".unread");
-    if (!badge) return false;
+    const item = link(conversationId);
+    if (!item) return false;
+    const badge = item.querySelector(".unread");
+    if (!badge) return true;  /* a ticket: listed by its status, not counted */
     const count = Number(badge.dataset.count) + 1;
     badge.dataset.count = count;
     badge.querySelector(".count").textContent = count >= cap ? `${cap - 1}+` : String(count);
