@@ -93,6 +93,13 @@ def test_pages_by_role(assigned, customer, desk_agent, staff):
     assert NOTE in admin_page
     assert "Reassign" in admin_page
     assert '"readonly": true' in admin_page  # admins read the conversation, no socket
+    # The sidebar, as on conversation pages: the agent's queue, this ticket marked current.
+    assert 'id="sidebar"' in agent_page
+    assert (
+        f'href="/tickets/{assigned.pk}/" data-conversation="{assigned.conversation_id}" '
+        'aria-current="page"' in agent_page
+    )
+    assert "My queue" in agent_page
 
 
 def test_internal_notes_never_reach_the_customer(
