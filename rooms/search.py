@@ -84,8 +84,7 @@ def _titles_set(hits: list[Hit], user: User) -> None:
     for hit in hits:
         conversation = hit.message.conversation
         if conversation.kind == Conversation.Kind.DIRECT:
-            partner = partners.get(conversation.pk)
-            hit.title = f"Direct messages with {partner.name if partner else 'deleted user'}"
+            hit.title = selectors.direct_title(partners.get(conversation.pk))
         else:
             hit.title = conversation.name
 

@@ -214,6 +214,12 @@ def direct_partner(*, conversation: Conversation, user: User) -> User | None:
     return user if _is_notes_to_self(conversation.direct_key) else None
 
 
+def direct_title(partner: User | None) -> str:
+    """How a direct conversation is named to its reader: by the other person (None once they
+    deleted their account)."""
+    return f"Direct messages with {partner.name if partner is not None else 'deleted user'}"
+
+
 def direct_partners(*, conversation_ids: list[int], user: User) -> dict[int, User | None]:
     """The other person of each direct conversation (None: deleted), in two queries."""
     keys = Conversation.objects.filter(pk__in=conversation_ids).values_list("pk", "direct_key")

@@ -144,9 +144,7 @@ def direct_detail(request: SignedInRequest, username: str) -> HttpResponse:
     if other is None:
         raise Http404("No such person.")
     conversation = services.direct_conversation_get_or_create(user=request.user, other=other)
-    return _chat_page(
-        request, conversation, title=f"Direct messages with {other.name}", other=other
-    )
+    return _chat_page(request, conversation, title=selectors.direct_title(other), other=other)
 
 
 @login_required
@@ -170,7 +168,7 @@ def conversation_open(request: SignedInRequest, conversation_id: int) -> HttpRes
     if conversation.kind == Conversation.Kind.DIRECT:
         other = selectors.direct_partner(conversation=conversation, user=request.user)
         if other is None:  # they deleted their account: the history stays readable here
-            return _chat_page(request, conversation, title="Direct messages with deleted user")
+            return _chat_page(request, conversation, title=selectors.direct_title(None))
         return redirect(reverse("direct", args=[other.username]) + query)
     if conversation.kind == Conversation.Kind.TICKET:
         return redirect(reverse("tickets:detail", args=[conversation.ticket.pk]) + query)
