@@ -1,8 +1,7 @@
 """Emoji reactions on messages: add or take back one, live for everyone in the conversation
 (a ``reaction.updated`` frame with the new count)."""
 
-import unicodedata
-
+import emoji as emoji_data
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,23 +16,23 @@ EMOJI_MAX = 32  # characters: flags, skin tones and ZWJ sequences are several
 EMOJIS_PER_MESSAGE = 20  # different emoji on one message
 
 
+_FULLY_QUALIFIED = emoji_data.STATUS["fully_qualified"]
+NOT_EMOJI = "Reactions are emoji only: choose one emoji."
+
+
 def _emoji_clean(emoji: object) -> str:
-    """One emoji (or an emoji sequence): symbols, joiners, selectors and skin tones only."""
+    """One emoji: a whole, fully-qualified sequence of Unicode's emoji data (the ``emoji``
+    package), so keycaps, flags, skin tones and ZWJ sequences pass, while symbols (``^``),
+    text-style characters (``©`` without U+FE0F), lone components (a skin tone) and invisible
+    tag characters do not. Emoji pickers send the fully-qualified form."""
     if not isinstance(emoji, str) or not emoji.strip():
         raise ValidationError("Choose an emoji.", code="invalid_emoji")
     emoji = emoji.strip()
     if len(emoji) > EMOJI_MAX:
         raise ValidationError("That is too long for an emoji.", code="invalid_emoji")
-    for char in emoji:
-        code = ord(char)
-        if not (
-            unicodedata.category(char) in ("So", "Sk")
-            or char in "\u200d\ufe0f\u20e3"
-            or 0x1F3FB <= code <= 0x1F3FF  # skin tones
-            or 0xE0020 <= code <= 0xE007F  # tag sequences (subdivision flags)
-            or (char in "#*0123456789" and "\u20e3" in emoji)  # keycaps
-        ):
-            raise ValidationError("Reactions are emoji only.", code="invalid_emoji")
+    found = emoji_data.EMOJI_DATA.get(emoji)
+    if found is None or found["status"] != _FULLY_QUALIFIED:
+        raise ValidationError(NOT_EMOJI, code="invalid_emoji")
     return emoji
 
 
@@ -43,7 +42,12 @@ def reaction_set(
 ) -> int:  # fmt: skip
     """Add (``on``) or take back the person's ``emoji`` on a message they can read; returns
     the emoji's new count. Adding twice or taking back nothing changes nothing."""
-    emoji = _emoji_clean(emoji)
+    try:
+        emoji = _emoji_clean(emoji)
+    except ValidationError:
+        # A reaction stored before the emoji rule may still be taken back by its author.
+        if on or not isinstance(emoji, str) or not _own_reaction_exists(message_id, user, emoji):
+            raise
     messages = Message.objects.select_related("conversation").filter(
         pk=message_id, deleted_at__isnull=True
     )
@@ -88,3 +92,7 @@ def reaction_set(
             },
         )
     return count
+
+
+def _own_reaction_exists(message_id: int, user: User, emoji: str) -> bool:
+    return Reaction.objects.filter(message_id=message_id, user=user, emoji=emoji).exists()
