@@ -178,18 +178,56 @@ def _is_text(upload: UploadedFile) -> bool:
         upload.seek(0)
 
 
-def file_name_clean(name: str | None) -> str:
-    """What the person called the file, for its download: the last path part, no control
-    characters, at most FILE_NAME_MAX characters (the extension kept)."""
+# Other names a kind of file goes by: a download keeps the extension it was shared with when
+# it is one of these (notes.md stays notes.md), and gets the kind's own extension otherwise.
+FILE_EXTENSION_ALIASES = {
+    "txt": {"txt", "text", "md", "markdown", "log"},
+    "gz": {"gz", "tgz"},
+    "bz2": {"bz2", "tbz", "tbz2"},
+    "xz": {"xz", "txz"},
+}
+# Extensions that run something when a person opens the file (Windows, macOS, Linux desktops,
+# browsers, Office macros). Inside a name ("setup.exe.zip") their dot becomes "_", so that no
+# unpacking or renaming step can bring them back as the real extension.
+# fmt: off
+RUNNABLE_EXTENSIONS = frozenset({
+    "exe", "com", "bat", "cmd", "scr", "pif", "cpl", "msi", "msp", "mst", "msc", "hta", "htm",
+    "html", "xht", "xhtml", "shtml", "mht", "mhtml", "svg", "js", "jse", "mjs", "vbs", "vbe",
+    "wsf", "wsh", "ws", "ps1", "psm1", "psd1", "ps1xml", "reg", "lnk", "url", "scf", "inf",
+    "gadget", "chm", "hlp", "jar", "apk", "app", "dmg", "pkg", "command", "sh", "bash", "csh",
+    "ksh", "zsh", "run", "desktop", "appimage", "deb", "rpm", "py", "pyw", "pl", "rb", "php",
+    "asp", "aspx", "jsp", "cgi", "iso", "img", "vhd", "vhdx", "docm", "dotm", "xlsm", "xltm",
+    "xlam", "pptm", "potm", "ppam", "sldm", "application", "appref-ms", "library-ms",
+    "search-ms", "settingcontent-ms", "xbap", "xll",
+})
+# fmt: on
+
+
+def file_name_clean(name: str | None, *, extension: str) -> str:
+    """The name a file downloads under: what the person called it (the last path part, no
+    control or invisible characters, no runs of spaces) with the extension of what its bytes
+    are (``extension``, from FILE_TYPES): "Invoice.pdf.bat" that is text downloads as
+    "Invoice.pdf.txt", a zip called "setup.exe" as "setup.zip". At most FILE_NAME_MAX
+    characters."""
     name = re.split(r"[\\/]", name or "")[-1]
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>').strip(" .")
-    if len(name) > FILE_NAME_MAX:
-        stem, dot, extension = name.rpartition(".")
-        keep = extension[:10] if dot else ""
-        name = (stem if dot else name)[: FILE_NAME_MAX - len(keep) - 1] + (
-            f".{keep}" if keep else ""
-        )
-    return name or "file"
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>:|?*')
+    name = " ".join(name.split()).strip(" .")
+    aliases = FILE_EXTENSION_ALIASES.get(extension, {extension})
+    stem, dot, last = name.rpartition(".")
+    if not dot:
+        stem, last = name, ""
+    if last.lower() not in aliases:
+        last = extension
+        # "report.pdf.exe" that is a PDF: the name already ends as it should.
+        inner = stem.rpartition(".")
+        if inner[1] and inner[2].lower() in aliases:
+            stem, last = inner[0], inner[2]
+    parts = stem.rstrip(" .").split(".")
+    stem = parts[0] + "".join(
+        ("_" if part.lower().strip() in RUNNABLE_EXTENSIONS else ".") + part for part in parts[1:]
+    )
+    stem = stem.strip(" .")[: FILE_NAME_MAX - len(last) - 1].rstrip(" .") or "file"
+    return f"{stem}.{last}"
 
 
 def clean_file(upload: UploadedFile) -> tuple[str, str, dict[str, Any]]:
@@ -209,7 +247,11 @@ def clean_file(upload: UploadedFile) -> tuple[str, str, dict[str, Any]]:
             "or archives (zip, tar, gz, 7z).",
             code="invalid_file",
         )
-    data = {"name": file_name_clean(upload.name), "size": upload.size, "mime": mime}
+    data = {
+        "name": file_name_clean(upload.name, extension=FILE_TYPES[mime]),
+        "size": upload.size,
+        "mime": mime,
+    }
     return "file", FILE_TYPES[mime], data
 
 

@@ -14,7 +14,7 @@ from accounts.http import SignedInRequest
 from core.api_errors import json_error
 from core.forms import apply_service_errors
 from rooms import payloads, selectors, services
-from rooms.content import IMAGE_TYPES
+from rooms.content import IMAGE_TYPES, file_name_clean
 from rooms.forms import RoomCreateForm, RoomEditForm
 from rooms.models import Conversation, Message
 from rooms.search import messages_search as search_messages
@@ -235,8 +235,9 @@ def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonR
 @require_GET
 def attachment(request: SignedInRequest, message_id: int) -> FileResponse:
     """An uploaded image or file, to members of its conversation only; never executable.
-    Images show in the page; every other file is a download under the name it was shared
-    with (``Content-Disposition: attachment``), its type as recognised from its bytes."""
+    Images show in the page; every other file is a download (``Content-Disposition:
+    attachment``) under the name it was shared with, its extension and type those of its
+    bytes (cleaned again here for files stored before names followed their bytes)."""
     message = selectors.attachment_for(user=request.user, message_id=message_id)
     if message is None:
         raise Http404("No such file.")
@@ -245,7 +246,9 @@ def attachment(request: SignedInRequest, message_id: int) -> FileResponse:
         response = FileResponse(
             message.attachment.open("rb"),
             as_attachment=True,
-            filename=message.content.get("name") or f"file-{message.pk}.{extension}",
+            filename=file_name_clean(
+                message.content.get("name") or f"file-{message.pk}", extension=extension
+            ),
             content_type=message.content.get("mime") or "application/octet-stream",
         )
     else:

@@ -90,12 +90,80 @@ def test_other_files_are_refused_with_a_reason_and_nothing_is_kept(
 
 
 def test_file_names_are_cleaned_for_the_download():
-    assert content.file_name_clean("../../etc/passwd") == "passwd"
-    assert content.file_name_clean('C:\\Users\\x\\evil"<name>.pdf') == "evilname.pdf"
-    assert content.file_name_clean("\x00\x1f") == "file"
-    long = content.file_name_clean("a" * 300 + ".pdf")
+    assert content.file_name_clean("../../etc/passwd", extension="txt") == "passwd.txt"
+    clean = content.file_name_clean('C:\\Users\\x\\evil"<name>.pdf', extension="pdf")
+    assert clean == "evilname.pdf"
+    assert content.file_name_clean("\x00\x1f", extension="pdf") == "file.pdf"
+    long = content.file_name_clean("a" * 300 + ".pdf", extension="pdf")
     assert len(long) == content.FILE_NAME_MAX
     assert long.endswith(".pdf")
+
+
+# What a person named a file, what its bytes are, and the name it downloads under: the
+# extension always says what the bytes are, so a double-click never runs it.
+DOWNLOAD_NAMES = [
+    ("Invoice.pdf.bat", "txt", "Invoice.pdf.txt"),
+    ("Invoice.pdf.hta", "txt", "Invoice.pdf.txt"),
+    ("Invoice.pdf.html", "txt", "Invoice.pdf.txt"),
+    ("payload.svg", "txt", "payload.txt"),
+    ("run.PS1", "txt", "run.txt"),
+    ("Invoice.pdf" + " " * 60 + ".bat", "txt", "Invoice.pdf.txt"),  # padding hides the end
+    ("Invoice\u202efdp.exe", "txt", "Invoicefdp.txt"),  # a right-to-left override
+    ("notes.md", "txt", "notes.md"),  # other names of plain text stay
+    ("server.LOG", "txt", "server.LOG"),
+    ("README", "txt", "README.txt"),
+    ("setup.exe", "zip", "setup.zip"),
+    ("tool.jar", "zip", "tool.zip"),  # a zip that Java would run
+    ("setup.exe.zip", "zip", "setup_exe.zip"),  # a dangerous double extension
+    ("report.scr.pdf", "pdf", "report_scr.pdf"),
+    ("Report.PDF", "pdf", "Report.PDF"),
+    ("report.pdf.exe", "pdf", "report.pdf"),
+    ("backup.tar.gz", "gz", "backup.tar.gz"),
+    ("backup.tgz", "gz", "backup.tgz"),
+    ("letter.docx.lnk", "docx", "letter.docx"),
+]
+
+
+@pytest.mark.parametrize(("shared_as", "extension", "download"), DOWNLOAD_NAMES)
+def test_the_download_name_takes_its_extension_from_the_bytes(shared_as, extension, download):
+    assert content.file_name_clean(shared_as, extension=extension) == download
+
+
+@pytest.mark.parametrize(
+    ("shared_as", "data", "download"),
+    [
+        ("Invoice.pdf.bat", b"@echo off\r\nformat c: /q\r\n", "Invoice.pdf.txt"),
+        (
+            "Invoice.pdf.hta",
+            b"<script>new ActiveXObject('WScript.Shell')</script>",
+            "Invoice.pdf.txt",
+        ),
+        ("Invoice.pdf.html", b"<html><script>alert(1)</script></html>", "Invoice.pdf.txt"),
+        ("setup.exe", zip_bytes(), "setup.zip"),
+    ],
+)
+def test_shared_files_download_under_a_name_that_matches_their_bytes(
+    auth_client, room, media, shared_as, data, download
+):
+    upload = SimpleUploadedFile(shared_as, data, content_type="application/octet-stream")
+    response = auth_client.post(f"/conversations/{room.pk}/upload/", {"file": upload})
+    assert response.status_code == 201, response.content
+    sent = response.json()["message"]["content"]
+    assert sent["name"] == download
+    served = auth_client.get(sent["url"])
+    assert served["Content-Disposition"] == f'attachment; filename="{download}"'
+
+
+def test_a_file_stored_under_its_old_name_still_downloads_safely(auth_client, room, media):
+    """Files shared before names followed their bytes keep their stored name in the
+    message, but download under a safe one."""
+    upload = SimpleUploadedFile("bundle.zip", zip_bytes(), content_type="application/zip")
+    sent = auth_client.post(f"/conversations/{room.pk}/upload/", {"file": upload}).json()
+    message = Message.objects.get()
+    message.content["name"] = "setup.exe"
+    message.save(update_fields=["content"])
+    served = auth_client.get(sent["message"]["content"]["url"])
+    assert served["Content-Disposition"] == 'attachment; filename="setup.zip"'
 
 
 def test_a_reply_quotes_what_it_answers(room, user, other_user):
