@@ -3,7 +3,9 @@
 Everything a message may carry is checked here, once, for every door (socket, form, API).
 """
 
+import io
 import re
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -11,8 +13,8 @@ from urllib.parse import parse_qs, urlparse
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
-from PIL import Image, UnidentifiedImageError
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 MAX_IMAGE_SIDE = 20000
@@ -275,6 +277,8 @@ def clean_image_file(upload: UploadedFile) -> tuple[str, int, int]:
                     f"{settings.UCHAT_MAX_IMAGE_PIXELS // 1_000_000} million).",
                     code="invalid_image",
                 )
+            # Only EXIF already read with the header: reading more would decode the image.
+            turned = "exif" in image.info and _orientation(image) in _SIDEWAYS
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
         raise ValidationError("The file is not a readable image.", code="invalid_image") from None
@@ -282,4 +286,101 @@ def clean_image_file(upload: UploadedFile) -> tuple[str, int, int]:
         upload.seek(0)
     if not (1 <= width <= MAX_IMAGE_SIDE and 1 <= height <= MAX_IMAGE_SIDE):
         raise ValidationError("The image is too large in pixels.", code="invalid_image")
+    if turned:  # the sides it is shown with (browsers follow the EXIF orientation)
+        width, height = height, width
     return IMAGE_TYPES[kind.mime], width, height
+
+
+# EXIF orientations that show the image turned a quarter: its shown width is its height.
+_SIDEWAYS = {5, 6, 7, 8}
+# What Pillow reads from an image that says nothing about the person: kept when an image is
+# stored. Any other key (exif, xmp, comment, photoshop, PNG text chunks, ...) is metadata.
+_HARMLESS_INFO = frozenset(
+    {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "adobe", "adobe_transform",
+     "progressive", "progression", "icc_profile", "gamma", "srgb", "transparency", "aspect",
+     "interlace", "chromaticity", "loop", "duration", "background", "timestamp", "disposal",
+     "blend", "default_image"}
+)  # fmt: skip
+# JPEG segments without metadata: JFIF, the colour profile and Adobe's colour transform.
+_HARMLESS_JPEG_SEGMENTS = {
+    "APP0": (b"JFIF", b"JFXX"),
+    "APP2": (b"ICC_PROFILE",),
+    "APP14": (b"Adobe",),
+}
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(ExifTags.Base.Orientation, 1)
+    except (ValueError, TypeError, KeyError, OSError, SyntaxError, struct.error):
+        return 1  # unreadable EXIF: shown as stored
+    return value if isinstance(value, int) else 1
+
+
+def _carries_metadata(image: Image.Image) -> bool:
+    if set(image.info) - _HARMLESS_INFO or image.format == "MPO":
+        return True  # MPO: a JPEG followed by more pictures (depth maps, previews)
+    return any(
+        not data.startswith(_HARMLESS_JPEG_SEGMENTS.get(marker, ()))
+        for marker, data in getattr(image, "applist", [])
+    )
+
+
+def _webp_is_lossless(data: bytes) -> bool:
+    """Whether a still WebP holds lossless data (a VP8L chunk), from its RIFF chunks."""
+    offset = 12
+    while offset + 8 <= len(data):
+        chunk = data[offset : offset + 4]
+        if chunk in (b"VP8L", b"VP8 "):
+            return chunk == b"VP8L"
+        size = int.from_bytes(data[offset + 4 : offset + 8], "little")
+        offset += 8 + size + (size & 1)
+    return False
+
+
+def image_metadata_strip(upload: UploadedFile) -> tuple[UploadedFile, int, int]:
+    """The image without what it says about the person who took it: EXIF (the GPS position,
+    the camera, the time), XMP, IPTC, comments and PNG text. A still image is first turned
+    as its EXIF orientation says, so it shows the same without it; an animation keeps its
+    frames as they are. The colour profile stays. JPEGs are written again with their own
+    quantisation tables, PNG and lossless WebP without loss, lossy WebP at quality 90. An image
+    without metadata is returned as it came, and so are GIFs (the format has no EXIF).
+    Returns (the file to store, width, height). Call after clean_image_file (its checks)."""
+    try:
+        with Image.open(upload) as image:
+            image.load()  # PNG text and eXIf after the pixel data are read only now
+            if image.format == "GIF" or not (_carries_metadata(image) or _orientation(image) != 1):
+                return upload, *image.size
+            out = io.BytesIO()
+            _save_without_metadata(image, out, upload)
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ValidationError("The file is not a readable image.", code="invalid_image") from None
+    finally:
+        upload.seek(0)
+    stripped = SimpleUploadedFile(upload.name or "image", out.getvalue(), upload.content_type or "")
+    return stripped, width, height
+
+
+def _save_without_metadata(image: Image.Image, out: io.BytesIO, upload: UploadedFile) -> None:
+    source = image.format
+    options: dict[str, Any] = {}
+    if icc := image.info.get("icc_profile"):
+        options["icc_profile"] = icc
+    if source in ("PNG", "WEBP") and getattr(image, "n_frames", 1) > 1:
+        options.update(save_all=True, loop=image.info.get("loop", 0))
+    else:
+        ImageOps.exif_transpose(image, in_place=True)
+    if source in ("JPEG", "MPO"):
+        # "keep": the photo's own quantisation tables and subsampling, so writing it again
+        # loses next to nothing (Pillow offers it for plain JPEGs only).
+        options.update(comment=b"", quality="keep" if source == "JPEG" else 95)
+        image.save(out, format="JPEG", **options)
+    elif source == "WEBP":
+        upload.seek(0)
+        lossless = not options.get("save_all") and _webp_is_lossless(upload.read())
+        image.save(
+            out, format="WEBP", lossless=lossless, quality=100 if lossless else 90, **options
+        )
+    else:
+        image.save(out, format=source, **options)

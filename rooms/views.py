@@ -212,7 +212,8 @@ def conversation_messages(request: SignedInRequest, conversation_id: int) -> Jso
 @require_POST
 def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonResponse:
     """A file from the composer (multipart: ``file`` (any accepted kind) or ``image``,
-    ``caption``, ``client_id``)."""
+    ``caption``, ``client_id``, ``keep_metadata`` ("true" keeps a photo's EXIF, location
+    included; anything else strips it))."""
     conversation = _conversation_or_404(request, conversation_id)
     file, image = request.FILES.get("file"), request.FILES.get("image")
     try:
@@ -225,6 +226,7 @@ def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonR
             file=file if image is None else None,
             body=request.POST.get("caption", ""),
             client_id=request.POST.get("client_id") or None,
+            keep_metadata=request.POST.get("keep_metadata", "").lower() in {"true", "1", "on"},
         )
     except (ValidationError, PermissionDenied) as exc:
         return json_error(exc)

@@ -74,6 +74,7 @@ def message_draft(
     file: UploadedFile | None = None,
     client_id: str | None = None,
     reply_to: Any = None,
+    keep_metadata: bool = False,
 ) -> Draft:
     """Check a message as it came in; raises ValidationError. No database work.
 
@@ -81,6 +82,8 @@ def message_draft(
     text / image by URL / video), an uploaded ``image``, or an uploaded ``file`` (an image,
     or a PDF, text, office document or archive), with ``body`` as its caption. ``reply_to``:
     the id of the message it answers (checked against the conversation when stored).
+    An uploaded image loses its metadata (the GPS position above all) unless the person
+    chose ``keep_metadata``.
     """
     client_id = _clean_client_id(client_id)
     if reply_to is not None and not is_id(reply_to):
@@ -94,6 +97,8 @@ def message_draft(
             assert file is not None
             kind, extension, data = content_rules.clean_file(file)
             upload = file
+        if kind == Message.Kind.IMAGE and not keep_metadata:
+            upload, data["width"], data["height"] = content_rules.image_metadata_strip(upload)
         caption = content_rules.clean_text(body) if body and body.strip() else ""
         cleaned = content_rules.Content(kind=kind, body=caption, data=data)
         return Draft(conversation, sender, cleaned, client_id, upload, extension, reply_to)
@@ -114,6 +119,7 @@ def message_create(
     file: UploadedFile | None = None,
     client_id: str | None = None,
     reply_to: int | None = None,
+    keep_metadata: bool = False,
 ) -> tuple[Message, bool]:
     """Store one message and broadcast it once committed. Returns (message, created).
 
@@ -129,6 +135,7 @@ def message_create(
         file=file,
         client_id=client_id,
         reply_to=reply_to,
+        keep_metadata=keep_metadata,
     )
     outcome = messages_store([draft])[0]
     if isinstance(outcome, Exception):

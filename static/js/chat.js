@@ -791,6 +791,9 @@
     form.append("file", file, file.name || "pasted-file");
     form.append("caption", "");
     form.append("client_id", window.UChat.newClientId());
+    /* Photos lose their EXIF (location above all) on the server unless this is ticked. */
+    const keepMetadata = document.getElementById("keep-metadata");
+    form.append("keep_metadata", keepMetadata && keepMetadata.checked ? "true" : "false");
     const xhr = new XMLHttpRequest();
     xhr.open("POST", data.upload_url);
     xhr.setRequestHeader("X-CSRFToken", document.querySelector("[name=csrfmiddlewaretoken]").value);

@@ -72,3 +72,29 @@ def test_a_bad_video_link_is_refused_and_kept(new_page, transactional_db):
     expect(page.get_by_label("YouTube or Vimeo link")).to_have_value(
         "https://example.org/not-a-video"
     )
+
+
+def test_photos_lose_their_location_unless_the_sender_keeps_it(new_page, transactional_db):
+    from rooms.tests.test_image_metadata import gps_of, photo_jpeg
+
+    UserFactory(username="himanshu")
+    UserFactory(username="abhishek")
+    page = new_page()
+    log_in(page, "himanshu")
+    page.goto("/dm/abhishek/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    keep = page.get_by_label("Keep photo location and details")
+    expect(keep).not_to_be_checked()
+    photo = {"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}
+    images = page.locator("#messages li img.chat-image")
+    page.locator("#image-input").set_input_files(files=[photo])
+    expect(images).to_have_count(1)
+    keep.check()
+    page.locator("#image-input").set_input_files(files=[photo])
+    expect(images).to_have_count(2)
+    fetch = "(src) => fetch(src).then(r => r.arrayBuffer()).then(b => [...new Uint8Array(b)])"
+    stripped, kept = (
+        bytes(page.evaluate(fetch, images.nth(i).get_attribute("src"))) for i in range(2)
+    )
+    assert gps_of(stripped) == {}
+    assert gps_of(kept)[1] == "N"  # GPSLatitudeRef: where it was taken

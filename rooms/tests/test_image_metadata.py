@@ -1,0 +1,143 @@
+"""Photos lose what they say about the person (EXIF with the GPS position, XMP, comments,
+PNG text) when stored, and are turned upright first; unless the person chose to keep it."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import ExifTags, Image, PngImagePlugin
+
+from rooms import services
+from rooms.models import Message
+
+SECRETS = (b"secret-place", b"secret-comment", b"PhoneCo", b"secret-text")
+
+
+def exif_with_gps(orientation: int = 1) -> Image.Exif:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneCo"
+    exif[ExifTags.Base.Orientation] = orientation
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (12.0, 58.0, 17.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (77.0, 35.0, 40.0)
+    return exif
+
+
+def red_then_blue() -> Image.Image:
+    """40 by 20 pixels: the left half red, the right half blue."""
+    image = Image.new("RGB", (40, 20), (255, 0, 0))
+    image.paste((0, 0, 255), (20, 0, 40, 20))
+    return image
+
+
+def photo_jpeg(orientation: int = 6) -> bytes:
+    """A phone photo: taken sideways (EXIF orientation 6: turn it 90° clockwise to show it),
+    with where it was taken, the camera, XMP and a comment."""
+    buffer = io.BytesIO()
+    red_then_blue().save(
+        buffer,
+        "JPEG",
+        quality=95,
+        exif=exif_with_gps(orientation),
+        xmp=b"<x:xmpmeta><exif:GPSLatitude>secret-place</exif:GPSLatitude></x:xmpmeta>",
+        comment=b"secret-comment",
+    )
+    return buffer.getvalue()
+
+
+def gps_of(data: bytes) -> dict:
+    with Image.open(io.BytesIO(data)) as image:
+        return dict(image.getexif().get_ifd(ExifTags.IFD.GPSInfo))
+
+
+@pytest.fixture
+def room(user, other_user):
+    return services.room_create(creator=user, name="Photos", members=[other_user])
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def stored_bytes() -> bytes:
+    with Message.objects.get().attachment.open("rb") as stored:
+        return stored.read()
+
+
+@pytest.mark.parametrize("field", ["file", "image"])
+def test_a_photo_is_stored_without_its_location_and_stays_upright(auth_client, room, media, field):
+    sent = photo_jpeg()
+    assert gps_of(sent)  # the photo as the phone made it
+    upload = SimpleUploadedFile("IMG_2041.jpg", sent, content_type="image/jpeg")
+    response = auth_client.post(f"/conversations/{room.pk}/upload/", {field: upload})
+    assert response.status_code == 201, response.content
+    data = stored_bytes()
+    assert gps_of(data) == {}
+    assert not any(secret in data for secret in SECRETS)
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG"
+        assert set(image.info) & {"exif", "xmp", "comment"} == set()
+        # Turned as the orientation said: 20 wide, 40 high, red on top, blue below.
+        assert image.size == (20, 40)
+        top, bottom = (
+            image.convert("RGB").getpixel((10, 5)),
+            image.convert("RGB").getpixel((10, 35)),
+        )
+        assert (top[0] > 200, top[2] < 60) == (True, True)  # red
+        assert (bottom[0] < 60, bottom[2] > 200) == (True, True)  # blue
+    content = response.json()["message"]["content"]
+    assert (content["width"], content["height"]) == (20, 40)
+
+
+def test_keep_metadata_stores_the_photo_as_sent(auth_client, room, media):
+    sent = photo_jpeg()
+    upload = SimpleUploadedFile("IMG_2041.jpg", sent, content_type="image/jpeg")
+    response = auth_client.post(
+        f"/conversations/{room.pk}/upload/", {"file": upload, "keep_metadata": "true"}
+    )
+    assert response.status_code == 201, response.content
+    assert stored_bytes() == sent
+    assert gps_of(stored_bytes())[ExifTags.GPS.GPSLatitudeRef] == "N"
+    # Shown turned by the browser (EXIF orientation): the sides it is shown with.
+    content = response.json()["message"]["content"]
+    assert (content["width"], content["height"]) == (20, 40)
+
+
+def test_png_and_webp_lose_their_metadata_too(user, room, media):
+    png = io.BytesIO()
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Comment", "secret-text")
+    text.add_itxt("XML:com.adobe.xmp", "<x>secret-place</x>")
+    red_then_blue().save(png, "PNG", exif=exif_with_gps(), pnginfo=text)
+    webp = io.BytesIO()
+    red_then_blue().save(
+        webp, "WEBP", lossless=True, exif=exif_with_gps(), xmp=b"<x>secret-place</x>"
+    )
+    for name, sent in (("shot.png", png.getvalue()), ("shot.webp", webp.getvalue())):
+        assert gps_of(sent)
+        message, _ = services.message_create(
+            conversation=room, sender=user, image=SimpleUploadedFile(name, sent)
+        )
+        with message.attachment.open("rb") as stored:
+            data = stored.read()
+        message.delete()
+        assert gps_of(data) == {}, name
+        assert not any(secret in data for secret in SECRETS), name
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.size == (40, 20)
+            # Both were lossless: the pixels are the same.
+            assert image.convert("RGB").tobytes() == red_then_blue().tobytes(), name
+
+
+def test_an_image_without_metadata_is_stored_byte_for_byte(user, room, media):
+    buffer = io.BytesIO()
+    red_then_blue().save(buffer, "PNG")
+    message, _ = services.message_create(
+        conversation=room, sender=user, image=SimpleUploadedFile("plain.png", buffer.getvalue())
+    )
+    with message.attachment.open("rb") as stored:
+        assert stored.read() == buffer.getvalue()
