@@ -33,13 +33,16 @@ def send_email(
 ) -> None:
     """Send one rendered e-mail. Runs on a worker so that SMTP never blocks a request; a
     failure is retried with back-off, and the write that queued it is already committed.
-    ``reply_to`` and ``headers`` (Message-ID, References) thread a ticket's e-mails."""
+    ``reply_to`` and ``headers`` (Message-ID, References) thread a ticket's e-mails. Every
+    e-mail is marked automatic (RFC 3834) unless the caller says how: auto-responders then
+    leave it unanswered."""
+    headers = {"Auto-Submitted": "auto-generated", **(headers or {})}
     message = EmailMultiAlternatives(
         subject=header_value(subject),
         body=body,
         to=to,
         reply_to=[reply_to] if reply_to else None,
-        headers={k: header_value(v) for k, v in (headers or {}).items()},
+        headers={k: header_value(v) for k, v in headers.items()},
     )
     if html:
         message.attach_alternative(html, "text/html")

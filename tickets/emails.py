@@ -1,7 +1,11 @@
 """The desk's e-mails: rendered and queued (Celery) after the transaction commits.
 Text and HTML bodies; every one links to the ticket. Internal notes never appear here."""
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -28,6 +32,23 @@ def _url(path: str) -> str:
     return settings.UCHAT_SITE_URL.rstrip("/") + path
 
 
+# The Message-ID of the inbound e-mail being stored (tickets.mailbox), while it is: what the
+# desk sends then, to that mail's sender, is an automatic answer to it.
+_answering: ContextVar[str | None] = ContextVar("tickets_answering_mail", default=None)
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+
+
+@contextmanager
+def answering_mail(message_id: str) -> Iterator[None]:
+    """E-mails queued inside this block answer the inbound mail ``message_id``."""
+    found = _MESSAGE_ID.search(message_id)
+    token = _answering.set(found.group(0) if found else "")
+    try:
+        yield
+    finally:
+        _answering.reset(token)
+
+
 def _send(
     *,
     to: Sequence[User | None],
@@ -40,15 +61,28 @@ def _send(
 ) -> None:
     """Render and queue one e-mail per person, once the transaction commits. ``replyable``:
     to the customer, from the ticket's reply address (their reply lands in the ticket), with
-    a Message-ID that replies name in In-Reply-To (tickets.tokens)."""
+    a Message-ID that replies name in In-Reply-To (tickets.tokens).
+
+    Every e-mail says it was sent automatically (RFC 3834), so that no auto-responder answers
+    it and two of them cannot loop through the desk: ``auto-replied`` for the answer to an
+    inbound mail's sender (naming that mail in In-Reply-To), ``auto-generated`` otherwise."""
     recipients = users_mailable(users=to)
+    answered = _answering.get()
     # (Only the customer's copy carries the reply address: agents answer on the page.)
-    threading: dict[str, object] = {}
+    customer_copy: dict[str, Any] = {"headers": {"Auto-Submitted": "auto-generated"}}
     if replyable and ticket is not None and settings.UCHAT_SUPPORT_ADDRESS:
-        threading = {
+        customer_copy = {
             "reply_to": tokens.reply_address(ticket),
-            "headers": {"Message-ID": tokens.message_id(ticket, "reply")},
+            "headers": {
+                "Message-ID": tokens.message_id(ticket, "reply"),
+                "Auto-Submitted": "auto-generated",
+            },
         }
+    if answered is not None:
+        customer_copy["headers"]["Auto-Submitted"] = "auto-replied"
+        if answered:
+            customer_copy["headers"].update({"In-Reply-To": answered, "References": answered})
+    others = {"headers": {"Auto-Submitted": "auto-generated"}}
 
     ticket_customer_id = ticket.customer_id if ticket is not None else None
 
@@ -66,7 +100,7 @@ def _send(
                 body=render_to_string("tickets/email.txt", context),
                 html=render_to_string("tickets/email.html", context),
                 to=[user.email],
-                **(threading if user.pk == ticket_customer_id else {}),
+                **(customer_copy if user.pk == ticket_customer_id else others),
             )
 
     # robust: an e-mail that cannot be queued is logged; it never turns a stored write
