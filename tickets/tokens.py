@@ -61,19 +61,31 @@ def reply_address_ticket_id(addresses: list[str]) -> int | None:
     return None
 
 
+MESSAGE_ID_SALT = "tickets.message-id"
+_REFERENCE = re.compile(r"<ticket-(\d+)\.([A-Za-z0-9-]{1,40})\.([0-9a-f]{16})@([^<>\s]+)>")
+
+
+def _message_id_signature(ticket_id: int, nonce: str) -> str:
+    return salted_hmac(MESSAGE_ID_SALT, f"{ticket_id}.{nonce}").hexdigest()[:16]
+
+
 def message_id(ticket: Ticket, what: str) -> str:
-    """A Message-ID for a ticket's e-mail; replies name it in In-Reply-To / References."""
+    """A signed Message-ID for a ticket's e-mail, ``<ticket-<id>.<nonce>.<signature>@domain>``:
+    replies name it in In-Reply-To / References, and only a signature that holds threads them
+    (anyone can write a made-up Message-ID into a header)."""
     domain = settings.UCHAT_SUPPORT_ADDRESS.partition("@")[2] or "localhost"
-    return f"<ticket-{ticket.pk}.{what}.{get_random_string(12)}@{domain}>"
-
-
-_REFERENCE = re.compile(r"<ticket-(\d+)\.[^>@]*@([^>]+)>")
+    nonce = f"{what}-{get_random_string(12)}"
+    return f"<ticket-{ticket.pk}.{nonce}.{_message_id_signature(ticket.pk, nonce)}@{domain}>"
 
 
 def referenced_ticket_id(references: str) -> int | None:
-    """The newest ticket named by In-Reply-To / References (Message-IDs we made)."""
+    """The newest ticket named by a Message-ID of ours in In-Reply-To / References whose
+    signature holds; made-up or altered ones are ignored."""
     domain = (settings.UCHAT_SUPPORT_ADDRESS.partition("@")[2] or "localhost").lower()
     found = [
-        int(m.group(1)) for m in _REFERENCE.finditer(references) if m.group(2).lower() == domain
+        int(m.group(1))
+        for m in _REFERENCE.finditer(references)
+        if m.group(4).lower() == domain
+        and constant_time_compare(m.group(3), _message_id_signature(int(m.group(1)), m.group(2)))
     ]
     return found[-1] if found else None
