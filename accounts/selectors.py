@@ -87,3 +87,22 @@ def user_contact_verified(*, user: User) -> bool:
     """Whether the person has proved a way to reach them: a confirmed e-mail address or a
     verified mobile number (what log-ins and disconnecting a provider require)."""
     return user.phone_verified or EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def user_for_verified_email(*, email: str) -> User | None:
+    """The active account that proved it owns ``email`` (allauth's EmailAddress.verified):
+    what an inbound e-mail from that address may speak for. A claimed, unconfirmed address
+    names nobody."""
+    found = (
+        EmailAddress.objects.filter(email__iexact=email, verified=True, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    return found.user if found is not None else None
+
+
+def email_is_desk_staff(*, email: str) -> bool:
+    """``email`` is claimed (confirmed or not) by a staff member or an agent."""
+    desk = Q(is_staff=True) | Q(is_agent=True)
+    claimed = EmailAddress.objects.filter(email__iexact=email).values("user_id")
+    return User.objects.filter(desk).filter(Q(email__iexact=email) | Q(pk__in=claimed)).exists()

@@ -3,6 +3,7 @@
 import hashlib
 import re
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -18,7 +19,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts import hooks, names, phones
+from accounts import hooks, names, phones, selectors
 from accounts.models import User
 from accounts.selectors import user_contact_verified, user_needs_two_factor_setup
 from core import events
@@ -175,20 +176,36 @@ def user_new_check(*, username: str, email: str) -> None:
 
 @transaction.atomic
 def user_for_email(*, email: str, name: str = "") -> User:
-    """The account an inbound e-mail's sender has, or a new one for a new address (tickets by
-    e-mail). A new account has no password: its owner sets one by "forgot password", which
-    proves the address. The address is taken as it arrived: mail servers are expected to
-    refuse forged senders (SPF, DMARC; docs/accounts.md)."""
-    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    """The account that proved it owns an inbound e-mail's sender address, or a new one for
+    the sender (tickets by e-mail). An address someone only claimed (given at sign-up, never
+    confirmed) is dropped from that account, as an unconfirmed phone number is: the mail
+    shows who holds the address, the claim does not, and the claimant never sees the mail.
+    A new account has no password: its owner sets one by "forgot password", which proves the
+    address. Its name comes from the mail's From only when sign-up would accept it. The
+    address is taken as it arrived: mail servers are expected to refuse forged senders (SPF,
+    DMARC; docs/accounts.md)."""
+    user = selectors.user_for_verified_email(email=email)
     if user is not None:
         return user
+    proven = EmailAddress.objects.filter(email__iexact=email, verified=True).values("user_id")
+    User.objects.filter(email__iexact=email).exclude(pk__in=proven).update(email=None)
+    EmailAddress.objects.filter(email__iexact=email, verified=False).delete()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            "This address belongs to a closed account.", code="email_account_closed"
+        )
     base = re.sub(r"[^a-z0-9_]", "", email.partition("@")[0].lower())[:20] or "customer"
     username, n = base, 1
     while User.objects.filter(username__iexact=username).exists():
         n += 1
         username = f"{base}{n}"
+    user = User(username=username, email=email)
     first, _, last = " ".join(name.split())[:150].partition(" ")
-    user = User(username=username, email=email, first_name=first[:75], last_name=last[:75])
+    try:
+        first, last = names.person_names_clean(first[:75], last[:75], user=user)
+    except ValidationError:
+        first = last = ""  # a refused name is not kept: the username (from the address) shows
+    user.first_name, user.last_name = first, last
     user.set_unusable_password()
     user.tour_done_at = None
     user.save()
