@@ -17,6 +17,7 @@ from tickets.models import (
     Category,
     Feedback,
     InternalNote,
+    MailFailure,
     PlatformFeedback,
     SlaPolicy,
     Ticket,
@@ -196,3 +197,28 @@ class AgentProfileAdmin(admin.ModelAdmin):
         if db_field.name == "user":
             kwargs["queryset"] = User.objects.filter(is_agent=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(MailFailure)
+class MailFailureAdmin(admin.ModelAdmin):
+    """Inbound e-mail that fetch_mail could not store: being retried, or quarantined (the
+    message itself is in the mailbox's quarantine folder). Read-only: delete a row once dealt
+    with."""
+
+    list_display = ["last_failed_at", "status", "code", "sender", "subject", "attempts", "why"]
+    list_filter = ["status", "code"]
+    search_fields = ["sender", "subject", "message_id", "reason"]
+    readonly_fields = [
+        "key", "status", "code", "reason", "attempts", "sender", "subject", "message_id",
+        "size", "first_failed_at", "last_failed_at",
+    ]  # fmt: skip
+
+    @admin.display(description="reason")
+    def why(self, obj: MailFailure) -> str:
+        return obj.reason if len(obj.reason) <= 120 else obj.reason[:119] + "…"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: MailFailure | None = None) -> bool:
+        return False

@@ -4,13 +4,18 @@
 library, and ``mail_store`` stores one through the desk's services:
 
 - a reply is threaded by the ticket's reply address (``support+t<id>-<signature>@…``), else by
-  In-Reply-To / References naming a Message-ID of ours; it must come from the customer;
-- anything else opens a ticket for the sender (an account is made for a new address).
+  In-Reply-To / References naming a Message-ID of ours whose signature holds; it must come
+  from the customer, by an address the customer proved;
+- anything else opens a ticket for the sender: the account that verified the address, else a
+  new one (an unconfirmed claim on the address is dropped).
 
-Bad mail (no sender, too big, an auto-reply or a loop, a forged or unknown ticket token, a
-closed ticket, a refused image) is moved to the quarantine folder with a log line. A message
-that fails to store for any other reason (the database away) stays unread for the next poll:
-nothing is lost, and the poller goes on with the next message.
+Bad mail (no sender, too big, an auto-reply or a loop, staff or agent senders, a forged or
+unknown ticket token, a closed ticket, a refused image) is moved to the quarantine folder at
+once. A message that fails for any other reason (a charset Python does not know, MIME nested
+past the parser's depth, the database away) is tried again on the next polls, after the new
+mail, up to UCHAT_MAIL_MAX_TRIES times, then quarantined too. Each quarantined message leaves a
+MailFailure row with its reason (the admin site lists them), and one mail never holds up the
+others.
 """
 
 import contextlib
@@ -22,21 +27,23 @@ import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 from django.utils.html import strip_tags
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import User
 from rooms import services as engine
 from rooms import uploads
-from tickets import services, tokens
-from tickets.models import Ticket
+from tickets import emails, services, tokens
+from tickets.models import MailboxState, MailFailure, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +70,13 @@ class PollSummary:
     reasons: list[str] = field(default_factory=list)
 
 
-_AUTO = re.compile(r"auto-?(reply|replied|respond|generated)|out of office", re.IGNORECASE)
+# Subjects auto-responders write (Outlook, Gmail, Exchange in English, and the common
+# "Auto-Reply"/"Autoreply" forms), and delivery reports.
+_AUTO = re.compile(
+    r"auto-?(matic)?[ -]?(reply|replied|respon|answer|generated)|out of (the )?office"
+    r"|delivery status notification|undeliver(able|ed) mail|returned mail|vacation reply",
+    re.IGNORECASE,
+)
 _QUOTE_START = re.compile(
     r"^(On .+wrote:\s*$|-{2,} ?Original Message ?-{2,}|-- Reply above this line --)",
     re.IGNORECASE | re.MULTILINE,
@@ -71,14 +84,22 @@ _QUOTE_START = re.compile(
 
 
 def _is_automatic(message: EmailMessage) -> bool:
-    """An auto-responder or a list (RFC 3834 and the common headers): answering those loops."""
+    """An auto-responder, a bounce or a list (RFC 3834 and the common headers): answering
+    those, or letting them open tickets, loops."""
     if message.get("Auto-Submitted", "no").strip().lower() != "no":
         return True
     if message.get("Precedence", "").strip().lower() in {"bulk", "junk", "list", "auto_reply"}:
         return True
-    if message.get("X-Autoreply") or message.get("X-Autorespond") or message.get("List-Id"):
+    if any(
+        message.get(h)
+        for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response", "List-Id", "List-Unsubscribe")
+    ):
         return True
-    return bool(_AUTO.search(message.get("Subject", "")))
+    if str(message.get("Return-Path", "")).strip() == "<>":  # a bounce (RFC 5321 null sender)
+        return True
+    if message.get_content_type() == "multipart/report":  # a delivery or read report
+        return True
+    return bool(_AUTO.search(str(message.get("Subject", ""))))
 
 
 def _text_of(message: EmailMessage) -> str:
@@ -118,7 +139,8 @@ def _addresses(message: EmailMessage, *headers: str) -> list[str]:
 
 
 def mail_store(raw: bytes) -> Stored:
-    """Store one inbound e-mail as a new ticket or a reply. Raises Refused for bad mail."""
+    """Store one inbound e-mail as a new ticket or a reply. Raises Refused for bad mail; any
+    other exception means it could not be read or stored this time."""
     if len(raw) > settings.UCHAT_MAIL_MAX_BYTES:
         raise Refused("too_big", f"larger than {settings.UCHAT_MAIL_MAX_BYTES} bytes")
     message = BytesParser(policy=policy.default).parsebytes(raw)
@@ -134,24 +156,41 @@ def mail_store(raw: bytes) -> Stored:
         raise Refused("loop", "sent by the support address itself")
     if _is_automatic(message):
         raise Refused("auto_reply", "an automatic reply or list mail")
+    if account_selectors.email_is_desk_staff(email=sender):
+        # Staff and agents answer on the page; mail "from" them is the easiest to forge and
+        # would open tickets in their name, past the customers' rate cap.
+        raise Refused("staff_sender", f"{sender} is a staff member's or an agent's address")
     try:
         ticket_id = tokens.reply_address_ticket_id(
             _addresses(message, "To", "Cc", "Delivered-To", "X-Original-To")
         )
     except ValidationError as exc:
         raise Refused("bad_token", "a forged ticket token") from exc
+    by_token = ticket_id is not None
     if ticket_id is None:
         references = f"{message.get('In-Reply-To', '')} {message.get('References', '')}"
         ticket_id = tokens.referenced_ticket_id(references)
     text = _text_of(message)[: settings.UCHAT_MESSAGE_MAX_LENGTH]
     images = _images_of(message)
     message_id = str(message.get("Message-ID", "")).strip()
+    account = account_selectors.user_for_verified_email(email=sender)
+    if ticket_id is not None and not by_token:
+        # Threaded by a signed Message-ID: only into the sender's own ticket; a reference
+        # to someone else's (a forwarded mail, a stolen header) opens a ticket of their own.
+        referenced = Ticket.objects.filter(pk=ticket_id).only("customer_id").first()
+        if referenced is None or account is None or referenced.customer_id != account.pk:
+            ticket_id = None
     try:
-        with uploads.removed_on_error(), transaction.atomic():
+        with (
+            uploads.removed_on_error(),
+            transaction.atomic(),
+            emails.answering_mail(message_id),
+        ):
             if ticket_id is not None:
-                return Stored(_reply(ticket_id, sender, text, images, message_id), opened=False)
+                replied = _reply(ticket_id, sender, account, text, images, message_id)
+                return Stored(replied, opened=False)
             subject = " ".join(str(message.get("Subject", "")).split())[:150] or "(no subject)"
-            customer = account_services.user_for_email(email=sender, name=name)
+            customer = account or account_services.user_for_email(email=sender, name=name)
             ticket = services.ticket_open(
                 customer=customer,
                 subject=subject,
@@ -164,13 +203,18 @@ def mail_store(raw: bytes) -> Stored:
 
 
 def _reply(
-    ticket_id: int, sender: str, text: str, images: list[SimpleUploadedFile], message_id: str
+    ticket_id: int,
+    sender: str,
+    account: User | None,
+    text: str,
+    images: list[SimpleUploadedFile],
+    message_id: str,
 ) -> Ticket:
     ticket = Ticket.objects.select_related("customer", "conversation").filter(pk=ticket_id).first()
     if ticket is None:
         raise Refused("unknown_ticket", f"no ticket {ticket_id}")
     customer: User | None = ticket.customer
-    if customer is None or (customer.email or "").lower() != sender:
+    if customer is None or account is None or account.pk != customer.pk:
         raise Refused("not_customer", f"{sender} is not the customer of {ticket.number}")
     # The same e-mail fetched twice (a poll cut off before it marked it read) stores once.
     key = hashlib.sha256((message_id or text).encode()).hexdigest()[:32]
@@ -198,49 +242,184 @@ def _imap() -> imaplib.IMAP4:
 
 
 def _quarantine(imap: imaplib.IMAP4, uid: str) -> None:
-    folder = settings.UCHAT_IMAP_QUARANTINE
-    imap.create(folder)  # "already exists" is answered NO, and is fine
+    folder = settings.UCHAT_IMAP_QUARANTINE  # (made by mailbox_poll)
     status, _ = imap.uid("COPY", uid, folder)
     if status != "OK":
         raise imaplib.IMAP4.error(f"could not copy to {folder}")
     imap.uid("STORE", uid, "+FLAGS", r"(\Deleted \Seen)")
 
 
-def mailbox_poll(*, limit: int = 200) -> PollSummary:
-    """Read the support mailbox's unread messages once (``manage.py fetch_mail``)."""
-    summary = PollSummary()
-    imap = _imap()
+def _search(imap: imaplib.IMAP4, *criteria: str) -> list[str]:
+    status, found = imap.uid("SEARCH", *criteria)
+    if status != "OK":
+        raise imaplib.IMAP4.error(f"SEARCH {' '.join(criteria)} failed")
+    return [uid.decode() for uid in (found[0] or b"").split()]
+
+
+def _headers_of(raw: bytes) -> dict[str, str]:
+    """Sender, subject and Message-ID as far as they can be read, for the admin's list."""
     try:
-        imap.select(settings.UCHAT_IMAP_FOLDER)
-        _, found = imap.uid("SEARCH", "UNSEEN")
-        for uid in [u.decode() for u in (found[0] or b"").split()[:limit]]:
-            _, data = imap.uid("FETCH", uid, "(RFC822.SIZE)")
-            head = data[0] if isinstance(data[0], bytes) else b""
-            size = re.search(rb"RFC822\.SIZE (\d+)", head)
-            try:
-                if size and int(size.group(1)) > settings.UCHAT_MAIL_MAX_BYTES:
-                    raise Refused("too_big", f"{size.group(1).decode()} bytes")
-                _, data = imap.uid("FETCH", uid, "(BODY.PEEK[])")
-                raw = next(part[1] for part in data if isinstance(part, tuple))
-                stored = mail_store(raw)
-            except Refused as refused:
-                logger.warning("fetch_mail: message %s quarantined: %s", uid, refused)
-                _quarantine(imap, uid)
-                summary.quarantined += 1
-                summary.reasons.append(refused.code)
-                continue
-            except Exception:
-                logger.exception("fetch_mail: message %s not stored; left unread", uid)
-                summary.left_unread += 1
-                continue
-            imap.uid("STORE", uid, "+FLAGS", r"(\Seen)")
-            summary.stored += 1
-            logger.info(
-                "fetch_mail: message %s %s %s", uid,
-                "opened" if stored.opened else "answered", stored.ticket.number,
-            )  # fmt: skip
+        head = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        sender = parseaddr(str(head.get("From", "")))[1]
+        subject, message_id = str(head.get("Subject", "")), str(head.get("Message-ID", ""))
+    except Exception:
+        return {}
+    return {
+        "sender": " ".join(sender.split())[:254],
+        "subject": " ".join(subject.split())[:200],
+        "message_id": " ".join(message_id.split())[:255],
+    }
+
+
+@transaction.atomic
+def _failure_record(
+    *, key: str, raw: bytes, size: int | None, code: str, reason: str, quarantine: bool
+) -> int:
+    """Count one failed try of the message ``key``; returns its tries so far. ``quarantine``:
+    it is being moved to the quarantine folder now."""
+    now = timezone.now()
+    failure, _ = MailFailure.objects.select_for_update().get_or_create(
+        key=key,
+        defaults={**_headers_of(raw), "size": len(raw) or size or 0, "first_failed_at": now},
+    )
+    failure.attempts += 1
+    failure.code, failure.reason, failure.last_failed_at = code, reason[:2000], now
+    if quarantine or failure.attempts >= settings.UCHAT_MAIL_MAX_TRIES:
+        failure.status = MailFailure.Status.QUARANTINED
+    failure.save()
+    return failure.attempts
+
+
+def _state_record(*, unseen: int | None = None, error: str = "") -> None:
+    """Remember how the poll went, for /check. Never the reason a poll fails."""
+    now = timezone.now()
+    fields: dict[str, object] = (
+        {"last_error_at": now, "last_error": error[:2000]}
+        if error
+        else {"last_success_at": now, "unseen": unseen or 0}
+    )
+    try:
+        MailboxState.objects.update_or_create(pk=1, defaults=fields)
+    except Exception:
+        logger.exception("fetch_mail: the mailbox state could not be saved")
+
+
+def _failed_before(keys: list[str]) -> set[str]:
+    """Which of these messages failed on an earlier poll (the rest are new)."""
+    failed: set[str] = set()
+    try:
+        for start in range(0, len(keys), 1000):
+            failed.update(
+                MailFailure.objects.filter(key__in=keys[start : start + 1000]).values_list(
+                    "key", flat=True
+                )
+            )
+    except DatabaseError:
+        logger.exception("fetch_mail: earlier failures could not be read; oldest first")
+    return failed
+
+
+def _sizes(imap: imaplib.IMAP4, uids: list[str]) -> dict[str, int]:
+    """Each message's size, in one round trip: too big ones are refused unread."""
+    if not uids:
+        return {}
+    _, data = imap.uid("FETCH", ",".join(uids), "(RFC822.SIZE)")
+    sizes = {}
+    for line in data:
+        text = line if isinstance(line, bytes) else b""
+        uid, size = re.search(rb"UID (\d+)", text), re.search(rb"RFC822\.SIZE (\d+)", text)
+        if uid and size:
+            sizes[uid.group(1).decode()] = int(size.group(1))
+    return sizes
+
+
+def _store_one(
+    imap: imaplib.IMAP4, uid: str, key: str, size: int | None, summary: PollSummary
+) -> None:
+    """Read and store one message; whatever happens, the poll goes on with the next."""
+    raw = b""
+    try:
+        if size is not None and size > settings.UCHAT_MAIL_MAX_BYTES:
+            raise Refused("too_big", f"{size} bytes")
+        _, data = imap.uid("FETCH", uid, "(BODY.PEEK[])")
+        raw = next(part[1] for part in data if isinstance(part, tuple))
+        stored = mail_store(raw)
+    except Refused as refused:
+        logger.warning("fetch_mail: message %s quarantined: %s", uid, refused)
+        _quarantine(imap, uid)
+        summary.quarantined += 1
+        summary.reasons.append(refused.code)
+        with contextlib.suppress(Exception):  # the folder holds it whatever the database says
+            _failure_record(key=key, raw=raw, size=size, code=refused.code, reason=str(refused),
+                            quarantine=True)  # fmt: skip
+        return
+    except (imaplib.IMAP4.abort, OSError):
+        raise  # the connection is gone: this poll is over, the next one starts afresh
+    except Exception as exc:  # an unknown charset, RecursionError on deep MIME, a bug...
+        reason = f"{type(exc).__name__}: {exc}"
+        try:
+            tries = _failure_record(key=key, raw=raw, size=size, code="unreadable", reason=reason,
+                                    quarantine=False)  # fmt: skip
+        except Exception:
+            # The database is away: the try is not counted, the message waits unread.
+            logger.exception("fetch_mail: message %s not stored; left unread", uid)
+            summary.left_unread += 1
+            return
+        if tries >= settings.UCHAT_MAIL_MAX_TRIES:
+            logger.warning("fetch_mail: message %s quarantined after %d tries: %s",
+                           uid, tries, reason)  # fmt: skip
+            _quarantine(imap, uid)
+            summary.quarantined += 1
+            summary.reasons.append("unreadable")
+        else:
+            logger.error("fetch_mail: message %s not stored (try %d of %d); left unread",
+                         uid, tries, settings.UCHAT_MAIL_MAX_TRIES,
+                         exc_info=exc if tries == 1 else None)  # fmt: skip
+            summary.left_unread += 1
+        return
+    imap.uid("STORE", uid, "+FLAGS", r"(\Seen)")
+    summary.stored += 1
+    with contextlib.suppress(Exception):  # stored at a later try: its count is done with
+        MailFailure.objects.filter(key=key, status=MailFailure.Status.RETRYING).delete()
+    logger.info(
+        "fetch_mail: message %s %s %s", uid,
+        "opened" if stored.opened else "answered", stored.ticket.number,
+    )  # fmt: skip
+
+
+def mailbox_poll(*, limit: int = 200) -> PollSummary:
+    """Read the support mailbox's unread messages once (``manage.py fetch_mail``): at most
+    ``limit``, new ones first, then the ones that failed before (so that no number of bad
+    mails keeps new mail waiting for more than a poll)."""
+    summary = PollSummary()
+    try:
+        imap = _imap()
+    except (OSError, imaplib.IMAP4.error) as exc:
+        _state_record(error=str(exc) or type(exc).__name__)
+        raise
+    try:
+        folder = settings.UCHAT_IMAP_FOLDER
+        status, _ = imap.select(folder)
+        if status != "OK":
+            raise imaplib.IMAP4.error(f"cannot open the folder {folder}")
+        validity = (imap.response("UIDVALIDITY")[1] or [b"0"])[0]
+        validity = validity.decode() if isinstance(validity, bytes) else "0"
+        keys = {uid: f"{folder}:{validity}:{uid}" for uid in _search(imap, "UNSEEN")}
+        failed = _failed_before(list(keys.values()))
+        new = [uid for uid, key in keys.items() if key not in failed]
+        again = [uid for uid, key in keys.items() if key in failed]
+        imap.create(settings.UCHAT_IMAP_QUARANTINE)  # "already exists" is answered NO: fine
+        chosen = (new + again)[:limit]
+        sizes = _sizes(imap, chosen)
+        for uid in chosen:
+            _store_one(imap, uid, keys[uid], sizes.get(uid), summary)
         imap.expunge()
+        unseen = len(_search(imap, "UNSEEN"))
+    except (OSError, imaplib.IMAP4.error) as exc:
+        _state_record(error=str(exc) or type(exc).__name__)
+        raise
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             imap.logout()
+    _state_record(unseen=unseen)
     return summary

@@ -262,3 +262,46 @@ class PlatformFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_topic_display()} from {self.author or 'deleted user'}"
+
+
+class MailFailure(models.Model):
+    """An inbound e-mail that could not be stored (tickets.mailbox): while it is retried, how
+    many tries it has had; once quarantined, why. One row per message of the mailbox."""
+
+    class Status(models.TextChoices):
+        RETRYING = "retrying", "Retrying"
+        QUARANTINED = "quarantined", "Quarantined"
+
+    # The mailbox's own name for the message: folder, UIDVALIDITY and UID.
+    key = models.CharField(max_length=300, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RETRYING)
+    code = models.CharField(max_length=40, blank=True)
+    reason = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # What its headers said, as far as they could be read: for the admin to recognise it.
+    sender = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    first_failed_at = models.DateTimeField(default=timezone.now)
+    last_failed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_failed_at", "-id"]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"{self.sender or 'unknown sender'}: {self.subject or '(no subject)'}"
+
+
+class MailboxState(models.Model):
+    """The support mailbox as the last ``fetch_mail`` poll left it: one row (pk 1), read by
+    /check. ``unseen`` counts the messages still unread after that poll."""
+
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    unseen = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"mailbox, last read {self.last_success_at or 'never'}"

@@ -5,6 +5,7 @@ agent the ones assigned to them and the unassigned queue, an admin all; anything
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from django.db.models import (
     Avg,
@@ -23,7 +24,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from rooms.models import Message
-from tickets.models import CannedReply, Category, Feedback, PlatformFeedback, Ticket
+from tickets.models import (
+    CannedReply,
+    Category,
+    Feedback,
+    MailboxState,
+    MailFailure,
+    PlatformFeedback,
+    Ticket,
+)
 
 
 def category_active(*, name: str) -> Category | None:
@@ -301,3 +310,21 @@ def opening_images(*, ticket: Ticket) -> list[Message]:
         .exclude(attachment="")
         .order_by("seq")[:5]
     )
+
+
+class MailboxStatus(TypedDict):
+    last_success: str | None  # ISO 8601: when fetch_mail last read the mailbox through
+    unseen: int  # unread in the mailbox as that poll left it (waiting for the next one)
+    quarantined: int  # quarantined by fetch_mail (MailFailure rows)
+
+
+def mailbox_status() -> MailboxStatus:
+    """What /check says about tickets by e-mail."""
+    state = MailboxState.objects.filter(pk=1).first()
+    return {
+        "last_success": (
+            state.last_success_at.isoformat() if state and state.last_success_at else None
+        ),
+        "unseen": state.unseen if state else 0,
+        "quarantined": MailFailure.objects.filter(status=MailFailure.Status.QUARANTINED).count(),
+    }

@@ -1,10 +1,14 @@
-"""Health check: the database and the channel layer must both answer."""
+"""Health check: the database and the channel layer must both answer. With a support mailbox
+configured, the answer also says how tickets by e-mail are doing (``mail``): that is for
+monitoring, and never makes the site unhealthy (a stuck poller is not a reason to take web
+processes out of service)."""
 
 import asyncio
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import fanout
+from tickets import selectors as ticket_selectors
 
 HEALTH_TIMEOUT = 3.0
 
@@ -52,17 +57,33 @@ async def health_status() -> dict[str, bool]:
     }
 
 
-def health_body(checks: dict[str, bool]) -> tuple[int, dict[str, Any]]:
-    """The seed's wire shape: {"health": "ok"} or the 503/5002 error with the failing checks."""
+def _mail_status() -> dict[str, Any] | None:
+    if not settings.UCHAT_IMAP_HOST:
+        return None
+    try:
+        return dict(ticket_selectors.mailbox_status())
+    except Exception:
+        return None  # the database is away: "database" says so
+
+
+def health_body(
+    checks: dict[str, bool], mail: dict[str, Any] | None = None
+) -> tuple[int, dict[str, Any]]:
+    """The seed's wire shape: {"health": "ok"} or the 503/5002 error with the failing checks;
+    plus "mail" when a support mailbox is configured."""
+    extra = {"mail": mail} if mail is not None else {}
     if all(checks.values()):
-        return 200, {"health": "ok"}
-    return 503, {"code": 503, "subcode": 5002, "error": "App Not Healthy", "checks": checks}
+        return 200, {"health": "ok", **extra}
+    return 503, {
+        "code": 503, "subcode": 5002, "error": "App Not Healthy", "checks": checks, **extra,
+    }  # fmt: skip
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 async def check(request: HttpRequest) -> JsonResponse:
-    status, body = health_body(await health_status())
+    checks = await health_status()
+    status, body = health_body(checks, await sync_to_async(_mail_status)())
     return JsonResponse(body, status=status)
 
 
@@ -76,7 +97,7 @@ class CheckApi(APIView):
         summary="Health check",
     )
     def get(self, request: Request) -> Response:
-        status, body = health_body(async_to_sync(health_status)())
+        status, body = health_body(async_to_sync(health_status)(), _mail_status())
         return Response(body, status=status)
 
     @extend_schema(

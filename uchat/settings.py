@@ -221,6 +221,8 @@ UCHAT_IMAP_PASSWORD = env.str("UCHAT_IMAP_PASSWORD", default="")
 UCHAT_IMAP_FOLDER = env.str("UCHAT_IMAP_FOLDER", default="INBOX")
 UCHAT_IMAP_QUARANTINE = env.str("UCHAT_IMAP_QUARANTINE", default="Quarantine")
 UCHAT_MAIL_MAX_BYTES = env.int("UCHAT_MAIL_MAX_BYTES", default=15 * 1024 * 1024)
+# A message that cannot be read or stored is tried on this many polls, then quarantined.
+UCHAT_MAIL_MAX_TRIES = env.int("UCHAT_MAIL_MAX_TRIES", default=3)
 
 # Periodic tasks, run by exactly one `celery beat` (docs/deploy.md).
 CELERY_BEAT_SCHEDULE = {

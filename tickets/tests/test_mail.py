@@ -4,7 +4,9 @@ fetch_mail`` reads them with the standard library's imaplib."""
 
 import imaplib
 import io
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -15,6 +17,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.management import call_command
 from django.db import OperationalError
@@ -23,7 +26,7 @@ from accounts.models import User
 from rooms import services as engine
 from rooms.models import Message
 from tickets import mailbox, services, tokens
-from tickets.models import Ticket
+from tickets.models import MailFailure, Ticket
 
 DOVECOT = "/usr/sbin/dovecot"
 PASSWORD = "mail-pass-1"
@@ -50,6 +53,7 @@ first_valid_uid = 1
 default_internal_user = dovecot
 default_login_user = dovenull
 mail_location = maildir:~/Maildir
+mail_fsync = never
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {dir}/users
@@ -333,3 +337,230 @@ def test_without_settings_the_command_says_what_to_set(settings):
     with pytest.raises(Exception, match="UCHAT_IMAP_HOST"):
         call_command("fetch_mail")
     assert mailbox.Refused("x", "y").code == "x"
+
+
+# --- issue 24: N1, N2 and N3 -------------------------------------------------------------------
+
+
+def test_mail_reaches_only_an_account_whose_address_is_verified(imap, client, settings, tmp_path):
+    """N1: a squatter signs up with the owner's address and their own phone, verifies only the
+    phone; the owner's mail opens a ticket in a new account of the owner's, and the squatter
+    keeps neither the address nor the ticket."""
+    settings.UCHAT_SMS_BACKEND = "file"
+    settings.UCHAT_SMS_FILE_PATH = str(tmp_path / "sms")
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "first_name": "Mallory", "last_name": "M", "username": "mallory",
+            "email": "meera@customer.example", "phone": "+91 98765 43210",
+            "password1": "a-long-pass-42", "password2": "a-long-pass-42",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    [text] = [json.loads(p.read_text())["text"] for p in (tmp_path / "sms").iterdir()]
+    code = text.split()[0]
+    assert client.post("/accounts/phone/verify/", {"code": code}).status_code == 302
+    squatter = User.objects.get(username="mallory")
+    assert squatter.phone_verified
+    assert squatter.email == "meera@customer.example"  # claimed, never confirmed
+
+    deliver(imap, mail_from("Meera Nair <meera@customer.example>", "Router", text="Help."))
+    assert poll().strip() == "fetch_mail: 1 stored, 0 quarantined, 0 left unread"
+    ticket = Ticket.objects.get(subject="Router")
+    assert ticket.customer != squatter
+    assert not Ticket.objects.filter(customer=squatter).exists()
+    owner = ticket.customer
+    assert EmailAddress.objects.filter(
+        user=owner, email="meera@customer.example", verified=True
+    ).exists()
+    squatter.refresh_from_db()
+    assert squatter.email is None  # the stale claim is dropped, as with phone numbers
+    assert not EmailAddress.objects.filter(user=squatter).exists()
+    # Logged in, the squatter cannot open it either.
+    assert client.get("/").context["user"] == squatter
+    assert client.get(f"/tickets/{ticket.pk}/").status_code == 404
+
+
+def _unknown_charset(n: int) -> bytes:
+    return (
+        f"From: spam{n}@evil.example\r\nTo: support@help.example\r\nSubject: poison {n}\r\n"
+        f"Message-ID: <p{n}@evil.example>\r\n"
+        "Content-Type: text/plain; charset=x-no-such-charset\r\n\r\nboom\r\n"
+    ).encode()
+
+
+def _deeply_nested(depth: int = 1000) -> bytes:
+    head = b"".join(
+        b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i)
+        for i in range(depth)
+    )
+    tail = b"".join(b"\r\n--b%d--\r\n" % i for i in reversed(range(depth)))
+    return (
+        b"From: nest@evil.example\r\nTo: support@help.example\r\nSubject: nested\r\n"
+        + head + b"Content-Type: text/plain\r\n\r\nhi\r\n" + tail
+    )  # fmt: skip
+
+
+def test_poison_mail_never_stops_the_queue_and_is_quarantined_after_its_tries(
+    imap, settings, client, staff
+):
+    """N2: more unparseable mails than a poll reads, then a good one: the good one is a ticket
+    within two polls; each bad one is tried UCHAT_MAIL_MAX_TRIES times, then moved to the
+    quarantine folder with its reason in a row the admin site lists; /check says so."""
+    settings.UCHAT_MAIL_MAX_TRIES = 2
+    for n in range(204):  # the oldest 200 unread fill a whole poll
+        imap.append("INBOX", None, None, _unknown_charset(n))
+    imap.append("INBOX", None, None, _deeply_nested())
+    deliver(imap, mail_from("fine@customer.example", "A good one", text="Still read."))
+
+    assert poll().strip() == "fetch_mail: 0 stored, 0 quarantined, 200 left unread"
+    # New mail first (the 5 bad ones left and the good one), then the first tries again.
+    assert poll().strip() == "fetch_mail: 1 stored, 194 quarantined, 5 left unread"
+    assert Ticket.objects.filter(subject="A good one").exists()
+    assert Ticket.objects.count() == 1
+    assert poll().strip() == "fetch_mail: 0 stored, 11 quarantined, 0 left unread"
+    assert unseen(imap) == 0
+    assert count(imap, "Quarantine") == 205
+    assert count(imap, "INBOX") == 1
+    failures = MailFailure.objects.filter(status=MailFailure.Status.QUARANTINED)
+    assert failures.count() == 205
+    assert set(failures.values_list("attempts", flat=True)) == {2}
+    assert re.fullmatch(r"INBOX:[1-9]\d*:\d+", failures.first().key)  # UIDVALIDITY:UID
+    assert "x-no-such-charset" in failures.get(subject="poison 7").reason
+    assert "recursion" in failures.get(subject="nested").reason
+    assert poll().strip() == "fetch_mail: 0 stored, 0 quarantined, 0 left unread"
+
+    client.force_login(staff)
+    page = client.get("/admin/tickets/mailfailure/?q=poison+7").content.decode()
+    assert "spam7@evil.example" in page
+    assert "x-no-such-charset" in page
+
+    body = client.get("/check").json()
+    assert body["health"] == "ok"
+    assert body["mail"]["quarantined"] == 205
+    assert body["mail"]["unseen"] == 0
+    assert body["mail"]["last_success"] is not None
+
+
+def test_check_says_when_fetch_mail_last_succeeded(imap, client, settings):
+    """N2: /check keeps its shape and adds the poller's state once a mailbox is configured."""
+    body = client.get("/check").json()
+    assert body == {"health": "ok", "mail": {"last_success": None, "unseen": 0, "quarantined": 0}}
+    deliver(imap, mail_from("fine@customer.example", "One", text="x"))
+    deliver(imap, mail_from("fine@customer.example", "Two", text="y"))
+    call_command("fetch_mail", stdout=io.StringIO())
+    deliver(imap, mail_from("fine@customer.example", "Three", text="z"))
+    mail_state = client.get("/check").json()["mail"]
+    assert mail_state["last_success"] is not None
+    assert mail_state["unseen"] == 0  # as the last poll left it
+
+    settings.UCHAT_IMAP_PORT = _free_port()  # the mail server away: the time stays
+    with pytest.raises(Exception, match="could not be read"):
+        call_command("fetch_mail", stdout=io.StringIO())
+    assert client.get("/check").json()["mail"]["last_success"] == mail_state["last_success"]
+    settings.UCHAT_IMAP_HOST = ""
+    assert client.get("/check").json() == {"health": "ok"}  # no mailbox, nothing to say
+
+
+def test_a_forged_message_id_opens_a_new_ticket_and_a_signed_one_threads(
+    imap, customer, django_capture_on_commit_callbacks
+):
+    """N3: In-Reply-To naming a made-up <ticket-N.x.y@…> threads nothing; only a Message-ID
+    the desk signed does, and only from the ticket's customer."""
+    ticket = services.ticket_open(customer=customer, subject="Mine", description="x")
+    domain = "help.example"
+    deliver(
+        imap,
+        mail_from(
+            "Carla <carla@example.com>", "Re: forged", text="Forged thread",
+            In_Reply_To=f"<ticket-{ticket.pk}.x.y@{domain}>",
+        ),
+    )  # fmt: skip
+    signed = tokens.message_id(ticket, "reply")
+    assert tokens.referenced_ticket_id(signed) == ticket.pk
+    tampered = signed.replace(f"<ticket-{ticket.pk}.", f"<ticket-{ticket.pk + 1}.")
+    assert tokens.referenced_ticket_id(tampered) is None
+    stolen = mail_from("someone@else.example", "Re: stolen", text="Not hers", References=signed)
+    deliver(imap, stolen)
+    deliver(imap, mail_from("carla@example.com", "Re: real", text="Genuine", In_Reply_To=signed))
+    assert poll().strip() == "fetch_mail: 3 stored, 0 quarantined, 0 left unread"
+    bodies = list(
+        Message.objects.filter(conversation=ticket.conversation).values_list("body", flat=True)
+    )
+    assert bodies == ["Genuine"]
+    assert Ticket.objects.get(subject="Re: forged").customer == customer
+    assert Ticket.objects.get(subject="Re: stolen").customer.email == "someone@else.example"
+
+
+def test_mail_from_a_staff_or_agent_address_opens_no_ticket(imap, staff, desk_agent):
+    """N3: staff and agents are not rate-capped and their name carries weight: mail from
+    their addresses is quarantined, not a ticket in their name."""
+    deliver(imap, mail_from(staff.email, "As staff", text="x"))
+    deliver(imap, mail_from(desk_agent.email.upper(), "As agent", text="y"))
+    assert poll().strip() == "fetch_mail: 0 stored, 2 quarantined, 0 left unread"
+    assert not Ticket.objects.exists()
+    assert set(MailFailure.objects.values_list("code", flat=True)) == {"staff_sender"}
+
+
+def test_a_from_name_goes_through_the_sign_up_name_checks(imap, staff):
+    """N3: the display name of From becomes the account's name only when sign-up would
+    accept it; otherwise the account has no name (its username, from the address, shows)."""
+    staff.display_name = "Stella Support"
+    staff.save()
+    deliver(imap, mail_from("Stella Support <stella.s@customer.example>", "One", text="x"))
+    deliver(imap, mail_from("Meera\u202e Nair <meera@customer.example>", "Two", text="y"))
+    deliver(imap, mail_from("Ravi Kumar <ravi@customer.example>", "Three", text="z"))
+    assert poll().strip() == "fetch_mail: 3 stored, 0 quarantined, 0 left unread"
+    for address in ("stella.s@customer.example", "meera@customer.example"):
+        person = User.objects.get(email=address)
+        assert (person.first_name, person.last_name, person.display_name) == ("", "", "")
+        assert person.name == person.username
+    ravi = User.objects.get(email="ravi@customer.example")
+    assert (ravi.first_name, ravi.last_name) == ("Ravi", "Kumar")
+
+
+def test_auto_replies_never_open_or_join_tickets(imap, customer):
+    """N3 (RFC 3834): whatever marks a mail as automatic keeps it out of the desk."""
+    ticket = services.ticket_open(customer=customer, subject="Mine", description="x")
+    to = tokens.reply_address(ticket)
+    me = customer.email
+    deliver(imap, mail_from(me, "Automatic reply: Mine", to=to, text="I am away"))
+    deliver(imap, mail_from(me, "Out of Office: back Monday", text="Away"))
+    deliver(imap, mail_from(me, "Hello", to=to, text="x", Auto_Submitted="auto-generated"))
+    deliver(imap, mail_from(me, "Hello", text="x", Precedence="junk"))
+    deliver(imap, mail_from(me, "Hello", text="x", X_Autoreply="yes"))
+    deliver(imap, mail_from(me, "News", text="x", List_Id="<news.customer.example>"))
+    deliver(imap, mail_from(me, "Undelivered", text="x", Return_Path="<>"))
+    deliver(imap, mail_from(me, "Hello", to=to, text="A person", Auto_Submitted="no"))
+    assert poll().strip() == "fetch_mail: 1 stored, 7 quarantined, 0 left unread"
+    assert Ticket.objects.count() == 1
+    assert list(
+        Message.objects.filter(conversation=ticket.conversation).values_list("body", flat=True)
+    ) == ["A person"]
+
+
+def test_the_desk_marks_its_own_e_mails_as_automatic(
+    imap, desk_agent, staff, django_capture_on_commit_callbacks
+):
+    """N3 (RFC 3834): the acknowledgement of a mailed ticket is auto-replied (and names the
+    mail it answers); every other desk e-mail is auto-generated. Responders do not answer
+    either, so two of them cannot loop through the desk."""
+    deliver(imap, mail_from("meera@customer.example", "Router", text="Help."))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        poll()
+    ticket = Ticket.objects.get()
+    [ack] = [m for m in mail.outbox if m.to == ["meera@customer.example"]]
+    assert ack.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert ack.extra_headers["In-Reply-To"].endswith("@customer.example>")
+    to_admins = [m for m in mail.outbox if m.to == [staff.email]]
+    assert to_admins
+    assert {m.extra_headers["Auto-Submitted"] for m in to_admins} == {"auto-generated"}
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_assign(ticket=ticket, agent=desk_agent, actor=staff)
+        engine.message_create(conversation=ticket.conversation, sender=desk_agent, body="Hi")
+    assert mail.outbox
+    assert {m.extra_headers["Auto-Submitted"] for m in mail.outbox} == {"auto-generated"}
+    assert all("Auto-Submitted: auto-generated" in m.message().as_string() for m in mail.outbox)

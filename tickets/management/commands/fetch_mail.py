@@ -1,3 +1,4 @@
+import imaplib
 import time
 from typing import Any
 
@@ -9,8 +10,8 @@ from tickets import mailbox
 class Command(BaseCommand):
     help = (
         "Read the support mailbox (UCHAT_IMAP_*) over IMAP: new e-mails open tickets, replies "
-        "are threaded into theirs, bad mail goes to the quarantine folder. Once, or --every N "
-        "seconds."
+        "are threaded into theirs, bad mail goes to the quarantine folder (at once, or after "
+        "UCHAT_MAIL_MAX_TRIES failed tries). Once, or --every N seconds."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         while True:
             try:
                 summary = mailbox.mailbox_poll()
-            except OSError as exc:  # the mail server away: say so, and try again later
+            except (OSError, imaplib.IMAP4.error) as exc:  # the mail server away: say so, retry
                 if not every:
                     raise CommandError(f"The mailbox could not be read: {exc}") from exc
                 self.stderr.write(f"fetch_mail: the mailbox could not be read: {exc}")
