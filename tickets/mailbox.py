@@ -70,11 +70,13 @@ class PollSummary:
     reasons: list[str] = field(default_factory=list)
 
 
-# Subjects auto-responders write (Outlook, Gmail, Exchange in English, and the common
-# "Auto-Reply"/"Autoreply" forms), and delivery reports.
+# Subjects auto-responders and mail servers begin with (Outlook, Exchange, Postfix, sendmail,
+# Gmail): only at the start, so that a person writing about their own out-of-office settings
+# still reaches the desk.
 _AUTO = re.compile(
-    r"auto-?(matic)?[ -]?(reply|replied|respon|answer|generated)|out of (the )?office"
-    r"|delivery status notification|undeliver(able|ed) mail|returned mail|vacation reply",
+    r"^\s*(?:(?:re|fw|fwd|aw|sv)\s*:\s*)*"
+    r"(?:auto(?:matic)?[ -]?(?:reply|replied|response|answer)|out of (?:the )?office"
+    r"|delivery status notification|undeliver(?:able|ed)|returned mail|vacation reply)",
     re.IGNORECASE,
 )
 _QUOTE_START = re.compile(

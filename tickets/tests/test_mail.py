@@ -532,8 +532,9 @@ def test_auto_replies_never_open_or_join_tickets(imap, customer):
     deliver(imap, mail_from(me, "News", text="x", List_Id="<news.customer.example>"))
     deliver(imap, mail_from(me, "Undelivered", text="x", Return_Path="<>"))
     deliver(imap, mail_from(me, "Hello", to=to, text="A person", Auto_Submitted="no"))
-    assert poll().strip() == "fetch_mail: 1 stored, 7 quarantined, 0 left unread"
-    assert Ticket.objects.count() == 1
+    deliver(imap, mail_from(me, "My autoresponder and out of office settings", text="Help"))
+    assert poll().strip() == "fetch_mail: 2 stored, 7 quarantined, 0 left unread"
+    assert Ticket.objects.count() == 2
     assert list(
         Message.objects.filter(conversation=ticket.conversation).values_list("body", flat=True)
     ) == ["A person"]
