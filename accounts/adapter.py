@@ -10,7 +10,7 @@ from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts import names, phones, selectors, services, tasks
+from accounts import names, phones, selectors, services, sms, tasks
 from accounts.models import User
 
 
@@ -98,7 +98,7 @@ class AccountAdapter(DefaultAccountAdapter):
             f"{code} is your {Site.objects.get_current().name} code. It works once, for "
             f"{minutes} minutes. Never share it."
         )
-        tasks.send_sms.delay(phone=phone, text=text)
+        services.sms_queue(phone=phone, text=text)
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         # Enumeration prevention: the sign-up page looks the same; the owner learns of it.
@@ -107,12 +107,12 @@ class AccountAdapter(DefaultAccountAdapter):
             f"Someone tried to sign up on {site} with this number. You already have an "
             "account: log in instead."
         )
-        tasks.send_sms.delay(phone=phone, text=text)
+        services.sms_queue(phone=phone, text=text)
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
-        site = Site.objects.get_current().name
-        text = f"Someone asked for a {site} log-in code for this number, which has no account."
-        tasks.send_sms.delay(phone=phone, text=text)
+        # A number with no account is texted nothing: anyone can type any number, and each
+        # text costs money. The answer still matches a known number's, budget refusal included.
+        sms.sms_budget_check(phone=phone)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -3,10 +3,11 @@ from collections.abc import Callable
 from allauth.core.exceptions import RateLimited
 from allauth.core.ratelimit import respond_429
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.selectors import user_needs_two_factor_setup
+from accounts.sms import SmsBudgetExceeded
 
 
 class RequireTwoFactorMiddleware:
@@ -29,7 +30,11 @@ class RequireTwoFactorMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         # allauth's log-in stages text a code without catching its own rate limit (a log-in
-        # while the number's last code is seconds old): a 429 page, not a server error.
+        # while the number's last code is seconds old) or uchat's texting budgets: a 429 page
+        # that says which, not a server error.
+        if isinstance(exception, SmsBudgetExceeded):
+            context = {"reason": SmsBudgetExceeded.message}
+            return render(request, "429.html", context, status=429)
         if isinstance(exception, RateLimited):
             return respond_429(request)
         return None

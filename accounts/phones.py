@@ -38,3 +38,13 @@ def phone_normalize(raw: str) -> str:
             code="phone_not_mobile",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_country(phone: str) -> str:
+    """The ISO 3166 region of an E.164 number ("+919876543210" -> "IN"), read from its
+    country code; "ZZ" when the code names no single region."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return "ZZ"
+    return phonenumbers.region_code_for_number(number) or "ZZ"

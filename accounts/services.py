@@ -19,7 +19,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts import hooks, names, phones, selectors
+from accounts import hooks, names, phones, selectors, sms, tasks
 from accounts.models import User
 from accounts.selectors import user_contact_verified, user_needs_two_factor_setup
 from core import events
@@ -87,6 +87,13 @@ def api_login(*, request: HttpRequest, login: str, password: str, code: str | No
         raise LoginRefused("two_factor_setup")
     cache.delete(key)
     return user
+
+
+def sms_queue(*, phone: str, text: str) -> None:
+    """Text ``phone`` (off the request, by a Celery task) within the site's and the country's
+    hourly budgets. Raises sms.SmsBudgetExceeded, having queued nothing, past either."""
+    sms.sms_budget_consume(phone=phone)
+    tasks.send_sms.delay(phone=phone, text=text)
 
 
 def api_tokens_issue(*, user: User) -> dict[str, str]:

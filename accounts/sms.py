@@ -7,6 +7,11 @@
 - ``twilio``: Twilio's Messages API over HTTPS, configured by ``UCHAT_TWILIO_ACCOUNT_SID``,
   ``UCHAT_TWILIO_AUTH_TOKEN`` and ``UCHAT_TWILIO_FROM`` (``UCHAT_TWILIO_URL`` for a proxy);
 - or the dotted path of a class with the same ``send(phone, text)`` method.
+
+Every text counts against two budgets per clock hour, held in the cache (Redis in production,
+so every server process shares them): ``UCHAT_SMS_PER_HOUR`` for the whole site and
+``UCHAT_SMS_PER_COUNTRY_HOUR`` for each country. Texts cost money, most in the countries that
+SMS-pumping fraud aims at; past a budget nothing is sent until the next hour.
 """
 
 import json
@@ -18,15 +23,31 @@ from pathlib import Path
 from typing import Protocol
 
 import requests
+from allauth.core.exceptions import RateLimited
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from accounts.phones import phone_country
+from core.cache import window_counts
+
 logger = logging.getLogger(__name__)
+BUDGET_WINDOW = 3600  # seconds: the budgets are per clock hour
 
 
 class SmsError(OSError):
     """The provider refused the text or could not be reached (the task retries)."""
+
+
+class SmsBudgetExceeded(RateLimited):
+    """The site's or the country's texts for this hour are spent: nothing is sent. A kind of
+    allauth's RateLimited, so that allauth's own views answer it as a limit too."""
+
+    message = (
+        "Text messages are paused: this site has sent as many as it may this hour. Try again "
+        "later, or use an e-mail address."
+    )
 
 
 class Backend(Protocol):
@@ -97,3 +118,31 @@ def backend() -> Backend:
 
 def sms_send(*, phone: str, text: str) -> None:
     backend().send(phone, text)
+
+
+def _budget_keys(phone: str) -> list[tuple[str, int]]:
+    hour = int(time.time() // BUDGET_WINDOW)
+    return [
+        (f"uchat:sms-budget:{hour}", settings.UCHAT_SMS_PER_HOUR),
+        (f"uchat:sms-budget:{hour}:{phone_country(phone)}", settings.UCHAT_SMS_PER_COUNTRY_HOUR),
+    ]
+
+
+def sms_budget_check(*, phone: str) -> None:
+    """Raise SmsBudgetExceeded when a text to ``phone`` would be over a budget, counting
+    nothing: what a request that texts nobody answers, so that it looks like one that does."""
+    for key, limit in _budget_keys(phone):
+        if (cache.get(key) or 0) >= limit:
+            raise SmsBudgetExceeded
+
+
+def sms_budget_consume(*, phone: str) -> None:
+    """Count one text to ``phone`` against both budgets, or raise SmsBudgetExceeded and count
+    it nowhere. The counts are Redis INCRs, so processes racing for the last text cannot both
+    have it."""
+    budgets = _budget_keys(phone)
+    counts = window_counts([key for key, _ in budgets], BUDGET_WINDOW + 60)
+    if any(count > limit for count, (_, limit) in zip(counts, budgets, strict=True)):
+        for key, _ in budgets:
+            cache.incr(key, -1)  # a refused text spends neither budget
+        raise SmsBudgetExceeded

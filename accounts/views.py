@@ -1,21 +1,46 @@
+from typing import Any
+
+from allauth.account.internal.stagekit import clear_login
+from allauth.account.views import SignupView as AllauthSignupView
+from allauth.core.exceptions import RateLimited
+from allauth.core.ratelimit import respond_429
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import selectors, services
+from accounts import selectors, services, sms
 from accounts.forms import AccountDeleteForm, ProfileForm
 from accounts.http import SignedInRequest
 from accounts.payloads import person_payload
 from core.forms import apply_service_errors
 
 PROVIDER_NAMES = {"google": "Google", "facebook": "Facebook", "github": "GitHub"}
+
+
+class SignupView(AllauthSignupView):
+    """allauth's sign-up, all or nothing: allauth stores the account (User, EmailAddress, the
+    number) before it texts the code, so a text refused by a limit or a budget would leave a
+    half-made account holding the number. Here the rows roll back with the refusal."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except sms.SmsBudgetExceeded as exc:
+            clear_login(self.request)  # the stash names the account that rolled back
+            form.add_error("phone", exc.message)
+            return self.form_invalid(form)
+        except RateLimited:
+            clear_login(self.request)
+            return respond_429(self.request)
 
 
 @login_required

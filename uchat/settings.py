@@ -276,6 +276,10 @@ PHONENUMBER_DB_FORMAT = "E164"
 # dotted path of a backend class (accounts/sms.py, docs/accounts.md).
 UCHAT_SMS_BACKEND = env.str("UCHAT_SMS_BACKEND", default="console")
 UCHAT_SMS_FILE_PATH = env.str("UCHAT_SMS_FILE_PATH", default="")
+# Texts the site may send per clock hour, in all and to any one country (counted in the cache:
+# Redis, shared by every process). Past either, nothing is texted and people are told so.
+UCHAT_SMS_PER_HOUR = env.int("UCHAT_SMS_PER_HOUR", default=200)
+UCHAT_SMS_PER_COUNTRY_HOUR = env.int("UCHAT_SMS_PER_COUNTRY_HOUR", default=100)
 UCHAT_TWILIO_ACCOUNT_SID = env.str("UCHAT_TWILIO_ACCOUNT_SID", default="")
 UCHAT_TWILIO_AUTH_TOKEN = env.str("UCHAT_TWILIO_AUTH_TOKEN", default="")
 UCHAT_TWILIO_FROM = env.str("UCHAT_TWILIO_FROM", default="")

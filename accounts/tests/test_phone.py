@@ -278,3 +278,63 @@ def test_an_address_nobody_confirmed_gets_no_e_mail_but_its_link(
     with django_capture_on_commit_callbacks(execute=True):
         tickets.ticket_open(customer=typed, subject="Help", description="It broke.")
     assert not [m for m in mail.outbox if "not-mine@example.com" in m.to]
+
+
+# --- what texts cost: nothing to unknown numbers, budgets, nothing half-made -------------------
+
+
+def test_a_log_in_code_for_an_unknown_number_texts_nothing_and_looks_the_same(client, db, texts):
+    verified("priya", NUMBER)
+    known = client.post("/accounts/login/code/", {"phone": NUMBER})
+    client.cookies.clear()
+    unknown = client.post("/accounts/login/code/", {"phone": "+919876543211"})
+    assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
+    assert len(texts_to(texts, NUMBER)) == 1
+    assert texts_to(texts, "+919876543211") == []
+
+
+def test_a_sign_up_refused_by_a_limit_creates_nothing(client, db, texts, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "verify_phone": "1/h/ip"}
+    sign_up(client, username="first", phone="+919876543210", email="first@example.com")
+    client.cookies.clear()
+    response = sign_up(client, username="second", phone="+919876543211", email="s@example.com")
+    assert response.status_code == 429
+    assert not User.objects.filter(username="second").exists()
+    assert not EmailAddress.objects.filter(email="s@example.com").exists()
+    assert texts_to(texts, "+919876543211") == []
+    assert mail.outbox == []
+    # Nothing stale is left in the session either: the verify page sends them to log in.
+    response = client.get("/accounts/phone/verify/")
+    assert response.status_code == 302
+
+
+def test_texts_stop_at_the_site_and_country_budgets(client, db, texts, settings):
+    settings.UCHAT_SMS_PER_HOUR = 3
+    settings.UCHAT_SMS_PER_COUNTRY_HOUR = 2
+    for i, number in enumerate(["+919876543210", "+919876543211"]):
+        response = sign_up(client, username=f"in{i}", phone=number)
+        client.cookies.clear()
+        assert response["Location"] == "/accounts/phone/verify/"
+    # India's budget is spent: a third Indian number is refused with a reason, and nothing
+    # is created or sent.
+    response = sign_up(client, username="in2", phone="+919876543212")
+    client.cookies.clear()
+    assert response.status_code == 200
+    assert "Text messages are paused" in response.content.decode()
+    assert not User.objects.filter(username="in2").exists()
+    assert texts_to(texts, "+919876543212") == []
+    # Another country still has its own budget, until the site's runs out.
+    response = sign_up(client, username="uk0", phone="+447911123456")
+    client.cookies.clear()
+    assert response["Location"] == "/accounts/phone/verify/"
+    verified("owner", "+447911123457")
+    response = client.post("/accounts/login/code/", {"phone": "+447911123457"})
+    assert response.status_code == 429
+    assert "Text messages are paused" in response.content.decode()
+    assert texts_to(texts, "+447911123457") == []
+    # An unknown number gets the same answer while texts are paused.
+    client.cookies.clear()
+    response = client.post("/accounts/login/code/", {"phone": "+447911123458"})
+    assert response.status_code == 429
+    assert "Text messages are paused" in response.content.decode()
+    assert len(list(texts.iterdir())) == 3
