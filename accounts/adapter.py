@@ -9,6 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 
 from accounts import names, phones, selectors, services, sms, tasks
 from accounts.models import User
@@ -50,6 +51,21 @@ class AccountAdapter(DefaultAccountAdapter):
         username = super().clean_username(username, shallow=shallow)
         names.username_check(username)
         return username
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # allauth counts failed log-ins per name ("5/5m/key"), so anyone could lock an owner
+        # out by guessing from anywhere. With the client address in the key they count per
+        # name and address, as the API's do: the guesser is stopped, the owner is not. (The
+        # "/ip" rate still caps one address over every name.)
+        # A number counts as one name however it is typed ("+91 98765 43210", "+919876543210").
+        if credentials.get("phone"):
+            try:
+                number = phones.phone_normalize(credentials["phone"])
+                credentials = {**credentials, "username": number, "email": number}
+            except ValidationError:
+                pass
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{key}:{self.get_client_ip(request)}"
 
     def get_login_stages(self) -> list[str]:
         stages = super().get_login_stages()

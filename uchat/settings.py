@@ -294,7 +294,8 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = None  # "[<site name>] ": the Site row (UCHAT_SITE_NAME)
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "root", "system", "deleted", "uchat"]
-# Failed log-ins: 5 per key (login) in 5 minutes, 20 per IP a minute (allauth's rate limiter).
+# Failed log-ins: 5 per key in 5 minutes, 20 per IP a minute (allauth's rate limiter). The key is
+# the name and the client address together (accounts.adapter), so nobody locks an owner out.
 # Texted codes: per number (key) and per IP, for sign-up and change of number (verify_phone)
 # and for log-in codes (request_login_code).
 ACCOUNT_RATE_LIMITS = {

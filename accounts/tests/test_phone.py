@@ -139,6 +139,18 @@ def test_log_in_with_number_and_password_and_with_a_texted_code(client, db, text
     assert client.get("/").context["user"] == user
 
 
+def test_wrong_passwords_for_a_number_count_however_it_is_typed(client, db):
+    user = verified("priya", NUMBER, email=None)
+    user.set_password(PASSWORD)
+    user.save()
+    typings = ["+919876543210", "+91 98765 43210", "+91-98765-43210", "+91 9876543210"]
+    for typed in [*typings, "+91 98765-43210"]:
+        client.post("/accounts/login/", {"login": typed, "password": "wrong-guess"})
+    response = client.post("/accounts/login/", {"login": "+91 98765 432 10", "password": PASSWORD})
+    assert "Too many tries" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_log_in_codes_are_limited_per_number(client, db, texts, settings):
     verified("priya", NUMBER)
     assert client.post("/accounts/login/code/", {"phone": NUMBER}).status_code == 302

@@ -195,6 +195,44 @@ def test_profile_display_names_are_cleaned_and_imitations_refused(user, staff):
         services.user_profile_update(user=user, display_name="Stella Admin")
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Sakthi Priya",  # an agent's first and last name
+        "sakthi.priya",
+        "Priya, Sakthi",  # last name first
+        "Sakthi Priya (Support)",
+        "Sakthi Priya - Acme Help",
+        "SAKTHI  PRIYA | agent",
+        "Himanshu Ranjan (Admin)",  # a staff member's name with a role in brackets
+        "Himanshu Ranjan [team]",
+        "Admin: Himanshu Ranjan",
+        "HimanshuRanjan",
+        "himanshu",  # a staff member's username
+    ],
+)
+def test_agents_and_staff_names_are_protected_whatever_the_suffix(user, name):
+    UserFactory(username="sakthi", first_name="Sakthi", last_name="Priya", agent=True)
+    UserFactory(username="himanshu", display_name="Himanshu Ranjan", staff=True)
+    with pytest.raises(ValidationError, match="too like"):
+        services.user_profile_update(user=user, display_name=name)
+    with pytest.raises(ValidationError, match="too like"):
+        services.user_profile_update(
+            user=user, display_name="", first_name=name, last_name="(Admin)"
+        )
+    user.refresh_from_db()
+    assert user.display_name == "Alice A."
+
+
+def test_names_that_only_share_a_word_with_an_agent_are_fine(user):
+    agent = UserFactory(username="sakthi", first_name="Sakthi", last_name="Priya", agent=True)
+    for name in ("Priya Sharma", "Sakthi Vel"):
+        assert services.user_profile_update(user=user, display_name=name).display_name == name
+    # Agents keep their own name, brackets and all.
+    updated = services.user_profile_update(user=agent, display_name="Sakthi Priya (Support)")
+    assert updated.display_name == "Sakthi Priya (Support)"
+
+
 def test_deletion_runs_every_hook_then_removes_the_row(
     user, monkeypatch, sent, django_capture_on_commit_callbacks
 ):

@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core import mail
+from django.test import Client
 
 from accounts.models import Role, User
 from accounts.tests.factories import UserFactory
@@ -104,6 +105,19 @@ def test_failed_logins_are_limited(client, user):
     response = client.post("/accounts/login/", {"login": "alice", "password": "correct-horse-9"})
     assert "_auth_user_id" not in client.session
     assert b"Too many tries. Wait a few minutes" in response.content
+
+
+def test_a_stranger_cannot_lock_the_owner_out_of_the_web_log_in(user):
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(5):
+        stranger.post("/accounts/login/", {"login": "alice", "password": "wrong-password"})
+    response = stranger.post("/accounts/login/", {"login": "alice", "password": "correct-horse-9"})
+    assert b"Too many tries. Wait a few minutes" in response.content  # the guesser is stopped
+    assert "_auth_user_id" not in stranger.session
+    owner = Client(REMOTE_ADDR="198.51.100.7")
+    response = owner.post("/accounts/login/", {"login": "alice", "password": "correct-horse-9"})
+    assert response.status_code == 302  # the owner, from their own address, is not
+    assert owner.session["_auth_user_id"] == str(user.pk)
 
 
 def _request_reset_code(client) -> str:
