@@ -1,5 +1,6 @@
 """Answer 503 when the database is away, instead of a generic 500; refuse NUL characters in
-addresses before any view hands them to the database."""
+addresses before any view hands them to the database; refuse oversize bodies; tell browsers
+which powerful features the site may use (Permissions-Policy)."""
 
 from collections.abc import Callable
 from urllib.parse import unquote
@@ -70,3 +71,22 @@ class RequestSizeMiddleware:
                 return JsonResponse(body(413, BAD_REQUEST, message), status=413)
             return HttpResponse(message, status=413, content_type="text/plain")
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """A ``Permissions-Policy`` header (settings.PERMISSIONS_POLICY) on every response: pages,
+    the API, errors and static files. uchat uses no camera, microphone, location, payment or
+    device access, so an injected script or a framed page cannot ask for them; choosing a file
+    to upload needs none of these."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response

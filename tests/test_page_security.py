@@ -21,6 +21,23 @@ def test_every_page_has_a_strict_csp(auth_client):
         assert "frame-ancestors 'none'" in policy
 
 
+def test_every_response_denies_powerful_browser_features(auth_client, client):
+    """Camera, microphone, location, payment and device access are off for the site and
+    anything it frames; the video players keep full screen and picture-in-picture."""
+    responses = [
+        auth_client.get("/"),
+        auth_client.get("/api/rooms"),
+        client.get("/accounts/login/"),
+        client.get("/api/rooms"),  # a 401 too
+        client.get("/no-such-page/"),
+    ]
+    for response in responses:
+        policy = response["Permissions-Policy"]
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+            assert f"{feature}=()" in policy, (response.request["PATH_INFO"], policy)
+        assert 'fullscreen=(self "https://www.youtube-nocookie.com"' in policy
+
+
 def test_the_page_script_links_images_by_url_instead_of_loading_them():
     from pathlib import Path
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "core.middleware.RefuseNulMiddleware",
     "core.middleware.RequestSizeMiddleware",
@@ -387,6 +388,19 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [CSP_SELF, *SOCIAL_FORM_ORIGINS],
         "frame-ancestors": [CSP_NONE],
     }
+}
+# Browser features the pages (and whatever they frame) may use: none of the powerful ones.
+# The video players keep what their iframes ask for (static/js/chat.js: allow=...). Passkeys
+# (publickey-credentials-get) are off as long as MFA_SUPPORTED_TYPES has no "webauthn".
+_PLAYERS = ['"https://www.youtube-nocookie.com"', '"https://player.vimeo.com"']
+_DENIED = (
+    "accelerometer browsing-topics camera display-capture geolocation gyroscope hid "
+    "idle-detection magnetometer microphone midi payment publickey-credentials-get "
+    "screen-wake-lock serial usb xr-spatial-tracking"
+)
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    **{feature: [] for feature in _DENIED.split()},
+    **{f: ["self", *_PLAYERS] for f in ("encrypted-media", "fullscreen", "picture-in-picture")},
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
