@@ -17,7 +17,7 @@ EXAMPLES = int(LONG_EXAMPLES or 6)
 
 
 @pytest.fixture
-def api_schema(db):
+def api_schema(token):
     """The app in-process, on the test database. As Django's test client does, the request
     signals must not close the connection that holds the test's transaction."""
     from django.core import signals
@@ -26,7 +26,9 @@ def api_schema(db):
 
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    yield schemathesis.openapi.from_wsgi("/api/schema", get_wsgi_application())
+    # The schema is for people who logged in (docs/api.md).
+    headers = {"Authorization": f"Bearer {token}"}
+    yield schemathesis.openapi.from_wsgi("/api/schema", get_wsgi_application(), headers=headers)
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
 

@@ -1,11 +1,26 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 from accounts import api as accounts_api
 from notifications import api as notifications_api
 from rooms import api as rooms_api
 from tickets import api as tickets_api
 from uchat.health import CheckApi
+
+
+class SchemaApi(SpectacularAPIView):
+    """The OpenAPI schema, for people who logged in. Its refusals are JSON like every other
+    API error, not YAML in the schema's own format."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return response
+
 
 app_name = "api"
 urlpatterns = [
@@ -37,6 +52,11 @@ urlpatterns = [
         tickets_api.TicketMessageListApi.as_view(),
         name="ticket-messages",
     ),
-    path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("schema", SchemaApi.as_view(), name="schema"),
+    # A page for people: anonymous visitors are sent to log in (the schema itself answers 401).
+    path(
+        "docs",
+        login_required(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
 ]

@@ -479,6 +479,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema maps every endpoint and field: for people who logged in (a session or a
+    # token), like the API it describes. /api/docs sends anonymous browsers to log in.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Chat limits ------------------------------------------------------------------------------

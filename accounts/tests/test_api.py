@@ -195,7 +195,18 @@ def test_errors_are_json_for_404_405_and_malformed_json(user):
     assert response.json()["subcode"] == 4000
 
 
-def test_schema_and_docs_are_served_locally(client, db):
+def test_schema_and_docs_are_for_people_who_logged_in(client, user):
+    schema = client.get("/api/schema")
+    assert schema.status_code == 401
+    assert schema.json() == {"code": 401, "subcode": 4001, "error": "Missing Authorization Header"}
+    docs = client.get("/api/docs")
+    assert docs.status_code == 302
+    assert docs["Location"] == "/accounts/login/?next=/api/docs"
+    assert bearer(user).get("/api/schema").status_code == 200  # a program with its token
+
+
+def test_schema_and_docs_are_served_locally(client, user):
+    client.force_login(user)
     schema = client.get("/api/schema")
     assert schema.status_code == 200
     assert b"/api/messages" in schema.content
