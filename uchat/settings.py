@@ -4,6 +4,8 @@ The defaults give a working first run on one machine: SQLite under ``var/``, the
 channel layer, eager Celery tasks and e-mails printed to the console.
 """
 
+import hashlib
+import re
 import secrets
 import sys
 from datetime import timedelta
@@ -149,6 +151,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, Celery ------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis' pub/sub ignores the database number in REDIS_URL: two sites on db 0 and db 1 of one
+# Redis would hear each other's broadcasts. Every channel, group and cache key carries this
+# site's prefix instead. The default derives from the secret key, the one value every process
+# of a site must share (sessions break without it) and no two sites should: the database URL
+# may differ between processes of one site (a pooler for some, a direct connection for others),
+# which would split them silently. Rotating the secret key changes it: restart every process
+# together then, or set the prefix explicitly.
+UCHAT_CHANNEL_PREFIX = env.str("UCHAT_CHANNEL_PREFIX", default="") or (
+    "uchat." + hashlib.sha256(f"uchat channel prefix:{SECRET_KEY}".encode()).hexdigest()[:16]
+)
+if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", UCHAT_CHANNEL_PREFIX):
+    raise ImproperlyConfigured(
+        "UCHAT_CHANNEL_PREFIX must be 1 to 40 letters, digits, '.', '_' or '-'."
+    )
 if REDIS_URL:
     REDIS_CONNECTION = {
         "address": REDIS_URL,
@@ -172,6 +188,7 @@ if REDIS_URL:
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
                 "CONFIG": {
                     "hosts": [REDIS_CONNECTION],
+                    "prefix": UCHAT_CHANNEL_PREFIX,
                     # All of a process's channels share one Redis list, and what goes past this
                     # is dropped; with core/fanout.py that is one entry per broadcast.
                     "capacity": 10_000,
@@ -187,7 +204,7 @@ if REDIS_URL:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [REDIS_CONNECTION]},
+                "CONFIG": {"hosts": [REDIS_CONNECTION], "prefix": UCHAT_CHANNEL_PREFIX},
             }
         }
     CACHES = {
@@ -196,6 +213,8 @@ if REDIS_URL:
             "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # Rate-limit counters of two sites on one Redis database stay apart.
+            "KEY_PREFIX": UCHAT_CHANNEL_PREFIX,
         }
     }
 else:

@@ -1,6 +1,13 @@
 """The per-process fan-out hub (core/fanout.py), on the configured channel layer."""
 
 import asyncio
+import os
+import runpy
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 from core import events, fanout
 
@@ -57,3 +64,48 @@ async def test_groups_are_refreshed_while_nobody_joins(monkeypatch):
     await _wait_for(socket, 1)
     assert socket.frames == ['{"type":"message.created","body":"still here"}']
     await hub.leave("conversation.9003", socket)
+
+
+def _site_settings(monkeypatch, *, secret_key: str, redis_db: int) -> dict:
+    """The settings one deployment computes from its environment (the prefix left unset)."""
+    if not settings.REDIS_URL:
+        if os.environ.get("UCHAT_REQUIRE_SERVICES") == "1":
+            pytest.fail("REDIS_URL is needed for this test")
+        pytest.skip("REDIS_URL is not set")
+    monkeypatch.setenv("DJANGO_SECRET_KEY", secret_key)
+    monkeypatch.setenv(
+        "REDIS_URL", urlsplit(settings.REDIS_URL)._replace(path=f"/{redis_db}").geturl()
+    )
+    monkeypatch.delenv("UCHAT_CHANNEL_PREFIX", raising=False)
+    return runpy.run_path(str(settings.BASE_DIR / "uchat" / "settings.py"))
+
+
+def _layer(site: dict):
+    config = site["CHANNEL_LAYERS"]["default"]
+    return import_string(config["BACKEND"])(**config["CONFIG"])
+
+
+async def test_two_sites_on_one_redis_do_not_hear_each_other(monkeypatch):
+    """Issue 24 N6: Redis' pub/sub ignores the database number, so a site on db 1 heard the
+    room messages of a site on db 0 of the same Redis. Each site's layer has its own prefix."""
+    first = _site_settings(monkeypatch, secret_key="first-site-" + "a" * 40, redis_db=0)
+    second = _site_settings(monkeypatch, secret_key="second-site-" + "b" * 40, redis_db=1)
+    sender, same_site, other_site = _layer(first), _layer(first), _layer(second)
+    listeners = []
+    for layer in (same_site, other_site):
+        channel = await layer.new_channel()
+        await layer.group_add("conversation.1", channel)
+        listeners.append((layer, channel))
+    await asyncio.sleep(0.2)  # the subscriptions reach Redis
+    await sender.group_send("conversation.1", {"type": "message.created", "body": "private"})
+    try:
+        (same, same_channel), (other, other_channel) = listeners
+        heard = await asyncio.wait_for(same.receive(same_channel), 5)
+        assert heard["body"] == "private"  # another process of the same site hears it
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(other.receive(other_channel), 1)
+    finally:
+        for layer in (sender, same_site, other_site):
+            await layer.flush()
+    # Their rate-limit counters stay apart too, should they share a database number.
+    assert first["CACHES"]["default"]["KEY_PREFIX"] != second["CACHES"]["default"]["KEY_PREFIX"]
