@@ -12,6 +12,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from core import fanout
+
 logger = logging.getLogger(__name__)
 
 
@@ -53,10 +55,11 @@ def event(group: str, event_type: str, payload: Mapping[str, Any]) -> dict[str, 
 
 
 # A broadcast waits at most this long for the channel layer, and after a failure the next
-# ones are skipped for SKIP_AFTER_FAILURE seconds instead of each waiting in turn: during a
-# Redis stall the threads that store messages and presence must not queue behind it. What is
-# skipped is stored; the fan-out hubs notice the outage and close their sockets, and clients
-# catch up with ``sync`` (core/fanout.py).
+# ones are skipped for SKIP_AFTER_FAILURE seconds (or until a hub hears its beat again) instead
+# of each waiting in turn: during a Redis stall the threads that store messages and presence
+# must not queue behind it. What is skipped is stored; the sockets in the groups it was for
+# are closed (4011), in this process at once and in the others when the layer answers again,
+# and clients catch up with ``sync`` (core/fanout.py).
 BROADCAST_TIMEOUT = 2.0
 SKIP_AFTER_FAILURE = 3.0
 _failed_at = 0.0
@@ -66,22 +69,28 @@ async def broadcast_async(
     groups: Iterable[str], event_type: str, payload: Mapping[str, Any]
 ) -> None:
     """Send now, from the event loop. A layer failure is logged, never raised: the data is
-    already stored and clients catch up with a ``sync`` frame when they reconnect."""
+    already stored, and the sockets that missed it are closed so that their clients ``sync``."""
     global _failed_at
     layer = get_channel_layer()
     if layer is None:
         return
-    if time.monotonic() - _failed_at < SKIP_AFTER_FAILURE:
+    targets = list(groups)
+    failed_lately = time.monotonic() - _failed_at < SKIP_AFTER_FAILURE
+    if failed_lately and not fanout.answered_since(_failed_at):
         logger.warning("broadcast of %s skipped: the channel layer failed just now", event_type)
+        fanout.broadcast_failed(targets)
         return
     try:
-        for group in groups:
+        # Other processes hear of earlier failures before they hear anything newer.
+        await fanout.resync.send(layer)
+        for group in targets:
             await asyncio.wait_for(
                 layer.group_send(group, event(group, event_type, payload)), BROADCAST_TIMEOUT
             )
     except Exception as exc:
         _failed_at = time.monotonic()
         logger.warning("broadcast of %s failed: %r", event_type, exc)
+        fanout.broadcast_failed(targets)
 
 
 def broadcast(groups: Iterable[str], event_type: str, payload: Mapping[str, Any]) -> None:

@@ -34,10 +34,63 @@ REFRESH_SECONDS = 600.0
 # meanwhile). redis-py reconnects and re-subscribes quietly, so no error would say so.
 BEAT_SECONDS = 1.0
 BEAT_TIMEOUT = 15.0
+# A handshake is accepted only once the layer has carried this hub's beat within the last
+# 2 * BEAT_SECONDS, or carries the next one within ANSWER_TIMEOUT: a stalled Redis still takes
+# SUBSCRIBE commands into its socket buffer, so joining a group proves nothing by itself.
+ANSWER_TIMEOUT = 3.0
+# The most a handshake waits for its groups and that answer before it is refused (4013).
+HANDSHAKE_TIMEOUT = 5.0
+# Every hub listens here for "broadcasts failed" notices from the other processes.
+HUBS_GROUP = "uchat-hubs"
+# This process in those notices: it has closed its own sockets already.
+ORIGIN = uuid.uuid4().hex
+# Past this many failed groups a notice names none, and every hub closes all its sockets.
+RESYNC_MAX_GROUPS = 500
+
+
+class LayerUnavailable(Exception):
+    """The channel layer did not answer in time."""
 
 
 class Member(Protocol):
     async def fanout_failed(self) -> None: ...
+
+
+class Resync:
+    """Groups whose broadcasts failed in this process, not yet told to the other processes.
+
+    The sockets of this process hear of a failure at once (``broadcast_failed``); those of the
+    others, whose beats may never have stopped (a stall shorter than the read timeout), hear it
+    once the layer answers again: the next broadcast, or any hub's next beat, sends the notice
+    first. Their hubs close the sockets that joined before the last failure (4011), and pages
+    ``sync``. A process that dies first takes its notice with it; its sockets went with it.
+    """
+
+    def __init__(self) -> None:
+        self.groups: set[str] = set()
+        self.before = 0.0  # wall-clock time of the last failure
+
+    def add(self, groups: list[str]) -> None:
+        self.groups.update(groups)
+        self.before = time.time()
+
+    async def send(self, layer: Any) -> None:
+        """Send the notice, if any; raises when the layer does not take it (kept for later)."""
+        if not self.groups:
+            return
+        groups, before = self.groups, self.before
+        self.groups = set()
+        named = sorted(groups) if len(groups) <= RESYNC_MAX_GROUPS else None
+        notice = {"type": "hub.resync", "origin": ORIGIN, "groups": named, "before": before}
+        try:
+            await asyncio.wait_for(layer.group_send(HUBS_GROUP, notice), ANSWER_TIMEOUT)
+        except BaseException:
+            self.groups |= groups
+            self.before = max(self.before, before)
+            raise
+
+
+resync = Resync()
 
 
 class Hub:
@@ -58,6 +111,10 @@ class Hub:
         self.beat_group = ""
         self.last_beat = 0.0
         self.beats_sent = self.beats_seen = 0
+        self.heard_at = 0.0  # when the reader last saw a beat
+        self.waiters: set[asyncio.Future[None]] = set()  # handshakes waiting for a beat
+        # When each member first joined: a notice drops only those that joined before it.
+        self.joined: weakref.WeakKeyDictionary[Member, float] = weakref.WeakKeyDictionary()
         # The pub/sub layer forgets a channel whose reader was cancelled: a new one is made for
         # the next reader. The list layer keeps it (no forgotten channel stays in Redis' groups
         # collecting broadcasts that nobody reads).
@@ -72,8 +129,11 @@ class Hub:
                 self.channel = await self.layer.new_channel()
             if self.reader is None:
                 self.beat_group = f"uchat-hub.{uuid.uuid4().hex}"
+                self.to_discard.discard((HUBS_GROUP, self.channel))
                 await self.layer.group_add(self.beat_group, self.channel)
+                await self.layer.group_add(HUBS_GROUP, self.channel)
                 self.last_beat = time.monotonic()
+                self.heard_at = 0.0
                 self.beats_sent = self.beats_seen = 0
                 self.reader = asyncio.create_task(self._read(self.channel))
                 self.keeper = asyncio.create_task(self._keep_fresh(self.channel))
@@ -88,6 +148,23 @@ class Hub:
                         self._stop()
                     raise
             local.add(member)
+            self.joined.setdefault(member, time.time())
+
+    async def answering(self) -> None:
+        """Return once the layer carries this hub's beats; raise LayerUnavailable when it has
+        not carried one within ANSWER_TIMEOUT (a handshake is then refused)."""
+        if self.reader is None:
+            raise LayerUnavailable("the hub is not listening")
+        if time.monotonic() - self.heard_at < 2 * BEAT_SECONDS:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiters.add(waiter)
+        try:
+            await asyncio.wait_for(waiter, ANSWER_TIMEOUT)
+        except TimeoutError as exc:
+            raise LayerUnavailable(f"no beat for {ANSWER_TIMEOUT:.0f} s") from exc
+        finally:
+            self.waiters.discard(waiter)
 
     async def leave(self, group: str, member: Member) -> None:
         async with self.lock:
@@ -103,7 +180,7 @@ class Hub:
                 # for disconnect() and skip the rest of it (Presence rows left behind).
                 self.to_discard.add((group, channel))
             if not self.members:
-                self.to_discard.add((self.beat_group, channel))
+                self.to_discard.update({(self.beat_group, channel), (HUBS_GROUP, channel)})
                 # Let the reader and keeper finish cancelling: a test's event loop may end
                 # right after, and a receive left pending would hold the layer's loop-bound
                 # receive lock for the next loop.
@@ -115,8 +192,12 @@ class Hub:
         """Beat, and re-add the process channel to its groups whether or not sockets come and
         go. A lost beat closes every local socket (``_fail``)."""
         refreshed = time.monotonic()
+        first = True
         while True:
-            await asyncio.sleep(BEAT_SECONDS)
+            # The first beat goes at once: the first handshake waits for it (``answering``).
+            if not first:
+                await asyncio.sleep(BEAT_SECONDS)
+            first = False
             if time.monotonic() - self.last_beat > BEAT_TIMEOUT:
                 logger.warning("fan-out: no beat for %.0f s; closing local sockets", BEAT_TIMEOUT)
                 await self._fail()
@@ -129,6 +210,10 @@ class Hub:
                 logger.warning("fan-out: beat failed (%r); closing local sockets", exc)
                 await self._fail()
                 return
+            try:
+                await resync.send(self.layer)
+            except Exception as exc:  # kept for the next beat; a lasting outage stops the beats
+                logger.warning("fan-out: could not send a resync notice (%r)", exc)
             if self.to_discard:
                 await self._discard_left_groups()
             if time.monotonic() - refreshed < REFRESH_SECONDS:
@@ -136,7 +221,7 @@ class Hub:
             refreshed = time.monotonic()
             async with self.lock:
                 try:
-                    for group in [self.beat_group, *self.members]:
+                    for group in [self.beat_group, HUBS_GROUP, *self.members]:
                         await self.layer.group_add(group, channel)
                 except Exception:  # a lasting outage stops the beat and closes the sockets
                     logger.warning("fan-out: could not refresh the groups", exc_info=True)
@@ -156,6 +241,10 @@ class Hub:
         for the next join. Returns the tasks cancelled."""
         tasks = [t for t in (self.reader, self.keeper) if t is not None]
         self.reader = self.keeper = None
+        for waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_exception(LayerUnavailable("the hub stopped listening"))
+        self.waiters.clear()
         if self.channel_per_reader:
             self.channel = None
         # A handler run by the reader may be the one leaving (a removed member): the reader
@@ -183,7 +272,16 @@ class Hub:
                     await self._fail()
                     return
                 self.beats_seen += 1
-                self.last_beat = time.monotonic()
+                self.last_beat = self.heard_at = time.monotonic()
+                for waiter in self.waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
+                self.waiters.clear()
+                continue
+            if event.get("type") == "hub.resync":
+                if event.get("origin") != ORIGIN:  # this process closed its own already
+                    groups = event.get("groups")
+                    await self.drop(None if groups is None else set(groups), event.get("before"))
                 continue
             for member in list(self.members.get(event.get("group", ""), ())):
                 handler = getattr(member, get_handler_name(event), None)
@@ -201,11 +299,50 @@ class Hub:
         async with self.lock:
             members = {m for local in self.members.values() for m in local}
             if self.channel is not None:  # the next keeper leaves them
-                for group in [self.beat_group, *self.members]:
+                for group in [self.beat_group, HUBS_GROUP, *self.members]:
                     self.to_discard.add((group, self.channel))
             self.members.clear()
             self._stop()
         for member in members:
+            try:
+                await member.fanout_failed()
+            except Exception:
+                logger.exception("fan-out: could not close a socket")
+
+    async def drop(self, groups: set[str] | None, before: float | None = None) -> None:
+        """Broadcasts to ``groups`` (None: any) failed: close the sockets in them that joined
+        before ``before`` (wall clock; None: all), so their clients reconnect and ``sync``.
+        One that joined later synced after the failed broadcasts were stored."""
+        if groups is None and before is None:
+            await self._fail()
+            return
+        async with self.lock:
+            candidates = (
+                {m for local in self.members.values() for m in local}
+                if groups is None
+                else {m for group in groups for m in self.members.get(group, ())}
+            )
+            dropped = {
+                m
+                for m in candidates
+                # A second of slack: the notice's clock may be another machine's.
+                if before is None or self.joined.get(m, 0.0) < before + 1.0
+            }
+            if not dropped:
+                return
+            for group, local in list(self.members.items()):
+                local -= dropped
+                if not local:
+                    del self.members[group]
+                    if self.channel is not None:
+                        self.to_discard.add((group, self.channel))
+            if not self.members:
+                if self.channel is not None:
+                    self.to_discard.update(
+                        {(self.beat_group, self.channel), (HUBS_GROUP, self.channel)}
+                    )
+                self._stop()
+        for member in dropped:
             try:
                 await member.fanout_failed()
             except Exception:
@@ -224,6 +361,12 @@ def hub() -> Hub:
     return found
 
 
+def answered_since(moment: float) -> bool:
+    """Whether a hub of this process heard its beat after ``moment`` (time.monotonic()): the
+    layer carries broadcasts again."""
+    return any(found.heard_at > moment for found in list(_hubs.values()))
+
+
 def hub_hears() -> bool:
     """False while this process's hub listens but has not heard its own beat for BEAT_TIMEOUT
     (it is about to close its sockets); True when it hears, or has nobody to listen for."""
@@ -231,3 +374,26 @@ def hub_hears() -> bool:
     if found is None or found.reader is None:
         return True
     return time.monotonic() - found.last_beat < BEAT_TIMEOUT
+
+
+_dropping: set["asyncio.Future[None]"] = set()
+
+
+def broadcast_failed(groups: list[str]) -> None:
+    """A broadcast to ``groups`` failed or was skipped (call from the event loop that tried):
+    this process's sockets in them close at once (4011), and the other processes are told once
+    the layer answers again (``resync``)."""
+    resync.add(groups)
+    current = asyncio.get_running_loop()
+    for loop, found in list(_hubs.items()):
+        if not loop.is_running():  # a finished test's loop: its sockets are gone
+            continue
+        task: asyncio.Future[None]
+        if loop is current:
+            task = loop.create_task(found.drop(set(groups)))
+        else:  # a hub of another thread's loop (tests, async_to_sync from a worker)
+            task = asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(found.drop(set(groups)), loop)
+            )
+        _dropping.add(task)
+        task.add_done_callback(_dropping.discard)

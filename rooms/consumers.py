@@ -279,12 +279,15 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_REAUTHENTICATE)
 
     async def join_groups_or_refuse(self, groups: list[str]) -> bool:
-        """Join the groups before accepting. While the channel layer is away the handshake is
-        refused (the client retries with back-off) instead of the socket going deaf."""
+        """Join the groups before accepting. Until the channel layer answers (a stalled Redis
+        takes a subscription without a word) the handshake is refused, and the client retries
+        with back-off, instead of the socket going deaf."""
         groups = [*self.access_groups(), *groups]
         try:
-            for group in groups:
-                await self.join_group(group)
+            async with asyncio.timeout(fanout.HANDSHAKE_TIMEOUT):
+                for group in groups:
+                    await self.join_group(group)
+                await fanout.hub().answering()
         except Exception as exc:
             logger.warning("socket refused: the channel layer is unavailable (%r)", exc)
             await self.leave_all_groups()

@@ -2,6 +2,7 @@
 configured channel layer (channels-redis under bin/test)."""
 
 import asyncio
+import contextlib
 import json
 
 import pytest
@@ -14,6 +15,7 @@ from accounts.tests.factories import UserFactory
 from rooms import services
 from rooms import writer as writer_module
 from rooms.models import Message, Presence
+from rooms.tests.redis_server import layer_on_own_redis
 from uchat.asgi import application
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -26,12 +28,12 @@ def _cookie_for(user) -> bytes:
     return f"{name}={client.cookies[name].value}".encode()
 
 
-async def connect(user, path: str, *, origin: bytes = b"http://localhost"):
+async def connect(user, path: str, *, origin: bytes = b"http://localhost", timeout: float = 5):  # noqa: ASYNC109
     headers = [(b"origin", origin), (b"host", b"localhost")]
     if user is not None:
         headers.append((b"cookie", await sync_to_async(_cookie_for)(user)))
     communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, code = await communicator.connect(timeout=5)
+    connected, code = await communicator.connect(timeout=timeout)
     return communicator, connected, code
 
 
@@ -466,4 +468,64 @@ async def test_someone_whose_server_died_is_shown_offline_by_the_sweep(room, use
     # Alice's own fresh row stays, and nobody is told twice.
     assert await sync_to_async(Presence.objects.filter(user=user).count)() == 1
     assert await sweep_once() == 0
+    await alice.disconnect()
+
+
+@pytest.fixture
+def own_redis(tmp_path, settings, monkeypatch):
+    """The channel layer on a Redis this test may stall, with the hub's clocks shortened
+    (beats every 0.25 s; raising=False: the same test runs against code without them)."""
+    from core import fanout
+
+    monkeypatch.setattr(fanout, "BEAT_SECONDS", 0.25)
+    monkeypatch.setattr(fanout, "ANSWER_TIMEOUT", 1.0, raising=False)
+    monkeypatch.setattr(fanout, "HANDSHAKE_TIMEOUT", 2.0, raising=False)
+    with layer_on_own_redis(tmp_path, settings) as server:
+        yield server
+
+
+async def test_a_handshake_is_refused_while_redis_is_stalled(room, user, other_user, own_redis):
+    """Issue 24 N11: a stalled Redis takes subscriptions into its buffers without a word, so a
+    socket connecting during the stall was accepted and heard nothing. The handshake is now
+    refused (4013, the client retries with back-off) until the layer carries a beat again."""
+    path = f"/ws/rooms/{room.pk}/"
+    alice, connected, _ = await connect(user, path)
+    assert connected  # the process's hub listens and beats
+    with own_redis.stalled():
+        await asyncio.sleep(1.0)  # several beats late
+        handshake = asyncio.create_task(connect(other_user, path, timeout=15))
+        await asyncio.sleep(3.0)  # Redis comes back before any read times out
+    bob, connected, code = await handshake
+    assert (connected, code) == (False, 4013)
+    await bob.disconnect()
+    bob, connected, _ = await connect(other_user, path, timeout=15)
+    assert connected  # Redis answers again: the retry gets in
+    await bob.disconnect()
+    await alice.disconnect()
+
+
+async def test_a_socket_that_missed_a_broadcast_in_a_redis_stall_is_told_to_sync(
+    room, user, other_user, own_redis
+):
+    """Issue 24 N11: a message stored while Redis was stalled was never pushed, and with a stall
+    shorter than the read timeout no beat went missing, so no 4011 came either. A socket now
+    gets the message or is closed with 4011 (its page reconnects and syncs)."""
+    from channels.db import database_sync_to_async
+
+    alice, connected, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    assert connected
+    with own_redis.stalled():
+        await asyncio.sleep(0.75)  # a beat waits in Redis' buffers, holding the layer's connection
+        await database_sync_to_async(services.message_create)(
+            conversation=room, sender=other_user, body="stored during the stall"
+        )  # its broadcast fails after 2 s
+    told = None
+    with contextlib.suppress(TimeoutError):
+        while told is None:
+            output = await alice.receive_output(timeout=5)
+            if output["type"] == "websocket.close":
+                told = output.get("code")
+            elif json.loads(output["text"]).get("body") == "stored during the stall":
+                told = "message"
+    assert told in (4011, "message"), "the socket neither got the message nor was told to sync"
     await alice.disconnect()

@@ -3,6 +3,7 @@
 import asyncio
 import os
 import runpy
+import sys
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from core import events, fanout
+from rooms.tests.redis_server import layer_on_own_redis
 
 
 class Socket:
@@ -109,3 +111,62 @@ async def test_two_sites_on_one_redis_do_not_hear_each_other(monkeypatch):
             await layer.flush()
     # Their rate-limit counters stay apart too, should they share a database number.
     assert first["CACHES"]["default"]["KEY_PREFIX"] != second["CACHES"]["default"]["KEY_PREFIX"]
+
+
+# Another server process: broadcasts what it reads on stdin (groups, space-separated).
+OTHER_PROCESS = """
+import sys
+import django
+django.setup()
+from core import events
+events.SKIP_AFTER_FAILURE = 0.5  # a failure skips the broadcasts of the next 0.5 s, not 3 s
+print("ready", flush=True)
+for line in sys.stdin:
+    events.broadcast(line.split(), "message.created", {"body": "from the other process"})
+    print("done", flush=True)
+"""
+
+
+@pytest.fixture
+def own_redis(tmp_path, settings, monkeypatch):
+    monkeypatch.setattr(fanout, "BEAT_SECONDS", 0.25)
+    with layer_on_own_redis(tmp_path, settings) as server:
+        yield server
+
+
+async def test_a_broadcast_lost_in_another_process_closes_the_sockets_that_missed_it(own_redis):
+    """Issue 24 N11: a broadcast that failed in one process during a Redis stall was lost to
+    the sockets of every other process, whose beats went on once Redis returned. The failing
+    process tells every hub when the layer answers again, and those sockets close (4011)."""
+    hub = fanout.Hub(fanout.hub().layer)
+    socket = Socket()
+    await hub.join("conversation.9201", socket)
+    other = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", OTHER_PROCESS,
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "uchat.settings", "REDIS_URL": own_redis.url},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert other.stdin is not None
+    assert other.stdout is not None
+
+    async def broadcast(groups: str) -> None:
+        other.stdin.write(groups.encode() + b"\n")
+        await other.stdin.drain()
+        assert (await asyncio.wait_for(other.stdout.readline(), 20)).strip() == b"done"
+
+    try:
+        assert (await asyncio.wait_for(other.stdout.readline(), 30)).strip() == b"ready"
+        with own_redis.stalled():
+            # The first group's publish waits in Redis' buffers and times out (2 s); the
+            # second is never sent.
+            await broadcast("conversation.9299 conversation.9201")
+        await asyncio.sleep(0.5)
+        await broadcast("conversation.9202")  # Redis answers again
+        await _wait_for(socket, 1)
+        assert socket.frames == ["failed"]
+    finally:
+        other.stdin.close()
+        await asyncio.wait_for(other.wait(), 10)
+        await hub.leave("conversation.9201", socket)
