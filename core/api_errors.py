@@ -36,6 +36,7 @@ INVALID_FILE = 4021
 INVALID_REPLY = 4022
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
+SEARCH_TIMEOUT = 5004
 
 # Service ValidationError codes -> (HTTP status, subcode, title). Others: 400/4000 + message.
 SERVICE_ERRORS = {
@@ -52,6 +53,7 @@ SERVICE_ERRORS = {
     "email_taken": (409, EMAIL_TAKEN, "E-mail Already Taken"),
     "rate_limited": (429, THROTTLED, "Too Many Requests"),
     "invalid_query": (400, INVALID_QUERY, "Invalid Query"),
+    "search_timeout": (503, SEARCH_TIMEOUT, "Search Timed Out"),
     "invalid_file": (400, INVALID_FILE, "Invalid File"),
     "invalid_reply": (400, INVALID_REPLY, "Invalid Reply"),
 }

@@ -542,6 +542,10 @@ UCHAT_MAX_REQUEST_BYTES = env.int(
     "UCHAT_MAX_REQUEST_BYTES", default=5 * UCHAT_MAX_UPLOAD_BYTES + 1024 * 1024
 )
 UCHAT_NOTIFY_EMAIL_EVERY = env.int("UCHAT_NOTIFY_EMAIL_EVERY", default=300)  # seconds
+# One search's time limit in PostgreSQL (statement_timeout; past it a clear error, 503 from the
+# API), and the search time per person and minute (page and API together; past it 429).
+UCHAT_SEARCH_TIMEOUT_MS = env.int("UCHAT_SEARCH_TIMEOUT_MS", default=1000)
+UCHAT_SEARCH_MS_PER_MINUTE = env.int("UCHAT_SEARCH_MS_PER_MINUTE", default=5000)
 UCHAT_SITE_URL = env.str("UCHAT_SITE_URL", default="http://127.0.0.1:8000")
 # The site's name in every e-mail and page title. Both are written to the Site row (SITE_ID) by
 # a data migration and again after every migrate (bin/run and deploys run it at start-up).

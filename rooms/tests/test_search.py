@@ -1,13 +1,22 @@
 """Search: only what the person may read, highlights that cannot inject markup, the portable
 fallback, bad queries refused, and jumping to a hit (history around a message, no gaps)."""
 
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
 import pytest
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import UserFactory
+from core import api_errors
 from rooms import search, selectors, services
 from rooms.models import Message
 
@@ -147,3 +156,156 @@ def test_jump_link_opens_the_page_around_the_hit(client, room, user, settings):
     history = client.get(f"/conversations/{room.pk}/messages/", {"around": ids[30], "limit": 4})
     assert [m["id"] for m in history.json()["messages"]] == ids[29:33]
     assert history.json()["has_newer"] is True
+
+
+# --- Cost: every query shape on the search index, a time limit, a budget of search time -------
+
+
+@pytest.fixture
+def busy_room(room, user, other_user):
+    """10,000 messages in a room ``user`` reads, most of them holding "w0" (PostgreSQL's
+    statistics then rate "w0" common), analysed as a busy site's table would be."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(0.24)")
+        cursor.execute(
+            f"""INSERT INTO {Message._meta.db_table}
+                (conversation_id, sender_id, seq, kind, body, html, content, attachment,
+                 created_at)
+                SELECT %s, %s, n, 'text', body, body, '{{}}'::jsonb, '', now()
+                FROM (SELECT n, (SELECT string_agg('w' || floor(40 * random() ^ 3)::int, ' ')
+                                 FROM generate_series(1, 10) WHERE n > 0) AS body
+                      FROM generate_series(1, 10000) AS n) AS generated""",  # noqa: S608
+            [room.pk, other_user.pk],
+        )
+        cursor.execute(f"ANALYZE {Message._meta.db_table}")
+    return room
+
+
+@pytest.fixture
+def plans():
+    """The plan PostgreSQL chose for each search statement, taken just before it runs (same
+    transaction, same local settings)."""
+    found: list[str] = []
+
+    def explain(execute, sql, params, many, context):
+        if "search_vector @@" in sql:
+            raw = context["cursor"].cursor  # the driver's cursor: no wrappers again
+            raw.execute(f"EXPLAIN {sql}", params)
+            found.append("\n".join(row[0] for row in raw.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        yield found
+
+
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the search index and statement_timeout exist on PostgreSQL only")
+
+
+@pytest.mark.parametrize("query", ["w0 -w0", '"w0 w0 w0 w0 w0 w0 w0 w0"', "w0 w1 -w1"])
+def test_shapes_the_planner_misjudges_stay_on_the_search_index(
+    busy_room, user, plans, query, monkeypatch
+):
+    """Such queries match (almost) nothing while PostgreSQL expects many hits, so it used to
+    walk every message of the site newest first. Now each statement either reads the search
+    index or walks a bounded range of the newest ids."""
+    postgresql_only()
+    monkeypatch.setattr(search, "RECENT_ROWS", 1000)  # the older 9,000 are read by index
+    search.messages_search(user=user, query=query)
+    assert plans
+    for plan in plans:
+        assert "Seq Scan on rooms_message" not in plan, plan
+        bounded = re.search(r"Index Cond: .*\bid > ", plan)
+        assert "message_search_idx" in plan or bounded, plan
+    assert any("message_search_idx" in plan for plan in plans), plans
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("-w0", "only words to leave out"),
+        ('-"w0 w1"', "only words to leave out"),
+        ("w0 or -w1", "only words to leave out"),
+        ("w1 w2 w3 w4 w5 w6 w7 w8 w9", "too many words"),
+        ('"w0 w0 w0 w0 w0 w0 w0 w0 w0"', "too many words"),
+    ],
+)
+def test_shapes_no_index_can_answer_are_refused(auth_client, query, says):
+    response = auth_client.get("/api/search", {"q": query})
+    assert response.status_code == 400
+    assert response.json()["subcode"] == 4020
+    assert says in response.json()["detail"]
+    assert says in auth_client.get(reverse("search"), {"q": query}).content.decode()
+
+
+@pytest.fixture
+def message_table_locked():
+    """Another connection holds the message table exclusively, so a search waits as a slow one
+    would; it lets go after 2 s, whatever happens (a search without a time limit then ends,
+    and so does the page's sidebar, which reads the table too)."""
+    postgresql_only()
+    locker = psycopg.connect(**connection.get_connection_params())
+    locker.execute(f"LOCK TABLE {Message._meta.db_table} IN ACCESS EXCLUSIVE MODE NOWAIT")
+    release = threading.Timer(2, locker.rollback)
+    release.start()
+    yield
+    release.cancel()
+    locker.rollback()
+    locker.close()
+
+
+def test_a_slow_search_stops_at_its_time_limit_with_a_clear_error(
+    auth_client, settings, message_table_locked
+):
+    settings.UCHAT_SEARCH_TIMEOUT_MS = 100
+    started = time.monotonic()
+    response = auth_client.get("/api/search", {"q": "deploy"})
+    assert response.status_code == 503
+    assert time.monotonic() - started < 1.5
+    assert response.json()["subcode"] == api_errors.SEARCH_TIMEOUT
+    assert "took too long" in response.json()["detail"]
+    page = auth_client.get(reverse("search"), {"q": "deploy"})
+    assert page.status_code == 200
+    assert "took too long" in page.content.decode()
+
+
+def test_search_time_is_budgeted_per_person(auth_client, settings, message_table_locked):
+    """Two searches that each cost the whole time limit use up a budget of 150 ms a minute:
+    the third is refused at once, long before the count limit (60 a minute)."""
+    settings.UCHAT_SEARCH_TIMEOUT_MS = 100
+    settings.UCHAT_SEARCH_MS_PER_MINUTE = 150
+    assert auth_client.get("/api/search", {"q": "deploy"}).status_code == 503
+    assert auth_client.get("/api/search", {"q": "deploy"}).status_code == 503
+    started = time.monotonic()
+    response = auth_client.get("/api/search", {"q": "deploy"})
+    assert response.status_code == 429
+    assert "search time" in response.json()["detail"]
+    assert time.monotonic() - started < 0.5
+    other = Client()
+    other.force_login(UserFactory())
+    assert other.get("/api/search", {"q": "deploy"}).status_code != 429
+
+
+def test_one_search_at_a_time_per_person(user, settings, message_table_locked):
+    """A burst sent at once would otherwise all pass the time budget before any is charged."""
+    settings.UCHAT_SEARCH_TIMEOUT_MS = 1000
+
+    def search_in_a_thread():
+        try:
+            return search.messages_search(user=user, query="deploy")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(search_in_a_thread)
+        deadline = time.monotonic() + 5
+        while not cache.get(f"uchat:search-running:{user.pk}") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with pytest.raises(ValidationError, match="still running") as refused:
+            search.messages_search(user=user, query="deploy")
+        assert refused.value.code == "rate_limited"
+        with pytest.raises(ValidationError) as timed_out:
+            first.result()
+        assert timed_out.value.code == "search_timeout"
+    assert cache.get(f"uchat:search-running:{user.pk}") == 0  # its turn is over
