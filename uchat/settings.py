@@ -86,6 +86,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.client_address.ClientAddressMiddleware",  # first: REMOTE_ADDR for all that follow
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.PermissionsPolicyMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
@@ -318,6 +319,9 @@ ACCOUNT_USERNAME_BLACKLIST = ["admin", "root", "system", "deleted", "uchat"]
 # the name and the client address together (accounts.adapter), so nobody locks an owner out.
 # Texted codes: per number (key) and per IP, for sign-up and change of number (verify_phone)
 # and for log-in codes (request_login_code).
+# allauth takes REMOTE_ADDR, the client's address behind UCHAT_TRUSTED_PROXIES proxies
+# (core.client_address), as every other per-address limit does.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("UCHAT_LOGIN_FAILED_LIMIT", default="20/m/ip,5/5m/key"),
     "verify_phone": env.str("UCHAT_PHONE_CODE_LIMIT", default="1/30s/key,3/10m/key,10/h/ip"),
@@ -380,6 +384,10 @@ UCHAT_REQUIRE_MFA_FOR_STAFF = env.bool("UCHAT_REQUIRE_MFA_FOR_STAFF", default=Fa
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# Proxies in front that append the address they saw to X-Forwarded-For (nginx in
+# docs/deploy.md: 1). 0: the connection's own address is the client's, the header is ignored.
+UCHAT_TRUSTED_PROXIES = env.int("UCHAT_TRUSTED_PROXIES", default=0)
 
 # --- Security when served over HTTPS (production) ------------------------------------------------
 UCHAT_HTTPS = env.bool("UCHAT_HTTPS", default=False)
@@ -476,6 +484,9 @@ REST_FRAMEWORK = {
         "login": env.str("UCHAT_API_LOGIN_RATE", default="20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # REMOTE_ADDR is already the client's (core.client_address); DRF's default would count
+    # each made-up X-Forwarded-For as another client.
+    "NUM_PROXIES": 0,
 }
 # Access tokens are short-lived and carry a hash of the password (CHECK_REVOKE_TOKEN): a
 # password change ends them at once, and a socket opened with one closes when it expires.
@@ -531,6 +542,10 @@ UCHAT_ADDS_PER_HOUR = env.int("UCHAT_ADDS_PER_HOUR", default=300)
 UCHAT_TICKETS_PER_HOUR = env.int("UCHAT_TICKETS_PER_HOUR", default=10)
 # Message searches per person and minute (the page and the API together).
 UCHAT_SEARCH_PER_MINUTE = env.int("UCHAT_SEARCH_PER_MINUTE", default=60)
+# One search's time limit in PostgreSQL (statement_timeout; past it a clear error, 503 from the
+# API), and the search time per person and minute (page and API together; past it 429).
+UCHAT_SEARCH_TIMEOUT_MS = env.int("UCHAT_SEARCH_TIMEOUT_MS", default=1000)
+UCHAT_SEARCH_MS_PER_MINUTE = env.int("UCHAT_SEARCH_MS_PER_MINUTE", default=5000)
 # Uploaded images: decoded pixels at most (a small PNG can decode to gigabytes).
 UCHAT_MAX_IMAGE_PIXELS = env.int("UCHAT_MAX_IMAGE_PIXELS", default=40_000_000)
 UCHAT_ROOM_MAX_MEMBERS = env.int("UCHAT_ROOM_MAX_MEMBERS", default=2000)
@@ -542,10 +557,6 @@ UCHAT_MAX_REQUEST_BYTES = env.int(
     "UCHAT_MAX_REQUEST_BYTES", default=5 * UCHAT_MAX_UPLOAD_BYTES + 1024 * 1024
 )
 UCHAT_NOTIFY_EMAIL_EVERY = env.int("UCHAT_NOTIFY_EMAIL_EVERY", default=300)  # seconds
-# One search's time limit in PostgreSQL (statement_timeout; past it a clear error, 503 from the
-# API), and the search time per person and minute (page and API together; past it 429).
-UCHAT_SEARCH_TIMEOUT_MS = env.int("UCHAT_SEARCH_TIMEOUT_MS", default=1000)
-UCHAT_SEARCH_MS_PER_MINUTE = env.int("UCHAT_SEARCH_MS_PER_MINUTE", default=5000)
 UCHAT_SITE_URL = env.str("UCHAT_SITE_URL", default="http://127.0.0.1:8000")
 # The site's name in every e-mail and page title. Both are written to the Site row (SITE_ID) by
 # a data migration and again after every migrate (bin/run and deploys run it at start-up).

@@ -1,12 +1,18 @@
 """The deployment of docs/deploy.md, for real: Debian's nginx in front of two uchat processes
 on loopback, two people in two browsers. A message crosses from one process to the other;
 when one process dies, its browser reconnects through nginx to the other and catches up,
-each message shown once."""
+each message shown once. Per-address limits hold whatever X-Forwarded-For a client makes up."""
 
+import contextlib
+import http.cookiejar
+import json
 import os
+import re
 import shutil
 import subprocess
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -43,9 +49,7 @@ http {{
     }}
     upstream uchat {{
         hash $cookie_pin;
-        server 127.0.0.1:{first} max_fails=1 fail_timeout=30s;
-        server 127.0.0.1:{second} max_fails=1 fail_timeout=30s;
-    }}
+{servers}    }}
     server {{
         listen 127.0.0.1:{port};
         client_max_body_size 27m;
@@ -63,6 +67,7 @@ http {{
     }}
 }}
 """
+UPSTREAM = "        server 127.0.0.1:{} max_fails=1 fail_timeout=30s;\n"
 
 
 def _nginx_binary() -> str | None:
@@ -71,35 +76,49 @@ def _nginx_binary() -> str | None:
     )
 
 
-@pytest.fixture
-def front(tmp_path, mail_dir, live_server_url):
+@contextlib.contextmanager
+def _behind_nginx(tmp_path: Path, mail_dir: Path, count: int, **env: str):
+    """``count`` uchat processes behind nginx, with docs/deploy.md's environment for a site
+    behind one proxy (UCHAT_TRUSTED_PROXIES=1) plus ``env``: (nginx's URL, the processes)."""
     binary = _nginx_binary()
     if binary is None or not settings.REDIS_URL:
         if os.environ.get("UCHAT_REQUIRE_SERVICES") == "1":
             pytest.fail("nginx and REDIS_URL are required (UCHAT_REQUIRE_SERVICES=1)")
         pytest.skip("needs Debian's nginx and Redis")
-    servers = [LiveServer(tmp_path, mail_dir) for _ in range(2)]
+    servers = [
+        LiveServer(tmp_path, mail_dir, UCHAT_TRUSTED_PROXIES="1", **env) for _ in range(count)
+    ]
     port = _free_port()
     conf = tmp_path / "nginx.conf"
     conf.write_text(
-        NGINX_CONF.format(dir=tmp_path, first=servers[0].port, second=servers[1].port, port=port)
+        NGINX_CONF.format(
+            dir=tmp_path, port=port, servers="".join(UPSTREAM.format(s.port) for s in servers)
+        )
     )
     nginx = subprocess.Popen(  # noqa: S603
         [binary, "-c", str(conf), "-p", str(tmp_path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while _upstream(url, "x") is None:
-        if nginx.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("nginx did not start:\n" + _log(tmp_path / "error.log"))
-        time.sleep(0.1)
-    yield url, servers
-    nginx.terminate()
-    nginx.wait(timeout=10)
-    for server in servers:
-        server.stop()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 15
+        while _upstream(url, "x") is None:
+            if nginx.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("nginx did not start:\n" + _log(tmp_path / "error.log"))
+            time.sleep(0.1)
+        yield url, servers
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture
+def front(tmp_path, mail_dir, live_server_url):
+    with _behind_nginx(tmp_path, mail_dir, 2) as (url, servers):
+        yield url, servers
 
 
 def _log(path: Path) -> str:
@@ -203,3 +222,57 @@ def test_behind_nginx_messages_cross_processes_and_a_dead_process_is_survived(
         deadline = time.monotonic() + 10
         while Presence.objects.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
+
+
+def _post(opener, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_behind_nginx_a_made_up_forwarded_for_resets_no_limit(tmp_path, mail_dir, live_server_url):
+    """Each log-in claims another X-Forwarded-For; nginx appends the address it saw, and that
+    is the one every limit counts: the API's failures per name (5), its log-in throttle (10 a
+    minute here) and allauth's failed web log-ins per address (3 a minute here)."""
+    env = {"UCHAT_API_LOGIN_RATE": "10/min", "UCHAT_LOGIN_FAILED_LIMIT": "3/m/ip,100/5m/key"}
+    with _behind_nginx(tmp_path, mail_dir, 1, **env) as (url, _):
+        opener = urllib.request.build_opener()
+        statuses, errors = [], []
+        for n, name in enumerate(["himanshu"] * 6 + [f"guess{n}" for n in range(6)]):
+            status, text = _post(
+                opener,
+                f"{url}/api/login",
+                json.dumps({"username": name, "password": "wrong"}).encode(),
+                {"Content-Type": "application/json", "X-Forwarded-For": f"203.0.113.{n}"},
+            )
+            statuses.append(status)
+            errors.append(json.loads(text)["error"])
+        # Five wrong passwords for one name, then that name is refused from this address.
+        assert statuses[:6] == [401] * 5 + [429]
+        assert errors[5] == "Too Many Failed Logins"
+        # Other names: the throttle ends the guessing at 10 log-ins a minute from the address.
+        assert statuses[6:] == [401] * 4 + [429] * 2
+        assert errors[-1] == "Too Many Requests"
+
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        pages = []
+        for n in range(5):
+            with browser.open(f"{url}/accounts/login/", timeout=10) as response:
+                token = re.search(
+                    r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode()
+                )
+            form = {"login": "himanshu", "password": f"wrong{n}", "csrfmiddlewaretoken": token[1]}
+            status, page = _post(
+                browser,
+                f"{url}/accounts/login/",
+                urllib.parse.urlencode(form).encode(),
+                {"X-Forwarded-For": f"198.51.100.{n}", "Referer": f"{url}/accounts/login/"},
+            )
+            assert status == 200
+            pages.append(page)
+        refused = ["Too many tries" in page for page in pages]
+        assert refused == [False] * 3 + [True] * 2
