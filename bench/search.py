@@ -4,8 +4,9 @@ One hundred conversations share the messages (their text drawn from a 2,000-word
 common words far more often than rare ones, as in real chat); the searcher is a member of
 twenty of them. Measures p50/p99 of GET /api/search for a common word, a rare word, two words
 and a phrase, checking every answer against the database; and -- the baseline, in the same
-run -- the portable fallback (a substring scan, what SQLite does) on the same data. Prints a
-table and one JSON line.
+run -- the portable fallback (a substring scan, what SQLite does) on the same data. Then the
+shapes PostgreSQL misjudges (issue 24, N5): a word and its negation, one common word repeated
+in a phrase. Prints a table and one JSON line.
 
     bench/run search [--messages 1000000] [--requests 200]
 """
@@ -151,6 +152,12 @@ def main() -> None:
             timed(fallback("zeppelin", False), baseline_n),
         )
     )
+    costly = [
+        ("a word and its negation (`w0 -w0`)", "w0 -w0", False),
+        ("one common word repeated in a phrase", '"w0 w0 w0 w0"', True),
+    ]
+    for name, query, expect_any in costly:
+        results.append(measured(f"{name} (API)", timed(api(query, expect_any), args.requests)))
     print(
         f"\nSearch benchmark: {args.messages:,} messages in {CONVERSATIONS} conversations "
         f"(the searcher reads {READABLE}), loaded and indexed in {load_seconds:.1f} s\n"
@@ -162,6 +169,8 @@ def main() -> None:
     ratio = round(results[6]["p50_ms"] / results[4]["p50_ms"], 1)
     print(f"\nworst full-text p50: {worst_p50} ms (target: at most 50 ms)")
     print(f"fallback_over_fulltext_absent_p50: {ratio}")
+    worst_costly_p99 = max(r["p99_ms"] for r in results[7:])
+    print(f"worst p99 of the misjudged shapes: {worst_costly_p99} ms")
     print(
         json.dumps(
             {
@@ -170,6 +179,7 @@ def main() -> None:
                 "results": results,
                 "worst_fulltext_p50_ms": worst_p50,
                 "fallback_over_fulltext_absent_p50": ratio,
+                "worst_misjudged_p99_ms": worst_costly_p99,
             }
         )
     )
