@@ -246,7 +246,10 @@ def message_table_locked():
     and so does the page's sidebar, which reads the table too)."""
     postgresql_only()
     locker = psycopg.connect(**connection.get_connection_params())
-    locker.execute(f"LOCK TABLE {Message._meta.db_table} IN ACCESS EXCLUSIVE MODE NOWAIT")
+    # Waits for whatever reads the table now (a socket writer or sweeper thread that an
+    # earlier test left running), not for ever.
+    locker.execute("SET lock_timeout = '10s'")
+    locker.execute(f"LOCK TABLE {Message._meta.db_table} IN ACCESS EXCLUSIVE MODE")
     release = threading.Timer(2, locker.rollback)
     release.start()
     yield
