@@ -140,6 +140,23 @@ def _addresses(message: EmailMessage, *headers: str) -> list[str]:
     return [address.lower() for _, address in getaddresses(values) if address]
 
 
+def _sender_of(message: EmailMessage) -> tuple[str, str]:
+    """The one person the From header names: (name, address). Python 3.11's parseaddr takes
+    the first of several addresses, and its getaddresses has no strict mode before 3.11.10:
+    the addresses of the header as it arrived are counted here, and the modern parser must
+    read the same single one (it quietly drops what it cannot parse)."""
+    values = [str(value) for key, value in message.raw_items() if key.lower() == "from"]
+    found = [address.lower() for _, address in getaddresses(values) if address]
+    if not found:
+        raise Refused("no_sender", "no sender address")
+    if len(found) > 1 or len(values) > 1:
+        raise Refused("many_senders", f"From names {len(found)} addresses")
+    modern = getattr(message["From"], "addresses", ())
+    if len(modern) != 1 or modern[0].addr_spec.lower() != found[0] or "@" not in found[0]:
+        raise Refused("many_senders", "From does not read as one address")
+    return modern[0].display_name, found[0]
+
+
 def mail_store(raw: bytes) -> Stored:
     """Store one inbound e-mail as a new ticket or a reply. Raises Refused for bad mail; any
     other exception means it could not be read or stored this time."""
@@ -147,10 +164,7 @@ def mail_store(raw: bytes) -> Stored:
         raise Refused("too_big", f"larger than {settings.UCHAT_MAIL_MAX_BYTES} bytes")
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
-    name, sender = parseaddr(str(message.get("From", "")))
-    sender = sender.lower()
-    if "@" not in sender:
-        raise Refused("no_sender", "no sender address")
+    name, sender = _sender_of(message)
     support = settings.UCHAT_SUPPORT_ADDRESS.lower()
     if sender.split("+")[0].partition("@")[0] == support.partition("@")[0] and (
         sender.partition("@")[2] == support.partition("@")[2]
@@ -201,6 +215,8 @@ def mail_store(raw: bytes) -> Stored:
             )
             return Stored(ticket, opened=True)
     except ValidationError as exc:
+        if getattr(exc, "code", None) == "email_account_closed":
+            raise Refused("closed_account", f"{sender} belongs to a closed account") from exc
         raise Refused("refused", "; ".join(exc.messages)) from exc
 
 
