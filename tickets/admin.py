@@ -17,6 +17,7 @@ from tickets.models import (
     Category,
     Feedback,
     InternalNote,
+    MailboxState,
     MailFailure,
     PlatformFeedback,
     SlaPolicy,
@@ -221,4 +222,21 @@ class MailFailureAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: MailFailure | None = None) -> bool:
+        return False
+
+
+@admin.register(MailboxState)
+class MailboxStateAdmin(admin.ModelAdmin):
+    """How the last fetch_mail poll left the support mailbox, with the counts it took (the
+    anonymous /check says only whether the poller is healthy)."""
+
+    list_display = ["__str__", "unseen", "retrying", "quarantined", "last_error_at"]
+    readonly_fields = [
+        "last_success_at", "unseen", "retrying", "quarantined", "last_error_at", "last_error",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: MailboxState | None = None) -> bool:
         return False

@@ -13,9 +13,11 @@ Bad mail (no sender, too big, an auto-reply or a loop, staff or agent senders, a
 unknown ticket token, a closed ticket, a refused image) is moved to the quarantine folder at
 once. A message that fails for any other reason (a charset Python does not know, MIME nested
 past the parser's depth, the database away) is tried again on the next polls, after the new
-mail, up to UCHAT_MAIL_MAX_TRIES times, then quarantined too. Each quarantined message leaves a
-MailFailure row with its reason (the admin site lists them), and one mail never holds up the
-others.
+mail, up to UCHAT_MAIL_MAX_TRIES times, then quarantined too. A try is counted (committed) before
+the message is read, so one that kills the poller counts as well. Each quarantined message
+leaves a MailFailure row with its reason (the admin site lists them); when the server refuses
+the move to the quarantine folder, the row keeps the message from being read again while the
+move is retried. One mail never holds up the others.
 """
 
 import contextlib
@@ -25,7 +27,9 @@ import imaplib
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parseaddr
@@ -34,6 +38,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, transaction
+from django.db.models import Count, F, Value
+from django.db.models.functions import Concat, Left
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -151,7 +157,7 @@ def _sender_of(message: EmailMessage) -> tuple[str, str]:
         raise Refused("no_sender", "no sender address")
     if len(found) > 1 or len(values) > 1:
         raise Refused("many_senders", f"From names {len(found)} addresses")
-    modern = getattr(message["From"], "addresses", ())
+    modern: tuple[Address, ...] = getattr(message["From"], "addresses", ())
     if len(modern) != 1 or modern[0].addr_spec.lower() != found[0] or "@" not in found[0]:
         raise Refused("many_senders", "From does not read as one address")
     return modern[0].display_name, found[0]
@@ -289,33 +295,78 @@ def _headers_of(raw: bytes) -> dict[str, str]:
     }
 
 
+@dataclass
+class _Try:
+    """A message's row as its try begins: ``read`` False means it is not read again (tried
+    the most times, or quarantined already and waiting for its move to the folder)."""
+
+    read: bool
+    code: str
+    reason: str
+
+
 @transaction.atomic
-def _failure_record(
-    *, key: str, raw: bytes, size: int | None, code: str, reason: str, quarantine: bool
-) -> int:
-    """Count one failed try of the message ``key``; returns its tries so far. ``quarantine``:
-    it is being moved to the quarantine folder now."""
+def _try_begin(*, key: str, raw: bytes, size: int | None) -> _Try:
+    """Count a try of the message ``key`` before it is read, committed at once: a message that
+    kills the poller (the OOM killer, a timeout) has had its try and waits behind new mail on
+    the next poll. On success the row is deleted."""
     now = timezone.now()
     failure, _ = MailFailure.objects.select_for_update().get_or_create(
         key=key,
-        defaults={**_headers_of(raw), "size": len(raw) or size or 0, "first_failed_at": now},
-    )
+        defaults={
+            **_headers_of(raw), "size": len(raw) or size or 0, "first_failed_at": now,
+            "code": "interrupted",
+            "reason": "the poller stopped while reading it (killed, out of memory, timed out)",
+        },
+    )  # fmt: skip
+    if failure.status == MailFailure.Status.QUARANTINED:
+        return _Try(read=False, code=failure.code, reason=failure.reason)
+    if failure.attempts >= settings.UCHAT_MAIL_MAX_TRIES:
+        failure.status = MailFailure.Status.QUARANTINED
+        failure.save(update_fields=["status"])
+        return _Try(read=False, code=failure.code, reason=failure.reason)
     failure.attempts += 1
-    failure.code, failure.reason, failure.last_failed_at = code, reason[:2000], now
+    failure.last_failed_at = now
+    failure.save(update_fields=["attempts", "last_failed_at"])
+    return _Try(read=True, code="", reason="")
+
+
+@transaction.atomic
+def _failure_record(*, key: str, code: str, reason: str, quarantine: bool) -> int:
+    """Say why this try of ``key`` failed; returns its tries so far. ``quarantine``: it is
+    being moved to the quarantine folder now."""
+    failure = MailFailure.objects.select_for_update().get(key=key)
+    failure.code, failure.reason, failure.last_failed_at = code, reason[:2000], timezone.now()
     if quarantine or failure.attempts >= settings.UCHAT_MAIL_MAX_TRIES:
         failure.status = MailFailure.Status.QUARANTINED
     failure.save()
     return failure.attempts
 
 
+def _failures_prune() -> None:
+    """Forget failures older than UCHAT_MAIL_FAILURE_DAYS: the quarantine folder keeps the
+    messages themselves. A message still waiting in the mailbox has its row touched on every
+    poll, so its count is never forgotten."""
+    cutoff = timezone.now() - timedelta(days=settings.UCHAT_MAIL_FAILURE_DAYS)
+    try:
+        MailFailure.objects.filter(last_failed_at__lt=cutoff).delete()
+    except DatabaseError:
+        logger.exception("fetch_mail: old mail failures could not be pruned")
+
+
 def _state_record(*, unseen: int | None = None, error: str = "") -> None:
-    """Remember how the poll went, for /check. Never the reason a poll fails."""
+    """Remember how the poll went, for /check and the admin site (counted here, once a poll,
+    not on every /check). Never the reason a poll fails."""
     now = timezone.now()
-    fields: dict[str, object] = (
-        {"last_error_at": now, "last_error": error[:2000]}
-        if error
-        else {"last_success_at": now, "unseen": unseen or 0}
-    )
+    fields: dict[str, object] = {"last_error_at": now, "last_error": error[:2000]}
+    if not error:
+        fields = {"last_success_at": now, "unseen": unseen or 0}
+        with contextlib.suppress(DatabaseError):
+            counts = dict(
+                MailFailure.objects.values_list("status").annotate(n=Count("pk")).order_by()
+            )
+            fields["retrying"] = counts.get(MailFailure.Status.RETRYING, 0)
+            fields["quarantined"] = counts.get(MailFailure.Status.QUARANTINED, 0)
     try:
         MailboxState.objects.update_or_create(pk=1, defaults=fields)
     except Exception:
@@ -351,44 +402,77 @@ def _sizes(imap: imaplib.IMAP4, uids: list[str]) -> dict[str, int]:
     return sizes
 
 
+def _quarantine_or_leave(
+    imap: imaplib.IMAP4, uid: str, key: str, code: str, summary: PollSummary
+) -> None:
+    """Move a message to the quarantine folder. When the server refuses (the folder over its
+    quota, say), the message stays unread with its row, which keeps it from being read again;
+    the move is tried on the next polls."""
+    try:
+        _quarantine(imap, uid)
+    except imaplib.IMAP4.abort:
+        raise
+    except imaplib.IMAP4.error as exc:
+        logger.error("fetch_mail: message %s could not be quarantined (%s); left unread", uid, exc)
+        summary.left_unread += 1
+        note = " [not yet in the quarantine folder: "
+        with contextlib.suppress(Exception):  # (kept from pruning while it waits)
+            rows = MailFailure.objects.filter(key=key)
+            rows.update(last_failed_at=timezone.now())
+            rows.exclude(reason__contains=note).update(
+                reason=Concat(Left(F("reason"), 1500), Value(f"{note}{str(exc)[:300]}]"))
+            )
+        return
+    summary.quarantined += 1
+    summary.reasons.append(code)
+
+
 def _store_one(
     imap: imaplib.IMAP4, uid: str, key: str, size: int | None, summary: PollSummary
 ) -> None:
     """Read and store one message; whatever happens, the poll goes on with the next."""
+    too_big = size is not None and size > settings.UCHAT_MAIL_MAX_BYTES
     raw = b""
     try:
-        if size is not None and size > settings.UCHAT_MAIL_MAX_BYTES:
+        if not too_big:
+            _, data = imap.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next(part[1] for part in data if isinstance(part, tuple))
+        attempt = _try_begin(key=key, raw=raw, size=size)
+    except (imaplib.IMAP4.abort, OSError):
+        raise  # the connection is gone: this poll is over, the next one starts afresh
+    except Exception:
+        # Not fetched, or the database is away: not read, so not counted; it waits unread.
+        logger.exception("fetch_mail: message %s not read; left unread", uid)
+        summary.left_unread += 1
+        return
+    if not attempt.read:
+        logger.warning("fetch_mail: message %s quarantined unread: %s", uid, attempt.reason)
+        _quarantine_or_leave(imap, uid, key, attempt.code, summary)
+        return
+    try:
+        if too_big:
             raise Refused("too_big", f"{size} bytes")
-        _, data = imap.uid("FETCH", uid, "(BODY.PEEK[])")
-        raw = next(part[1] for part in data if isinstance(part, tuple))
         stored = mail_store(raw)
     except Refused as refused:
         logger.warning("fetch_mail: message %s quarantined: %s", uid, refused)
-        _quarantine(imap, uid)
-        summary.quarantined += 1
-        summary.reasons.append(refused.code)
         with contextlib.suppress(Exception):  # the folder holds it whatever the database says
-            _failure_record(key=key, raw=raw, size=size, code=refused.code, reason=str(refused),
-                            quarantine=True)  # fmt: skip
+            _failure_record(key=key, code=refused.code, reason=str(refused), quarantine=True)
+        _quarantine_or_leave(imap, uid, key, refused.code, summary)
         return
     except (imaplib.IMAP4.abort, OSError):
-        raise  # the connection is gone: this poll is over, the next one starts afresh
+        raise
     except Exception as exc:  # an unknown charset, RecursionError on deep MIME, a bug...
         reason = f"{type(exc).__name__}: {exc}"
         try:
-            tries = _failure_record(key=key, raw=raw, size=size, code="unreadable", reason=reason,
-                                    quarantine=False)  # fmt: skip
+            tries = _failure_record(key=key, code="unreadable", reason=reason, quarantine=False)
         except Exception:
-            # The database is away: the try is not counted, the message waits unread.
             logger.exception("fetch_mail: message %s not stored; left unread", uid)
             summary.left_unread += 1
             return
         if tries >= settings.UCHAT_MAIL_MAX_TRIES:
             logger.warning("fetch_mail: message %s quarantined after %d tries: %s",
                            uid, tries, reason)  # fmt: skip
-            _quarantine(imap, uid)
-            summary.quarantined += 1
-            summary.reasons.append("unreadable")
+            _quarantine_or_leave(imap, uid, key, "unreadable", summary)
         else:
             logger.error("fetch_mail: message %s not stored (try %d of %d); left unread",
                          uid, tries, settings.UCHAT_MAIL_MAX_TRIES,
@@ -397,7 +481,7 @@ def _store_one(
         return
     imap.uid("STORE", uid, "+FLAGS", r"(\Seen)")
     summary.stored += 1
-    with contextlib.suppress(Exception):  # stored at a later try: its count is done with
+    with contextlib.suppress(Exception):  # stored: its count is done with
         MailFailure.objects.filter(key=key, status=MailFailure.Status.RETRYING).delete()
     logger.info(
         "fetch_mail: message %s %s %s", uid,
@@ -439,5 +523,6 @@ def mailbox_poll(*, limit: int = 200) -> PollSummary:
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             imap.logout()
+    _failures_prune()
     _state_record(unseen=unseen)
     return summary

@@ -296,12 +296,15 @@ class MailFailure(models.Model):
 
 class MailboxState(models.Model):
     """The support mailbox as the last ``fetch_mail`` poll left it: one row (pk 1), read by
-    /check. ``unseen`` counts the messages still unread after that poll."""
+    /check and the admin site. ``unseen`` counts the messages still unread after that poll."""
 
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     unseen = models.PositiveIntegerField(default=0)
+    # MailFailure rows by status after that poll (counted by the poller, not by /check).
+    retrying = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"mailbox, last read {self.last_success_at or 'never'}"

@@ -29,7 +29,6 @@ from tickets.models import (
     Category,
     Feedback,
     MailboxState,
-    MailFailure,
     PlatformFeedback,
     Ticket,
 )
@@ -312,19 +311,33 @@ def opening_images(*, ticket: Ticket) -> list[Message]:
     )
 
 
-class MailboxStatus(TypedDict):
+# fetch_mail runs every minute (docs/deploy.md): no read through in this long is a stuck poller.
+MAIL_STALE_AFTER = timedelta(minutes=10)
+
+
+class MailboxHealth(TypedDict):
     last_success: str | None  # ISO 8601: when fetch_mail last read the mailbox through
+    stale: bool  # never, or not within MAIL_STALE_AFTER
+
+
+class MailboxStatus(MailboxHealth, total=False):
+    # For staff only, as the last poll counted them:
     unseen: int  # unread in the mailbox as that poll left it (waiting for the next one)
-    quarantined: int  # quarantined by fetch_mail (MailFailure rows)
+    retrying: int  # failed, to be tried again (MailFailure rows)
+    quarantined: int  # quarantined, within UCHAT_MAIL_FAILURE_DAYS
 
 
-def mailbox_status() -> MailboxStatus:
-    """What /check says about tickets by e-mail."""
+def mailbox_status(*, counts: bool) -> MailboxStatus:
+    """What /check says about tickets by e-mail: whether the poller is healthy, and with
+    ``counts`` (staff) how much mail waits. One row read; the poller did the counting."""
     state = MailboxState.objects.filter(pk=1).first()
-    return {
-        "last_success": (
-            state.last_success_at.isoformat() if state and state.last_success_at else None
-        ),
-        "unseen": state.unseen if state else 0,
-        "quarantined": MailFailure.objects.filter(status=MailFailure.Status.QUARANTINED).count(),
+    last = state.last_success_at if state else None
+    status: MailboxStatus = {
+        "last_success": last.isoformat() if last else None,
+        "stale": last is None or timezone.now() - last > MAIL_STALE_AFTER,
     }
+    if counts:
+        status["unseen"] = state.unseen if state else 0
+        status["retrying"] = state.retrying if state else 0
+        status["quarantined"] = state.quarantined if state else 0
+    return status

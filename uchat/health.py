@@ -1,6 +1,7 @@
 """Health check: the database and the channel layer must both answer. With a support mailbox
-configured, the answer also says how tickets by e-mail are doing (``mail``): that is for
-monitoring, and never makes the site unhealthy (a stuck poller is not a reason to take web
+configured, the answer also says whether the e-mail poller is healthy (``mail``: when it last
+read the mailbox, and ``stale``); staff, logged in, see how much mail waits as well. That is
+for monitoring, and never makes the site unhealthy (a stuck poller is not a reason to take web
 processes out of service)."""
 
 import asyncio
@@ -57,11 +58,11 @@ async def health_status() -> dict[str, bool]:
     }
 
 
-def _mail_status() -> dict[str, Any] | None:
+def _mail_status(*, counts: bool = False) -> dict[str, Any] | None:
     if not settings.UCHAT_IMAP_HOST:
         return None
     try:
-        return dict(ticket_selectors.mailbox_status())
+        return dict(ticket_selectors.mailbox_status(counts=counts))
     except Exception:
         return None  # the database is away: "database" says so
 
@@ -83,7 +84,12 @@ def health_body(
 @require_http_methods(["GET", "POST"])
 async def check(request: HttpRequest) -> JsonResponse:
     checks = await health_status()
-    status, body = health_body(checks, await sync_to_async(_mail_status)())
+    try:
+        user = await request.auser()
+    except Exception:
+        user = None  # the database is away: "database" says so
+    counts = bool(user is not None and user.is_active and user.is_staff)
+    status, body = health_body(checks, await sync_to_async(_mail_status)(counts=counts))
     return JsonResponse(body, status=status)
 
 

@@ -244,6 +244,8 @@ UCHAT_IMAP_QUARANTINE = env.str("UCHAT_IMAP_QUARANTINE", default="Quarantine")
 UCHAT_MAIL_MAX_BYTES = env.int("UCHAT_MAIL_MAX_BYTES", default=15 * 1024 * 1024)
 # A message that cannot be read or stored is tried on this many polls, then quarantined.
 UCHAT_MAIL_MAX_TRIES = env.int("UCHAT_MAIL_MAX_TRIES", default=3)
+# Rows of failed inbound mail (admin: Mail failures) are forgotten after this many days.
+UCHAT_MAIL_FAILURE_DAYS = env.int("UCHAT_MAIL_FAILURE_DAYS", default=30)
 
 # Periodic tasks, run by exactly one `celery beat` (docs/deploy.md).
 CELERY_BEAT_SCHEDULE = {

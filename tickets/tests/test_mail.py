@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -20,7 +21,9 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import User
 from rooms import services as engine
@@ -435,7 +438,7 @@ def test_poison_mail_never_stops_the_queue_and_is_quarantined_after_its_tries(
     assert "spam7@evil.example" in page
     assert "x-no-such-charset" in page
 
-    body = client.get("/check").json()
+    body = client.get("/check").json()  # staff: with the counts
     assert body["health"] == "ok"
     assert body["mail"]["quarantined"] == 205
     assert body["mail"]["unseen"] == 0
@@ -443,16 +446,16 @@ def test_poison_mail_never_stops_the_queue_and_is_quarantined_after_its_tries(
 
 
 def test_check_says_when_fetch_mail_last_succeeded(imap, client, settings):
-    """N2: /check keeps its shape and adds the poller's state once a mailbox is configured."""
+    """N2: /check keeps its shape and adds the poller's health once a mailbox is configured."""
     body = client.get("/check").json()
-    assert body == {"health": "ok", "mail": {"last_success": None, "unseen": 0, "quarantined": 0}}
+    assert body == {"health": "ok", "mail": {"last_success": None, "stale": True}}
     deliver(imap, mail_from("fine@customer.example", "One", text="x"))
     deliver(imap, mail_from("fine@customer.example", "Two", text="y"))
     call_command("fetch_mail", stdout=io.StringIO())
     deliver(imap, mail_from("fine@customer.example", "Three", text="z"))
     mail_state = client.get("/check").json()["mail"]
     assert mail_state["last_success"] is not None
-    assert mail_state["unseen"] == 0  # as the last poll left it
+    assert mail_state["stale"] is False
 
     settings.UCHAT_IMAP_PORT = _free_port()  # the mail server away: the time stays
     with pytest.raises(Exception, match="could not be read"):
@@ -565,3 +568,127 @@ def test_the_desk_marks_its_own_e_mails_as_automatic(
     assert mail.outbox
     assert {m.extra_headers["Auto-Submitted"] for m in mail.outbox} == {"auto-generated"}
     assert all("Auto-Submitted: auto-generated" in m.message().as_string() for m in mail.outbox)
+
+
+# --- issue 24, after review: what was left of N1, N2 and N3 -----------------------------------
+
+
+class _Killed(BaseException):
+    """What the poller sees of an OOM kill or a watchdog's timeout: nothing after it runs."""
+
+
+def test_a_mail_that_kills_the_poller_is_counted_first_and_never_read_after_its_tries(
+    imap, settings, monkeypatch
+):
+    """N2: the try is counted before the mail is read, so one that kills the poller (the OOM
+    killer, a timeout) goes behind new mail on the next poll and, after its tries, is
+    quarantined without being read again."""
+    settings.UCHAT_MAIL_MAX_TRIES = 2
+    real = mailbox.mail_store
+    reads: list[bytes] = []
+
+    def mail_store(raw: bytes):
+        reads.append(raw)
+        if b"Subject: killer" in raw:
+            raise _Killed
+        return real(raw)
+
+    monkeypatch.setattr(mailbox, "mail_store", mail_store)
+    deliver(imap, mail_from("spam@evil.example", "killer", text="x"))
+    deliver(imap, mail_from("fine@customer.example", "A good one", text="Still read."))
+    with pytest.raises(_Killed):
+        poll()
+    assert MailFailure.objects.get(sender="spam@evil.example").attempts == 1
+    with pytest.raises(_Killed):
+        poll()  # the good one first this time
+    assert Ticket.objects.filter(subject="A good one").exists()
+    assert MailFailure.objects.get(sender="spam@evil.example").attempts == 2
+    reads.clear()
+    assert poll().strip() == "fetch_mail: 0 stored, 1 quarantined, 0 left unread"
+    assert reads == []  # quarantined by its row, unread
+    assert count(imap, "Quarantine") == 1
+    assert MailFailure.objects.get().status == MailFailure.Status.QUARANTINED
+    assert not MailFailure.objects.exclude(sender="spam@evil.example").exists()
+
+
+def test_a_quarantine_that_cannot_be_written_leaves_the_mail_unread_and_the_poll_goes_on(
+    imap, settings, monkeypatch
+):
+    """N2: Dovecot refuses the COPY to the quarantine folder (here a folder name it cannot
+    create; over quota alike): the refused mail stays unread with its row, the mails after it
+    are stored, and it is never read again while its quarantine keeps failing."""
+    settings.UCHAT_IMAP_QUARANTINE = "Quarantine/../x"
+    deliver(imap, mail_from("", "No sender", text="who am I"))
+    deliver(imap, mail_from("fine@customer.example", "A good one", text="Still read."))
+    assert poll().strip() == "fetch_mail: 1 stored, 0 quarantined, 1 left unread"
+    assert Ticket.objects.filter(subject="A good one").exists()
+    failure = MailFailure.objects.get()
+    assert (failure.code, failure.status) == ("no_sender", MailFailure.Status.QUARANTINED)
+    assert "quarantine" in failure.reason
+
+    def never(raw: bytes):
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(mailbox, "mail_store", never)
+    assert poll().strip() == "fetch_mail: 0 stored, 0 quarantined, 1 left unread"
+    assert MailFailure.objects.get().attempts == 1
+    settings.UCHAT_IMAP_QUARANTINE = "Quarantine"
+    assert poll().strip() == "fetch_mail: 0 stored, 1 quarantined, 0 left unread"
+    assert count(imap, "Quarantine") == 1
+
+
+def test_a_from_with_no_or_several_addresses_is_quarantined(imap, customer):
+    """N3: Python 3.11's parseaddr takes the first of several addresses; a From naming more
+    than one person (or none) speaks for nobody."""
+    deliver(imap, mail_from(f"{customer.email}, mallory@evil.example", "Two", text="x"))
+    deliver(imap, mail_from(f"Carla <{customer.email}>, <mallory@evil.example>", "Too", text="x"))
+    odd = f"From: {customer.email})<mallory@evil.example>\r\nTo: support@help.example\r\n"
+    imap.append("INBOX", None, None, (odd + "Subject: Odd\r\n\r\nx\r\n").encode())
+    deliver(imap, mail_from("undisclosed-recipients:;", "None", text="x"))
+    deliver(imap, mail_from(f"Carla <{customer.email}>", "One", text="Mine."))
+    assert poll().strip() == "fetch_mail: 1 stored, 4 quarantined, 0 left unread"
+    assert Ticket.objects.get().subject == "One"
+    assert set(MailFailure.objects.values_list("code", flat=True)) == {"no_sender", "many_senders"}
+
+
+def test_mail_from_a_closed_account_is_refused_at_once(imap, customer, caplog):
+    """N1: the verified address of a deactivated account opens nothing, and is refused at
+    once with its reason (not retried as unreadable, no traceback)."""
+    customer.is_active = False
+    customer.save()
+    deliver(imap, mail_from(customer.email, "Still me", text="x"))
+    assert poll().strip() == "fetch_mail: 0 stored, 1 quarantined, 0 left unread"
+    failure = MailFailure.objects.get()
+    assert (failure.code, failure.attempts) == ("closed_account", 1)
+    assert not any(record.exc_info for record in caplog.records)
+    assert not Ticket.objects.exists()
+
+
+def test_check_tells_only_staff_how_much_mail_waits_and_counts_nothing_per_hit(
+    imap, client, staff, settings, django_assert_max_num_queries
+):
+    """N2: anonymous callers of /check learn whether the poller is healthy, not how much mail
+    waits; staff see the counts the poller took (no COUNT over MailFailure on every hit), and
+    the poller forgets failures older than UCHAT_MAIL_FAILURE_DAYS."""
+    settings.UCHAT_MAIL_FAILURE_DAYS = 30
+    old = timezone.now() - timedelta(days=31)
+    MailFailure.objects.create(key="INBOX:1:old", status="quarantined", last_failed_at=old)
+    deliver(imap, mail_from("", "No sender", text="who am I"))
+    imap.append("INBOX", None, None, _unknown_charset(2))
+    assert poll().strip() == "fetch_mail: 0 stored, 1 quarantined, 1 left unread"
+    assert not MailFailure.objects.filter(key="INBOX:1:old").exists()
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/check").json()
+    assert set(body["mail"]) == {"last_success", "stale"}
+    assert body["mail"]["stale"] is False
+    assert not [q for q in queries if "count(" in q["sql"].lower()]
+
+    client.force_login(staff)
+    with CaptureQueriesContext(connection) as queries:
+        mail_state = client.get("/check").json()["mail"]
+    assert mail_state["quarantined"] == 1
+    assert mail_state["retrying"] == 1
+    assert mail_state["unseen"] == 1
+    assert not [q for q in queries if "count(" in q["sql"].lower()]
+    assert set(client.get("/api/check").json()["mail"]) == {"last_success", "stale"}
