@@ -4,6 +4,7 @@ from allauth.account.internal.stagekit import clear_login
 from allauth.account.views import SignupView as AllauthSignupView
 from allauth.core.exceptions import RateLimited
 from allauth.core.ratelimit import respond_429
+from allauth.socialaccount.views import SignupView as AllauthSocialSignupView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -25,22 +26,41 @@ from core.forms import apply_service_errors
 PROVIDER_NAMES = {"google": "Google", "facebook": "Facebook", "github": "GitHub"}
 
 
-class SignupView(AllauthSignupView):
-    """allauth's sign-up, all or nothing: allauth stores the account (User, EmailAddress, the
-    number) before it texts the code, so a text refused by a limit or a budget would leave a
-    half-made account holding the number. Here the rows roll back with the refusal."""
+class AllOrNothingSignupMixin:
+    """A sign-up form view, all or nothing: allauth stores the account (User, EmailAddress, the
+    number, a social account) before it texts the code, so a text refused by a limit or a
+    budget would leave a half-made account holding the number. Here the rows roll back with
+    the refusal, and the session goes back to what it held before the form was sent (no
+    stashed log-in of a rolled-back account; a pending social sign-up stays, to try again)."""
+
+    request: HttpRequest
 
     def form_valid(self, form: Any) -> HttpResponse:
+        saved = dict(self.request.session.items())
         try:
             with transaction.atomic():
-                return super().form_valid(form)
+                return super().form_valid(form)  # type: ignore[misc]
         except sms.SmsBudgetExceeded as exc:
-            clear_login(self.request)  # the stash names the account that rolled back
+            self._session_restore(saved)
             form.add_error("phone", exc.message)
-            return self.form_invalid(form)
+            return self.form_invalid(form)  # type: ignore[attr-defined]
         except RateLimited:
-            clear_login(self.request)
+            self._session_restore(saved)
             return respond_429(self.request)
+
+    def _session_restore(self, saved: dict[str, Any]) -> None:
+        clear_login(self.request)
+        self.request.session.clear()
+        self.request.session.update(saved)
+
+
+class SignupView(AllOrNothingSignupMixin, AllauthSignupView):
+    """/accounts/signup/ (before allauth's own in uchat/urls.py)."""
+
+
+class SocialSignupView(AllOrNothingSignupMixin, AllauthSocialSignupView):
+    """/accounts/3rdparty/signup/: the form after a provider log-in that lacked an e-mail
+    address or a username (before allauth's own in uchat/urls.py)."""
 
 
 @login_required

@@ -247,3 +247,32 @@ def test_a_provider_failing_on_the_token_exchange_creates_nothing(client, db, sw
     assert "error occurred" in response.content.decode().lower()
     assert not User.objects.exists()
     assert not SocialAccount.objects.exists()
+
+
+def test_a_social_sign_up_refused_by_the_texting_budget_creates_nothing(
+    client, db, switch_on, settings, monkeypatch
+):
+    """A provider without an e-mail address sends the person to the social sign-up form; a
+    number there is texted a code, and a refused text leaves no account, no claim on the
+    number or the address, no social account and no half-done log-in, while the form can be
+    sent again (without the number, or later)."""
+    settings.UCHAT_SMS_PER_HOUR = 0
+    monkeypatch.setitem(
+        PROFILES, "facebook", {**PROFILES["facebook"], "/me": {"id": "2002", "name": "Ravi"}}
+    )
+    switch_on("facebook")
+    state = start(client, "facebook")
+    response = back_from(client, "facebook", code="the-code", state=state)
+    assert response["Location"] == "/accounts/3rdparty/signup/"
+    form = {"username": "ravi", "email": "ravi@fb.example", "phone": "+919876543210"}
+    response = client.post("/accounts/3rdparty/signup/", form)
+    assert response.status_code == 200
+    assert "Text messages are paused" in response.content.decode()
+    assert not User.objects.exists()
+    assert not EmailAddress.objects.exists()
+    assert not SocialAccount.objects.exists()
+    assert client.get("/accounts/phone/verify/").status_code == 302
+    # The pending sign-up is still there: the same form, without the number, goes through.
+    response = client.post("/accounts/3rdparty/signup/", {**form, "phone": ""})
+    assert response["Location"] == "/accounts/confirm-email/"
+    assert User.objects.get().username == "ravi"
