@@ -18,22 +18,35 @@ EMOJIS_PER_MESSAGE = 20  # different emoji on one message
 
 _FULLY_QUALIFIED = emoji_data.STATUS["fully_qualified"]
 NOT_EMOJI = "Reactions are emoji only: choose one emoji."
+# Each fully-qualified emoji by its form without U+FE0F: "❤" (what many keyboards send) and
+# the minimally-qualified "❤\u200d🔥" are listed by Unicode as the same emoji, unqualified.
+_QUALIFIED = {
+    e.replace("\ufe0f", ""): e
+    for e, data in emoji_data.EMOJI_DATA.items()
+    if data["status"] == _FULLY_QUALIFIED
+}
 
 
 def _emoji_clean(emoji: object) -> str:
     """One emoji: a whole, fully-qualified sequence of Unicode's emoji data (the ``emoji``
     package), so keycaps, flags, skin tones and ZWJ sequences pass, while symbols (``^``),
-    text-style characters (``©`` without U+FE0F), lone components (a skin tone) and invisible
-    tag characters do not. Emoji pickers send the fully-qualified form."""
+    lone components (a skin tone) and invisible tag characters do not. An emoji that Unicode
+    lists without its U+FE0F (``❤``, ``©``: unqualified or minimally qualified) is taken as
+    and returned in its fully-qualified form, so one reaction is stored and counted once."""
     if not isinstance(emoji, str) or not emoji.strip():
         raise ValidationError("Choose an emoji.", code="invalid_emoji")
     emoji = emoji.strip()
     if len(emoji) > EMOJI_MAX:
         raise ValidationError("That is too long for an emoji.", code="invalid_emoji")
     found = emoji_data.EMOJI_DATA.get(emoji)
-    if found is None or found["status"] != _FULLY_QUALIFIED:
+    if found is None:
         raise ValidationError(NOT_EMOJI, code="invalid_emoji")
-    return emoji
+    if found["status"] == _FULLY_QUALIFIED:
+        return emoji
+    qualified = _QUALIFIED.get(emoji.replace("\ufe0f", ""))
+    if qualified is None:  # a component (a skin tone alone)
+        raise ValidationError(NOT_EMOJI, code="invalid_emoji")
+    return qualified
 
 
 def reaction_set(

@@ -65,9 +65,6 @@ def test_only_emoji(room, user, bad):
 NOT_EMOJI = [
     "^^^",  # modifier symbols (Sk)
     "©®™",  # three text-style symbols (So)
-    "©",  # text style: the emoji is © followed by U+FE0F
-    "™",
-    "❤",  # text style of ❤️
     "\U000e0061\U000e0062",  # invisible tag characters alone
     "👍\U000e0041\U000e0042",  # an emoji carrying invisible tag characters
     "🏴\U000e0067\U000e007f",  # a tag sequence that names no subdivision
@@ -87,6 +84,28 @@ def test_symbols_text_style_and_invisible_characters_are_not_emoji(room, user, b
         services.reaction_set(message_id=message.pk, user=user, emoji=bad, on=True)
     assert refused.value.code == "invalid_emoji"
     assert not Reaction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("❤", "❤️"),  # what many keyboards send for ❤️
+        ("©", "©️"),
+        ("☺", "☺️"),
+        ("❤\u200d🔥", "❤️\u200d🔥"),  # minimally qualified: the selector left out inside
+        ("👁\u200d🗨", "👁️\u200d🗨️"),
+    ],
+)
+def test_an_emoji_typed_without_its_selector_counts_as_the_emoji(
+    room, user, other_user, typed, stored
+):
+    """Emoji data lists these without U+FE0F as the same emoji (unqualified): stored in the
+    fully-qualified form, so one reaction is counted once however it was typed."""
+    message, _ = services.message_create(conversation=room, sender=user, body="x")
+    assert services.reaction_set(message_id=message.pk, user=user, emoji=typed, on=True) == 1
+    assert services.reaction_set(message_id=message.pk, user=other_user, emoji=stored, on=True) == 2
+    assert {r.emoji for r in Reaction.objects.all()} == {stored}
+    assert services.reaction_set(message_id=message.pk, user=user, emoji=typed, on=False) == 1
 
 
 def test_a_reaction_stored_before_the_emoji_rule_can_be_taken_back(room, user, other_user):
