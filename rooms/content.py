@@ -338,18 +338,61 @@ def _webp_is_lossless(data: bytes) -> bool:
     return False
 
 
+# GIF application extensions that only say how to play the animation (loop count).
+_GIF_PLAYBACK_EXTENSIONS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
+
+
+def _gif_carries_metadata(data: bytes) -> bool:
+    """Whether a GIF holds more than pictures and how to play them: a comment or plain-text
+    extension, an application extension other than the loop count (XMP, ICC, a maker's own),
+    or bytes after its end, in any frame. Walks the blocks (Pillow reads only some, and only
+    those of the first frame); a GIF it cannot follow counts as carrying some."""
+    if len(data) < 13:
+        return True
+    offset = 13 + (3 << ((data[10] & 7) + 1) if data[10] & 0x80 else 0)
+
+    def skip_sub_blocks(at: int) -> int:
+        while at < len(data) and data[at]:
+            at += 1 + data[at]
+        return at + 1
+
+    while offset < len(data):
+        kind = data[offset]
+        if kind == 0x3B:  # the end: anything after it was appended
+            return offset + 1 != len(data)
+        if kind == 0x2C:  # a frame: its descriptor, colour table, code size, then its data
+            flags = data[offset + 9] if offset + 9 < len(data) else 0
+            offset += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0) + 1
+            offset = skip_sub_blocks(offset)
+        elif kind == 0x21 and offset + 1 < len(data):
+            label = data[offset + 1]
+            identity = data[offset + 3 : offset + 3 + data[offset + 2]] if label == 0xFF else b""
+            if label != 0xF9 and identity not in _GIF_PLAYBACK_EXTENSIONS:
+                return True  # 0xF9: a frame's timing and transparency
+            offset = skip_sub_blocks(offset + 2)
+        else:
+            return True
+    return True  # no end
+
+
 def image_metadata_strip(upload: UploadedFile) -> tuple[UploadedFile, int, int]:
     """The image without what it says about the person who took it: EXIF (the GPS position,
     the camera, the time), XMP, IPTC, comments and PNG text. A still image is first turned
     as its EXIF orientation says, so it shows the same without it; an animation keeps its
     frames as they are. The colour profile stays. JPEGs are written again with their own
-    quantisation tables, PNG and lossless WebP without loss, lossy WebP at quality 90. An image
-    without metadata is returned as it came, and so are GIFs (the format has no EXIF).
+    quantisation tables, PNG and lossless WebP without loss, lossy WebP at quality 90. A GIF
+    loses its comments and application extensions (XMP among them) and keeps its frames,
+    their timing and its loop count. An image without metadata is returned as it came.
     Returns (the file to store, width, height). Call after clean_image_file (its checks)."""
     try:
         with Image.open(upload) as image:
             image.load()  # PNG text and eXIf after the pixel data are read only now
-            if image.format == "GIF" or not (_carries_metadata(image) or _orientation(image) != 1):
+            if image.format == "GIF":
+                upload.seek(0)
+                carries = _gif_carries_metadata(upload.read())
+            else:
+                carries = _carries_metadata(image) or _orientation(image) != 1
+            if not carries:
                 return upload, *image.size
             out = io.BytesIO()
             _save_without_metadata(image, out, upload)
@@ -367,6 +410,15 @@ def _save_without_metadata(image: Image.Image, out: io.BytesIO, upload: Uploaded
     options: dict[str, Any] = {}
     if icc := image.info.get("icc_profile"):
         options["icc_profile"] = icc
+    if source == "GIF":
+        # Pillow writes a comment only when given one, and no application extension but the
+        # loop count; each frame's duration it takes from the frame. No loop count: played
+        # once, as sent.
+        if "loop" in image.info:
+            options["loop"] = image.info["loop"]
+        image.info.pop("comment", None)
+        image.save(out, format="GIF", save_all=True, **options)
+        return
     if source in ("PNG", "WEBP") and getattr(image, "n_frames", 1) > 1:
         options.update(save_all=True, loop=image.info.get("loop", 0))
     else:

@@ -141,3 +141,78 @@ def test_an_image_without_metadata_is_stored_byte_for_byte(user, room, media):
     )
     with message.attachment.open("rb") as stored:
         assert stored.read() == buffer.getvalue()
+
+
+COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+
+
+def animated_gif_with_comment_and_xmp() -> bytes:
+    """Three frames (100, 200 and 300 ms, looping), a comment saying where it was made and an
+    XMP application extension, as photo apps and converters leave them."""
+    frames = [Image.new("P", (16, 16)) for _ in COLOURS]
+    for frame, colour in zip(frames, COLOURS, strict=True):
+        frame.putpalette([*colour, 255, 255, 255] + [0] * 762)
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer,
+        "GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=[100, 200, 300],
+        loop=0,
+        comment=b"GPS 48.85,2.35 home",
+    )
+    data = buffer.getvalue()
+    xmp = b"<x:xmpmeta>secret-place</x:xmpmeta>"
+    extension = b"\x21\xff\x0bXMP DataXMP" + bytes([len(xmp)]) + xmp + b"\x00"
+    header = 13 + 3 * 2 ** ((data[10] & 7) + 1)  # after the global colour table
+    return data[:header] + extension + data[header:]
+
+
+def gif_frames(data: bytes) -> tuple[list[tuple], list[int], int | None]:
+    colours, durations = [], []
+    with Image.open(io.BytesIO(data)) as image:
+        loop = image.info.get("loop")
+        for index in range(image.n_frames):
+            image.seek(index)
+            colours.append(image.convert("RGB").getpixel((8, 8)))
+            durations.append(image.info["duration"])
+    return colours, durations, loop
+
+
+def test_a_gif_loses_its_comment_and_xmp_and_keeps_its_frames(user, room, media):
+    sent = animated_gif_with_comment_and_xmp()
+    assert b"48.85" in sent
+    assert b"secret-place" in sent
+    message, _ = services.message_create(
+        conversation=room, sender=user, image=SimpleUploadedFile("loop.gif", sent)
+    )
+    with message.attachment.open("rb") as stored:
+        data = stored.read()
+    assert b"48.85" not in data
+    assert b"secret-place" not in data
+    assert b"XMP Data" not in data
+    assert gif_frames(data) == (COLOURS, [100, 200, 300], 0)
+    with Image.open(io.BytesIO(data)) as image:
+        assert (image.format, image.size) == ("GIF", (16, 16))
+    message.delete()
+
+    # Chosen to keep: stored as sent.
+    message, _ = services.message_create(
+        conversation=room,
+        sender=user,
+        image=SimpleUploadedFile("loop.gif", sent),
+        keep_metadata=True,
+    )
+    with message.attachment.open("rb") as stored:
+        assert stored.read() == sent
+
+
+def test_a_gif_without_metadata_is_stored_byte_for_byte(user, room, media):
+    buffer = io.BytesIO()
+    Image.new("P", (16, 16)).save(buffer, "GIF", save_all=True, loop=0, duration=50)
+    message, _ = services.message_create(
+        conversation=room, sender=user, image=SimpleUploadedFile("plain.gif", buffer.getvalue())
+    )
+    with message.attachment.open("rb") as stored:
+        assert stored.read() == buffer.getvalue()
