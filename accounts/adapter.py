@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from accounts import names, phones, selectors, services, sms, tasks
 from accounts.models import User
+from core.client_address import address_key
 
 
 class PhoneField(AllauthPhoneField):
@@ -33,6 +34,11 @@ class AccountAdapter(DefaultAccountAdapter):
         **DefaultAccountAdapter.error_messages,
         # Also what a person asking for log-in codes too often reads.
         "too_many_login_attempts": "Too many tries. Wait a few minutes, then try again.",
+        "login_password_paused": (
+            "Password log-in for this account is paused after many wrong passwords. Use "
+            "\u201cSend me a sign-in code\u201d to log in with a code sent to your e-mail "
+            "address or mobile number."
+        ),
     }
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
@@ -54,9 +60,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         # allauth counts failed log-ins per name ("5/5m/key"), so anyone could lock an owner
-        # out by guessing from anywhere. With the client address in the key they count per
-        # name and address, as the API's do: the guesser is stopped, the owner is not. (The
-        # "/ip" rate still caps one address over every name.)
+        # out by guessing from anywhere. With the client address (its /64 for IPv6) in the key
+        # they count per name and address, as the API's do: the guesser is stopped, the owner
+        # is not. (The "/ip" rate still caps one address over every name, and
+        # UCHAT_LOGIN_FAILED_PER_NAME many addresses over one name.)
         # A number counts as one name however it is typed ("+91 98765 43210", "+919876543210").
         if credentials.get("phone"):
             try:
@@ -65,7 +72,16 @@ class AccountAdapter(DefaultAccountAdapter):
             except ValidationError:
                 pass
         key = super()._get_login_attempts_cache_key(request, **credentials)
-        return f"{key}:{self.get_client_ip(request)}"
+        return f"{key}:{address_key(self.get_client_ip(request))}"
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        if services.login_password_paused(login=_login_of(credentials)):
+            raise self.validation_error("login_password_paused")
+        super().pre_authenticate(request, **credentials)
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        services.login_password_failed(login=_login_of(credentials))
+        super().authentication_failed(request, **credentials)
 
     def get_login_stages(self) -> list[str]:
         stages = super().get_login_stages()
@@ -129,6 +145,12 @@ class AccountAdapter(DefaultAccountAdapter):
         # A number with no account is texted nothing: anyone can type any number, and each
         # text costs money. The answer still matches a known number's, budget refusal included.
         sms.sms_budget_check(phone=phone)
+
+
+def _login_of(credentials: dict[str, Any]) -> str:
+    return str(
+        credentials.get("email") or credentials.get("username") or credentials.get("phone") or ""
+    )
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

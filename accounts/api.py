@@ -63,6 +63,11 @@ class LoginApi(APIView):
 
 LOGIN_REFUSALS = {
     "throttled": (429, api_errors.THROTTLED, "Too Many Failed Logins"),
+    "paused": (
+        429,
+        api_errors.THROTTLED,
+        "Password Log-in Paused For This Account: Log In On The Web With A Sign-in Code",
+    ),
     "credentials": (401, api_errors.INVALID_CREDENTIALS, "Invalid Username Or Password"),
     "email_unconfirmed": (403, api_errors.FORBIDDEN, "Confirm Your E-mail Address First"),
     "code_required": (401, api_errors.TWO_FACTOR_REQUIRED, "Two-Factor Code Required"),

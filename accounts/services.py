@@ -23,8 +23,10 @@ from accounts import hooks, names, phones, selectors, sms, tasks
 from accounts.models import User
 from accounts.selectors import user_contact_verified, user_needs_two_factor_setup
 from core import events
+from core.client_address import address_key
 
 LOGIN_FAILURE_WINDOW = 300  # seconds
+LOGIN_NAME_FAILURE_WINDOW = 3600  # seconds: UCHAT_LOGIN_FAILED_PER_NAME counts per hour
 
 
 class LoginRefused(Exception):
@@ -37,9 +39,45 @@ class LoginRefused(Exception):
 
 def _failures_key(login: str, address: str) -> str:
     # Hashed: any text can arrive here, and cache keys must stay plain. Keyed by the address
-    # too: a stranger's wrong guesses must not lock the owner out (only the guesser).
-    digest = hashlib.sha256(f"{login.lower()}\0{address}".encode()).hexdigest()
+    # (its /64 for IPv6) too: a stranger's wrong guesses must not lock the owner out (only
+    # the guesser).
+    digest = hashlib.sha256(f"{login.lower()}\0{address_key(address)}".encode()).hexdigest()
     return f"api-login-failed:{digest}"
+
+
+def _login_name_key(login: str) -> str:
+    """One counter per account however it is named (username, e-mail address, number), or per
+    name typed when it names none."""
+    login = login.strip()
+    user = None
+    if "@" in login:
+        user = User.objects.filter(email__iexact=login).first()
+    elif login.startswith("+"):
+        try:
+            number = phones.phone_normalize(login)
+        except ValidationError:
+            number = None
+        if number:
+            user = User.objects.filter(phone=number, phone_verified=True).first()
+    elif login:
+        user = User.objects.filter(username__iexact=login).first()
+    name = f"user:{user.pk}" if user else f"name:{login.casefold()}"
+    return f"login-failed-name:{hashlib.sha256(name.encode()).hexdigest()}"
+
+
+def login_password_paused(*, login: str) -> bool:
+    """Whether password log-in for this name is paused: UCHAT_LOGIN_FAILED_PER_NAME wrong
+    passwords within an hour, from all addresses together (web and API). The per-address
+    counts stop one guesser; this stops many. Log-in by an e-mailed or texted code stays open,
+    so the owner is never locked out of every way in."""
+    return (cache.get(_login_name_key(login)) or 0) >= settings.UCHAT_LOGIN_FAILED_PER_NAME
+
+
+def login_password_failed(*, login: str) -> None:
+    """Count a wrong password (or two-factor code) for this name towards the hourly ceiling."""
+    key = _login_name_key(login)
+    cache.add(key, 0, LOGIN_NAME_FAILURE_WINDOW)
+    cache.incr(key)
 
 
 def api_login(*, request: HttpRequest, login: str, password: str, code: str | None) -> User:
@@ -47,17 +85,20 @@ def api_login(*, request: HttpRequest, login: str, password: str, code: str | No
     a confirmed e-mail address or mobile number, two-factor code, and 2FA set
     up where the site requires it. Wrong passwords and wrong codes both count as failures.
 
-    Raises LoginRefused("throttled" | "credentials" | "email_unconfirmed" | "code_required" |
-    "code_invalid" | "two_factor_setup").
+    Raises LoginRefused("throttled" | "paused" | "credentials" | "email_unconfirmed" |
+    "code_required" | "code_invalid" | "two_factor_setup").
     """
     login = login.strip()
     key = _failures_key(login, request.META.get("REMOTE_ADDR", ""))
     if (cache.get(key) or 0) >= settings.UCHAT_API_LOGIN_FAILURES:
         raise LoginRefused("throttled")
+    if login_password_paused(login=login):
+        raise LoginRefused("paused")
 
     def failed(reason: str) -> LoginRefused:
         cache.add(key, 0, LOGIN_FAILURE_WINDOW)
         cache.incr(key)
+        login_password_failed(login=login)
         return LoginRefused(reason)
 
     username = login

@@ -1,6 +1,7 @@
 """The address a request comes from, decided in one place for everything that limits or
 records by address: the API's throttles (DRF), its log-in failure counter
-(accounts.services), allauth's rate limits and its sessions list.
+(accounts.services), allauth's rate limits and its sessions list; and the key a limit counts
+an address under (``address_key``).
 
 Behind UCHAT_TRUSTED_PROXIES proxies (nginx in docs/deploy.md: 1), each of them appends the
 address it saw to X-Forwarded-For, so the client is that many hops from the right; whatever
@@ -29,6 +30,21 @@ def client_address(*, remote_addr: str, forwarded_for: str | None, trusted: int)
         return str(ipaddress.ip_address(hops[-trusted]))
     except ValueError:
         return remote_addr
+
+
+def address_key(address: str) -> str:
+    """What a limit counts an address as: an IPv4 address itself, an IPv6 address its /64
+    (one host or one home holds a whole /64 and may use any address in it, so counting each
+    address would give a guesser 2**64 counters)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 class ClientAddressMiddleware:

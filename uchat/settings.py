@@ -324,6 +324,10 @@ ACCOUNT_USERNAME_BLACKLIST = ["admin", "root", "system", "deleted", "uchat"]
 # allauth takes REMOTE_ADDR, the client's address behind UCHAT_TRUSTED_PROXIES proxies
 # (core.client_address), as every other per-address limit does.
 ALLAUTH_TRUSTED_PROXY_COUNT = 0
+# Wrong passwords for one name (one account however it is typed) from all addresses together,
+# web and API, within an hour; past it, password log-in for that name is paused and log-in by
+# an e-mailed or texted code stays open (accounts.services.login_password_paused).
+UCHAT_LOGIN_FAILED_PER_NAME = env.int("UCHAT_LOGIN_FAILED_PER_NAME", default=50)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("UCHAT_LOGIN_FAILED_LIMIT", default="20/m/ip,5/5m/key"),
     "verify_phone": env.str("UCHAT_PHONE_CODE_LIMIT", default="1/30s/key,3/10m/key,10/h/ip"),

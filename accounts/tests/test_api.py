@@ -68,6 +68,27 @@ def test_wrong_password_and_failed_login_limit(user):
     assert blocked.json()["subcode"] == 4008
 
 
+def test_api_failures_count_per_ipv6_64_and_per_name_across_addresses(user, settings):
+    def log_in(address: str, password: str, login: str = "alice"):
+        return APIClient(REMOTE_ADDR=address).post(
+            "/api/login", {"username": login, "password": password}, format="json"
+        )
+
+    for host in range(1, 6):
+        assert log_in(f"2001:db8:1:2::{host}", "nope").status_code == 401
+    assert log_in("2001:db8:1:2:ffff::99", "correct-horse-9").status_code == 429
+    assert log_in("2001:db8:1:3::1", "correct-horse-9").status_code == 200
+
+    settings.UCHAT_LOGIN_FAILED_PER_NAME = 8  # five above, three more from anywhere
+    for host in range(3):
+        login = "alice@example.com" if host else "alice"
+        assert log_in(f"203.0.113.{host + 1}", "nope", login).status_code == 401
+    paused = log_in("198.51.100.7", "correct-horse-9")
+    assert paused.status_code == 429
+    assert paused.json()["subcode"] == 4008
+    assert "Code" in paused.json()["error"]
+
+
 def test_unconfirmed_email_cannot_log_in(db):
     User.objects.create_user("fresh", "fresh@example.com", "correct-horse-9")
     response = APIClient().post(

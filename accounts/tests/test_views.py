@@ -120,6 +120,40 @@ def test_a_stranger_cannot_lock_the_owner_out_of_the_web_log_in(user):
     assert owner.session["_auth_user_id"] == str(user.pk)
 
 
+def test_addresses_of_one_ipv6_64_count_as_one_address(user):
+    """An IPv6 host holds a whole /64 (18 quintillion addresses): each of its addresses is the
+    same guesser, and the owner on another network is not stopped."""
+    for host in range(1, 6):
+        guesser = Client(REMOTE_ADDR=f"2001:db8:1:2::{host}")
+        guesser.post("/accounts/login/", {"login": "alice", "password": "wrong-password"})
+    guesser = Client(REMOTE_ADDR="2001:db8:1:2:ffff::99")
+    response = guesser.post("/accounts/login/", {"login": "alice", "password": "correct-horse-9"})
+    assert b"Too many tries. Wait a few minutes" in response.content
+    assert "_auth_user_id" not in guesser.session
+    owner = Client(REMOTE_ADDR="2001:db8:1:3::1")
+    response = owner.post("/accounts/login/", {"login": "alice", "password": "correct-horse-9"})
+    assert response.status_code == 302
+
+
+def test_guesses_from_many_addresses_pause_password_log_in_but_never_codes(user, settings):
+    settings.UCHAT_LOGIN_FAILED_PER_NAME = 6
+    for host in range(6):  # one guess each from six addresses, by username and by address
+        guesser = Client(REMOTE_ADDR=f"203.0.113.{host + 1}")
+        login = "alice" if host % 2 else "ALICE@example.com"
+        guesser.post("/accounts/login/", {"login": login, "password": "wrong-password"})
+    owner = Client(REMOTE_ADDR="198.51.100.7")
+    response = owner.post("/accounts/login/", {"login": "alice", "password": "correct-horse-9"})
+    assert "_auth_user_id" not in owner.session
+    assert b"Password log-in for this account is paused" in response.content
+    # The owner logs in with an e-mailed code instead.
+    mail.outbox.clear()
+    owner.post("/accounts/login/code/", {"email": "alice@example.com"})
+    code = re.search(r"^\s*([A-Z0-9]{4,}(?:-[A-Z0-9]+)*)\s*$", mail.outbox[0].body, re.M).group(1)
+    response = owner.post("/accounts/login/code/confirm/", {"code": code})
+    assert response.status_code == 302
+    assert owner.session["_auth_user_id"] == str(user.pk)
+
+
 def _request_reset_code(client) -> str:
     mail.outbox.clear()
     client.post("/accounts/password/reset/", {"email": "alice@example.com"})
