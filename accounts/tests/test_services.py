@@ -233,6 +233,45 @@ def test_names_that_only_share_a_word_with_an_agent_are_fine(user):
     assert updated.display_name == "Sakthi Priya (Support)"
 
 
+@pytest.fixture
+def agents(db):
+    UserFactory(username="sakthi", first_name="Sakthi", last_name="Priya", agent=True)
+    UserFactory(username="agent7", display_name="Ajay", agent=True)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Sakthi Priya HR",
+        "Sakthi Priya Jr",
+        "Sakthi Priya 2",
+        "Sakthi Priya2",
+        "Sakthi Priya from Acme",
+        "Sakthi Priya at Acme Corp",
+        "Sakth1 Priya",
+        "5akthi Pr1ya",
+        "SAKTH1 PRlYA",
+        "\u0410\u0458\u0430\u0443",  # "Ajay" in Cyrillic letters alone
+        "Ajay 2",
+        "Ajay HR",
+    ],
+)
+def test_agents_names_with_a_short_tail_digits_or_look_alikes_are_protected(user, agents, name):
+    with pytest.raises(ValidationError, match="too like"):
+        services.user_profile_update(user=user, display_name=name)
+    user.refresh_from_db()
+    assert user.display_name == "Alice A."
+
+
+def test_ordinary_names_near_an_agents_stay_allowed(user, agents):
+    for name in ("Priya Raman", "Sakthi Vel", "Ajay Kumar", "Ajayan", "Priya Sakthivel"):
+        assert services.user_profile_update(user=user, display_name=name).display_name == name
+    agent = User.objects.get(username="agent7")
+    assert services.user_profile_update(user=agent, display_name="Ajay HR").display_name == (
+        "Ajay HR"
+    )
+
+
 def test_deletion_runs_every_hook_then_removes_the_row(
     user, monkeypatch, sent, django_capture_on_commit_callbacks
 ):
