@@ -12,7 +12,10 @@ number of server processes share Redis as before (README, "Growing past one mach
 """
 
 import asyncio
+import atexit
 import logging
+import os
+import threading
 import time
 import uuid
 import weakref
@@ -34,9 +37,11 @@ REFRESH_SECONDS = 600.0
 # meanwhile). redis-py reconnects and re-subscribes quietly, so no error would say so.
 BEAT_SECONDS = 1.0
 BEAT_TIMEOUT = 15.0
-# A handshake is accepted only once the layer has carried this hub's beat within the last
-# 2 * BEAT_SECONDS, or carries the next one within ANSWER_TIMEOUT: a stalled Redis still takes
-# SUBSCRIBE commands into its socket buffer, so joining a group proves nothing by itself.
+# A handshake is accepted only once the layer has carried a probe that this hub sent after the
+# socket's groups were joined, and is refused when none comes back within ANSWER_TIMEOUT: a
+# stalled Redis still takes SUBSCRIBE commands into its socket buffer, so joining a group
+# proves nothing by itself, and neither does a beat heard before the join (Redis may have
+# stalled since). A probe costs one round trip to Redis; handshakes waiting together share it.
 ANSWER_TIMEOUT = 3.0
 # The most a handshake waits for its groups and that answer before it is refused (4013).
 HANDSHAKE_TIMEOUT = 5.0
@@ -46,6 +51,14 @@ HUBS_GROUP = "uchat-hubs"
 ORIGIN = uuid.uuid4().hex
 # Past this many failed groups a notice names none, and every hub closes all its sockets.
 RESYNC_MAX_GROUPS = 500
+# A process that failed a broadcast sends the notice from a thread of its own until the layer
+# takes it, whether or not it has a hub or broadcasts again: at once, then after
+# RESYNC_RETRY_SECONDS, doubling up to RESYNC_RETRY_MAX, for RESYNC_RETRY_FOR at most. At exit
+# it waits up to RESYNC_EXIT_SECONDS for it (a one-shot command ends right after a failure).
+RESYNC_RETRY_SECONDS = 0.5
+RESYNC_RETRY_MAX = 2.0
+RESYNC_RETRY_FOR = 600.0
+RESYNC_EXIT_SECONDS = 5.0
 
 
 class LayerUnavailable(Exception):
@@ -60,37 +73,118 @@ class Resync:
     """Groups whose broadcasts failed in this process, not yet told to the other processes.
 
     The sockets of this process hear of a failure at once (``broadcast_failed``); those of the
-    others, whose beats may never have stopped (a stall shorter than the read timeout), hear it
-    once the layer answers again: the next broadcast, or any hub's next beat, sends the notice
-    first. Their hubs close the sockets that joined before the last failure (4011), and pages
-    ``sync``. A process that dies first takes its notice with it; its sockets went with it.
+    others, whose beats may never have stopped (a stall shorter than the read timeout, or a
+    partition that cut off only the failing process), hear it once the layer takes the notice:
+    a thread of the failing process retries it in the background (``_retry``), and the next
+    broadcast or hub beat of that process sends it too. Each hub closes its sockets in the
+    named groups (4011), and pages ``sync``. A process killed before Redis answers takes its
+    notice with it (an orderly exit waits RESYNC_EXIT_SECONDS for it).
     """
 
     def __init__(self) -> None:
         self.groups: set[str] = set()
-        self.before = 0.0  # wall-clock time of the last failure
+        self.sending = 0  # notices on their way (their groups are out of ``groups``)
+        self.lock = threading.Lock()  # the event loops of several threads fail broadcasts
+        self.wake = threading.Event()
+        self.retrier: threading.Thread | None = None
+        self.hooked = False
 
     def add(self, groups: list[str]) -> None:
-        self.groups.update(groups)
-        self.before = time.time()
+        with self.lock:
+            self.groups.update(groups)
+            self._start_retrier()
+            if not self.hooked:
+                self.hooked = True
+                atexit.register(self._flush_at_exit)
+
+    def _start_retrier(self) -> None:
+        """Call holding the lock."""
+        if self.retrier is None or not self.retrier.is_alive():
+            self.wake.clear()
+            self.retrier = threading.Thread(target=self._retry, name="uchat-resync", daemon=True)
+            self.retrier.start()
+
+    def pending(self) -> bool:
+        with self.lock:
+            return bool(self.groups) or self.sending > 0
 
     async def send(self, layer: Any) -> None:
         """Send the notice, if any; raises when the layer does not take it (kept for later)."""
-        if not self.groups:
-            return
-        groups, before = self.groups, self.before
-        self.groups = set()
+        with self.lock:
+            groups, self.groups = self.groups, set()
+            if not groups:
+                return
+            self.sending += 1
         named = sorted(groups) if len(groups) <= RESYNC_MAX_GROUPS else None
-        notice = {"type": "hub.resync", "origin": ORIGIN, "groups": named, "before": before}
+        notice = {"type": "hub.resync", "origin": ORIGIN, "groups": named}
         try:
             await asyncio.wait_for(layer.group_send(HUBS_GROUP, notice), ANSWER_TIMEOUT)
         except BaseException:
-            self.groups |= groups
-            self.before = max(self.before, before)
+            with self.lock:
+                self.groups |= groups
             raise
+        finally:
+            with self.lock:
+                self.sending -= 1
+
+    def _retry(self) -> None:
+        """Until the notice is taken or RESYNC_RETRY_FOR has passed. One event loop for the
+        thread's life: the layer keeps a connection per loop, and closing the loop frees it."""
+        deadline = time.monotonic() + RESYNC_RETRY_FOR
+        pause = RESYNC_RETRY_SECONDS
+        loop = asyncio.new_event_loop()
+        try:
+            while True:
+                with self.lock:  # decided under the lock: ``add`` starts a thread if none runs
+                    if not self.groups and not self.sending:
+                        self.retrier = None
+                        return
+                    ready = bool(self.groups)  # else a hub's beat is sending them
+                if ready:
+                    try:
+                        loop.run_until_complete(self.send(get_channel_layer()))
+                    except Exception as exc:
+                        logger.info("fan-out: the resync notice waits for the layer (%r)", exc)
+                    else:
+                        continue
+                if time.monotonic() + pause > deadline:
+                    with self.lock:
+                        self.retrier = None
+                    logger.warning(
+                        "fan-out: gave up retrying a resync notice after %.0f s; the next "
+                        "broadcast or beat of this process sends it",
+                        RESYNC_RETRY_FOR,
+                    )
+                    return
+                if self.wake.wait(pause):  # exiting: once at once, then the pauses again
+                    self.wake.clear()
+                pause = min(pause * 2, RESYNC_RETRY_MAX)
+        finally:
+            loop.close()
+
+    def _flush_at_exit(self) -> None:
+        if not self.pending():
+            return
+        with self.lock:
+            self._start_retrier()  # again, if it gave up
+            retrier = self.retrier
+        self.wake.set()  # retry now rather than after the pause
+        if retrier is not None:
+            retrier.join(RESYNC_EXIT_SECONDS)
+        if self.pending():
+            logger.warning("fan-out: exiting with a resync notice the layer did not take")
+
+    def forked(self) -> None:
+        """In a forked child (Celery's pool): the parent's thread and lock stay behind."""
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.retrier = None
+        self.groups = set()  # the parent sends them
+        self.sending = 0
 
 
 resync = Resync()
+os.register_at_fork(after_in_child=resync.forked)
 
 
 class Hub:
@@ -111,10 +205,12 @@ class Hub:
         self.beat_group = ""
         self.last_beat = 0.0
         self.beats_sent = self.beats_seen = 0
-        self.heard_at = 0.0  # when the reader last saw a beat
-        self.waiters: set[asyncio.Future[None]] = set()  # handshakes waiting for a beat
-        # When each member first joined: a notice drops only those that joined before it.
-        self.joined: weakref.WeakKeyDictionary[Member, float] = weakref.WeakKeyDictionary()
+        self.heard_at = 0.0  # when the reader last saw a beat or a probe
+        # Handshakes waiting for a probe (``answering``), each with the number it needs: a
+        # probe numbered that or higher was sent after its groups were joined.
+        self.waiters: dict[asyncio.Future[None], int] = {}
+        self.probes_asked = self.probes_sent = self.probes_heard = 0
+        self.prober: asyncio.Task | None = None
         # The pub/sub layer forgets a channel whose reader was cancelled: a new one is made for
         # the next reader. The list layer keeps it (no forgotten channel stays in Redis' groups
         # collecting broadcasts that nobody reads).
@@ -135,6 +231,7 @@ class Hub:
                 self.last_beat = time.monotonic()
                 self.heard_at = 0.0
                 self.beats_sent = self.beats_seen = 0
+                self.probes_asked = self.probes_sent = self.probes_heard = 0
                 self.reader = asyncio.create_task(self._read(self.channel))
                 self.keeper = asyncio.create_task(self._keep_fresh(self.channel))
             local = self.members.setdefault(group, set())
@@ -148,23 +245,39 @@ class Hub:
                         self._stop()
                     raise
             local.add(member)
-            self.joined.setdefault(member, time.time())
 
     async def answering(self) -> None:
-        """Return once the layer carries this hub's beats; raise LayerUnavailable when it has
-        not carried one within ANSWER_TIMEOUT (a handshake is then refused)."""
+        """Return once the layer has carried a probe sent after the caller's ``join``s (Redis
+        took the subscriptions and answers); raise LayerUnavailable when none comes back
+        within ANSWER_TIMEOUT (a handshake is then refused)."""
         if self.reader is None:
             raise LayerUnavailable("the hub is not listening")
-        if time.monotonic() - self.heard_at < 2 * BEAT_SECONDS:
-            return
+        # A probe already on its way may have left before the joins reached Redis.
+        need = self.probes_sent + 1
+        self.probes_asked = need
+        if self.prober is None or self.prober.done():
+            self.prober = asyncio.create_task(self._probe())
         waiter = asyncio.get_running_loop().create_future()
-        self.waiters.add(waiter)
+        self.waiters[waiter] = need
         try:
             await asyncio.wait_for(waiter, ANSWER_TIMEOUT)
         except TimeoutError as exc:
-            raise LayerUnavailable(f"no beat for {ANSWER_TIMEOUT:.0f} s") from exc
+            raise LayerUnavailable(f"no answer for {ANSWER_TIMEOUT:.0f} s") from exc
         finally:
-            self.waiters.discard(waiter)
+            self.waiters.pop(waiter, None)
+
+    async def _probe(self) -> None:
+        """Send probes through the layer to this hub's own channel until every waiting
+        handshake has one sent after it asked: one in flight serves everyone who asked before
+        it left, so a burst of handshakes costs two round trips, not one each."""
+        while self.reader is not None and self.probes_sent < self.probes_asked:
+            number = self.probes_sent = self.probes_asked
+            probe = {"type": "hub.probe", "group": self.beat_group, "n": number}
+            sent = self.layer.group_send(self.beat_group, probe)
+            try:
+                await asyncio.wait_for(sent, ANSWER_TIMEOUT)
+            except Exception as exc:  # its handshakes time out and are refused
+                logger.info("fan-out: a probe failed (%r)", exc)
 
     async def leave(self, group: str, member: Member) -> None:
         async with self.lock:
@@ -194,7 +307,7 @@ class Hub:
         refreshed = time.monotonic()
         first = True
         while True:
-            # The first beat goes at once: the first handshake waits for it (``answering``).
+            # The first beat goes at once: ``answered_since`` counts on a hub hearing it.
             if not first:
                 await asyncio.sleep(BEAT_SECONDS)
             first = False
@@ -239,8 +352,8 @@ class Hub:
     def _stop(self) -> list[asyncio.Task]:
         """Stop reading (nobody is left to hear). With the list layer the channel name stays
         for the next join. Returns the tasks cancelled."""
-        tasks = [t for t in (self.reader, self.keeper) if t is not None]
-        self.reader = self.keeper = None
+        tasks = [t for t in (self.reader, self.keeper, self.prober) if t is not None]
+        self.reader = self.keeper = self.prober = None
         for waiter in self.waiters:
             if not waiter.done():
                 waiter.set_exception(LayerUnavailable("the hub stopped listening"))
@@ -273,15 +386,19 @@ class Hub:
                     return
                 self.beats_seen += 1
                 self.last_beat = self.heard_at = time.monotonic()
-                for waiter in self.waiters:
-                    if not waiter.done():
-                        waiter.set_result(None)
-                self.waiters.clear()
+                continue
+            if event.get("type") == "hub.probe":
+                if event.get("group") == self.beat_group:
+                    self.heard_at = time.monotonic()
+                    self.probes_heard = max(self.probes_heard, event.get("n", 0))
+                    for waiter, need in list(self.waiters.items()):
+                        if need <= self.probes_heard and not waiter.done():
+                            waiter.set_result(None)
                 continue
             if event.get("type") == "hub.resync":
                 if event.get("origin") != ORIGIN:  # this process closed its own already
                     groups = event.get("groups")
-                    await self.drop(None if groups is None else set(groups), event.get("before"))
+                    await self.drop(None if groups is None else set(groups))
                 continue
             for member in list(self.members.get(event.get("group", ""), ())):
                 handler = getattr(member, get_handler_name(event), None)
@@ -309,25 +426,23 @@ class Hub:
             except Exception:
                 logger.exception("fan-out: could not close a socket")
 
-    async def drop(self, groups: set[str] | None, before: float | None = None) -> None:
-        """Broadcasts to ``groups`` (None: any) failed: close the sockets in them that joined
-        before ``before`` (wall clock; None: all), so their clients reconnect and ``sync``.
-        One that joined later synced after the failed broadcasts were stored."""
-        if groups is None and before is None:
-            await self._fail()
-            return
+    async def drop(self, groups: set[str] | None) -> None:
+        """Broadcasts to ``groups`` (None: any) failed: close every socket in them, so their
+        clients reconnect and ``sync``.
+
+        No time from the notice is compared with when a socket joined: the failing process's
+        clock may be another machine's. Every socket in the groups when the notice arrives
+        closes: one that joined before the failure may have missed the broadcast, and one that
+        joined after it (between Redis' return and the notice) only reconnects once more than
+        it needed. A socket that joins after the notice arrived was accepted after a probe
+        went through (``answering``), so its ``sync`` reads what the failed broadcast was for.
+        """
         async with self.lock:
-            candidates = (
+            dropped = (
                 {m for local in self.members.values() for m in local}
                 if groups is None
                 else {m for group in groups for m in self.members.get(group, ())}
             )
-            dropped = {
-                m
-                for m in candidates
-                # A second of slack: the notice's clock may be another machine's.
-                if before is None or self.joined.get(m, 0.0) < before + 1.0
-            }
             if not dropped:
                 return
             for group, local in list(self.members.items()):

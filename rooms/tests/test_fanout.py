@@ -113,12 +113,17 @@ async def test_two_sites_on_one_redis_do_not_hear_each_other(monkeypatch):
     assert first["CACHES"]["default"]["KEY_PREFIX"] != second["CACHES"]["default"]["KEY_PREFIX"]
 
 
-# Another server process: broadcasts what it reads on stdin (groups, space-separated).
+# Another process: broadcasts what it reads on stdin (groups, space-separated), with its wall
+# clock UCHAT_TEST_CLOCK_SKEW seconds off. It has no hub, like a Celery worker or fetch_mail.
 OTHER_PROCESS = """
+import os
 import sys
+import time
 import django
 django.setup()
 from core import events
+_wall_clock = time.time
+time.time = lambda: _wall_clock() + float(os.environ.get("UCHAT_TEST_CLOCK_SKEW", "0"))
 events.SKIP_AFTER_FAILURE = 0.5  # a failure skips the broadcasts of the next 0.5 s, not 3 s
 print("ready", flush=True)
 for line in sys.stdin:
@@ -134,39 +139,109 @@ def own_redis(tmp_path, settings, monkeypatch):
         yield server
 
 
-async def test_a_broadcast_lost_in_another_process_closes_the_sockets_that_missed_it(own_redis):
+class OtherProcess:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        self.process, self.stdin, self.stdout = process, process.stdin, process.stdout
+
+    @classmethod
+    async def start(cls, redis_url: str, *, clock_skew: float = 0.0) -> "OtherProcess":
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "uchat.settings",
+            "REDIS_URL": redis_url,
+            "UCHAT_TEST_CLOCK_SKEW": str(clock_skew),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", OTHER_PROCESS,
+            cwd=settings.BASE_DIR, env=env,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        other = cls(process)
+        assert (await asyncio.wait_for(other.stdout.readline(), 30)).strip() == b"ready"
+        return other
+
+    async def broadcast(self, groups: str) -> None:
+        self.stdin.write(groups.encode() + b"\n")
+        await self.stdin.drain()
+        assert (await asyncio.wait_for(self.stdout.readline(), 20)).strip() == b"done"
+
+    async def stop(self) -> None:
+        if not self.stdin.is_closing():
+            self.stdin.close()
+        await asyncio.wait_for(self.process.wait(), 30)
+
+
+@pytest.mark.parametrize("clock_skew", [0.0, -30.0])
+async def test_a_broadcast_lost_in_another_process_closes_the_sockets_that_missed_it(
+    own_redis, clock_skew
+):
     """Issue 24 N11: a broadcast that failed in one process during a Redis stall was lost to
     the sockets of every other process, whose beats went on once Redis returned. The failing
-    process tells every hub when the layer answers again, and those sockets close (4011)."""
+    process tells every hub when the layer answers again, and those sockets close (4011),
+    whatever the failing machine's clock says (a notice's time is not compared across
+    machines)."""
     hub = fanout.Hub(fanout.hub().layer)
     socket = Socket()
     await hub.join("conversation.9201", socket)
-    other = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", OTHER_PROCESS,
-        cwd=settings.BASE_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "uchat.settings", "REDIS_URL": own_redis.url},
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert other.stdin is not None
-    assert other.stdout is not None
-
-    async def broadcast(groups: str) -> None:
-        other.stdin.write(groups.encode() + b"\n")
-        await other.stdin.drain()
-        assert (await asyncio.wait_for(other.stdout.readline(), 20)).strip() == b"done"
-
+    other = await OtherProcess.start(own_redis.url, clock_skew=clock_skew)
     try:
-        assert (await asyncio.wait_for(other.stdout.readline(), 30)).strip() == b"ready"
         with own_redis.stalled():
             # The first group's publish waits in Redis' buffers and times out (2 s); the
             # second is never sent.
-            await broadcast("conversation.9299 conversation.9201")
+            await other.broadcast("conversation.9299 conversation.9201")
         await asyncio.sleep(0.5)
-        await broadcast("conversation.9202")  # Redis answers again
+        await other.broadcast("conversation.9202")  # Redis answers again
         await _wait_for(socket, 1)
         assert socket.frames == ["failed"]
     finally:
-        other.stdin.close()
-        await asyncio.wait_for(other.wait(), 10)
+        await other.stop()
         await hub.leave("conversation.9201", socket)
+
+
+@pytest.mark.parametrize("then", ["waits", "exits"])
+async def test_a_process_without_a_hub_reports_its_failed_broadcast_without_another(
+    own_redis, then
+):
+    """Issue 24 N11: a process without a hub (a Celery worker, fetch_mail, a one-shot command)
+    kept the notice of its failed broadcast for its next broadcast, which may never come, and
+    lost it when it ended. It now retries in the background once Redis answers, and at exit
+    waits a few seconds for it: the socket elsewhere closes (4011) soon after Redis returns."""
+    hub = fanout.Hub(fanout.hub().layer)
+    socket = Socket()
+    await hub.join("conversation.9211", socket)
+    other = await OtherProcess.start(own_redis.url)
+    try:
+        with own_redis.stalled():
+            await other.broadcast("conversation.9211")  # times out after 2 s
+            if then == "exits":
+                other.stdin.close()  # a one-shot command ends right after the failure
+                await asyncio.sleep(0.5)
+        # Nothing more is broadcast from that process.
+        for _ in range(250):  # 5 s
+            if socket.frames:
+                break
+            await asyncio.sleep(0.02)
+        assert socket.frames == ["failed"]
+    finally:
+        await other.stop()
+        await hub.leave("conversation.9211", socket)
+
+
+async def test_a_handshake_in_the_first_moment_of_a_stall_waits_for_the_layer(own_redis):
+    """Issue 24 N11: ``answering`` returned at once when the hub had heard a beat in the last
+    two beat intervals, so a handshake in the first moment of a stall was accepted unproven.
+    It now waits for a probe sent through the layer after the socket's groups were joined."""
+    hub = fanout.Hub(fanout.hub().layer)
+    first, second = Socket(), Socket()
+    await hub.join("conversation.9221", first)
+    await hub.answering()  # the layer answers, and a beat was heard just now
+    with own_redis.stalled():
+        # A stalled Redis takes the subscription into its buffers without a word.
+        await asyncio.wait_for(hub.join("conversation.9222", second), 1)
+        with pytest.raises(fanout.LayerUnavailable):
+            await hub.answering()
+    await hub.answering()  # Redis answers again
+    await hub.leave("conversation.9221", first)
+    await hub.leave("conversation.9222", second)
