@@ -52,9 +52,21 @@ class RefuseNulMiddleware:
         return self.get_response(request)
 
 
+def request_too_large(path: str) -> HttpResponse:
+    """The 413 for a body over UCHAT_MAX_REQUEST_BYTES: the API's JSON error shape under
+    /api/, plain text elsewhere. Also sent by core.body_limit while the body is read."""
+    limit = settings.UCHAT_MAX_REQUEST_BYTES
+    message = f"The request is too large (at most {limit // (1024 * 1024)} MB)."
+    if path.startswith("/api/"):
+        return JsonResponse(body(413, BAD_REQUEST, message), status=413)
+    return HttpResponse(message, status=413, content_type="text/plain")
+
+
 class RequestSizeMiddleware:
     """A body over UCHAT_MAX_REQUEST_BYTES is refused from its Content-Length (413) before a
-    view reads it: a 60 MB "image" is not read to learn that it is over 5 MB."""
+    view reads it: a 60 MB "image" is not read to learn that it is over 5 MB. Behind ASGI,
+    core.body_limit refuses it earlier still, before Django reads the body at all; this covers
+    the other ways into the views (the test client, WSGI)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -64,12 +76,8 @@ class RequestSizeMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = settings.UCHAT_MAX_REQUEST_BYTES
-        if length > limit:
-            message = f"The request is too large (at most {limit // (1024 * 1024)} MB)."
-            if request.path.startswith("/api/"):
-                return JsonResponse(body(413, BAD_REQUEST, message), status=413)
-            return HttpResponse(message, status=413, content_type="text/plain")
+        if length > settings.UCHAT_MAX_REQUEST_BYTES:
+            return request_too_large(request.path)
         return self.get_response(request)
 
 

@@ -563,6 +563,13 @@ UCHAT_MAX_REQUEST_BYTES = env.int(
     "UCHAT_MAX_REQUEST_BYTES", default=5 * UCHAT_MAX_UPLOAD_BYTES + 1024 * 1024
 )
 UCHAT_NOTIFY_EMAIL_EVERY = env.int("UCHAT_NOTIFY_EMAIL_EVERY", default=300)  # seconds
+# The ASGI server bin/serve starts (uchat/serve.py): a request's headers must arrive within
+# this many seconds, or the connection closes (slow-header connections would hold open files).
+UCHAT_HEADER_TIMEOUT = env.float("UCHAT_HEADER_TIMEOUT", default=10.0)
+# Connections one server process serves at once, HTTP and sockets together; past it, 503. Keep
+# it above the sockets a process is meant to hold, and the open-files limit above it
+# (docs/deploy.md: LimitNOFILE).
+UCHAT_MAX_CONNECTIONS = env.int("UCHAT_MAX_CONNECTIONS", default=10000)
 UCHAT_SITE_URL = env.str("UCHAT_SITE_URL", default="http://127.0.0.1:8000")
 # The site's name in every e-mail and page title. Both are written to the Site row (SITE_ID) by
 # a data migration and again after every migrate (bin/run and deploys run it at start-up).
