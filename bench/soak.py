@@ -1,8 +1,9 @@
 """Soak: production mode for minutes, with Redis failing on the way.
 
-Starts its own redis-server (so that it can stop it), two uchat (Daphne) processes sharing it
-and PostgreSQL (``DATABASE_URL``), and hundreds of WebSocket clients that behave like the
-room page: a ping every 30 s, reconnect with back-off, ``sync`` after a reconnect or a gap in
+Starts its own redis-server (so that it can stop it), uchat processes sharing it and
+PostgreSQL (``DATABASE_URL``: two by default, each started by ``bin/serve`` as its systemd unit
+does, with the soft open-files limit it is given), and hundreds of WebSocket clients that
+behave like the room page: a ping every 30 s, reconnect with back-off, ``sync`` after a reconnect or a gap in
 ``seq``. A sender posts messages at a working day's rate through the clients' own sockets
 (re-sending with the same ``client_id`` until acknowledged). On the way, Redis is stalled
 (SIGSTOP ... SIGCONT) once and restarted once.
@@ -15,7 +16,11 @@ It reports:
 - Presence rows vs. open sockets at the end: equal;
 - RSS growth per server process.
 
-    bench/run soak [--minutes 30] [--sockets 500] [--rooms 25] [--rate 2]
+    bench/run soak [--minutes 30] [--sockets 500] [--rooms 25] [--rate 2] [--processes 2]
+
+The second variant holds 2,000 sockets on one process:
+
+    bench/run soak --minutes 30 --sockets 2000 --rooms 20 --processes 1
 
 Prints a table and one JSON line; exits non-zero when a figure is off.
 """
@@ -26,6 +31,7 @@ import contextlib
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -46,6 +52,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "uchat.settings")
 
 from fanout import free_port, raise_fd_limit, wait_for_port
+
+
+def systemd_default_open_files() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, hard), hard))
+
 
 PING_EVERY = 30.0  # as static/js/socket.js
 GRACE = 25.0  # seconds after a fault ends during which drops are the fault's
@@ -91,7 +103,8 @@ class Redis:
 
 
 class Uchat:
-    """One Daphne process serving uchat.asgi."""
+    """One uchat process, as bin/serve starts it (UCHAT_SERVER, uvicorn by default). It starts
+    with the soft open-files limit systemd gives a service (1,024): bin/serve raises it."""
 
     def __init__(self, workdir: Path, n: int, env: dict[str, str]) -> None:
         self.port = free_port()
@@ -101,12 +114,15 @@ class Uchat:
                 [str(ROOT / "bin/serve"), os.environ.get("UCHAT_SERVER", "uvicorn"),
                  "127.0.0.1", str(self.port)],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                preexec_fn=raise_fd_limit,
+                preexec_fn=systemd_default_open_files,
             )  # fmt: skip
         wait_for_port(self.port, self.process, self.log)
 
     def rss(self) -> int:
         return psutil.Process(self.process.pid).memory_info().rss
+
+    def open_files(self) -> int:
+        return psutil.Process(self.process.pid).num_fds()
 
     def stop(self) -> None:
         self.process.terminate()
@@ -159,7 +175,7 @@ class Client:
     last_seq: int = 0
     seen: set[int] = field(default_factory=set)
     live: int = 0
-    drops: list[tuple[float, int | None]] = field(default_factory=list)
+    drops: list[tuple[float, int | str | None]] = field(default_factory=list)
     connects: int = 0
     acks: dict[str, asyncio.Future] = field(default_factory=dict)
     open: asyncio.Event = field(default_factory=asyncio.Event)
@@ -185,7 +201,8 @@ class Client:
                         pinger.cancel()
                     code = ws.close_code
             except (OSError, websockets.WebSocketException, TimeoutError) as exc:
-                code = getattr(getattr(exc, "rcvd", None), "code", None)
+                # A failed (re)connect has no close code: name what failed instead.
+                code = getattr(getattr(exc, "rcvd", None), "code", None) or type(exc).__name__
             self.open.clear()
             self.ws = None
             if self.stopping:
@@ -373,14 +390,15 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     clients: list[Client] = []
     faults: list[tuple[str, float, float]] = []
     try:
-        servers = [Uchat(workdir, n, env) for n in range(2)]
+        servers = [Uchat(workdir, n, env) for n in range(args.processes)]
         user_ids, tokens, room_ids = await sync_to_async(make_people)(
             args.sockets, args.rooms, args.minutes + 30
         )
         clients = [
             Client(
                 n=i,
-                url=f"ws://127.0.0.1:{servers[i % 2].port}/ws/rooms/{room_ids[i % args.rooms]}/"
+                url=f"ws://127.0.0.1:{servers[i % len(servers)].port}"
+                f"/ws/rooms/{room_ids[i % args.rooms]}/"
                 f"?token={tokens[i]}",
                 room=room_ids[i % args.rooms],
             )
@@ -439,6 +457,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         await asyncio.sleep(5)
         missing = sum(len(stored[c.room] - c.seen) for c in clients)
         rss_end = [s.rss() for s in servers]
+        open_files = [s.open_files() for s in servers]
         for client in clients:
             client.stopping = True
             if client.ws is not None:
@@ -461,7 +480,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "minutes": args.minutes,
         "sockets": args.sockets,
         "rooms": args.rooms,
-        "servers": 2,
+        "servers": args.processes,
         "messages_stored": stored_count,
         "messages_acked": len(sender.acked),
         "messages_refused": len(sender.refused),
@@ -473,11 +492,15 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "drops_total": len(drops),
         "drops_while_nothing_failed": len(quiet_drops),
         "drop_codes_while_nothing_failed": sorted({str(c) for c in quiet_drops}),
+        "quiet_drop_times_s": sorted(
+            {round(t - start) for t, _code in drops if not during_fault(t)}
+        )[:20],
         "health_checks": len(checks),
         "health_failures_while_nothing_failed": len(bad_checks),
         "open_sockets_at_end": open_sockets,
         "presence_rows_at_end": presence,
         "oldest_presence_rows_s": ages[:5],
+        "server_open_files_at_end": open_files,
         "rss_start_mib": [round(r / 2**20, 1) for r in rss_start],
         "rss_growth_mib": [
             round((e - s) / 2**20, 1) for s, e in zip(rss_start, rss_end, strict=True)
@@ -502,6 +525,7 @@ def main() -> int:
     parser.add_argument("--stall-at", type=float, default=0.3, help="fraction of the run")
     parser.add_argument("--stall-seconds", type=float, default=20.0)
     parser.add_argument("--restart-at", type=float, default=0.6, help="fraction of the run")
+    parser.add_argument("--processes", type=int, default=2, help="uchat server processes")
     args = parser.parse_args()
     raise_fd_limit()
     with tempfile.TemporaryDirectory(prefix="uchat-soak-") as tmp:

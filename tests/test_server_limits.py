@@ -122,13 +122,14 @@ class Served:
 @pytest.fixture(scope="module")
 def served(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator:
     """One server per kind for the whole module (each starts in a few seconds)."""
-    started: dict[str, Served] = {}
+    started: dict[tuple, Served] = {}
     log_dir = tmp_path_factory.mktemp("serve")
 
-    def start(server: str) -> Served:
-        if server not in started:
-            started[server] = Served(server, log_dir)
-        return started[server]
+    def start(server: str, **env: str) -> Served:
+        key = (server, *sorted(env.items()))
+        if key not in started:
+            started[key] = Served(server, log_dir, **env)
+        return started[key]
 
     yield start
     for server in started.values():
@@ -298,6 +299,34 @@ def test_slow_header_connections_are_closed_within_the_timeout(served, server):
     held, status = asyncio.run(attack())
     assert status == 200
     assert max(held) < HEADER_TIMEOUT + 3, f"held up to {max(held):.1f} s"
+
+
+def test_past_the_connection_limit_sockets_and_requests_get_503(served):
+    """UCHAT_MAX_CONNECTIONS counts sockets too: past it, an upgrade is refused like a request
+    (uvicorn's own limit let every upgrade through)."""
+    server = served("uvicorn", UCHAT_MAX_CONNECTIONS="5")
+    url = f"ws://127.0.0.1:{server.port}/ws/me/?token={_token(UserFactory())}"
+
+    async def fill() -> tuple[int, list[int], int]:
+        held, refused = [], []
+        for _ in range(7):
+            try:
+                held.append(await websockets.connect(url, open_timeout=20, ping_interval=None))
+            except websockets.InvalidStatus as exc:
+                refused.append(exc.response.status_code)
+        status = await asyncio.to_thread(server.check)
+        await _gather(ws.close() for ws in held)
+        return len(held), refused, status
+
+    # uvicorn counts the connection asking too: four held, the fifth is one too many.
+    held, refused, status = asyncio.run(fill())
+    assert held == 4
+    assert refused == [503, 503, 503]
+    assert status == 503
+    deadline = time.monotonic() + 10
+    while server.check() != 200:  # the sockets gone, it serves again
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
 
 
 def test_two_thousand_sockets_on_one_process_all_hear_a_broadcast(served):

@@ -59,7 +59,8 @@ def server_command(server: str, host: str, port: str, limit: Limits) -> list[str
             f"{venv}granian", "--interface", "asginl", "--host", host, "--port", port,
             "--loop", "uvloop", "--backlog", "4096",
             "--backpressure", str(limit.connections),
-            "--http1-header-read-timeout", str(max(1, round(limit.header_seconds * 1000))),
+            "--http1-header-read-timeout",
+            str(min(60_000, max(1, round(limit.header_seconds * 1000)))),  # its allowed range
             "--no-access-log", "--log-level", "warning", APP,
         ]  # fmt: skip
     return [
