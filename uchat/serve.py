@@ -168,6 +168,9 @@ def serve(server: str, host: str, port: str) -> None:
         backlog=4096,
         lifespan="off",
         access_log=False,
+        # The client's address is decided once, by UCHAT_TRUSTED_PROXIES (core.client_address);
+        # uvicorn's own default would trust X-Forwarded-For from any loopback peer.
+        proxy_headers=False,
         timeout_graceful_shutdown=5,
         log_level="warning",
     )
