@@ -1,33 +1,36 @@
 """Where other apps plug into the message engine. The engine names no app above it: the desk
-adds its hooks in TicketsConfig.ready(), and the engine calls whatever is registered."""
+adds its hooks in TicketsConfig.ready(), and the engine calls whatever is registered.
+
+What happens after a message is committed is not a hook: it is a handler of
+rooms.domain_events.MessageCreated, in core.domain_events' table."""
 
 from typing import Protocol
 
 from accounts.models import User
 from core.hooks import register
-from rooms.models import Conversation, Message
+from rooms.models import Conversation
 
 
-class MessageHook(Protocol):
-    def __call__(self, *, message: Message) -> None: ...
+class MessageCheck(Protocol):
+    def __call__(self, *, conversation: Conversation, sender: User) -> None: ...
 
 
 class UserHook(Protocol):
     def __call__(self, *, user: User) -> None: ...
 
 
-# By conversation kind. Run inside the message's transaction once it is stored (``sender``
-# loaded): a hook may write, notify, or raise ValidationError to refuse the message, which is
-# then not stored.
-after_message_stored: dict[str, list[MessageHook]] = {}
+# By conversation kind. Run for each draft before its batch's transaction, with no row lock
+# held: a check raises ValidationError (or PermissionDenied) to refuse that one message; the
+# other messages of the batch are stored all the same.
+message_checks: dict[str, list[MessageCheck]] = {}
 
 # Run when an agent's first socket opens, outside any transaction (the desk hands out queued
 # tickets).
 agent_online: list[UserHook] = []
 
 
-def on_message_stored(kind: Conversation.Kind, hook: MessageHook) -> MessageHook:
-    return register(after_message_stored.setdefault(kind, []), hook)
+def on_message_check(kind: Conversation.Kind, check: MessageCheck) -> MessageCheck:
+    return register(message_checks.setdefault(kind, []), check)
 
 
 def on_agent_online(hook: UserHook) -> UserHook:

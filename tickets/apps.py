@@ -7,12 +7,25 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks as account_hooks
+        from core.domain_events import on
         from core.hooks import register
         from rooms import hooks as engine_hooks
+        from rooms.domain_events import MessageCreated
         from rooms.models import Conversation
         from tickets import services
+        from tickets.services import events, reactions
 
         account_hooks.on_user_delete(services.tickets_release)
         register(account_hooks.after_agent_change, services.agent_role_changed)
-        engine_hooks.on_message_stored(Conversation.Kind.TICKET, services.ticket_message_posted)
+        engine_hooks.on_message_check(Conversation.Kind.TICKET, services.ticket_message_check)
         engine_hooks.on_agent_online(services.agent_came_online)
+
+        # The desk's side effects, after the commit (core.domain_events; docs/architecture.md).
+        on(MessageCreated, reactions.message_posted)
+        on(events.TicketChanged, reactions.ticket_updated)  # every ticket event
+        on(events.TicketOpened, reactions.ticket_opened)
+        on(events.TicketAssigned, reactions.ticket_assigned)
+        on(events.TicketStatusChanged, reactions.ticket_status_changed)
+        on(events.TicketStatusChanged, reactions.queue_drain_when_freed)
+        on(events.TicketBreached, reactions.ticket_breached)
+        on(events.TicketReleased, reactions.ticket_released)

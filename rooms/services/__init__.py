@@ -11,7 +11,7 @@ broadcast. The modules:
 - ``rooms``: what room admins (and staff) do to a room;
 - ``messages``: store (in batches: rooms/writer.py batches the sockets'), edit, delete and
   purge messages;
-- ``notify``: who is told about a stored message, and the hooks other apps registered;
+- ``notify``: who is told about a new message or member (handlers of rooms.domain_events);
 - ``presence``: open sockets, and who is online.
 """
 
@@ -24,7 +24,8 @@ from rooms.services.conversations import (
 )
 from rooms.services.messages import (
     Draft,
-    message_changed,
+    message_annotate,
+    message_broadcast,
     message_create,
     message_delete,
     message_delete_as_staff,
@@ -64,7 +65,8 @@ __all__ = [
     "member_remove",
     "members_add",
     "memberships_release",
-    "message_changed",
+    "message_annotate",
+    "message_broadcast",
     "message_create",
     "message_delete",
     "message_delete_as_staff",

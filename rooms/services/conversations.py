@@ -10,12 +10,12 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 
 from accounts.models import User
-from core import events
+from core import domain_events, events
 from core.cache import rate_take
 from notifications import services as notifications
 from rooms import payloads, selectors
+from rooms.domain_events import MemberAdded, MemberRemoved
 from rooms.models import Conversation, Membership
-from rooms.services.notify import member_added as member_added_notify
 
 
 def require_member(*, user: User, conversation: Conversation) -> Membership:
@@ -48,7 +48,7 @@ def conversation_create(
         is_admin=kind == Conversation.Kind.ROOM,
         added_by=creator,
     )
-    _announce_added(conversation=conversation, added=[first])
+    domain_events.record(MemberAdded(first, creator, notify=False))
     members_add(
         conversation=conversation,
         actor=creator,
@@ -75,11 +75,8 @@ def members_add(
     if conversation.kind == Conversation.Kind.ROOM:
         _room_growth_check(actor=actor, existing=len(existing), added=added)
     Membership.objects.bulk_create(added)
-    if notify:
-        for membership in added:
-            if membership.user_id != actor.pk:
-                member_added_notify(membership=membership, actor=actor)
-    _announce_added(conversation=conversation, added=added)
+    for membership in added:
+        domain_events.record(MemberAdded(membership, actor, notify))
     return added
 
 
@@ -103,23 +100,34 @@ def _room_growth_check(*, actor: User, existing: int, added: list[Membership]) -
         )  # fmt: skip
 
 
-def _announce_added(*, conversation: Conversation, added: list[Membership]) -> None:
-    summary = payloads.room_payload(conversation)
-    for membership in added:  # the member's dashboard and badge socket start listening
-        events.broadcast_on_commit(
-            [events.conversation_group(conversation.pk), events.user_group(membership.user_id)],
-            "member.added",
-            {"room": summary, "member": payloads.member_payload(membership, online=False)},
-        )
+def member_announce(event: MemberAdded) -> None:
+    """Handler: the member's dashboard and badge socket start listening, the members see them."""
+    membership = event.membership
+    events.broadcast(
+        [
+            events.conversation_group(membership.conversation_id),
+            events.user_group(membership.user_id),
+        ],
+        "member.added",
+        {
+            "room": payloads.room_payload(membership.conversation),
+            "member": payloads.member_payload(membership, online=False),
+        },
+    )
 
 
 def member_remove(*, conversation: Conversation, membership: Membership) -> None:
     """Remove one member (callers check who may); their sockets close at once."""
     membership.delete()
-    events.broadcast_on_commit(
-        [events.conversation_group(conversation.pk), events.user_group(membership.user_id)],
+    domain_events.record(MemberRemoved(conversation, membership.user_id))
+
+
+def member_removed_announce(event: MemberRemoved) -> None:
+    """Handler: the removed person's sockets of the conversation close, the members see it."""
+    events.broadcast(
+        [events.conversation_group(event.conversation.pk), events.user_group(event.user_id)],
         "member.removed",
-        {"room": payloads.room_payload(conversation), "user_id": membership.user_id},
+        {"room": payloads.room_payload(event.conversation), "user_id": event.user_id},
     )
 
 

@@ -15,13 +15,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
-from core import events
+from core import domain_events, events
 from core.cache import rate_take, rates_take
 from core.input_limits import is_id
 from rooms import content as content_rules
-from rooms import markup, payloads, uploads
+from rooms import hooks, markup, payloads, uploads
+from rooms.domain_events import MessageCreated, MessageDeleted, MessageEdited
 from rooms.models import Conversation, Membership, Message
-from rooms.services import notify
 from rooms.services.conversations import require_member
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class Draft:
     extension: str | None = None
     reply_to: int | None = None  # the id of the message this one answers (same conversation)
     html: str = ""  # the body as HTML (rooms.markup), rendered here, outside the batch
+    stored_as: str = ""  # the upload's name in storage, once saved (before the batch)
 
     def __post_init__(self) -> None:
         self.html = markup.render(self.content.body)
@@ -160,17 +161,33 @@ def messages_store(drafts: list[Draft]) -> list[Outcome]:
     """Store a batch of drafts; one outcome per draft, in order. Broadcasts nothing: the caller
     broadcasts what was created, after this returns (committed).
 
+    Before the transaction, with no row lock held: the checks other apps registered for the
+    conversation's kind (rooms.hooks.message_checks; a refusal refuses that draft only), and
+    the uploads are written to storage. What a new message sets off (notifications, the
+    desk's reactions) runs after the commit, as handlers of MessageCreated.
+
     Cost per batch, whatever its size: one query for re-sent client_ids, one Redis pipeline
     for the rate counters, then one transaction: memberships, the conversations' row locks
     (their ``last_seq``), one multi-row insert, and one update each for the conversations and
     the senders' read markers. If that transaction fails half-way (a ticket closed meanwhile,
     a concurrent re-send, the database), it rolls back and each draft is stored on its own:
-    every draft ends stored, or refused with its reason. Nothing is half-stored.
+    every draft ends stored, or refused with its reason. Nothing is half-stored, and the file
+    of a draft that ends refused is deleted.
     """
     outcomes: list[Outcome | None] = [None] * len(drafts)
     repeats = _resends_find(drafts, outcomes)
     _rates_take(drafts, outcomes)
-    _write(drafts, [i for i, o in enumerate(outcomes) if o is None], outcomes)
+    _checks_run(drafts, outcomes)
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    try:
+        _files_store(drafts, todo)
+        _write(drafts, todo, outcomes)
+    finally:
+        uploads.files_delete(
+            drafts[i].stored_as
+            for i in todo
+            if drafts[i].stored_as and not isinstance(outcomes[i], tuple)
+        )
     for repeat, first in repeats.items():  # the same client_id twice in one batch
         outcome = outcomes[first]
         outcomes[repeat] = (outcome[0], False) if isinstance(outcome, tuple) else outcome
@@ -221,11 +238,39 @@ def _rates_take(drafts: list[Draft], outcomes: list[Outcome | None]) -> None:
 MESSAGE_RATE_REFUSAL = "You are sending messages too fast. Wait a moment and send again."
 
 
+def _checks_run(drafts: list[Draft], outcomes: list[Outcome | None]) -> None:
+    """The checks registered for each draft's conversation kind, one draft at a time and
+    outside any batch: a refusal (or a failing check) refuses its own draft only."""
+    for i, draft in enumerate(drafts):
+        if outcomes[i] is not None:
+            continue
+        try:
+            for check in hooks.message_checks.get(draft.conversation.kind, ()):
+                check(conversation=draft.conversation, sender=draft.sender)
+        except (ValidationError, PermissionDenied) as exc:
+            outcomes[i] = exc
+        except Exception as exc:
+            logger.warning("a message check failed: %r", exc)
+            outcomes[i] = exc
+
+
+def _files_store(drafts: list[Draft], todo: list[int]) -> None:
+    """Write the uploads before the transaction: no row lock waits on the disk."""
+    for i in todo:
+        draft = drafts[i]
+        if draft.image is not None and not draft.stored_as:
+            # A name of our own: the uploaded name and declared type are never trusted.
+            holder = Message().attachment
+            holder.save(f"{uuid.uuid4().hex}.{draft.extension}", draft.image, save=False)
+            draft.stored_as = holder.name or ""
+            uploads.written(draft.stored_as)  # an enclosing write that fails removes it
+
+
 def _write(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]) -> None:
     if not todo:
         return
     try:
-        with uploads.removed_on_error(), transaction.atomic():
+        with transaction.atomic():
             _insert(drafts, todo, outcomes)
         return
     except Exception as exc:
@@ -299,12 +344,8 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
             content=draft.content.data,
             client_id=draft.client_id,
             reply_to=answered.get(draft.reply_to) if draft.reply_to else None,
+            attachment=draft.stored_as,
         )
-        if draft.image is not None:
-            # A name of our own: the uploaded name and declared type are never trusted.
-            name = f"{uuid.uuid4().hex}.{draft.extension}"
-            message.attachment.save(name, draft.image, save=False)
-            uploads.written(message.attachment.name)
         messages.append(message)
     Message.objects.bulk_create(messages)  # ids come back (RETURNING) on PostgreSQL and SQLite
     newest: dict[int, Message] = {}
@@ -317,7 +358,7 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
     )
     _rows_set(Membership, {pk: (m,) for pk, m in read.items()}, "last_read_message_id")
     for i, message in zip(allowed, messages, strict=True):
-        notify.message_stored(conversation=drafts[i].conversation, message=message)
+        domain_events.record(MessageCreated(message))  # after the commit; not on a rollback
         outcomes[i] = (message, True)
 
 
@@ -401,11 +442,7 @@ def message_edit(
         message.html = markup.render(body)
         message.edited_at = timezone.now()
         message.save(update_fields=["body", "html", "edited_at"])
-        events.broadcast_on_commit(
-            events.conversation_group(conversation.pk),
-            "message.updated",
-            payloads.message_payload(message),
-        )
+        domain_events.record(MessageEdited(message))
     return message
 
 
@@ -434,11 +471,7 @@ def _message_tombstone(message: Message) -> Message:
     message.body = message.html = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["body", "html", "content", "attachment", "deleted_at"])
-    events.broadcast_on_commit(
-        events.conversation_group(message.conversation_id),
-        "message.deleted",
-        payloads.message_payload(message),
-    )
+    domain_events.record(MessageDeleted(message))
     return message
 
 
@@ -470,11 +503,25 @@ def _last_message_repair() -> None:
             )
 
 
-def message_changed(*, message: Message) -> None:
-    """Another app changed what a message shows (a ticket made from it): open pages redraw
-    it once the change commits."""
-    events.broadcast_on_commit(
-        events.conversation_group(message.conversation_id),
-        "message.updated",
+@transaction.atomic
+def message_annotate(*, message_id: int, key: str, value: dict[str, Any]) -> Message:
+    """Another app links a message to something of its own (a ticket made from it): ``value``
+    goes into the message's content under ``key``, and open pages redraw the message once
+    the change commits."""
+    message = (
+        Message.objects.select_for_update(of=("self",)).select_related("sender").get(pk=message_id)
+    )
+    message.content = {**message.content, key: value}
+    message.save(update_fields=["content"])
+    domain_events.record(MessageEdited(message))
+    return message
+
+
+def message_broadcast(event: MessageEdited | MessageDeleted) -> None:
+    """Handler: open pages redraw an edited, annotated or deleted message."""
+    message = event.message
+    events.broadcast(
+        [events.conversation_group(message.conversation_id)],
+        "message.deleted" if isinstance(event, MessageDeleted) else "message.updated",
         payloads.message_payload(message),
     )

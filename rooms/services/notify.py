@@ -1,24 +1,23 @@
 """Who is told about what happens in a conversation, beyond its open sockets: the other party
-of a direct message, @mentioned room members, people added to a room, and whatever the apps
-above registered in rooms.hooks for a conversation kind (the desk, for tickets)."""
+of a direct message, @mentioned room members, people added to a room. Handlers of
+rooms.domain_events, registered in RoomsConfig.ready(): they run after the commit."""
 
 import re
 from typing import Any
 
-from accounts.models import User
 from notifications import services as notifications
 from notifications.models import Code
-from rooms import hooks, payloads
+from rooms import payloads
+from rooms.domain_events import MemberAdded, MessageCreated
 from rooms.models import Conversation, Membership, Message
 
 _MENTION = re.compile(r"(?<![\w@])@([\w.@+-]{1,150})")
 
 
-def message_stored(*, conversation: Conversation, message: Message) -> None:
-    """Inside the message's transaction: the kind's hooks first (they may refuse it), then
-    direct messages notify the other party and @username in a room notifies that member."""
-    for hook in hooks.after_message_stored.get(conversation.kind, ()):
-        hook(message=message)
+def message_created(event: MessageCreated) -> None:
+    """Direct messages notify the other party and @username in a room notifies that member."""
+    message = event.message
+    conversation = message.conversation
     if conversation.kind == Conversation.Kind.DIRECT:
         _direct_message(conversation=conversation, message=message)
     elif conversation.kind == Conversation.Kind.ROOM and "@" in message.body:
@@ -60,10 +59,11 @@ def _message_summary(message: Message, *, recipient_id: int) -> dict[str, Any]:
     }
 
 
-def member_added(*, membership: Membership, actor: User) -> None:
+def member_added(event: MemberAdded) -> None:
     """Someone was added to a room by someone else."""
+    membership, actor = event.membership, event.actor
     room = membership.conversation
-    if room.kind != Conversation.Kind.ROOM:
+    if not event.notify or room.kind != Conversation.Kind.ROOM or membership.user_id == actor.pk:
         return
     notifications.notification_create(
         user=membership.user,

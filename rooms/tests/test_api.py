@@ -91,8 +91,9 @@ def test_client_id_makes_a_resend_idempotent(user, other_user):
     assert Message.objects.count() == 1
 
 
-def test_recipient_is_notified(user, other_user):
-    send(bearer(user), other_user, TEXT)
+def test_recipient_is_notified(user, other_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # notifications follow the commit
+        send(bearer(user), other_user, TEXT)
     notification = Notification.objects.get(user=other_user)
     assert notification.code == Code.NEW_MESSAGE
     assert notification.title == "New Message"
@@ -133,7 +134,7 @@ def test_outsiders_cannot_read_a_conversation(user, other_user):
     assert response.json() == {"code": 404, "subcode": 4006, "error": "Not Found"}
 
 
-def test_rooms_over_the_api(user, other_user):
+def test_rooms_over_the_api(user, other_user, django_capture_on_commit_callbacks):
     client = bearer(user)
     created = client.post("/api/rooms", {"name": "API room", "members": ["bob"]}, format="json")
     assert created.status_code == 201
@@ -150,7 +151,10 @@ def test_rooms_over_the_api(user, other_user):
     }
     rooms = bearer(other_user).get("/api/rooms").json()["rooms"]
     assert [r["id"] for r in rooms] == [room_id]
-    posted = client.post(f"/api/rooms/{room_id}/messages", {"body": "hello @bob"}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = client.post(
+            f"/api/rooms/{room_id}/messages", {"body": "hello @bob"}, format="json"
+        )
     assert posted.status_code == 201
     assert posted.json()["body"] == "hello @bob"
     assert (
@@ -200,8 +204,9 @@ def test_api_throttle_answers_429_in_the_error_shape(user, monkeypatch):
     assert "Retry-After" in response
 
 
-def test_notifications_mark_read(user, other_user):
-    send(bearer(user), other_user, TEXT)
+def test_notifications_mark_read(user, other_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        send(bearer(user), other_user, TEXT)
     client = bearer(other_user)
     assert client.post("/api/notifications/read").json() == {"read": 1}
     assert client.get("/api/notifications").json()["notifications"][0]["read"] is True

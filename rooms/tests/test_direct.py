@@ -166,8 +166,11 @@ def test_offline_recipient_gets_one_email_online_gets_none(
     assert mail.outbox == []
 
 
-def test_notifications_page_and_mark_all_read(client, user, other_user, dm):
-    services.message_create(conversation=dm, sender=user, body="ping <b>bold</b>")
+def test_notifications_page_and_mark_all_read(
+    client, user, other_user, dm, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # notifications follow the commit
+        services.message_create(conversation=dm, sender=user, body="ping <b>bold</b>")
     client.force_login(other_user)
     page = client.get("/notifications/").content.decode()
     assert "New Message" in page
@@ -178,10 +181,13 @@ def test_notifications_page_and_mark_all_read(client, user, other_user, dm):
     assert Notification.objects.get().read_at is not None
 
 
-def test_reading_a_conversation_clears_its_notifications(client, user, other_user, dm):
-    room = services.room_create(creator=user, name="Elsewhere", members=[other_user])
-    services.message_create(conversation=dm, sender=user, body="one")
-    services.message_create(conversation=room, sender=user, body="@bob look")
+def test_reading_a_conversation_clears_its_notifications(
+    client, user, other_user, dm, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # notifications follow the commit
+        room = services.room_create(creator=user, name="Elsewhere", members=[other_user])
+        services.message_create(conversation=dm, sender=user, body="one")
+        services.message_create(conversation=room, sender=user, body="@bob look")
     assert Notification.objects.filter(user=other_user, read_at__isnull=True).count() == 3
     client.force_login(other_user)
     client.get("/dm/alice/")

@@ -83,19 +83,31 @@ def test_the_rate_limit_counts_each_message_of_a_batch(user, other_user, setting
 
 
 def test_a_batch_that_fails_half_way_stores_each_draft_alone(user, other_user, monkeypatch):
-    """A hook refusing one message, and a database error on another, abort the batch's
-    transaction; then every draft is stored on its own or refused with its reason."""
+    """A check refusing one message refuses it before the batch; a database error on another
+    aborts the batch's transaction, then every draft is stored on its own or refused with its
+    reason."""
     room = services.room_create(creator=user, name="Mixed", members=[other_user])
+    refused = UserFactory(username="refused")
+    services.members_add(conversation=room, actor=user, users=[refused])
 
-    def refuse(*, message):
-        if message.body == "refused by a hook":
+    def refuse(*, conversation, sender):
+        if sender == refused:
             raise ValidationError("This ticket is closed.", code="ticket_closed")
-        if message.body == "breaks the database":
-            raise IntegrityError("simulated")
 
-    monkeypatch.setitem(hooks.after_message_stored, Conversation.Kind.ROOM, [refuse])
-    bodies = ["before", "refused by a hook", "middle", "breaks the database", "after"]
-    outcomes = services.messages_store([_draft(room, other_user, b) for b in bodies])
+    bulk_create = Message.objects.bulk_create
+
+    def breaks(messages, *args, **kwargs):
+        if any(m.body == "breaks the database" for m in messages):
+            raise IntegrityError("simulated")
+        return bulk_create(messages, *args, **kwargs)
+
+    monkeypatch.setitem(hooks.message_checks, Conversation.Kind.ROOM, [refuse])
+    monkeypatch.setattr(Message.objects, "bulk_create", breaks)
+    senders = [other_user, refused, other_user, other_user, other_user]
+    bodies = ["before", "refused by a check", "middle", "breaks the database", "after"]
+    outcomes = services.messages_store(
+        [_draft(room, s, b) for s, b in zip(senders, bodies, strict=True)]
+    )
 
     assert outcomes[1].code == "ticket_closed"
     assert isinstance(outcomes[3], IntegrityError)

@@ -188,20 +188,26 @@ def test_feedback_once_per_resolution_and_by_link(ticket, staff, desk_agent, cus
     assert sorted(Feedback.objects.values_list("rating", flat=True)) == [4, 5]
 
 
-def test_messages_set_first_response_and_wake_a_waiting_ticket(ticket, staff, desk_agent, customer):
+def test_messages_set_first_response_and_wake_a_waiting_ticket(
+    ticket, staff, desk_agent, customer, django_capture_on_commit_callbacks
+):
     services.ticket_assign(ticket=ticket, agent=desk_agent, actor=staff)
-    engine.message_create(conversation=ticket.conversation, sender=customer, body="any news?")
+    # The desk reacts to a message once it is committed (tickets.services.reactions).
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.message_create(conversation=ticket.conversation, sender=customer, body="any news?")
     ticket.refresh_from_db()
     assert ticket.first_response_at is None
-    message, _ = engine.message_create(
-        conversation=ticket.conversation, sender=desk_agent, body="on it"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        message, _ = engine.message_create(
+            conversation=ticket.conversation, sender=desk_agent, body="on it"
+        )
     ticket.refresh_from_db()
     assert ticket.first_response_at == message.created_at
     services.ticket_status_set(ticket=ticket, actor=desk_agent, status=Status.WAITING)
-    engine.message_create(
-        conversation=ticket.conversation, sender=customer, body="here is the info"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.message_create(
+            conversation=ticket.conversation, sender=customer, body="here is the info"
+        )
     ticket.refresh_from_db()
     assert ticket.status == Status.IN_PROGRESS
 

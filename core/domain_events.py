@@ -1,0 +1,100 @@
+"""Domain events and the one dispatcher of side effects.
+
+A service records what happened (``record(MessageCreated(...))``) inside its transaction; once
+that transaction commits (at once when there is none) the dispatcher runs every handler
+registered for the event's type, in registration order. Each app registers its handlers in
+one table, in its AppConfig.ready(): notifications, e-mails, socket broadcasts and the desk's
+reactions are handlers, and a webhook or a push is one more line there.
+
+Each handler is isolated: it runs in its own transaction (what it writes is all or nothing),
+and a handler that raises is logged, tried again up to its ``retries`` (for failures that
+pass, such as the broker being restarted) and then given up, without undoing the write that
+recorded the event or stopping the handlers after it. A rollback records nothing: callbacks
+of a rolled-back transaction never run.
+
+The events themselves are dataclasses of the app that records them (rooms/domain_events.py,
+tickets/services/events.py): core names no app above it.
+"""
+
+import contextvars
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Something that happened and committed. Subclasses set ``name`` ("message.created")."""
+
+    name: ClassVar[str] = "event"
+
+
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class _Registration:
+    handler: Handler
+    retries: int
+
+
+_table: dict[type[DomainEvent], list[_Registration]] = {}
+
+
+def on(event_type: type[E], handler: Callable[[E], None], *, retries: int = 0) -> None:
+    """Run ``handler(event)`` after each ``event_type`` commits. Once per handler, however often
+    AppConfig.ready() runs."""
+    registrations = _table.setdefault(event_type, [])
+    if all(r.handler is not handler for r in registrations):
+        registrations.append(_Registration(handler, retries))
+
+
+def handlers(event_type: type[DomainEvent]) -> list[Handler]:
+    """The handlers registered for ``event_type``, in the order they run (docs, tests)."""
+    return [r.handler for r in _table.get(event_type, ())]
+
+
+def table() -> dict[str, list[str]]:
+    """Event name -> handler names: the table as docs/architecture.md shows it."""
+    return {
+        event_type.name: [f"{r.handler.__module__}.{r.handler.__qualname__}" for r in found]
+        for event_type, found in _table.items()
+    }
+
+
+def record(event: DomainEvent) -> None:
+    """Dispatch ``event`` once the current transaction commits (now, outside one). Handlers
+    see the context variables of the write that recorded it (the inbound mail being answered,
+    tickets.emails.answering_mail), whenever the commit comes."""
+    context = contextvars.copy_context()
+    transaction.on_commit(lambda: context.run(dispatch, event), robust=True)
+
+
+def dispatch(event: DomainEvent) -> None:
+    """Run the handlers of ``event``, each on its own; never raises. Handlers registered for a
+    base class (every ticket event) run first, then the event's own."""
+    for event_type in reversed(type(event).__mro__):
+        for registration in list(_table.get(event_type, ())):
+            _run(registration, event)
+
+
+def _run(registration: _Registration, event: DomainEvent) -> None:
+    for attempt in range(registration.retries + 1):
+        try:
+            with transaction.atomic():
+                registration.handler(event)
+            return
+        except Exception:
+            logger.exception(
+                "handler %s of %s failed (attempt %d of %d)",
+                getattr(registration.handler, "__qualname__", registration.handler),
+                event.name,
+                attempt + 1,
+                registration.retries + 1,
+            )

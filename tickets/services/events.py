@@ -1,0 +1,72 @@
+"""The desk's domain events (core.domain_events) and its audit trail. Each write of a ticket
+stores a TicketEvent row in its transaction and records one of these; what people are told
+(the ticket's page, every inbox, notifications, e-mails) are handlers, registered in
+TicketsConfig.ready() and run after the commit (tickets.services.reactions)."""
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from accounts.models import User
+from core import domain_events
+from core.domain_events import DomainEvent
+from tickets.models import Ticket, TicketEvent
+
+
+@dataclass(frozen=True)
+class TicketChanged(DomainEvent):
+    """What every ticket event shares: the ticket and its audit row."""
+
+    name: ClassVar[str] = "ticket.changed"
+    ticket: Ticket
+    audit: TicketEvent
+
+
+@dataclass(frozen=True)
+class TicketOpened(TicketChanged):
+    name: ClassVar[str] = "ticket.opened"
+    made_by: User | None = None  # who turned someone's message into this ticket
+
+
+@dataclass(frozen=True)
+class TicketAssigned(TicketChanged):
+    name: ClassVar[str] = "ticket.assigned"
+    agent: User | None = None
+    previous: User | None = None  # the agent it was taken from
+
+
+@dataclass(frozen=True)
+class TicketStatusChanged(TicketChanged):
+    name: ClassVar[str] = "ticket.status_changed"
+    actor: User | None = None
+    old_status: str = ""
+
+
+@dataclass(frozen=True)
+class TicketBreached(TicketChanged):
+    """An SLA target was missed ("first response", "resolution")."""
+
+    name: ClassVar[str] = "ticket.breached"
+    missed: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class TicketReleased(TicketChanged):
+    """The agent's open ticket went back to the queue (account deleted, no longer an agent)."""
+
+    name: ClassVar[str] = "ticket.released"
+    agent: User | None = None
+    reason: str = "deleted"
+
+
+@dataclass(frozen=True)
+class TicketRated(TicketChanged):
+    name: ClassVar[str] = "ticket.rated"
+
+
+def audit(ticket: Ticket, kind: str, *, actor: User | None, **fields: object) -> TicketEvent:
+    """The ticket's history row, in the write's transaction."""
+    return TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, **fields)
+
+
+def record(event: TicketChanged) -> None:
+    domain_events.record(event)

@@ -1,0 +1,159 @@
+"""What the desk does after a commit: handlers of the desk's events (tickets.services.events)
+and of the engine's MessageCreated, registered in TicketsConfig.ready(). Each runs in its own
+transaction (core.domain_events); one that fails is logged and leaves the others be."""
+
+from django.db import transaction
+
+from accounts.models import User
+from core import events
+from notifications import hooks as notification_hooks
+from notifications.models import Code
+from notifications.services import notification_create
+from rooms.domain_events import MessageCreated
+from rooms.models import Conversation
+from tickets import emails, payloads
+from tickets.models import Ticket
+from tickets.services.assignment import tickets_queue_drain
+from tickets.services.events import (
+    TicketAssigned,
+    TicketBreached,
+    TicketChanged,
+    TicketOpened,
+    TicketReleased,
+    TicketStatusChanged,
+)
+from tickets.services.status import status_change
+
+Status = Ticket.Status
+
+
+def desk_ping(ticket: Ticket) -> None:
+    """Tell every open inbox that this ticket changed (its id only: each inbox reloads its
+    list through the page, which shows a person only the tickets they may see)."""
+    events.broadcast([events.desk_group()], "desk.ticket", {"ticket": ticket.pk})
+
+
+def notify(ticket: Ticket, user: User | None, title: str) -> None:
+    if user is not None:
+        notification_create(
+            user=user,
+            code=Code.TICKET_UPDATE,
+            title=title,
+            payload={
+                "ticket": ticket.pk,
+                "conversation": ticket.conversation_id,
+                "status": ticket.status,
+            },
+            email=False,  # ticket e-mails are sent by tickets.emails, always
+        )
+
+
+def ticket_updated(event: TicketChanged) -> None:
+    """Every ticket event: live on the ticket's page and in every inbox."""
+    ticket = event.ticket
+    events.broadcast(
+        [events.conversation_group(ticket.conversation_id)],
+        "ticket.updated",
+        {"ticket": payloads.ticket_payload(ticket), "event": payloads.event_payload(event.audit)},
+    )
+    desk_ping(ticket)
+
+
+def ticket_opened(event: TicketOpened) -> None:
+    ticket = event.ticket
+    emails.ticket_received(ticket)
+    emails.ticket_new_for_admins(ticket)
+    if event.made_by is not None:  # "turn into ticket": the message's author is told
+        notify(
+            ticket,
+            ticket.customer,
+            f"{event.made_by.name} made your message into ticket {ticket.number}",
+        )
+
+
+def ticket_assigned(event: TicketAssigned) -> None:
+    ticket, agent, previous = event.ticket, event.agent, event.previous
+    assert agent is not None
+    notify(ticket, ticket.customer, f"{agent.name} is handling {ticket.number}")
+    notify(ticket, agent, f"{ticket.number} was assigned to you")
+    emails.ticket_assigned(ticket)
+    if previous is not None and previous.is_active:
+        # The agent it was taken from is told, live and by e-mail (they can no longer open it).
+        notify(ticket, previous, f"{ticket.number} was reassigned to {agent.name}")
+        emails.ticket_taken_away(ticket, previous=previous)
+
+
+def ticket_status_changed(event: TicketStatusChanged) -> None:
+    ticket = event.ticket
+    notify(
+        ticket,
+        ticket.customer if event.actor != ticket.customer else ticket.agent,
+        f"{ticket.number} is now {ticket.get_status_display().lower()}",
+    )
+    emails.ticket_status_changed(ticket, old_status=event.old_status)
+
+
+def queue_drain_when_freed(event: TicketStatusChanged) -> None:
+    """A resolved or closed ticket frees its agent for the next one."""
+    if event.ticket.status in (Status.RESOLVED, Status.CLOSED) and (
+        event.old_status in Ticket.OPEN_STATUSES
+    ):
+        transaction.on_commit(tickets_queue_drain, robust=True)
+
+
+def ticket_breached(event: TicketBreached) -> None:
+    emails.sla_breached(event.ticket, missed=list(event.missed))
+
+
+def ticket_released(event: TicketReleased) -> None:
+    ticket, agent = event.ticket, event.agent
+    assert agent is not None
+    for admin in User.objects.filter(is_staff=True, is_active=True).exclude(pk=agent.pk):
+        notify(ticket, admin, f"{ticket.number} is back in the queue")
+    emails.ticket_released_for_admins(ticket, agent=agent, reason=event.reason)
+
+
+def message_posted(event: MessageCreated) -> None:
+    """A message in a ticket's conversation, committed: the agent's first response is timed,
+    a waiting ticket is back in progress, the other party is told, inboxes re-sort."""
+    message = event.message
+    if message.conversation.kind != Conversation.Kind.TICKET or message.sender is None:
+        return
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer", "agent")
+        .filter(conversation_id=message.conversation_id)
+        .first()
+    )
+    if ticket is None:
+        return
+    if message.sender_id == ticket.agent_id and ticket.first_response_at is None:
+        ticket.first_response_at = message.created_at
+        ticket.save(update_fields=["first_response_at"])
+    transaction.on_commit(lambda: desk_ping(ticket), robust=True)  # last message, re-sort
+    if message.sender_id == ticket.customer_id and ticket.status == Status.WAITING:
+        status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS)
+    from_customer = message.sender_id == ticket.customer_id
+    other = ticket.agent if from_customer else ticket.customer
+    if other is not None:
+        notification_create(
+            user=other,
+            code=Code.NEW_TICKET_MESSAGE,
+            title=f"New message on {ticket.number}",
+            payload={
+                "ticket": ticket.pk,
+                "conversation": ticket.conversation_id,
+                "sender_name": message.sender.name,
+                "text": message.body,
+            },
+            # The customer gets the words themselves by e-mail instead (below), answerable.
+            email=from_customer,
+        )
+    customer = ticket.customer
+    if (
+        not from_customer
+        and customer is not None
+        and message.body
+        and customer.pk not in notification_hooks.online_user_ids(user_ids=[customer.pk])
+    ):
+        emails.ticket_reply(ticket, sender=message.sender, text=message.body)

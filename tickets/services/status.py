@@ -1,0 +1,78 @@
+"""A ticket's status: set by its people (tickets.rules says who may), reopened by its customer."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from tickets import rules
+from tickets.models import Ticket, TicketEvent
+from tickets.services.events import TicketStatusChanged, audit, record
+from tickets.services.sla import sla_start
+
+Status = Ticket.Status
+
+
+@transaction.atomic
+def ticket_status_set(*, ticket: Ticket, actor: User, status: str) -> Ticket:
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer", "agent")
+        .get(pk=ticket.pk)
+    )
+    if status == ticket.status:
+        return ticket
+    if not rules.status_move_exists(ticket, status):
+        raise ValidationError(
+            f"A ticket cannot go from {ticket.get_status_display()} to {Status(status).label}.",
+            code="bad_transition",
+        )
+    if not rules.may_set_status(ticket, actor, status):
+        raise PermissionDenied("You cannot set this status.")
+    return status_change(ticket, actor=actor, status=status)
+
+
+def status_change(
+    ticket: Ticket, *, actor: User | None, status: str, kind: str = TicketEvent.Kind.STATUS
+) -> Ticket:
+    """Inside the caller's transaction, with the ticket's row locked."""
+    old = ticket.status
+    ticket.status = status
+    now = timezone.now()
+    if status == Status.RESOLVED:
+        ticket.resolved_at = now
+        ticket.resolution_count += 1
+    if status == Status.CLOSED:
+        ticket.closed_at = now
+    ticket.save(update_fields=["status", "resolved_at", "closed_at", "resolution_count"])
+    row = audit(ticket, kind, actor=actor, from_status=old, to_status=status)
+    record(TicketStatusChanged(ticket, row, actor=actor, old_status=old))
+    return ticket
+
+
+@transaction.atomic
+def ticket_reopen(*, ticket: Ticket, actor: User) -> Ticket:
+    """The customer reopens a resolved ticket within UCHAT_TICKET_REOPEN_DAYS."""
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer", "agent")
+        .get(pk=ticket.pk)
+    )
+    if ticket.customer_id != actor.pk and not actor.is_staff:
+        raise PermissionDenied("Only the customer can reopen a ticket.")
+    if not rules.reopenable(ticket):
+        raise ValidationError("Only a resolved ticket can be reopened.", code="bad_transition")
+    limit = timedelta(days=settings.UCHAT_TICKET_REOPEN_DAYS)
+    if ticket.resolved_at and timezone.now() - ticket.resolved_at > limit:
+        raise ValidationError(
+            f"This ticket was resolved more than {limit.days} days ago. Please raise a new one.",
+            code="reopen_expired",
+        )
+    status = Status.IN_PROGRESS if ticket.agent_id else Status.NEW
+    # A reopened ticket is due to be resolved again, counted from now.
+    sla_start(ticket, timezone.now(), first_response=False)
+    ticket.save(update_fields=["resolution_due", "resolution_breached_at"])
+    return status_change(ticket, actor=actor, status=status, kind=TicketEvent.Kind.REOPENED)
