@@ -1,0 +1,99 @@
+"""Side effects run after the commit, from one table (core.domain_events), and the batch's
+transaction holds no row lock while files are written."""
+
+import logging
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from core import domain_events
+from notifications.models import Code, Notification
+from rooms import services
+from rooms.domain_events import MessageCreated
+from rooms.models import Message
+from rooms.services import notify
+from rooms.tests.test_direct import png_bytes
+
+pytestmark = [pytest.mark.django_db(transaction=True)]  # real commits: on_commit runs
+
+
+def test_a_failing_handler_neither_undoes_the_write_nor_stops_the_others(
+    user, other_user, monkeypatch, caplog
+):
+    """A handler that raises is logged and tried again; what it wrote is rolled back alone,
+    the message stays stored, and the handlers after it (the direct message's notification)
+    still run."""
+    dm = services.direct_conversation_get_or_create(user=user, other=other_user)
+    calls = []
+
+    def broken(event: MessageCreated) -> None:
+        calls.append(event.message.pk)
+        Notification.objects.create(user=user, code=Code.MENTION, title="half-done", payload={})
+        raise RuntimeError("the handler's service is down")
+
+    monkeypatch.setitem(domain_events._table, MessageCreated, [])
+    domain_events.on(MessageCreated, broken, retries=1)
+    domain_events.on(MessageCreated, notify.message_created)
+    with caplog.at_level(logging.ERROR, logger="core.domain_events"):
+        message, created = services.message_create(conversation=dm, sender=user, body="hello")
+
+    assert created
+    assert Message.objects.filter(pk=message.pk, body="hello").exists()
+    assert calls == [message.pk, message.pk]  # tried, then tried once more
+    assert "failed" in caplog.text
+    assert not Notification.objects.filter(title="half-done").exists()  # its own write undone
+    assert Notification.objects.filter(user=other_user, code=Code.NEW_MESSAGE).exists()
+
+
+def test_no_file_is_written_while_a_row_lock_is_held(
+    user, other_user, monkeypatch, settings, tmp_path
+):
+    """The uploads of a batch are stored before its transaction takes the conversations' row
+    locks (SELECT ... FOR UPDATE holds RowShareLock on the table until the commit)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    room = services.room_create(creator=user, name="Pictures", members=[other_user])
+    storage = Message._meta.get_field("attachment").storage
+    real_save = storage._save
+    locks_at_save: list[int] = []
+
+    def save(name, content):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()"
+                " AND mode = 'RowShareLock'"
+            )
+            locks_at_save.append(cursor.fetchone()[0])
+        return real_save(name, content)
+
+    monkeypatch.setattr(storage, "_save", save)
+    drafts = [
+        services.message_draft(conversation=room, sender=user, body="first"),
+        services.message_draft(
+            conversation=room,
+            sender=other_user,
+            image=SimpleUploadedFile("a.png", png_bytes(), content_type="image/png"),
+        ),
+    ]
+    outcomes = services.messages_store(drafts)
+
+    assert all(isinstance(o, tuple) and o[1] for o in outcomes)
+    assert locks_at_save == [0]
+    assert outcomes[1][0].attachment.name
+    assert storage.exists(outcomes[1][0].attachment.name)
+
+
+def test_a_refused_drafts_file_is_deleted(user, other_user, settings, tmp_path):
+    """The file is stored before the batch: a draft refused in it leaves no file behind."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    room = services.room_create(creator=user, name="Pictures", members=[other_user])
+    draft = services.message_draft(
+        conversation=room,
+        sender=other_user,
+        image=SimpleUploadedFile("a.png", png_bytes(), content_type="image/png"),
+        reply_to=10**9,  # refused inside the batch: no such message
+    )
+    [outcome] = services.messages_store([draft])
+
+    assert getattr(outcome, "code", None) == "invalid_reply"
+    assert not [p for p in (tmp_path / "media").rglob("*") if p.is_file()]

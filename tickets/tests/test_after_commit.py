@@ -1,0 +1,54 @@
+"""The desk's hooks stay out of the engine's group commit: a refusal is decided before the
+batch, per message, and the desk's reactions run after the commit."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from accounts.tests.factories import UserFactory
+from rooms import services as engine
+from rooms import writer as writer_module
+from tickets import services
+from tickets.models import Ticket
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def _setup():
+    customer = UserFactory(username="carla")
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    room = engine.room_create(creator=alice, name="Busy", members=[bob])
+    ticket = services.ticket_open(customer=customer, subject="Broken", description="Help.")
+    services.ticket_status_set(ticket=ticket, actor=customer, status=Ticket.Status.CLOSED)
+    return [
+        engine.message_draft(conversation=room, sender=alice, body="one"),
+        engine.message_draft(conversation=ticket.conversation, sender=customer, body="Hello?"),
+        engine.message_draft(conversation=room, sender=bob, body="two"),
+    ]
+
+
+def _transactions_of(messages) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT xmin::text FROM rooms_message WHERE id = ANY(%s)", [[m.pk for m in messages]]
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+async def test_a_desk_refusal_refuses_only_its_own_message_in_a_batch(settings):
+    """A message to a closed ticket, in one socket batch with other people's messages: it alone
+    is refused; theirs are stored and acknowledged, in the batch's one transaction (the
+    refusal does not roll the batch back and break it up)."""
+    settings.UCHAT_TICKET_AUTO_ASSIGN = False
+    drafts = await sync_to_async(_setup)()
+    writer = writer_module.writer()
+    outcomes = await asyncio.gather(*(writer.submit(d) for d in drafts), return_exceptions=True)
+
+    assert isinstance(outcomes[1], ValidationError)
+    assert outcomes[1].code == "ticket_closed"
+    stored = [outcomes[0][0], outcomes[2][0]]
+    assert [o[1] for o in (outcomes[0], outcomes[2])] == [True, True]  # acknowledged as new
+    assert len(await sync_to_async(_transactions_of)(stored)) == 1
