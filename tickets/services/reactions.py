@@ -10,9 +10,9 @@ from notifications import hooks as notification_hooks
 from notifications.models import Code
 from notifications.services import notification_create
 from rooms.domain_events import MessageCreated
-from rooms.models import Conversation
+from rooms.models import Conversation, Message
 from tickets import emails, payloads
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketEvent
 from tickets.services.assignment import tickets_queue_drain
 from tickets.services.events import (
     TicketAssigned,
@@ -135,6 +135,8 @@ def message_posted(event: MessageCreated) -> None:
         status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS)
     from_customer = message.sender_id == ticket.customer_id
     other = ticket.agent if from_customer else ticket.customer
+    if other is not None and from_customer and _assigned_after(ticket, message):
+        other = None  # a new ticket's images: its agent was told of the whole ticket instead
     if other is not None:
         notification_create(
             user=other,
@@ -157,3 +159,11 @@ def message_posted(event: MessageCreated) -> None:
         and customer.pk not in notification_hooks.online_user_ids(user_ids=[customer.pk])
     ):
         emails.ticket_reply(ticket, sender=message.sender, text=message.body)
+
+
+def _assigned_after(ticket: Ticket, message: Message) -> bool:
+    """Whether the ticket went to its agent after ``message`` was stored (auto-assignment in
+    the transaction that opened the ticket with it)."""
+    return TicketEvent.objects.filter(
+        ticket=ticket, kind=TicketEvent.Kind.ASSIGNED, created_at__gt=message.created_at
+    ).exists()

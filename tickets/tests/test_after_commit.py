@@ -6,13 +6,17 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from accounts.tests.factories import UserFactory
+from notifications.models import Code, Notification
 from rooms import services as engine
 from rooms import writer as writer_module
+from rooms.tests.test_direct import png_bytes
 from tickets import services
-from tickets.models import Ticket
+from tickets.models import AgentProfile, Ticket
+from tickets.tests.conftest import online
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -52,3 +56,23 @@ async def test_a_desk_refusal_refuses_only_its_own_message_in_a_batch(settings):
     stored = [outcomes[0][0], outcomes[2][0]]
     assert [o[1] for o in (outcomes[0], outcomes[2])] == [True, True]  # acknowledged as new
     assert len(await sync_to_async(_transactions_of)(stored)) == 1
+
+
+def test_a_new_tickets_images_do_not_notify_the_agent_it_goes_to(settings, tmp_path):
+    """The desk reacts to the opening's images after the commit, when auto-assignment has
+    already given the ticket to an agent: that agent is told of the ticket, not of each image
+    (as when the reaction ran inside the opening)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.UCHAT_TICKET_AUTO_ASSIGN = True
+    agent = UserFactory(username="agnes", agent=True)
+    AgentProfile.objects.update_or_create(user=agent, defaults={"capacity": 2})
+    online(agent)
+    customer = UserFactory(username="carla")
+    image = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
+    ticket = services.ticket_open(
+        customer=customer, subject="Broken", description="See.", images=[image]
+    )
+
+    assert ticket.agent == agent
+    codes = list(Notification.objects.filter(user=agent).values_list("code", flat=True))
+    assert codes == [Code.TICKET_UPDATE]  # "assigned to you", no "new message"
