@@ -3,8 +3,8 @@
 A service records what happened (``record(MessageCreated(...))``) inside its transaction; once
 that transaction commits (at once when there is none) the dispatcher runs every handler
 registered for the event's type, in registration order. Each app registers its handlers in
-one table, in its AppConfig.ready(): notifications, e-mails, socket broadcasts and the desk's
-reactions are handlers, and a webhook or a push is one more line there.
+one table, in its AppConfig.ready(): notifications, e-mails, socket broadcasts and the higher
+apps' reactions are handlers, and a webhook or a push is one more line there.
 
 Each handler is isolated: it runs in its own transaction (what it writes is all or nothing),
 and a handler that raises is logged, tried again up to its ``retries`` (for failures that
@@ -12,8 +12,8 @@ pass, such as the broker being restarted) and then given up, without undoing the
 recorded the event or stopping the handlers after it. A rollback records nothing: callbacks
 of a rolled-back transaction never run.
 
-The events themselves are dataclasses of the app that records them (rooms/domain_events.py,
-tickets/services/events.py): core names no app above it.
+The events themselves are dataclasses of the app that records them (rooms/domain_events.py
+for the message engine's): core names no app above it.
 """
 
 import contextvars
@@ -70,15 +70,15 @@ def table() -> dict[str, list[str]]:
 
 def record(event: DomainEvent) -> None:
     """Dispatch ``event`` once the current transaction commits (now, outside one). Handlers
-    see the context variables of the write that recorded it (the inbound mail being answered,
-    tickets.emails.answering_mail), whenever the commit comes."""
+    see the context variables of the write that recorded it (the inbound mail an e-mail answers,
+    say), whenever the commit comes."""
     context = contextvars.copy_context()
     transaction.on_commit(lambda: context.run(dispatch, event), robust=True)
 
 
 def dispatch(event: DomainEvent) -> None:
     """Run the handlers of ``event``, each on its own; never raises. Handlers registered for a
-    base class (every ticket event) run first, then the event's own."""
+    base class run first, then the event's own."""
     for event_type in reversed(type(event).__mro__):
         for registration in list(_table.get(event_type, ())):
             _run(registration, event)

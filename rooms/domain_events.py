@@ -37,7 +37,7 @@ class MemberAdded(DomainEvent):
     name: ClassVar[str] = "member.added"
     membership: Membership
     actor: User
-    notify: bool  # False: the caller tells the person itself (the desk's assignments)
+    notify: bool  # False: the caller tells the person itself (an assignment by another app)
 
 
 @dataclass(frozen=True)

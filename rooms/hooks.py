@@ -1,5 +1,5 @@
-"""Where other apps plug into the message engine. The engine names no app above it: the desk
-adds its hooks in TicketsConfig.ready(), and the engine calls whatever is registered.
+"""Where other apps plug into the message engine. The engine names no app above it: they add
+their hooks in their AppConfig.ready(), and the engine calls whatever is registered.
 
 What happens after a message is committed is not a hook: it is a handler of
 rooms.domain_events.MessageCreated, in core.domain_events' table."""

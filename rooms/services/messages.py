@@ -163,8 +163,8 @@ def messages_store(drafts: list[Draft]) -> list[Outcome]:
 
     Before the transaction, with no row lock held: the checks other apps registered for the
     conversation's kind (rooms.hooks.message_checks; a refusal refuses that draft only), and
-    the uploads are written to storage. What a new message sets off (notifications, the
-    desk's reactions) runs after the commit, as handlers of MessageCreated.
+    the uploads are written to storage. What a new message sets off (notifications, other
+    apps' reactions) runs after the commit, as handlers of MessageCreated.
 
     Cost per batch, whatever its size: one query for re-sent client_ids, one Redis pipeline
     for the rate counters, then one transaction: memberships, the conversations' row locks
@@ -505,7 +505,7 @@ def _last_message_repair() -> None:
 
 @transaction.atomic
 def message_annotate(*, message_id: int, key: str, value: dict[str, Any]) -> Message:
-    """Another app links a message to something of its own (a ticket made from it): ``value``
+    """Another app links a message to something of its own (a record made from it): ``value``
     goes into the message's content under ``key``, and open pages redraw the message once
     the change commits."""
     message = (
