@@ -13,10 +13,11 @@ per draft before the batch, and uploads are stored before it too: the batch's tr
 holds its row locks for the inserts only, and a refusal refuses its own draft, never the batch.
 What a new message sets off runs after the commit, as handlers (core.domain_events).
 
-Guarantees (tested in rooms/tests/test_writer.py and rooms/tests/test_after_commit.py): a message is acknowledged only once stored
-and broadcast only after its transaction committed; per conversation, ``seq`` has no gap and
-broadcasts go out in ``seq`` order from this process; a batch that fails half-way is stored
-draft by draft, so each ends stored or refused with its reason.
+Guarantees (tested in rooms/tests/test_writer.py and rooms/tests/test_after_commit.py): a
+message is acknowledged only once stored and broadcast only after its transaction committed;
+per conversation, ``seq`` has no gap and broadcasts go out in ``seq`` order from this process;
+a batch that fails half-way is stored draft by draft, so each ends stored or refused with its
+reason.
 """
 
 import asyncio
