@@ -20,9 +20,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import hooks, names, phones, selectors, sms, tasks
+from accounts.domain_events import PersonDeleted
 from accounts.models import User
 from accounts.selectors import user_contact_verified, user_needs_two_factor_setup
-from core import events
+from core import domain_events, events
 from core.client_address import address_key
 
 LOGIN_FAILURE_WINDOW = 300  # seconds
@@ -210,7 +211,9 @@ def user_delete(*, user: User) -> None:
     user_access_revoke(user=user, reason="deleted")
     for hook in hooks.before_user_delete:  # rooms: room admins; tickets: the agent's queue
         hook(user=user)
+    user_id, username = user.pk, user.username
     user.delete()
+    domain_events.record(PersonDeleted(user_id=user_id, username=username))
 
 
 def user_new_check(*, username: str, email: str) -> None:
