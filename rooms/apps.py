@@ -24,9 +24,9 @@ class RoomsConfig(AppConfig):
 
         # The engine's side effects, after the commit (core.domain_events). A new message's
         # broadcast is not here: the writer sends those itself, in seq order (rooms/writer.py).
-        on(MessageCreated, notify.message_created)
+        on(MessageCreated, notify.message_created, retries=1)
         on(MessageEdited, services.message_broadcast)
         on(MessageDeleted, services.message_broadcast)
         on(MemberAdded, conversations.member_announce)
-        on(MemberAdded, notify.member_added)
+        on(MemberAdded, notify.member_added, retries=1)
         on(MemberRemoved, conversations.member_removed_announce)

@@ -21,7 +21,8 @@ class TicketsConfig(AppConfig):
         engine_hooks.on_agent_online(services.agent_came_online)
 
         # The desk's side effects, after the commit (core.domain_events; docs/architecture.md).
-        on(MessageCreated, reactions.message_posted)
+        # retries: each try is its own transaction (a deadlock on the ticket's row passes).
+        on(MessageCreated, reactions.message_posted, retries=2)
         on(events.TicketChanged, reactions.ticket_updated)  # every ticket event
         on(events.TicketOpened, reactions.ticket_opened)
         on(events.TicketAssigned, reactions.ticket_assigned)
