@@ -97,3 +97,25 @@ def test_a_refused_drafts_file_is_deleted(user, other_user, settings, tmp_path):
 
     assert getattr(outcome, "code", None) == "invalid_reply"
     assert not [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+
+
+def test_another_apps_link_goes_into_the_message_through_the_engine(user, other_user, sent):
+    """message_annotate: the engine writes another app's key into a message's content (its
+    own keys stay) and open pages redraw the message once that commits."""
+    room = services.room_create(creator=user, name="Links", members=[other_user])
+    message, _ = services.message_create(
+        conversation=room,
+        sender=user,
+        content={
+            "type": "video",
+            "source": "youtube",
+            "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        },
+    )
+    before = dict(message.content)
+    services.message_annotate(message_id=message.pk, key="record", value={"id": 7})
+
+    message.refresh_from_db()
+    assert message.content == {**before, "record": {"id": 7}}
+    [updated] = [p for _g, kind, p in sent if kind == "message.updated"]
+    assert updated["id"] == message.pk
