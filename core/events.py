@@ -25,12 +25,6 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def desk_group() -> str:
-    """The sockets of every agent and admin: "a ticket changed" pings for their inbox, which
-    then reloads its list through the page (so each person sees only what they may)."""
-    return "desk"
-
-
 def access_group(user_id: int) -> str:
     """Every socket of one person, whatever page it serves: revocation closes them all."""
     return f"access.user.{user_id}"

@@ -401,7 +401,10 @@ class Hub:
                     await self.drop(None if groups is None else set(groups))
                 continue
             for member in list(self.members.get(event.get("group", ""), ())):
-                handler = getattr(member, get_handler_name(event), None)
+                # The member's handler for this type, else its default (sockets forward).
+                handler = getattr(member, get_handler_name(event), None) or getattr(
+                    member, "event_default", None
+                )
                 if handler is None:
                     continue
                 try:

@@ -6,10 +6,13 @@ class RoomsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.urls import reverse
+
         from accounts import hooks as account_hooks
+        from accounts.models import User
         from core.domain_events import on
         from notifications import hooks as notification_hooks
-        from rooms import selectors, services
+        from rooms import kinds, selectors, services
         from rooms.domain_events import (
             MemberAdded,
             MemberRemoved,
@@ -17,6 +20,7 @@ class RoomsConfig(AppConfig):
             MessageDeleted,
             MessageEdited,
         )
+        from rooms.models import Conversation
         from rooms.services import conversations, notify
 
         account_hooks.on_user_delete(services.memberships_release)
@@ -30,3 +34,14 @@ class RoomsConfig(AppConfig):
         on(MemberAdded, conversations.member_announce)
         on(MemberAdded, notify.member_added, retries=1)
         on(MemberRemoved, conversations.member_removed_announce)
+
+        def room_url(conversation: Conversation, user: User) -> str:
+            return reverse("rooms:detail", args=[conversation.pk])
+
+        def direct_url(conversation: Conversation, user: User) -> str | None:
+            other = selectors.direct_partner(conversation=conversation, user=user)
+            # They deleted their account: the history stays readable on the chat page itself.
+            return None if other is None else reverse("direct", args=[other.username])
+
+        kinds.register(kinds.ConversationKind(name=Conversation.Kind.ROOM, url=room_url))
+        kinds.register(kinds.ConversationKind(name=Conversation.Kind.DIRECT, url=direct_url))

@@ -5,6 +5,7 @@ from typing import Any, TypedDict
 from django.urls import reverse
 
 from accounts.payloads import PersonPayload, person_payload
+from rooms import kinds
 from rooms.models import Conversation, Membership, Message
 from rooms.search import Hit as SearchHit
 
@@ -21,7 +22,6 @@ class MessagePayload(TypedDict):
     created_at: str
     edited_at: str | None
     deleted: bool
-    ticket: dict[str, Any] | None
     reactions: list[dict[str, Any]]
     reply_to: dict[str, Any] | None
 
@@ -46,7 +46,7 @@ def message_payload(
     this message's for one reader (rooms.selectors.reactions_for); broadcasts leave them out
     (empty), and clients keep what they have (docs/websocket.md)."""
     deleted = message.deleted_at is not None
-    return {
+    payload: MessagePayload = {
         "id": message.pk,
         "conversation": message.conversation_id,
         "seq": message.seq,
@@ -59,11 +59,14 @@ def message_payload(
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": deleted,
-        # Set by the desk when the message became a ticket: {"id", "number"}.
-        "ticket": None if deleted else (message.content or {}).get("ticket"),
         "reactions": [] if deleted or reactions is None else reactions,
         "reply_to": None if deleted else reply_payload(message),
     }
+    # Fields the conversation kinds add (rooms.kinds), after the engine's own: a kind cannot
+    # overwrite those.
+    for key, value in kinds.message_extras(message, deleted=deleted).items():
+        payload.setdefault(key, value)  # type: ignore[misc]
+    return payload
 
 
 def reply_payload(message: Message) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.paging import take
+from rooms import kinds
 from rooms.models import Conversation, Membership, Message, Presence, Reaction
 
 
@@ -97,19 +98,12 @@ def conversation_files(*, conversation: Conversation, limit: int = 20) -> list[M
 
 
 def attachment_for(*, user: User, message_id: int) -> Message | None:
-    """A message's uploaded file, for members of its conversation (never once deleted). Staff
-    also read tickets' files: admins open every ticket, and agents the unassigned ones. Direct
-    messages and rooms stay private to their members, staff or not."""
-    readable = Q(conversation__memberships__user=user)
-    if user.is_staff:
-        readable |= Q(conversation__kind=Conversation.Kind.TICKET)
-    elif user.is_agent:
-        # Agents open the unassigned queue's tickets (to take one): their files too.
-        readable |= Q(
-            conversation__kind=Conversation.Kind.TICKET,
-            conversation__ticket__agent__isnull=True,
-            conversation__ticket__status__in=["new", "assigned", "in_progress", "waiting"],
-        )
+    """A message's uploaded file, for members of its conversation (never once deleted), and
+    for whoever a conversation kind lets read its conversations (rooms.kinds): direct messages
+    and rooms stay private to their members, staff or not."""
+    readable = Q(conversation__memberships__user=user) | Q(
+        conversation__in=Conversation.objects.filter(kinds.readable_conversations(user=user))
+    )
     return (
         Message.objects.filter(readable, pk=message_id, deleted_at__isnull=True)
         .exclude(attachment="")

@@ -13,7 +13,7 @@ from accounts import selectors as account_selectors
 from accounts.http import SignedInRequest
 from core.api_errors import json_error
 from core.forms import apply_service_errors
-from rooms import payloads, selectors, services
+from rooms import kinds, payloads, selectors, services
 from rooms.content import IMAGE_TYPES, file_name_clean
 from rooms.forms import RoomCreateForm, RoomEditForm
 from rooms.models import Conversation, Message
@@ -103,11 +103,8 @@ def chat_context(
         "max_length": settings.UCHAT_MESSAGE_MAX_LENGTH,
         "history_url": reverse("conversation-messages", args=[conversation.pk]),
         "last_read_id": read_before,
-        # Agents and admins turn room and direct messages into tickets (the desk's URL).
-        "ticket_from_url": reverse("tickets:from-message", args=[0])
-        if (request.user.is_staff or request.user.is_agent)
-        and conversation.kind != Conversation.Kind.TICKET
-        else None,
+        # What the conversation kinds add to the page (buttons and badges on messages).
+        **kinds.page_extras(user=request.user, conversation=conversation),
         "upload_url": reverse("conversation-upload", args=[conversation.pk]),
     }
 
@@ -165,14 +162,10 @@ def conversation_open(request: SignedInRequest, conversation_id: int) -> HttpRes
     conversation = _conversation_or_404(request, conversation_id)
     # ?around=<message id> (a search hit) goes along.
     query = f"?{request.GET.urlencode()}" if request.GET else ""
-    if conversation.kind == Conversation.Kind.DIRECT:
-        other = selectors.direct_partner(conversation=conversation, user=request.user)
-        if other is None:  # they deleted their account: the history stays readable here
-            return _chat_page(request, conversation, title=selectors.direct_title(None))
-        return redirect(reverse("direct", args=[other.username]) + query)
-    if conversation.kind == Conversation.Kind.TICKET:
-        return redirect(reverse("tickets:detail", args=[conversation.ticket.pk]) + query)
-    return redirect(reverse("rooms:detail", args=[conversation.pk]) + query)
+    url = kinds.conversation_url(conversation=conversation, user=request.user)
+    if url is None:  # the kind shows it here (a direct conversation whose partner left)
+        return _chat_page(request, conversation, title=selectors.direct_title(None))
+    return redirect(url + query)
 
 
 @login_required

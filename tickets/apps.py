@@ -10,9 +10,11 @@ class TicketsConfig(AppConfig):
         from core.domain_events import on
         from core.hooks import register
         from rooms import hooks as engine_hooks
+        from rooms import kinds
         from rooms.domain_events import MessageCreated
         from rooms.models import Conversation
         from tickets import services
+        from tickets.kind import TICKET
         from tickets.services import events, reactions
 
         account_hooks.on_user_delete(services.tickets_release)
@@ -30,3 +32,4 @@ class TicketsConfig(AppConfig):
         on(events.TicketStatusChanged, reactions.queue_drain_when_freed)
         on(events.TicketBreached, reactions.ticket_breached)
         on(events.TicketReleased, reactions.ticket_released)
+        kinds.register(TICKET)

@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from rooms import consumers
+from rooms import sockets
 
 websocket_urlpatterns = [
-    path("ws/rooms/<int:conversation_id>/", consumers.ConversationConsumer.as_asgi()),
-    path("ws/me/", consumers.UserConsumer.as_asgi()),
+    path("ws/rooms/<int:conversation_id>/", sockets.ConversationConsumer.as_asgi()),
+    path("ws/me/", sockets.UserConsumer.as_asgi()),
 ]

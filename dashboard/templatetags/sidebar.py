@@ -6,6 +6,7 @@ from typing import Any
 from django import template
 
 from dashboard import selectors
+from rooms import kinds
 
 register = template.Library()
 
@@ -16,6 +17,8 @@ def sidebar(context: template.Context, current: int | None = None) -> dict[str, 
     return {
         **selectors.sidebar_for(user=request.user),
         "current": current,
+        # The events that change what the lists show, beyond the engine's own (sidebar.js).
+        "reload_on": " ".join(kinds.list_events()),
         "user": request.user,
         "request": request,
     }

@@ -12,6 +12,7 @@ from notifications.services import notification_create
 from rooms.domain_events import MessageCreated
 from rooms.models import Conversation, Message
 from tickets import emails, payloads
+from tickets.kind import desk_group
 from tickets.models import Ticket, TicketEvent
 from tickets.services.assignment import tickets_queue_drain
 from tickets.services.events import (
@@ -30,7 +31,7 @@ Status = Ticket.Status
 def desk_ping(ticket: Ticket) -> None:
     """Tell every open inbox that this ticket changed (its id only: each inbox reloads its
     list through the page, which shows a person only the tickets they may see)."""
-    events.broadcast([events.desk_group()], "desk.ticket", {"ticket": ticket.pk})
+    events.broadcast([desk_group()], "desk.ticket", {"ticket": ticket.pk})
 
 
 def notify(ticket: Ticket, user: User | None, title: str) -> None:
