@@ -186,20 +186,30 @@
       if (mine || data.is_admin) button("delete", "Delete", " text-danger");
       head.append(actions);
     }
-    /* The desk: a message that became a ticket links to it; agents and admins may make one. */
-    if (!isPending && !message.deleted && message.ticket) {
-      const link = document.createElement("a");
-      link.className = "badge text-bg-light border ticket-link";
-      link.href = "/tickets/" + Number(message.ticket.id) + "/";
-      link.textContent = "Ticket " + message.ticket.number;
-      head.append(link);
-    } else if (!isPending && !message.deleted && data.ticket_from_url && message.sender && message.sender.id !== me.id) {
-      const turn = document.createElement("button");
-      turn.type = "button";
-      turn.className = "btn btn-link btn-sm p-0 ms-2 turn-ticket";
-      turn.dataset.action = "ticket";
-      turn.textContent = "Turn into ticket";
-      head.append(turn);
+    /* What the conversation kinds add (rooms/kinds.py, from the page's data): a badge for what
+       was made of a message, else buttons to make something of someone else's message. */
+    if (!isPending && !message.deleted) {
+      const fill = (text, made) => text.replace(/\{(\w+)\}/g, (_, key) => String(made[key] ?? ""));
+      const links = (data.message_links || []).filter((spec) => message[spec.field]);
+      for (const spec of links) {
+        const made = message[spec.field];
+        const link = document.createElement("a");
+        link.className = "badge text-bg-light border kind-link " + spec.field + "-link";
+        link.href = fill(spec.url, { id: Number(made.id) });
+        link.textContent = fill(spec.label, made);
+        head.append(link);
+      }
+      if (!links.length && message.sender && message.sender.id !== me.id) {
+        for (const action of data.message_actions || []) {
+          const turn = document.createElement("button");
+          turn.type = "button";
+          turn.className = "btn btn-link btn-sm p-0 ms-2 kind-action turn-" + action.name;
+          turn.dataset.action = "kind";
+          turn.dataset.kindAction = action.name;
+          turn.textContent = action.label;
+          head.append(turn);
+        }
+      }
     }
     const body = document.createElement("div");
     body.className = "body";
@@ -621,7 +631,6 @@
       const topic = document.getElementById("room-topic");
       if (topic) topic.textContent = f.topic;
     },
-    "ticket.updated": (f) => document.dispatchEvent(new CustomEvent("uchat:ticket", { detail: f })),
     "room.deleted": () => disableRoom("This room was deleted."),
     error: (f) => (f.code === "not_member" ? disableRoom(f.message) : refuse(f)),
     pong: () => {},
@@ -641,7 +650,6 @@
     "member.removed": (f) => here(f.room.id),
     "room.updated": (f) => here(f.id),
     "room.deleted": (f) => here(f.id),
-    "ticket.updated": (f) => here(f.ticket.conversation),
     subscribed: () => false,
   };
   function onFrame(frame) {
@@ -933,10 +941,11 @@
       if (add) { add.setAttribute("aria-expanded", "false"); add.focus(); }
       return;
     }
-    if (button.dataset.action === "ticket") {
-      if (!window.confirm("Turn this message into a ticket? Its author becomes the customer.")) return;
+    if (button.dataset.action === "kind") {
+      const action = (data.message_actions || []).find((a) => a.name === button.dataset.kindAction);
+      if (!action || !window.confirm(action.confirm)) return;
       button.disabled = true;
-      fetch(data.ticket_from_url.replace("/0/", "/" + id + "/"), {
+      fetch(action.url.replace("/0/", "/" + id + "/"), {
         method: "POST",
         credentials: "same-origin",
         headers: { "X-CSRFToken": document.querySelector("[name=csrfmiddlewaretoken]").value },
@@ -945,11 +954,11 @@
         if (response.ok) window.location.assign(answer.url);
         else {
           button.disabled = false;
-          showError(answer.error || "The ticket could not be made. Try again.");
+          showError(answer.error || action.failed + ". Try again.");
         }
       }, () => {
         button.disabled = false;
-        showError("The ticket could not be made: you seem to be offline.");
+        showError(action.failed + ": you seem to be offline.");
       });
       return;
     }

@@ -17,7 +17,7 @@
     const item = link(conversationId);
     if (!item) return false;
     const badge = item.querySelector(".unread");
-    if (!badge) return true;  /* a ticket: listed by its status, not counted */
+    if (!badge) return true;  /* listed by its status, not counted */
     const count = Number(badge.dataset.count) + 1;
     badge.dataset.count = count;
     badge.querySelector(".count").textContent = count >= cap ? `${cap - 1}+` : String(count);
@@ -57,9 +57,11 @@
     "member.removed": (f) => { if (f.user_id === me) reload(); },
     "room.updated": () => reload(),
     "room.deleted": () => reload(),
-    "ticket.updated": () => reload(),
-    "desk.ticket": () => reload(),
   };
+  /* The conversation kinds' events that change the lists (rooms/kinds.py, from the page). */
+  for (const type of (sidebar.dataset.reloadOn || "").split(" ").filter(Boolean)) {
+    handlers[type] = handlers[type] || (() => reload());
+  }
   document.addEventListener("uchat:me", (event) => {
     const handle = handlers[event.detail.type];
     if (handle) handle(event.detail);

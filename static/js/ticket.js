@@ -1,7 +1,12 @@
 /* The ticket page: live status, agent and history; canned replies into the composer. */
 "use strict";
 (function () {
-  document.addEventListener("uchat:ticket", (event) => {
+  /* The tab's socket (me.js) carries every conversation's events: this ticket's only. */
+  const chat = document.getElementById("chat-data");
+  const conversation = chat ? JSON.parse(chat.textContent).room.id : null;
+  document.addEventListener("uchat:me", (event) => {
+    if (event.detail.type !== "ticket.updated") return;
+    if (Number(event.detail.ticket.conversation) !== conversation) return;
     const { ticket, event: change } = event.detail;
     const status = document.getElementById("ticket-status");
     status.textContent = ticket.status_label;
