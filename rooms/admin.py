@@ -54,7 +54,7 @@ class ConversationAdmin(admin.ModelAdmin):
         if skipped:
             self.message_user(
                 request,
-                f"Kept {skipped} direct or ticket conversations: only rooms are deleted here.",
+                f"Kept {skipped} conversations that are not rooms: only rooms are deleted here.",
                 messages.WARNING,
             )
 
