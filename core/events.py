@@ -5,7 +5,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
 from asgiref.sync import async_to_sync
@@ -41,7 +41,16 @@ def frame_encode(frame: Mapping[str, Any]) -> str:
     return orjson.dumps(frame).decode()
 
 
-def event(group: str, event_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+class LayerEvent(TypedDict):
+    """A channel-layer event: ``type`` is the frame's (rooms/frames.py lists them)."""
+
+    type: str
+    group: str
+    payload: dict[str, Any]
+    frame: str
+
+
+def event(group: str, event_type: str, payload: Mapping[str, Any]) -> LayerEvent:
     """The channel-layer event: the group it is for (core.fanout routes by it), the payload for
     handlers that look inside, and the socket frame, encoded once for every member."""
     frame = frame_encode({"type": event_type, **payload})

@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.models import User
 from rooms.kinds import ConversationKind, MessageAction
 from rooms.models import Conversation, Message
-from tickets import selectors
+from tickets import frames, selectors
 
 
 def desk_group() -> str:
@@ -62,5 +62,5 @@ TICKET = ConversationKind(
     message_actions=_message_actions,
     message_links=[{"field": "ticket", "url": "/tickets/{id}/", "label": "Ticket {number}"}],
     # Tickets are listed by their status, which changes with these.
-    list_events=("ticket.updated", "desk.ticket"),
+    list_events=(frames.TICKET_UPDATED, frames.DESK_TICKET),
 )

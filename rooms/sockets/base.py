@@ -8,6 +8,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -17,7 +18,7 @@ from django.conf import settings
 
 from core import events, fanout
 from core.input_limits import InputRefused, json_loads_limited
-from rooms import services
+from rooms import frames, services
 from rooms.sweeper import sweeper_start
 
 logger = logging.getLogger(__name__)
@@ -107,11 +108,12 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         with contextlib.suppress(OSError):  # already gone: see send()
             await super().close(code=code, reason=reason)
 
-    async def send_json(self, content: dict[str, Any]) -> None:
+    async def send_json(self, content: Mapping[str, Any]) -> None:
         await self.send(text_data=events.frame_encode(content))
 
     async def send_error(self, code: str, message: str, **extra: Any) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+        error: frames.Error = {"type": frames.ERROR, "code": code, "message": message}
+        await self.send_json({**error, **extra})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         self.last_frame = time.monotonic()
@@ -148,11 +150,12 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             await self.send_error("server_error", "Something went wrong on our side. Try again.")
 
     def frame_handlers(self) -> dict[str, Any]:
-        return {"ping": self.on_ping}
+        return {frames.PING: self.on_ping}
 
     async def on_ping(self, content: dict[str, Any]) -> None:
         await database_sync_to_async(services.presence_heartbeat)(channel_name=self.socket_id)
-        await self.send_json({"type": "pong"})
+        pong: frames.Pong = {"type": frames.PONG}
+        await self.send_json(pong)
 
     async def open_socket(self, **asked: Any) -> services.SocketOpened | None:
         """The handshake's checks and the presence row, in one database trip (``asked``: what

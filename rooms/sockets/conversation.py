@@ -3,6 +3,7 @@ typing), and ``/ws/rooms/<id>/``, the socket of one conversation."""
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -12,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core import events
 from core.input_limits import is_id
-from rooms import payloads, selectors, services
+from rooms import frames, payloads, selectors, services
 from rooms.models import Conversation, Message
 from rooms.sockets.base import CLOSE_FORBIDDEN, JsonFrameConsumer, TokenBucket
 from rooms.writer import message_submit
@@ -32,14 +33,14 @@ class ConversationFrames(JsonFrameConsumer):
 
     def conversation_frame_handlers(self) -> dict[str, Any]:
         return {
-            "message.send": self.on_send,
-            "message.edit": self.on_edit,
-            "message.delete": self.on_delete,
-            "reaction.add": self.on_reaction,
-            "reaction.remove": self.on_reaction,
-            "sync": self.on_sync,
-            "read": self.on_read,
-            "typing": self.on_typing,
+            frames.MESSAGE_SEND: self.on_send,
+            frames.MESSAGE_EDIT: self.on_edit,
+            frames.MESSAGE_DELETE: self.on_delete,
+            frames.REACTION_ADD: self.on_reaction,
+            frames.REACTION_REMOVE: self.on_reaction,
+            frames.SYNC: self.on_sync,
+            frames.READ: self.on_read,
+            frames.TYPING: self.on_typing,
         }
 
     async def _call(self, service: Any, frame: dict[str, Any], /, **kwargs: Any) -> Any:
@@ -89,16 +90,13 @@ class ConversationFrames(JsonFrameConsumer):
         result = await self._answer(frame, self._store(frame))
         if result is not None:
             message, created = result
-            await self.send(
-                text_data=events.frame_encode(
-                    {
-                        "type": "message.ack",
-                        "client_id": client_id,
-                        "duplicate": not created,
-                        "message": payloads.message_payload(message),
-                    }
-                )
-            )
+            ack: frames.MessageAck = {
+                "type": frames.MESSAGE_ACK,
+                "client_id": client_id,
+                "duplicate": not created,
+                "message": payloads.message_payload(message),
+            }
+            await self.send_json(ack)
 
     async def _store(self, frame: dict[str, Any]) -> tuple[Message, bool]:
         """Check the message here, then store it with this process's next batch."""
@@ -142,7 +140,7 @@ class ConversationFrames(JsonFrameConsumer):
             return
         await self._call(
             services.reaction_set, content, message_id=content["id"], user=self.user,
-            emoji=content["emoji"], on=content.get("type") == "reaction.add",
+            emoji=content["emoji"], on=content.get("type") == frames.REACTION_ADD,
         )  # fmt: skip
 
     async def on_sync(self, content: dict[str, Any]) -> None:
@@ -158,16 +156,11 @@ class ConversationFrames(JsonFrameConsumer):
             await self.send_error("not_member", "You were removed from this room.")
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        await self.send_json(
-            {
-                "type": "sync",
-                key: after,
-                "messages": page[0],
-                "has_more": page[1],
-            }
-        )
+        answer: frames.SyncPage = {"type": frames.SYNC, "messages": page[0], "has_more": page[1]}
+        answer[key] = after  # type: ignore[literal-required]  # after_seq or after_id, as asked
+        await self.send_json(answer)
 
-    def _sync_page(self, **after: int) -> tuple[list[Any], bool] | None:
+    def _sync_page(self, **after: int) -> tuple[list[payloads.MessagePayload], bool] | None:
         # Membership is checked again: a removed member gets nothing.
         conversation = self.conversation
         if conversation is None or not selectors.membership_get(
@@ -186,7 +179,7 @@ class ConversationFrames(JsonFrameConsumer):
             conversation=self.conversation, user=self.user, message_id=content["id"]
         )
 
-    async def group_event(self, event_type: str, payload: dict[str, Any]) -> None:
+    async def group_event(self, event_type: str, payload: Mapping[str, Any]) -> None:
         """An event from this socket to everyone in its conversation (typing)."""
         await get_channel_layer().group_send(
             self.group, events.event(self.group, event_type, payload)
@@ -198,10 +191,11 @@ class ConversationFrames(JsonFrameConsumer):
             return
         self.last_typing = now
         assert self.conversation is not None
-        await self.group_event(
-            "typing",
-            {"conversation": self.conversation.pk, "user": payloads.person_payload(self.user)},
-        )
+        typing: frames.Typing = {
+            "conversation": self.conversation.pk,
+            "user": payloads.person_payload(self.user),
+        }
+        await self.group_event(frames.TYPING, typing)
 
 
 class ConversationConsumer(ConversationFrames):

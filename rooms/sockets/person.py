@@ -9,7 +9,7 @@ from django.conf import settings
 
 from core import events
 from core.input_limits import is_id
-from rooms import kinds, selectors
+from rooms import frames, kinds, selectors
 from rooms.sockets.base import TokenBucket
 from rooms.sockets.conversation import ConversationFrames
 
@@ -50,7 +50,7 @@ class UserConsumer(ConversationFrames):
         handlers = self.conversation_frame_handlers()
         if self.conversation is None:
             handlers = dict.fromkeys(handlers, self.on_unsubscribed)
-        return {**super().frame_handlers(), **handlers, "subscribe": self.on_subscribe}
+        return {**super().frame_handlers(), **handlers, frames.SUBSCRIBE: self.on_subscribe}
 
     async def on_unsubscribed(self, content: dict[str, Any]) -> None:
         await self.send_error(
@@ -85,7 +85,8 @@ class UserConsumer(ConversationFrames):
                 await self.fanout_failed()
                 return
             self.subscription_joined = True
-        await self.send_json({"type": "subscribed", "conversation": conversation.pk})
+        subscribed: frames.Subscribed = {"type": frames.SUBSCRIBED, "conversation": conversation.pk}
+        await self.send_json(subscribed)
 
     async def unsubscribe(self) -> None:
         if getattr(self, "subscription_joined", False):

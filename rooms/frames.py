@@ -1,0 +1,205 @@
+"""Every socket frame of the message engine, both ways, with its type name (docs/websocket.md
+lists exactly these, and the conversation kinds' own: tests/test_frames.py checks both ways).
+
+A frame the server sends is also the channel-layer event that carries it (core.events.event
+wraps it in a ``LayerEvent``): the event's type is the frame's. A conversation kind defines its
+own frames in its app (the desk's in tickets/frames.py) and lists them in ``SERVER_FRAMES`` of
+that module. Names are constants: the consumers, services and tests use these, not strings.
+"""
+
+from typing import Any, NotRequired, TypedDict
+
+from accounts.payloads import PersonPayload
+from notifications.payloads import NotificationPayload
+from rooms.payloads import MemberPayload, MessagePayload, RoomPayload
+
+# --- client → server --------------------------------------------------------------------------
+
+PING = "ping"
+SUBSCRIBE = "subscribe"
+MESSAGE_SEND = "message.send"
+MESSAGE_EDIT = "message.edit"
+MESSAGE_DELETE = "message.delete"
+REACTION_ADD = "reaction.add"
+REACTION_REMOVE = "reaction.remove"
+SYNC = "sync"  # both ways: the request, and the page that answers it
+READ = "read"
+TYPING = "typing"  # both ways: "I am typing", and who is
+
+
+class Ping(TypedDict):
+    type: str
+
+
+class Subscribe(TypedDict):
+    type: str
+    conversation: int
+
+
+class MessageSend(TypedDict):
+    type: str
+    body: NotRequired[str]
+    content: NotRequired[dict[str, Any]]
+    client_id: NotRequired[str | None]
+    reply_to: NotRequired[int]
+
+
+class MessageEdit(TypedDict):
+    type: str
+    id: int
+    body: str
+
+
+class MessageDelete(TypedDict):
+    type: str
+    id: int
+
+
+class ReactionChange(TypedDict):
+    type: str
+    id: int
+    emoji: str
+
+
+class SyncRequest(TypedDict):
+    type: str
+    after_seq: NotRequired[int]
+    after_id: NotRequired[int]
+
+
+class Read(TypedDict):
+    type: str
+    id: int
+
+
+class TypingRequest(TypedDict):
+    type: str
+
+
+CLIENT_FRAMES: dict[str, type] = {
+    PING: Ping,
+    SUBSCRIBE: Subscribe,
+    MESSAGE_SEND: MessageSend,
+    MESSAGE_EDIT: MessageEdit,
+    MESSAGE_DELETE: MessageDelete,
+    REACTION_ADD: ReactionChange,
+    REACTION_REMOVE: ReactionChange,
+    SYNC: SyncRequest,
+    READ: Read,
+    TYPING: TypingRequest,
+}
+
+# --- server → client (and the channel-layer events that carry them) ---------------------------
+
+MESSAGE_ACK = "message.ack"
+MESSAGE_CREATED = "message.created"
+MESSAGE_UPDATED = "message.updated"
+MESSAGE_DELETED = "message.deleted"
+SUBSCRIBED = "subscribed"
+REACTION_UPDATED = "reaction.updated"
+PRESENCE = "presence"
+MEMBER_ADDED = "member.added"
+MEMBER_UPDATED = "member.updated"
+MEMBER_REMOVED = "member.removed"
+ROOM_UPDATED = "room.updated"
+ROOM_DELETED = "room.deleted"
+NOTIFICATION_CREATED = "notification.created"
+NOTIFICATION_READ = "notification.read"
+ACCESS_REVOKED = "access.revoked"
+ERROR = "error"
+PONG = "pong"
+
+
+class MessageAck(TypedDict):
+    type: str
+    client_id: str | None
+    duplicate: bool
+    message: MessagePayload
+
+
+class SyncPage(TypedDict):
+    type: str
+    after_seq: NotRequired[int]
+    after_id: NotRequired[int]
+    messages: list[MessagePayload]
+    has_more: bool
+
+
+class Subscribed(TypedDict):
+    type: str
+    conversation: int
+
+
+class Typing(TypedDict):
+    conversation: int
+    user: PersonPayload
+
+
+class ReactionUpdated(TypedDict):
+    conversation: int
+    message: int
+    emoji: str
+    count: int
+    user_id: int
+    added: bool
+
+
+class Presence(TypedDict):
+    user_id: int
+    online: bool
+
+
+class MemberChanged(TypedDict):
+    room: RoomPayload
+    member: MemberPayload
+
+
+class MemberRemoved(TypedDict):
+    room: RoomPayload
+    user_id: int
+
+
+class NotificationCreated(NotificationPayload):
+    unread: int
+
+
+class NotificationRead(TypedDict):
+    unread: int
+
+
+class AccessRevoked(TypedDict):
+    reason: str
+
+
+class Error(TypedDict):
+    type: str
+    code: str
+    message: str
+
+
+class Pong(TypedDict):
+    type: str
+
+
+# Broadcast frames' payloads have no "type" of their own: core.events.event adds it.
+SERVER_FRAMES: dict[str, type] = {
+    MESSAGE_ACK: MessageAck,
+    MESSAGE_CREATED: MessagePayload,
+    MESSAGE_UPDATED: MessagePayload,
+    MESSAGE_DELETED: MessagePayload,
+    SYNC: SyncPage,
+    SUBSCRIBED: Subscribed,
+    TYPING: Typing,
+    REACTION_UPDATED: ReactionUpdated,
+    PRESENCE: Presence,
+    MEMBER_ADDED: MemberChanged,
+    MEMBER_UPDATED: MemberChanged,
+    MEMBER_REMOVED: MemberRemoved,
+    ROOM_UPDATED: RoomPayload,
+    ROOM_DELETED: RoomPayload,
+    NOTIFICATION_CREATED: NotificationCreated,
+    NOTIFICATION_READ: NotificationRead,
+    ACCESS_REVOKED: AccessRevoked,
+    ERROR: Error,
+    PONG: Pong,
+}
