@@ -13,7 +13,7 @@ from accounts.sms import SmsBudgetExceeded
 class RequireTwoFactorMiddleware:
     """With UCHAT_REQUIRE_MFA_FOR_STAFF on, staff and agents set up 2FA before anything else.
     The API refuses them with JSON instead (core.api.TwoFactorSetUp), sockets at the
-    handshake (rooms.consumers)."""
+    handshake (rooms.sockets)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
