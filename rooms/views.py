@@ -164,7 +164,8 @@ def conversation_open(request: SignedInRequest, conversation_id: int) -> HttpRes
     query = f"?{request.GET.urlencode()}" if request.GET else ""
     url = kinds.conversation_url(conversation=conversation, user=request.user)
     if url is None:  # the kind shows it here (a direct conversation whose partner left)
-        return _chat_page(request, conversation, title=selectors.direct_title(None))
+        title = conversation.name or selectors.direct_title(None)
+        return _chat_page(request, conversation, title=title)
     return redirect(url + query)
 
 

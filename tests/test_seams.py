@@ -173,6 +173,7 @@ def test_a_new_kind_runs_through_the_api_and_the_page(bot_chat, user):
     assert [m["bot_reply"]["id"] for m in history["messages"]] == [answer.data["id"]]
     page = client.get(reverse("conversation", args=[bot_chat.pk]))
     assert page.status_code == 200
+    assert page.context["title"] == "Helper bot"
     chat = page.context["chat"]
     assert [m["body"] for m in chat["messages"]] == ["hello over the API"]
     assert [a["name"] for a in chat["message_actions"]] == ["bot-teach"]
