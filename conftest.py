@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
+from tickets.tests.factories import AgentFactory
 from uchat.celery import app as celery_app
 
 REQUIRE_SERVICES = os.environ.get("UCHAT_REQUIRE_SERVICES") == "1"
@@ -45,7 +46,7 @@ def other_user(db):
 
 @pytest.fixture
 def agent(db):
-    return UserFactory(username="agnes", agent=True)
+    return AgentFactory(username="agnes")
 
 
 @pytest.fixture

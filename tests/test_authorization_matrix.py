@@ -12,7 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.tests.factories import UserFactory
 from rooms import services as rooms
 from tickets import services as desk
-from tickets.models import AgentProfile
+from tickets.tests.factories import AgentFactory
 
 ROLES = ["anonymous", "customer", "other_customer", "agent", "other_agent", "admin"]
 
@@ -24,11 +24,10 @@ def world(db, settings):
     people = {
         "customer": UserFactory(username="customer"),
         "other_customer": UserFactory(username="other_customer"),
-        "agent": UserFactory(username="agent", agent=True),
-        "other_agent": UserFactory(username="other_agent", agent=True),
+        "agent": AgentFactory(username="agent"),
+        "other_agent": AgentFactory(username="other_agent"),
         "admin": UserFactory(username="admin_user", staff=True),
     }
-    AgentProfile.objects.create(user=people["agent"])
     room = rooms.room_create(creator=people["customer"], name="Private room")
     direct = rooms.direct_conversation_get_or_create(user=people["customer"], other=people["agent"])
     ticket = desk.ticket_open(

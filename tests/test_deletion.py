@@ -11,13 +11,13 @@ from django.test import Client
 
 from accounts import services as account_services
 from accounts.models import User
-from accounts.tests.factories import UserFactory
 from notifications.models import Notification
 from rooms import services
 from rooms.models import Membership, Message
 from rooms.tests.test_direct import png_bytes
 from tickets import services as desk
-from tickets.models import AgentProfile, Ticket, TicketEvent
+from tickets.models import Ticket, TicketEvent
+from tickets.tests.factories import AgentFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -55,8 +55,7 @@ def test_a_customer_with_tickets_can_delete_their_account(user, staff):
 
 
 def test_deleting_an_agent_puts_their_open_tickets_back_in_the_queue(user, staff, mailoutbox):
-    agent = UserFactory(username="agnes", agent=True)
-    AgentProfile.objects.create(user=agent)
+    agent = AgentFactory(username="agnes")
     ticket = desk.ticket_open(customer=user, subject="Help", description="Please.")
     desk.ticket_assign(ticket=ticket, agent=agent, actor=staff)
     mailoutbox.clear()

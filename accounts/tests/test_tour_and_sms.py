@@ -13,11 +13,12 @@ from accounts import sms
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from accounts.tour import tour_steps
+from tickets.tests.factories import AgentFactory
 
 
 def test_each_role_gets_its_own_tour(db):
     customer = [s["title"] for s in tour_steps(UserFactory(username="c"))]
-    agent = [s["title"] for s in tour_steps(UserFactory(username="a", agent=True))]
+    agent = [s["title"] for s in tour_steps(AgentFactory(username="a"))]
     admin = [s["title"] for s in tour_steps(UserFactory(username="s", staff=True))]
     for titles in (customer, agent, admin):
         assert titles[:3] == ["Your rooms", "Direct messages", "Notifications"]

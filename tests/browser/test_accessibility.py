@@ -13,7 +13,7 @@ from accounts.tests.factories import UserFactory
 from rooms import services
 from tests.browser.conftest import log_in, run_outside_loop
 from tickets import services as desk
-from tickets.models import AgentProfile
+from tickets.tests.factories import AgentFactory
 
 pytestmark = pytest.mark.browser
 
@@ -58,8 +58,7 @@ def desk_world(transactional_db, settings):
     settings.UCHAT_TICKET_AUTO_ASSIGN = False
     admin = UserFactory(username="himanshu", display_name="Himanshu Ranjan", staff=True)
     member = UserFactory(username="abhishek", display_name="Abhishek Kumar")
-    agent = UserFactory(username="priya", display_name="Sakthi Priya", agent=True)
-    AgentProfile.objects.create(user=agent)
+    agent = AgentFactory(username="priya", display_name="Sakthi Priya")
     room = run_outside_loop(
         services.room_create, creator=member, name="General", topic="Everything", members=[admin]
     )

@@ -14,7 +14,8 @@ from accounts.tests.factories import UserFactory
 from rooms import services as engine
 from tests.browser.conftest import log_in, run_outside_loop
 from tickets import services
-from tickets.models import AgentProfile, Ticket
+from tickets.models import Ticket
+from tickets.tests.factories import AgentFactory
 from uchat.celery import app as celery_app
 
 pytestmark = pytest.mark.browser
@@ -29,8 +30,7 @@ def test_inbox_live_for_agent_and_admin_with_an_sla_breach(
     celery_app.conf.task_always_eager = True
     request.addfinalizer(lambda: setattr(celery_app.conf, "task_always_eager", eager))
     customer = UserFactory(username="suraj", display_name="Suraj")
-    agent = UserFactory(username="priya", display_name="Priya", agent=True)
-    AgentProfile.objects.create(user=agent)
+    AgentFactory(username="priya", display_name="Priya")
     UserFactory(username="himanshu", display_name="Himanshu", staff=True)
 
     agent_page = new_page()
@@ -103,7 +103,7 @@ def test_inbox_live_for_agent_and_admin_with_an_sla_breach(
 
 def test_turn_a_room_message_into_a_ticket_seen_live_by_its_author(new_page, transactional_db):
     customer = UserFactory(username="suraj", display_name="Suraj")
-    agent = UserFactory(username="priya", display_name="Priya", agent=True)
+    agent = AgentFactory(username="priya", display_name="Priya")
     room = run_outside_loop(
         engine.room_create, creator=customer, name="Help corner", members=[agent]
     )

@@ -162,9 +162,9 @@ def test_phone_sign_up_then_log_in_by_texted_code_and_the_site_named_in_e_mail(p
 
 
 def test_the_tour_by_keyboard_once_then_restarted_from_the_menu(page, server):
-    from accounts.tests.factories import UserFactory
+    from tickets.tests.factories import AgentFactory
 
-    UserFactory(username="newagent", first_name="Nina", agent=True, tour_done_at=None)
+    AgentFactory(username="newagent", first_name="Nina", tour_done_at=None)
     page.goto("/accounts/login/")
     page.locator("#id_login").fill("newagent")
     page.locator("#id_password").fill("correct-horse-9")

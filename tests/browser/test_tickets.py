@@ -7,13 +7,14 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from tests.browser.conftest import log_in, run_outside_loop
+from tickets.tests.factories import AgentFactory
 
 pytestmark = pytest.mark.browser
 
 
 def test_ticket_from_raising_to_rating(new_page, transactional_db):
     UserFactory(username="suraj", display_name="Suraj")
-    UserFactory(username="priya", display_name="Priya", agent=True)
+    AgentFactory(username="priya", display_name="Priya")
     UserFactory(username="himanshu", display_name="Himanshu", staff=True)
 
     customer = new_page()
@@ -124,7 +125,7 @@ def test_the_customer_can_rate_and_reopen_as_soon_as_the_agent_resolves(new_page
     from tickets import services
 
     customer = UserFactory(username="suraj", display_name="Suraj")
-    agent = UserFactory(username="priya", display_name="Priya", agent=True)
+    agent = AgentFactory(username="priya", display_name="Priya")
     admin = UserFactory(username="himanshu", display_name="Himanshu", staff=True)
     ticket = run_outside_loop(
         services.ticket_open, customer=customer, subject="Fridge", description="It is warm."

@@ -3,7 +3,7 @@ import pytest
 from accounts.tests.factories import UserFactory
 from rooms.models import Presence
 from tickets import services
-from tickets.models import AgentProfile
+from tickets.tests.factories import AgentFactory
 
 
 @pytest.fixture
@@ -13,9 +13,7 @@ def customer(db):
 
 @pytest.fixture
 def desk_agent(db):
-    agent = UserFactory(username="agnes", agent=True, display_name="Agnes")
-    AgentProfile.objects.create(user=agent, capacity=2)
-    return agent
+    return AgentFactory(username="agnes", display_name="Agnes", capacity=2)
 
 
 def online(user, channel="tab-1"):

@@ -9,9 +9,9 @@ from accounts.tests.factories import UserFactory
 from rooms import services as engine
 from rooms.models import Membership
 from tickets import selectors, services, tokens
-from tickets.models import AgentProfile, Feedback, Ticket, TicketEvent
+from tickets.models import Feedback, Ticket, TicketEvent
 from tickets.tests.conftest import online
-from tickets.tests.factories import CategoryFactory
+from tickets.tests.factories import AgentFactory, CategoryFactory
 
 Status = Ticket.Status
 
@@ -231,9 +231,7 @@ def test_auto_assign_picks_online_agent_with_fewest_open_then_longest_waiting(
     customer, settings, django_capture_on_commit_callbacks
 ):
     settings.UCHAT_TICKET_AUTO_ASSIGN = True
-    a, b, offline = (UserFactory(username=n, agent=True) for n in ("amy", "ben", "off"))
-    for agent in (a, b, offline):
-        AgentProfile.objects.create(user=agent, capacity=2)
+    a, b, _offline = (AgentFactory(username=n, capacity=2) for n in ("amy", "ben", "off"))
     online(a)
     online(b)
     first = services.ticket_open(customer=customer, subject="one", description="first problem here")
@@ -262,12 +260,8 @@ def test_auto_assign_picks_online_agent_with_fewest_open_then_longest_waiting(
 def test_auto_assign_respects_categories_and_waits_for_someone_online(customer, settings):
     settings.UCHAT_TICKET_AUTO_ASSIGN = True
     kitchen = CategoryFactory(name="Kitchen")
-    generalist, specialist = (
-        UserFactory(username="gen", agent=True),
-        UserFactory(username="spec", agent=True),
-    )
-    AgentProfile.objects.create(user=generalist)
-    AgentProfile.objects.create(user=specialist).categories.add(kitchen)
+    generalist = AgentFactory(username="gen")
+    specialist = AgentFactory(username="spec", categories=[kitchen])
     online(generalist)
     ticket = services.ticket_open(
         customer=customer, subject="Oven", description="the oven is cold", category=kitchen

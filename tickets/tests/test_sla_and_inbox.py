@@ -12,7 +12,7 @@ from rooms import services as engine
 from tickets import payloads, selectors, services
 from tickets.models import SlaPolicy, Ticket, TicketEvent
 from tickets.tasks import sla_check
-from tickets.tests.factories import CategoryFactory
+from tickets.tests.factories import AgentFactory, CategoryFactory
 
 
 def raise_ticket(customer, subject="Help", priority="normal", **extra):
@@ -117,7 +117,7 @@ def test_the_beat_task_runs_the_check(customer, settings):
 
 
 def test_inbox_lists_by_due_time_with_filters_and_visibility(customer, desk_agent, staff):
-    other_agent = UserFactory(username="otto", agent=True)
+    other_agent = AgentFactory(username="otto")
     billing = CategoryFactory(name="Billing")
     low = raise_ticket(customer, subject="Low one", priority="low")
     urgent = raise_ticket(staff, subject="Urgent one", priority="urgent")  # staff mark urgent

@@ -11,7 +11,7 @@ from rooms import services as engine
 from rooms.models import Message
 from tickets import services, tokens
 from tickets.models import Feedback, Ticket
-from tickets.tests.factories import CannedReplyFactory, CategoryFactory
+from tickets.tests.factories import AgentFactory, CannedReplyFactory, CategoryFactory
 
 NOTE = "SECRET-NOTE customer sounds upset"
 
@@ -317,7 +317,7 @@ def test_ticket_socket_only_for_its_customer_and_agent(settings):
     from rooms.tests.test_consumers import connect
 
     settings.UCHAT_TICKET_AUTO_ASSIGN = False
-    customer, agent = UserFactory(username="cust"), UserFactory(username="agent1", agent=True)
+    customer, agent = UserFactory(username="cust"), AgentFactory(username="agent1")
     admin, stranger = UserFactory(username="boss", is_staff=True), UserFactory(username="nosy")
     ticket = services.ticket_open(customer=customer, subject="Help", description="please help me")
     services.ticket_assign(ticket=ticket, agent=agent, actor=admin)
