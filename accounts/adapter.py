@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 
 from accounts import names, phones, selectors, services, sms, tasks
@@ -98,14 +97,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def set_phone(self, user: AbstractBaseUser, phone: str, verified: bool) -> None:
         assert isinstance(user, User)
-        with transaction.atomic():
-            # A number nobody proved is nobody's: an unverified claim (a typo, a squatter) never
-            # blocks its owner, who takes it by entering the code.
-            User.objects.filter(phone=phone, phone_verified=False).exclude(pk=user.pk).update(
-                phone=None
-            )
-            User.objects.filter(pk=user.pk).update(phone=phone, phone_verified=verified)
-        user.phone, user.phone_verified = phone, verified
+        services.user_phone_set(user=user, phone=phone, verified=verified)
 
     def get_phone(self, user: AbstractBaseUser) -> tuple[str, bool] | None:
         assert isinstance(user, User)

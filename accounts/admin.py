@@ -3,8 +3,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UsernameField
-from django.core.exceptions import ValidationError
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, UsernameField
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -54,6 +54,30 @@ class UserAddForm(AdminUserCreationForm):
         return cleaned
 
 
+class UserEditForm(UserChangeForm):
+    """The change page checks a new e-mail address and a change of admin rights with the rules
+    of the services that store them (accounts.services.user_email_change, user_staff_set), so
+    a refusal shows on the form and nothing is saved."""
+
+    actor: User | None = None  # set per request by UserAdmin.get_form
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "email" in self.changed_data and "email" not in self.errors:
+            try:
+                services.user_email_check(user=self.instance, email=cleaned.get("email") or "")
+            except ValidationError as exc:
+                self.add_error("email", exc)
+        if "is_staff" in self.changed_data:
+            try:
+                services.user_staff_check(
+                    user=self.instance, is_staff=bool(cleaned.get("is_staff")), actor=self.actor
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                self.add_error("is_staff", str(exc) if isinstance(exc, PermissionDenied) else exc)
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = [
@@ -72,6 +96,7 @@ class UserAdmin(DjangoUserAdmin):
         ("uchat", {"fields": ("display_name", "is_agent", "phone", "phone_verified")}),
     )
     add_form = UserAddForm
+    form = UserEditForm
     add_fieldsets = (
         (
             None,
@@ -86,24 +111,37 @@ class UserAdmin(DjangoUserAdmin):
     def role(self, obj: User) -> str:
         return obj.role.label
 
-    # Every door through the services: adding, deleting, deactivating or making an agent
-    # here does what the other doors do (a confirmed e-mail; tokens and sockets end; rooms
-    # keep an admin; an agent gets a profile, and a former agent's tickets move on).
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if issubclass(form, UserEditForm):
+            form = type(form.__name__, (form,), {"actor": staff_user(request)})
+        return form
+
+    # Every door through the services: adding, deleting, deactivating, making an agent or an
+    # admin, or changing the e-mail here does what the other doors do (a confirmed e-mail;
+    # tokens and sockets end; rooms keep an admin; an agent gets a profile, and a former
+    # agent's tickets move on). The admin saves the other fields itself.
+    SERVICE_FIELDS = ("email", "is_staff", "is_agent", "is_active")
+
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if not change:
             self._add(request, obj, form)
             return
-        deactivated = "is_active" in form.changed_data and not obj.is_active
-        agent_changed = "is_agent" in form.changed_data
-        if deactivated:
-            obj.is_active = True  # the service makes the change and its consequences
-        if agent_changed:
-            obj.is_agent = not obj.is_agent
+        wanted = {f: getattr(obj, f) for f in self.SERVICE_FIELDS if f in form.changed_data}
+        for field in wanted:
+            setattr(obj, field, form.initial.get(field))  # the services make these changes
         super().save_model(request, obj, form, change)
-        if agent_changed:
-            services.user_agent_set(user=obj, is_agent=not obj.is_agent)
-        if deactivated:
-            services.user_active_set(user=obj, active=False)
+        actor = staff_user(request)
+        if "email" in wanted:
+            services.user_email_change(user=obj, email=wanted["email"] or "", actor=actor)
+        if "is_staff" in wanted:
+            services.user_staff_set(user=obj, is_staff=wanted["is_staff"], actor=actor)
+        if "is_agent" in wanted:
+            services.user_agent_set(user=obj, is_agent=wanted["is_agent"])
+        if "is_active" in wanted:
+            services.user_active_set(user=obj, active=wanted["is_active"])
 
     def _add(self, request: HttpRequest, obj: User, form: Any) -> None:
         usable = form.cleaned_data.get("usable_password") != "false"

@@ -3,6 +3,8 @@
 import hashlib
 import re
 
+from allauth.account import signals as allauth_signals
+from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -319,6 +322,95 @@ def user_agent_set(*, user: User, is_agent: bool) -> User:
     user.is_agent = is_agent
     for hook in hooks.after_agent_change:
         hook(user=user)
+    return user
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str, request: HttpRequest | None) -> User:
+    """Set a password from a door that is not allauth's own pages (a new agent's welcome link):
+    checked by the site's password rules, stored by allauth's adapter, and finished as allauth
+    finishes a password reset. Its ``password_reset`` signal runs every receiver a reset runs
+    (accounts.signals ends the person's refresh tokens and sockets; their other browser
+    sessions end at their next request, as the stored password no longer matches theirs), and
+    allauth's notification e-mail goes out when the site sends those. Raises
+    ValidationError, changing nothing, for a password the rules refuse."""
+    validate_password(password, user)
+    get_adapter().set_password(user, password)
+    allauth_signals.password_reset.send(sender=User, request=request, user=user)
+    get_adapter().send_notification_mail("account/email/password_reset", user)
+    return user
+
+
+@transaction.atomic
+def user_phone_set(*, user: User, phone: str, verified: bool) -> User:
+    """Store the person's mobile number (allauth's phone flows, through accounts.adapter). A
+    verified number is the person's alone: an unverified claim of the same number by anyone
+    else (a typo, a squatter) is dropped, so it never blocks its owner, who takes it by
+    entering the code."""
+    User.objects.filter(phone=phone, phone_verified=False).exclude(pk=user.pk).update(phone=None)
+    User.objects.filter(pk=user.pk).update(phone=phone, phone_verified=verified)
+    user.phone, user.phone_verified = phone, verified
+    return user
+
+
+def user_staff_check(*, user: User, is_staff: bool, actor: User | None) -> None:
+    """Who may make or unmake an admin (also run by the admin's form before it submits):
+    a superuser, or the operator on the command line (``actor`` None); never on themselves,
+    so that nobody locks themselves out of the admin site."""
+    if actor is not None and not actor.is_superuser:
+        raise PermissionDenied("Only superusers make or unmake admins.")
+    if actor is not None and actor.pk == user.pk and not is_staff:
+        raise ValidationError("You cannot take away your own admin rights.", code="own_staff")
+
+
+@transaction.atomic
+def user_staff_set(*, user: User, is_staff: bool, actor: User | None) -> User:
+    """Make someone an admin (staff), or stop them being one, from any door. A former admin's
+    tokens and sockets end: what they opened as an admin (the agents' queue, other people's
+    tickets) must not outlive the right."""
+    user_staff_check(user=user, is_staff=is_staff, actor=actor)
+    if user.is_staff != is_staff:
+        User.objects.filter(pk=user.pk).update(is_staff=is_staff)
+        user.is_staff = is_staff
+        if not is_staff:
+            user_access_revoke(user=user, reason="role_changed")
+    return user
+
+
+def user_email_check(*, user: User, email: str) -> None:
+    """The rules for a new address of an existing account (also run by the admin's form):
+    a valid address nobody else has (in any case); none at all only when a verified mobile
+    number remains a way in."""
+    if not email:
+        if not (user.phone and user.phone_verified):
+            raise ValidationError(
+                "An account without a verified mobile number needs an e-mail address.",
+                code="email_required",
+            )
+        return
+    validate_email(email)
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationError("That e-mail address is taken.", code="email_taken")
+
+
+@transaction.atomic
+def user_email_change(*, user: User, email: str, actor: User | None) -> User:
+    """Staff (``actor``) or the operator (None) change someone's e-mail address. Staff vouch
+    for the new address (confirmed and primary, as at creation); the old address stops being
+    the account's (no log-in, no password reset by it), and so does any other address the
+    account had."""
+    if actor is not None and not actor.is_staff:
+        raise PermissionDenied("Only staff change people's e-mail addresses.")
+    email = email.strip()
+    user_email_check(user=user, email=email)
+    if (user.email or "") == email:
+        return user
+    User.objects.filter(pk=user.pk).update(email=email or None)
+    user.email = email or None
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=email).delete()
+    if email:
+        EmailAddress.objects.filter(user=user).update(verified=True, primary=True)
+        User.objects.email_vouch(user)
     return user
 
 

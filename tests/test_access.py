@@ -292,3 +292,46 @@ async def test_signing_out_other_devices_closes_their_sockets(user, other_user):
     # and that device is signed out for good
     assert (await sync_to_async(there.get)("/accounts/profile/")).status_code == 302
     await socket_there.disconnect()
+
+
+async def test_an_agents_password_set_from_the_welcome_link_ends_their_access(other_user):
+    """The agents' page sets a password as allauth does: the person's sockets close, their
+    tokens stop working and their other browser sessions end."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from tickets.tests.factories import AgentFactory
+
+    agent = await sync_to_async(AgentFactory)(username="agnes")
+    room = await sync_to_async(services.room_create)(
+        creator=other_user, name="Team", members=[agent]
+    )
+    cookie, session = await sync_to_async(_cookie_and_session)(agent)
+    tokens = await sync_to_async(account_services.api_tokens_issue)(user=agent)
+    by_session = await _open(f"/ws/rooms/{room.pk}/", cookie)
+    by_token = await _open(f"/ws/rooms/{room.pk}/?token={tokens['token']}")
+    await asyncio.sleep(0.2)
+
+    def set_password() -> None:
+        agent.refresh_from_db()  # the log-in above is part of the link's token
+        uid = urlsafe_base64_encode(force_bytes(agent.pk))
+        link = f"/tickets/agents/welcome/{uid}/{default_token_generator.make_token(agent)}/"
+        new = "fresh-horse-2027"
+        response = Client().post(link, {"new_password1": new, "new_password2": new})
+        assert response.status_code == 302, response.content[:300]
+
+    await sync_to_async(set_password)()
+    assert (await _closed_within_a_second(by_session))["reason"] == "password_changed"
+    assert (await _closed_within_a_second(by_token))["reason"] == "password_changed"
+    status, _ = await sync_to_async(_api)(
+        "/api/token/refresh", {"refresh_token": tokens["refresh_token"]}
+    )
+    assert status == 401
+    api = await sync_to_async(Client().get)(
+        "/api/rooms", HTTP_AUTHORIZATION=f"Bearer {tokens['token']}"
+    )
+    assert api.status_code == 401
+    assert (await sync_to_async(session.get)("/accounts/profile/")).status_code == 302
+    await by_token.disconnect()
+    await by_session.disconnect()

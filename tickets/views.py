@@ -17,7 +17,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
+from accounts import services as account_services
 from accounts.http import SignedInRequest
+from core import api_errors
 from core.forms import apply_service_errors
 from rooms import selectors as room_selectors
 from rooms.models import Message
@@ -379,9 +381,15 @@ def agent_welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
         return render(request, "tickets/agent_welcome.html", {"invalid": True}, status=400)
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Password set. Log in to see your queue.")
-        return redirect("account_login")
+        try:
+            account_services.user_password_set(
+                user=user, password=form.cleaned_data["new_password1"], request=request
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Password set. Log in to see your queue.")
+            return redirect("account_login")
     return render(request, "tickets/agent_welcome.html", {"form": form, "agent": user})
 
 
@@ -486,11 +494,11 @@ def ticket_from_message(request: SignedInRequest, message_id: int) -> JsonRespon
     try:
         ticket = services.ticket_from_message(message_id=message_id, actor=request.user)
     except Message.DoesNotExist:
-        return JsonResponse({"error": "No such message."}, status=404)
-    except PermissionDenied as exc:
-        return JsonResponse({"error": str(exc)}, status=403)
-    except ValidationError as exc:
-        return JsonResponse({"error": exc.messages[0]}, status=400)
+        return api_errors.json_error(
+            api_errors.ApiError(404, api_errors.NOT_FOUND, "No such message.")
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        return api_errors.json_error(exc)
     return JsonResponse(
         {
             "ticket": ticket.pk,

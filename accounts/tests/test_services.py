@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from core import events
 from notifications.models import Code, Notification
+from tickets.tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -212,7 +213,7 @@ def test_profile_display_names_are_cleaned_and_imitations_refused(user, staff):
     ],
 )
 def test_agents_and_staff_names_are_protected_whatever_the_suffix(user, name):
-    UserFactory(username="sakthi", first_name="Sakthi", last_name="Priya", agent=True)
+    AgentFactory(username="sakthi", first_name="Sakthi", last_name="Priya")
     UserFactory(username="himanshu", display_name="Himanshu Ranjan", staff=True)
     with pytest.raises(ValidationError, match="too like"):
         services.user_profile_update(user=user, display_name=name)
@@ -225,7 +226,7 @@ def test_agents_and_staff_names_are_protected_whatever_the_suffix(user, name):
 
 
 def test_names_that_only_share_a_word_with_an_agent_are_fine(user):
-    agent = UserFactory(username="sakthi", first_name="Sakthi", last_name="Priya", agent=True)
+    agent = AgentFactory(username="sakthi", first_name="Sakthi", last_name="Priya")
     for name in ("Priya Sharma", "Sakthi Vel"):
         assert services.user_profile_update(user=user, display_name=name).display_name == name
     # Agents keep their own name, brackets and all.
@@ -235,8 +236,8 @@ def test_names_that_only_share_a_word_with_an_agent_are_fine(user):
 
 @pytest.fixture
 def agents(db):
-    UserFactory(username="sakthi", first_name="Sakthi", last_name="Priya", agent=True)
-    UserFactory(username="agent7", display_name="Ajay", agent=True)
+    AgentFactory(username="sakthi", first_name="Sakthi", last_name="Priya")
+    AgentFactory(username="agent7", display_name="Ajay")
 
 
 @pytest.mark.parametrize(
@@ -283,3 +284,90 @@ def test_deletion_runs_every_hook_then_removes_the_row(
     assert seen == ["alice"]
     assert not User.objects.filter(pk=pk).exists()
     assert (events.access_group(pk),) == tuple(sent[0][0])
+
+
+# --- doors outside allauth's pages ------------------------------------------------------------
+
+
+def test_a_password_set_runs_allauths_reset_path_and_ends_access(
+    user, sent, django_capture_on_commit_callbacks
+):
+    from allauth.account.signals import password_reset
+
+    heard = []
+
+    def listener(sender, request, user, **kwargs):
+        heard.append(user.username)
+
+    password_reset.connect(listener)
+    try:
+        tokens = services.api_tokens_issue(user=user)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.user_password_set(user=user, password="fresh-horse-2027", request=None)
+    finally:
+        password_reset.disconnect(listener)
+    user.refresh_from_db()
+    assert user.check_password("fresh-horse-2027")
+    assert heard == ["alice"]
+    assert (
+        [events.access_group(user.pk)],
+        "access.revoked",
+        {"reason": "password_changed"},
+    ) in sent
+    with pytest.raises(TokenError):
+        services.api_token_refresh(refresh_token=tokens["refresh_token"])
+
+
+def test_a_password_the_rules_refuse_changes_nothing(user, sent):
+    with pytest.raises(ValidationError):
+        services.user_password_set(user=user, password="alice", request=None)
+    user.refresh_from_db()
+    assert user.check_password("correct-horse-9")
+    assert sent == []
+
+
+def test_a_verified_number_drops_anyone_elses_unverified_claim(user, other_user):
+    User.objects.filter(pk=other_user.pk).update(phone="+919876543210", phone_verified=False)
+    services.user_phone_set(user=user, phone="+919876543210", verified=True)
+    other_user.refresh_from_db()
+    user.refresh_from_db()
+    assert (user.phone, user.phone_verified) == ("+919876543210", True)
+    assert other_user.phone is None
+
+
+def test_only_a_superuser_changes_admin_rights_and_a_former_admin_loses_access(
+    user, staff, sent, django_capture_on_commit_callbacks
+):
+    plain_staff = UserFactory(username="sam", is_staff=True)
+    with pytest.raises(PermissionDenied):
+        services.user_staff_set(user=user, is_staff=True, actor=plain_staff)
+    with pytest.raises(ValidationError, match="your own admin rights"):
+        services.user_staff_set(user=staff, is_staff=False, actor=staff)
+    services.user_staff_set(user=user, is_staff=True, actor=staff)
+    user.refresh_from_db()
+    assert user.is_staff
+    assert sent == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_staff_set(user=user, is_staff=False, actor=staff)
+    user.refresh_from_db()
+    assert not user.is_staff
+    assert sent == [([events.access_group(user.pk)], "access.revoked", {"reason": "role_changed"})]
+
+
+def test_an_e_mail_change_by_staff_confirms_the_new_address_and_drops_the_old(
+    user, other_user, staff
+):
+    with pytest.raises(ValidationError, match="taken"):
+        services.user_email_change(user=user, email=other_user.email.upper(), actor=staff)
+    with pytest.raises(ValidationError):
+        services.user_email_change(user=user, email="not an address", actor=staff)
+    with pytest.raises(ValidationError, match="needs an e-mail address"):
+        services.user_email_change(user=user, email="", actor=staff)
+    with pytest.raises(PermissionDenied):
+        services.user_email_change(user=user, email="alice@new.example", actor=other_user)
+    assert user.email == "alice@example.com"
+    services.user_email_change(user=user, email="alice@new.example", actor=staff)
+    user.refresh_from_db()
+    assert user.email == "alice@new.example"
+    addresses = list(EmailAddress.objects.filter(user=user).values_list("email", "verified"))
+    assert addresses == [("alice@new.example", True)]

@@ -31,3 +31,22 @@ def test_seed_demo_leaves_a_real_database_alone(db, capsys):
     call_command("seed_demo")
     assert "already has people; no demo data added" in capsys.readouterr().out
     assert not Conversation.objects.exists()
+
+
+def test_seed_demo_makes_its_agent_through_the_desks_service(db, capsys, monkeypatch):
+    """The agent and their category come from tickets.services.agent_create, not from rows
+    written beside it."""
+    from tickets import services as desk
+
+    made = []
+    real = desk.agent_create
+
+    def agent_create(**kwargs):
+        made.append((kwargs["username"], [c.name for c in kwargs.get("categories", ())]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(desk, "agent_create", agent_create)
+    call_command("seed_demo")
+    assert made == [("priya", ["Kitchen appliances"])]
+    profile = AgentProfile.objects.get(user__username="priya")
+    assert list(profile.categories.values_list("name", flat=True)) == ["Kitchen appliances"]

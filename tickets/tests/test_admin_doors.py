@@ -17,6 +17,7 @@ from rooms.models import Conversation, Membership
 from rooms.tests.test_consumers import connect, receive_type
 from tickets import services as desk
 from tickets.models import AgentProfile, Ticket, TicketEvent
+from tickets.tests.factories import AgentFactory
 
 
 def _staff_client() -> Client:
@@ -150,6 +151,52 @@ def test_unticking_is_agent_sends_their_tickets_back_to_the_queue(
     assert not Membership.objects.filter(conversation=ticket.conversation, user=desk_agent).exists()
 
 
+def test_unticking_staff_in_the_admin_ends_the_former_admins_access(
+    admin_client, sent, django_capture_on_commit_callbacks
+):
+    former = UserFactory(username="former", staff=True)
+    page = admin_client.get(f"/admin/accounts/user/{former.pk}/change/").content.decode()
+    form = _change_form(page)
+    form.pop("is_staff", None)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/accounts/user/{former.pk}/change/", form)
+    assert response.status_code == 302
+    former.refresh_from_db()
+    assert not former.is_staff
+    assert ([events.access_group(former.pk)], "access.revoked", {"reason": "role_changed"}) in sent
+
+
+def test_the_admin_cannot_take_away_their_own_admin_rights(client, db):
+    me = UserFactory(username="root", staff=True)
+    client.force_login(me)
+    form = _change_form(client.get(f"/admin/accounts/user/{me.pk}/change/").content.decode())
+    form.pop("is_staff", None)
+    response = client.post(f"/admin/accounts/user/{me.pk}/change/", form)
+    assert response.status_code == 200
+    assert "You cannot take away your own admin rights." in response.content.decode()
+    me.refresh_from_db()
+    assert me.is_staff
+
+
+def test_an_e_mail_changed_in_the_admin_is_confirmed_and_the_old_one_dropped(
+    admin_client, user, other_user
+):
+    page = admin_client.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
+    form = _change_form(page)
+    form["email"] = other_user.email.upper()  # taken, in another case
+    response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", form)
+    assert response.status_code == 200
+    assert "That e-mail address is taken." in response.content.decode()
+    form["email"] = "alice@new.example"
+    response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", form)
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "alice@new.example"
+    assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified")) == [
+        ("alice@new.example", True)
+    ]
+
+
 def _change_form(page: str) -> dict[str, str]:
     """The user change page's fields as the browser would send them back."""
     form: dict[str, str] = {}
@@ -176,7 +223,7 @@ def _change_form(page: str) -> dict[str, str]:
 def test_reassigning_in_the_admin_asks_for_the_agent_then_uses_ticket_assign(
     admin_client, ticket, desk_agent
 ):
-    first = UserFactory(username="first", agent=True)
+    first = AgentFactory(username="first")
     desk.ticket_assign(ticket=ticket, agent=first, actor=None)
     picked = {"action": "reassign", "_selected_action": [ticket.pk]}
     page = admin_client.post("/admin/tickets/ticket/", picked)

@@ -9,11 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from accounts.tests.factories import UserFactory
+from core import api_errors
 from rooms import services as engine
 from rooms.models import Conversation, Message
 from tickets import services
 from tickets.models import PlatformFeedback, Ticket
+from tickets.tests.factories import AgentFactory
 
 
 @pytest.fixture(autouse=True)
@@ -151,16 +152,29 @@ def test_an_agent_turns_a_room_message_into_a_ticket(
     again = client.post(f"/tickets/from-message/{message.pk}/")
     assert again.status_code == 400
     assert ticket.number in again.json()["error"]
+    assert again.json()["subcode"] == api_errors.BAD_REQUEST  # core.api_errors' one shape
     assert Ticket.objects.count() == 1
 
 
 def test_who_may_turn_messages_into_tickets(client, customer, desk_agent, room, other_user):
     message, _ = engine.message_create(conversation=room, sender=customer, body="Help")
     client.force_login(other_user)  # not an agent
-    assert client.post(f"/tickets/from-message/{message.pk}/").status_code == 403
-    outsider = UserFactory(username="outsider", agent=True)  # an agent, not in the room
+    refused = client.post(f"/tickets/from-message/{message.pk}/")
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "code": 403,
+        "subcode": api_errors.FORBIDDEN,
+        "error": "Only agents and admins turn messages into tickets.",
+    }
+    outsider = AgentFactory(username="outsider")  # an agent, not in the room
     client.force_login(outsider)
-    assert client.post(f"/tickets/from-message/{message.pk}/").status_code == 404
+    missing = client.post(f"/tickets/from-message/{message.pk}/")
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "code": 404,
+        "subcode": api_errors.NOT_FOUND,
+        "error": "No such message.",
+    }
     engine.message_delete(conversation=room, message_id=message.pk, actor=customer)
     client.force_login(desk_agent)
     assert client.post(f"/tickets/from-message/{message.pk}/").status_code == 400
@@ -188,7 +202,7 @@ def test_an_agents_dashboard_puts_the_queue_first_with_waiting_due_and_last_mess
 def test_agents_see_images_of_unassigned_tickets_only(client, customer, desk_agent, staff):
     waiting = services.ticket_open(customer=customer, subject="A", description="d", images=[_png()])
     taken = services.ticket_open(customer=customer, subject="B", description="d", images=[_png()])
-    other = UserFactory(username="otto", agent=True)
+    other = AgentFactory(username="otto")
     services.ticket_assign(ticket=taken, agent=other, actor=staff)
     client.force_login(desk_agent)
     for ticket, status in ((waiting, 200), (taken, 404)):

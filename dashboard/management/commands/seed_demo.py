@@ -10,7 +10,7 @@ from accounts import services as account_services
 from accounts.models import User
 from rooms import services
 from tickets import services as desk
-from tickets.models import AgentProfile, Ticket
+from tickets.models import Category, Ticket
 
 DEMO_PASSWORD = "uchat-demo-2026"  # noqa: S105 - printed for the demo; never for real accounts
 PEOPLE: list[tuple[str, str, dict[str, bool]]] = [
@@ -44,10 +44,12 @@ class Command(BaseCommand):
             else:
                 self.stdout.write("The database already has people; no demo data added.")
             return
+        kitchen = desk.category_create(name="Kitchen appliances")
+        desk.category_create(name="Orders and delivery")
         people = {}
         for username, name, flags in PEOPLE:
             existing = User.objects.filter(username=username).first()
-            people[username] = existing or self._person(username, name, flags)
+            people[username] = existing or self._person(username, name, flags, [kitchen])
         everyone = list(people.values())
         coding = services.room_create(
             creator=people["himanshu"],
@@ -74,7 +76,7 @@ class Command(BaseCommand):
             topic="Sunday matches",
             members=[people["himanshu"], people["suraj"]],
         )
-        self._seed_desk(people)
+        self._seed_desk(people, kitchen)
         self._logins("Demo data created. Log in with any of these:")
 
     def _logins(self, heading: str) -> None:
@@ -86,13 +88,15 @@ class Command(BaseCommand):
                 role = by_name[username].role.label.lower()
                 self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({name}, {role})")
 
-    def _person(self, username: str, name: str, flags: dict[str, bool]) -> User:
+    def _person(
+        self, username: str, name: str, flags: dict[str, bool], categories: list[Category]
+    ) -> User:
         """Through the services, as the operator: confirmed e-mail, an agent's profile."""
         email = f"{username}@example.com"
         if flags.get("is_agent"):
             return desk.agent_create(
                 creator=None, username=username, email=email, password=DEMO_PASSWORD,
-                display_name=name,
+                display_name=name, categories=categories,
             )  # fmt: skip
         return account_services.user_create(
             creator=None, username=username, email=email, password=DEMO_PASSWORD,
@@ -100,10 +104,7 @@ class Command(BaseCommand):
             is_superuser=flags.get("is_superuser", False),
         )  # fmt: skip
 
-    def _seed_desk(self, people: dict[str, User]) -> None:
-        kitchen = desk.category_create(name="Kitchen appliances")
-        desk.category_create(name="Orders and delivery")
-        AgentProfile.objects.get(user=people["priya"]).categories.add(kitchen)
+    def _seed_desk(self, people: dict[str, User], kitchen: Category) -> None:
         desk.canned_reply_create(
             title="Thanks for waiting", body="Thanks for your patience. I am looking into it now."
         )
