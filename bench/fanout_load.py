@@ -135,6 +135,7 @@ async def send_at_rate(
         tally.sent_at[mid] = now
         tally.expected[mid] = members[client.room]
         tally.step_of[mid] = step
+        assert client.ws is not None  # every sender connected before the go
         await client.ws.send(encode(client, f"{MARK}{mid}|{now}|"))
     return count
 

@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "uchat.settings")
@@ -95,7 +96,7 @@ def main() -> None:
 
     client = Client(SERVER_NAME="localhost")
     token = str(RefreshToken.for_user(reader).access_token)
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     url = f"/api/rooms/{room.pk}/messages?limit=50"
 
     def newest() -> None:

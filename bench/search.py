@@ -15,6 +15,7 @@ import argparse
 import json
 import sys
 import time
+from typing import Any
 
 from django.db import connection
 from django.test import Client
@@ -104,7 +105,9 @@ def main() -> None:
 
     def api(query: str, expect_any: bool = True):
         # A fresh access token per case: they last UCHAT_JWT_ACCESS_MINUTES.
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(reader).access_token}"}
+        headers: dict[str, Any] = {
+            "HTTP_AUTHORIZATION": f"Bearer {RefreshToken.for_user(reader).access_token}"
+        }
 
         def call() -> None:
             response = client.get("/api/search", {"q": query}, **headers)

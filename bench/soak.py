@@ -88,9 +88,11 @@ class Redis:
         wait_for_port(self.port, self.process, self.workdir / "none.log")
 
     def stall(self) -> None:
+        assert self.process is not None, "start() first"
         os.kill(self.process.pid, signal.SIGSTOP)
 
     def resume(self) -> None:
+        assert self.process is not None, "start() first"
         os.kill(self.process.pid, signal.SIGCONT)
 
     def stop(self) -> None:
@@ -185,6 +187,7 @@ class Client:
     async def run(self) -> None:
         delay = 0.5
         while not self.stopping:
+            code: int | str | None
             try:
                 async with websockets.connect(
                     self.url, open_timeout=15, ping_interval=None, max_size=2**22

@@ -4,6 +4,7 @@ token rotation, and sockets closed on log-out, password change, deactivation and
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value
@@ -24,7 +25,7 @@ PASSWORD = "correct-horse-9"
 
 def _api(path: str, body: dict, *, ip: str = "10.0.0.1", token: str | None = None):
     client = Client(REMOTE_ADDR=ip)
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     response = client.post(path, json.dumps(body), content_type="application/json", **headers)
     return response.status_code, response.json()
 
@@ -185,6 +186,7 @@ async def _closed_within_a_second(communicator: WebsocketCommunicator) -> dict:
                     revoked = frame
             elif output["type"] == "websocket.close":
                 assert output["code"] == 4401
+                assert revoked is not None, "closed without saying why"
                 return revoked
 
 
@@ -303,7 +305,7 @@ async def test_an_agents_password_set_from_the_welcome_link_ends_their_access(ot
 
     from tickets.tests.factories import AgentFactory
 
-    agent = await sync_to_async(AgentFactory)(username="agnes")
+    agent = await sync_to_async(AgentFactory.create)(username="agnes")
     room = await sync_to_async(services.room_create)(
         creator=other_user, name="Team", members=[agent]
     )

@@ -5,6 +5,11 @@ from factory.django import DjangoModelFactory
 from accounts.models import User
 
 
+def _email_vouch(user: User, create: bool, extracted: bool | None, **kwargs: object) -> None:
+    if create and extracted is not False and user.email:
+        User.objects.email_vouch(user)
+
+
 class UserFactory(DjangoModelFactory[User]):
     """A person who can log in: password "correct-horse-9" and a confirmed e-mail address.
     Traits: ``UserFactory(agent=True)``, ``UserFactory(staff=True)`` (staff and superuser);
@@ -25,7 +30,4 @@ class UserFactory(DjangoModelFactory[User]):
     # Not first-timers: the guided tour stays away unless a test asks for it (None).
     tour_done_at = factory.LazyFunction(timezone.now)
 
-    @factory.post_generation
-    def confirmed(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
-        if create and extracted is not False and self.email:
-            User.objects.email_vouch(self)
+    confirmed = factory.PostGeneration(_email_vouch)

@@ -1,3 +1,4 @@
+from allauth.account.models import EmailAddress
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -12,7 +13,7 @@ def test_createsuperuser_then_api_login_works_at_once(db, monkeypatch):
         "createsuperuser", "--noinput", username="root", email="root@example.com", verbosity=0
     )
     root = User.objects.get(username="root")
-    assert root.emailaddress_set.get(email="root@example.com").verified
+    assert EmailAddress.objects.get(user=root, email="root@example.com").verified
     response = APIClient().post(
         "/api/login",
         {"username": "root", "password": "first-Admin-pass-2026"},

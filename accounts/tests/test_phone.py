@@ -36,7 +36,9 @@ def texts_to(folder: Path, phone: str) -> list[str]:
 
 def last_code(folder: Path, phone: str) -> str:
     text = texts_to(folder, phone)[-1]
-    return re.match(r"(\S+) is your ", text).group(1)
+    found = re.match(r"(\S+) is your ", text)
+    assert found, text
+    return found.group(1)
 
 
 def sign_up(client, **fields):

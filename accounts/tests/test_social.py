@@ -19,7 +19,7 @@ from accounts.adapter import SocialAccountAdapter
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 
-PROFILES = {
+PROFILES: dict[str, dict[str, object]] = {
     "google": {
         "https://oauth2.googleapis.com/token": {"access_token": "g-token", "expires_in": 3600},
         "https://www.googleapis.com/oauth2/v2/userinfo": {
@@ -61,11 +61,14 @@ class FakeProvider(requests.adapters.BaseAdapter):
 
     def __init__(self, routes: dict[str, object], status: int = 200) -> None:
         super().__init__()
-        self.routes, self.status, self.calls = routes, status, []
+        self.routes, self.status = routes, status
+        self.calls: list[str] = []
 
-    def send(self, request, **kwargs):
-        self.calls.append(request.url)
-        url = request.url.split("?")[0]
+    def send(
+        self, request: requests.PreparedRequest, *args: object, **kwargs: object
+    ) -> requests.Response:
+        self.calls.append(str(request.url))
+        url = str(request.url).split("?")[0]
         match = max((p for p in self.routes if p in url), key=len, default=None)
         response = requests.Response()
         response.status_code = self.status if match else 404
@@ -74,7 +77,7 @@ class FakeProvider(requests.adapters.BaseAdapter):
             body = {"error": "server_error"}
         response._content = json.dumps(body).encode()
         response.headers["Content-Type"] = "application/json"
-        response.url = request.url
+        response.url = str(request.url)
         response.request = request
         return response
 

@@ -16,6 +16,7 @@ rooms: dict[str, set[ServerConnection]] = defaultdict(set)
 
 
 async def handler(ws: ServerConnection) -> None:
+    assert ws.request is not None  # the handler runs after the handshake
     room = ws.request.path.strip("/")
     rooms[room].add(ws)
     try:

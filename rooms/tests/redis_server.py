@@ -11,6 +11,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -66,7 +67,7 @@ def layer_on_own_redis(directory: Path, django_settings) -> Iterator[RedisServer
         pytest.skip("needs REDIS_URL and redis-server")
     server = RedisServer(directory)
     try:
-        layer = settings.CHANNEL_LAYERS["default"]
+        layer: dict[str, Any] = settings.CHANNEL_LAYERS["default"]
         hosts = [{**host, "address": server.url} for host in layer["CONFIG"]["hosts"]]
         django_settings.CHANNEL_LAYERS = {
             "default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": hosts}}

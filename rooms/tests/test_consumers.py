@@ -4,6 +4,7 @@ configured channel layer (channels-redis under bin/test)."""
 import asyncio
 import contextlib
 import json
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -51,7 +52,7 @@ def room(user, other_user):
 
 
 async def test_anonymous_and_non_members_are_refused(room):
-    outsider = await sync_to_async(UserFactory)(username="mallory")
+    outsider = await sync_to_async(UserFactory.create)(username="mallory")
     for person in (None, outsider):
         communicator, connected, _code = await connect(person, f"/ws/rooms/{room.pk}/")
         assert not connected
@@ -137,7 +138,7 @@ async def test_flood_is_rate_limited(room, user, settings):
     alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
     for i in range(5):
         await alice.send_json_to({"type": "message.send", "body": f"m{i}", "client_id": f"f{i}"})
-    frames = []
+    frames: list[dict[str, Any]] = []
     while len(frames) < 5:
         frame = await alice.receive_json_from(timeout=5)
         if frame["type"] in {"message.ack", "error"}:

@@ -83,10 +83,7 @@ def test_a_photo_is_stored_without_its_location_and_stays_upright(auth_client, r
         assert set(image.info) & {"exif", "xmp", "comment"} == set()
         # Turned as the orientation said: 20 wide, 40 high, red on top, blue below.
         assert image.size == (20, 40)
-        top, bottom = (
-            image.convert("RGB").getpixel((10, 5)),
-            image.convert("RGB").getpixel((10, 35)),
-        )
+        top, bottom = (_rgb(image, (10, 5)), _rgb(image, (10, 35)))
         assert (top[0] > 200, top[2] < 60) == (True, True)  # red
         assert (bottom[0] < 60, bottom[2] > 200) == (True, True)  # blue
     content = response.json()["message"]["content"]
@@ -169,13 +166,20 @@ def animated_gif_with_comment_and_xmp() -> bytes:
     return data[:header] + extension + data[header:]
 
 
-def gif_frames(data: bytes) -> tuple[list[tuple], list[int], int | None]:
-    colours, durations = [], []
+def _rgb(image: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
+    pixel = image.convert("RGB").getpixel(xy)
+    assert isinstance(pixel, tuple), pixel
+    return pixel
+
+
+def gif_frames(data: bytes) -> tuple[list[tuple[int, ...]], list[int], int | None]:
+    colours: list[tuple[int, ...]] = []
+    durations: list[int] = []
     with Image.open(io.BytesIO(data)) as image:
         loop = image.info.get("loop")
-        for index in range(image.n_frames):
+        for index in range(getattr(image, "n_frames", 1)):
             image.seek(index)
-            colours.append(image.convert("RGB").getpixel((8, 8)))
+            colours.append(_rgb(image, (8, 8)))
             durations.append(image.info["duration"])
     return colours, durations, loop
 

@@ -61,7 +61,7 @@ async def test_subscribe_then_send_edit_react_sync_and_typing(rooms, user, other
 
 async def test_subscribing_to_someone_elses_conversation_is_refused(rooms, user):
     first, _ = rooms
-    mallory = await sync_to_async(UserFactory)(username="mallory")
+    mallory = await sync_to_async(UserFactory.create)(username="mallory")
     socket, connected, _ = await connect(mallory, "/ws/me/?rooms=0")
     assert connected
     await socket.send_json_to({"type": "subscribe", "conversation": first.pk})

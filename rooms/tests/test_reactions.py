@@ -171,7 +171,7 @@ async def test_socket_refuses_non_emoji_with_an_error_frame(room, user, other_us
     assert error["message"] == "Reactions are emoji only: choose one emoji."
     await socket.send_json_to({"type": "reaction.add", "id": message.pk, "emoji": "👍"})
     assert (await receive_type(socket, "reaction.updated"))["emoji"] == "👍"
-    assert await sync_to_async(list)(Reaction.objects.values_list("emoji", flat=True)) == ["👍"]
+    assert [emoji async for emoji in Reaction.objects.values_list("emoji", flat=True)] == ["👍"]
     await socket.disconnect()
 
 

@@ -21,7 +21,9 @@ WRITERS = 50
 
 async def test_fifty_writers_at_once(user, settings):
     settings.UCHAT_ROOM_MAX_ADD = WRITERS
-    people = [await sync_to_async(UserFactory)(username=f"writer{i}") for i in range(WRITERS)]
+    people = [
+        await sync_to_async(UserFactory.create)(username=f"writer{i}") for i in range(WRITERS)
+    ]
     room = await sync_to_async(services.room_create)(creator=user, name="Stampede", members=people)
     sockets = [(await connect(person, f"/ws/rooms/{room.pk}/"))[0] for person in people[:10]]
     observer = sockets[0]
@@ -36,18 +38,24 @@ async def test_fifty_writers_at_once(user, settings):
         )
 
     await asyncio.gather(*(write(i) for i in range(WRITERS)))
-    stored = await sync_to_async(list)(
-        Message.objects.filter(conversation=room).order_by("id").values_list("id", "body")
-    )
+    stored = [
+        row
+        async for row in Message.objects.filter(conversation=room)
+        .order_by("id")
+        .values_list("id", "body")
+    ]
     assert sorted(body for _, body in stored) == sorted(f"hello from {i}" for i in range(WRITERS))
     # Sequence numbers have no gap, in id order: what a client uses to notice a missing one.
-    seqs = await sync_to_async(list)(
-        Message.objects.filter(conversation=room).order_by("id").values_list("seq", flat=True)
-    )
+    seqs = [
+        seq
+        async for seq in Message.objects.filter(conversation=room)
+        .order_by("id")
+        .values_list("seq", flat=True)
+    ]
     assert seqs == list(range(1, WRITERS + 1))
     # every socket got every message once; ordered as the page orders them, all views agree
     for communicator in sockets:
-        seen = []
+        seen: list[tuple[int, int]] = []
         while len(seen) < WRITERS:
             frame = await receive_type(communicator, "message.created")
             seen.append((frame["seq"], frame["id"]))

@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from rooms import selectors, services
 from rooms.models import Conversation, Message
@@ -28,7 +29,8 @@ def _fill(room, sender, n):
 
 def test_history_pages_walk_back_without_gap_or_duplicate(room, user):
     ids = _fill(room, user, 123)
-    seen, before = [], None
+    seen: list[int] = []
+    before: int | None = None
     while True:
         page = selectors.message_history(conversation=room, before_id=before, limit=50)
         seen = [m.pk for m in page.messages] + seen
@@ -66,7 +68,7 @@ def test_history_costs_one_query(room, user, django_assert_num_queries):
     _fill(room, user, 80)
     with django_assert_num_queries(1):
         page = selectors.message_history(conversation=room, limit=50)
-        [m.sender.username for m in page.messages]
+        [m.sender.username for m in page.messages if m.sender]
 
 
 def test_history_query_uses_the_keyset_index(room, user):
@@ -82,17 +84,23 @@ def test_history_query_uses_the_keyset_index(room, user):
     assert "OFFSET" not in str(qs.query).upper()
 
 
+def _unread_counts(user: User) -> dict[int, int]:
+    memberships = selectors.memberships_for_user(user=user)
+    # ``unread`` is the selector's annotation, which its QuerySet[Membership] type leaves out.
+    return {m.conversation_id: m.unread for m in memberships}  # type: ignore[attr-defined]
+
+
 def test_unread_counts_and_caps(user, other_user):
     room = services.room_create(creator=user, name="Busy", members=[other_user])
     _fill(room, user, 5)
-    counts = {m.conversation_id: m.unread for m in selectors.memberships_for_user(user=other_user)}
+    counts = _unread_counts(other_user)
     assert counts[room.pk] == 5
-    last = Message.objects.filter(conversation=room).order_by("-id").first()
+    last = Message.objects.filter(conversation=room).order_by("-id")[0]
     services.conversation_mark_read(conversation=room, user=other_user, message_id=last.pk - 2)
-    counts = {m.conversation_id: m.unread for m in selectors.memberships_for_user(user=other_user)}
+    counts = _unread_counts(other_user)
     assert counts[room.pk] == 2
     _fill(room, user, settings.UCHAT_UNREAD_CAP + 50)
-    counts = {m.conversation_id: m.unread for m in selectors.memberships_for_user(user=other_user)}
+    counts = _unread_counts(other_user)
     assert counts[room.pk] == settings.UCHAT_UNREAD_CAP
 
 

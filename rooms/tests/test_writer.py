@@ -2,6 +2,7 @@
 guarantees still holds when many messages share one transaction."""
 
 import asyncio
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -44,7 +45,7 @@ def test_one_batch_stores_many_rooms_and_answers_each_draft(user, other_user):
         _draft(second, other_user, "two", client_id="k2"),  # a repeat inside the batch
         _draft(second, user, "four"),
     ]
-    outcomes = services.messages_store(drafts)
+    outcomes: list[Any] = services.messages_store(drafts)  # each a stored pair or a refusal
 
     assert isinstance(outcomes[2], PermissionDenied)
     assert outcomes[3] == (stored_before, False)
@@ -74,7 +75,7 @@ def test_one_batch_stores_many_rooms_and_answers_each_draft(user, other_user):
 def test_the_rate_limit_counts_each_message_of_a_batch(user, other_user, settings):
     settings.UCHAT_MESSAGE_RATE = 2
     room = services.room_create(creator=user, name="Busy", members=[other_user])
-    outcomes = services.messages_store(
+    outcomes: list[Any] = services.messages_store(
         [_draft(room, user, f"m{i}") for i in range(3)] + [_draft(room, other_user, "bob")]
     )
     assert [isinstance(o, tuple) for o in outcomes] == [True, True, False, True]
@@ -105,7 +106,7 @@ def test_a_batch_that_fails_half_way_stores_each_draft_alone(user, other_user, m
     monkeypatch.setattr(Message.objects, "bulk_create", breaks)
     senders = [other_user, refused, other_user, other_user, other_user]
     bodies = ["before", "refused by a check", "middle", "breaks the database", "after"]
-    outcomes = services.messages_store(
+    outcomes: list[Any] = services.messages_store(
         [_draft(room, s, b) for s, b in zip(senders, bodies, strict=True)]
     )
 
@@ -123,7 +124,7 @@ async def test_sockets_share_batches_and_keep_every_guarantee(user, settings, mo
     """Forty senders in four rooms at once: the writer stores them in batches; every message is
     acknowledged once and broadcast once, only after it committed, in seq order per room."""
     settings.UCHAT_ROOM_MAX_ADD = 10
-    people = [await sync_to_async(UserFactory)(username=f"sender{i}") for i in range(40)]
+    people = [await sync_to_async(UserFactory.create)(username=f"sender{i}") for i in range(40)]
     rooms = [
         await sync_to_async(services.room_create)(
             creator=user, name=f"Room {r}", members=people[r * 10 : (r + 1) * 10]

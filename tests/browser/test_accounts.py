@@ -24,7 +24,9 @@ def test_new_person_signs_up_confirms_logs_in_and_out(new_page, clean_mail):
 
     mails = [p.read_text() for p in clean_mail.iterdir()]
     assert len(mails) == 1
-    link = re.search(r"http://127\.0\.0\.1:\d+(/accounts/confirm-email/\S+)", mails[0]).group(1)
+    found = re.search(r"http://127\.0\.0\.1:\d+(/accounts/confirm-email/\S+)", mails[0])
+    assert found, mails[0]
+    link = found.group(1)
     page.goto(link)
     page.get_by_role("button", name="Confirm").click()
 

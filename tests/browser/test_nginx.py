@@ -265,6 +265,7 @@ def test_behind_nginx_a_made_up_forwarded_for_resets_no_limit(tmp_path, mail_dir
                 token = re.search(
                     r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode()
                 )
+            assert token, "no CSRF token on the log-in page"
             form = {"login": "himanshu", "password": f"wrong{n}", "csrfmiddlewaretoken": token[1]}
             status, page = _post(
                 browser,

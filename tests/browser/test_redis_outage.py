@@ -25,12 +25,12 @@ class Redis:
     def __init__(self, directory) -> None:
         self.port = _free_port()
         self.directory = directory
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603
             [
-                shutil.which("redis-server"),
+                shutil.which("redis-server") or "redis-server",
                 "--port",
                 str(self.port),
                 "--bind",
@@ -48,7 +48,7 @@ class Redis:
         deadline = time.monotonic() + 10
         while (
             subprocess.run(  # noqa: S603
-                [shutil.which("redis-cli"), "-p", str(self.port), "ping"],
+                [shutil.which("redis-cli") or "redis-cli", "-p", str(self.port), "ping"],
                 capture_output=True,
                 check=False,
             ).stdout.strip()

@@ -88,6 +88,7 @@ def test_seed_demo_adds_the_desk(db):
     assert Ticket.objects.count() == 2
     assert User.objects.get(username="priya").agent_profile.categories.exists()
     blender = Ticket.objects.get(subject__startswith="Blender")
+    assert blender.agent is not None
     assert blender.agent.username == "priya"
 
 

@@ -81,7 +81,7 @@ def test_a_direct_conversation_has_no_delete_door(admin_client, user, other_user
 # --- people ----------------------------------------------------------------------------------
 
 
-def _add_user(client: Client, username: str, email: str) -> object:
+def _add_user(client: Client, username: str, email: str):
     return client.post(
         "/admin/accounts/user/add/",
         {

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -37,6 +38,7 @@ def test_open_creates_ticket_conversation_event_and_emails(
     assert recipients == ["carla@example.com", "stella@example.com"]
     received = next(m for m in mail.outbox if m.to == ["carla@example.com"])
     assert f"/tickets/{ticket.pk}/" in received.body
+    assert isinstance(received, EmailMultiAlternatives)
     assert received.alternatives[0][1] == "text/html"
 
 
@@ -251,6 +253,7 @@ def test_auto_assign_picks_online_agent_with_fewest_open_then_longest_waiting(
     )
     queued.refresh_from_db()
     assert (queued.status, queued.agent) == (Status.NEW, None)  # everyone at capacity: it waits
+    assert first.agent is not None
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_status_set(ticket=first, actor=first.agent, status=Status.RESOLVED)
     queued.refresh_from_db()

@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 from PIL import Image
 
@@ -117,7 +118,12 @@ def test_internal_notes_never_reach_the_customer(
             ticket=assigned, actor=assigned.agent, status=Ticket.Status.RESOLVED
         )
     assert mail.outbox
-    assert all(NOTE not in m.body and NOTE not in m.alternatives[0][0] for m in mail.outbox)
+    assert all(
+        isinstance(m, EmailMultiAlternatives)
+        and NOTE not in m.body
+        and NOTE not in str(m.alternatives[0][0])
+        for m in mail.outbox
+    )
 
 
 @pytest.mark.parametrize("who", ["stranger", "other_agent", "anonymous"])
