@@ -12,8 +12,10 @@ def _email_vouch(user: User, create: bool, extracted: bool | None, **kwargs: obj
 
 class UserFactory(DjangoModelFactory[User]):
     """A person who can log in: password "correct-horse-9" and a confirmed e-mail address.
-    Traits: ``UserFactory(agent=True)``, ``UserFactory(staff=True)`` (staff and superuser);
-    ``confirmed=False`` leaves the e-mail unconfirmed."""
+    Traits: ``UserFactory(staff=True)`` (staff and superuser); ``agent=True`` sets the flag
+    alone (no AgentProfile): an agent as the desk makes one is
+    ``tickets.tests.factories.AgentFactory``. ``confirmed=False`` leaves the e-mail
+    unconfirmed."""
 
     class Meta:
         model = User
