@@ -4,9 +4,9 @@ bot's, a website visitor's) registers, with no change to the message engine."""
 from typing import Any
 
 from django.http import Http404
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import SignedInApiRequest
 from accounts.models import User
 from rooms import selectors
 from rooms.api import ConversationMessagesApi
@@ -56,5 +56,5 @@ class BotMessagesApi(ConversationMessagesApi):
             raise Http404
         return found
 
-    def post(self, request: Request, conversation_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, conversation_id: int) -> Response:
         return self.send(request, conversation_id)

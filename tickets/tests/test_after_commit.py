@@ -53,8 +53,11 @@ async def test_a_desk_refusal_refuses_only_its_own_message_in_a_batch(settings):
 
     assert isinstance(outcomes[1], ValidationError)
     assert outcomes[1].code == "ticket_closed"
-    stored = [outcomes[0][0], outcomes[2][0]]
-    assert [o[1] for o in (outcomes[0], outcomes[2])] == [True, True]  # acknowledged as new
+    first, third = outcomes[0], outcomes[2]
+    assert isinstance(first, tuple)
+    assert isinstance(third, tuple)
+    stored = [first[0], third[0]]
+    assert [first[1], third[1]] == [True, True]  # acknowledged as new
     assert len(await sync_to_async(_transactions_of)(stored)) == 1
 
 
