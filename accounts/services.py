@@ -22,7 +22,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts import hooks, names, phones, selectors, sms, tasks
+from accounts import frames, hooks, names, phones, selectors, sms, tasks
 from accounts.domain_events import PersonDeleted
 from accounts.models import User
 from accounts.selectors import user_contact_verified, user_needs_two_factor_setup
@@ -166,13 +166,15 @@ def user_access_revoke(*, user: User, reason: str) -> None:
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
     )
-    events.broadcast_on_commit(events.access_group(user.pk), "access.revoked", {"reason": reason})
+    events.broadcast_on_commit(
+        events.access_group(user.pk), frames.ACCESS_REVOKED, {"reason": reason}
+    )
 
 
 def session_sockets_close(*, session_key: str) -> None:
     """A browser session ended (log-out): the sockets it opened close."""
     events.broadcast_on_commit(
-        events.session_group(session_key), "access.revoked", {"reason": "logged_out"}
+        events.session_group(session_key), frames.ACCESS_REVOKED, {"reason": "logged_out"}
     )
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import users_mailable
 from core import events
-from notifications import hooks, payloads, selectors, tasks
+from notifications import frames, hooks, payloads, selectors, tasks
 from notifications.models import Code, Notification
 
 
@@ -37,7 +37,7 @@ def notification_create(
 def _deliver(notification: Notification, frame: dict[str, Any], *, email: bool) -> None:
     user = notification.user
     frame["unread"] = selectors.unread_count(user=user)
-    events.broadcast([events.user_group(user.pk)], "notification.created", frame)
+    events.broadcast([events.user_group(user.pk)], frames.NOTIFICATION_CREATED, frame)
     if not email or user.pk in hooks.online_user_ids(user_ids=[user.pk]):
         return
     # Offline: tell them by e-mail, at most once per UCHAT_NOTIFY_EMAIL_EVERY seconds each.
@@ -57,7 +57,7 @@ def notifications_mark_read(*, user: User, conversation_id: int | None = None) -
         transaction.on_commit(
             lambda: events.broadcast(
                 [events.user_group(user.pk)],
-                "notification.read",
+                frames.NOTIFICATION_READ,
                 {"unread": selectors.unread_count(user=user)},
             ),
             robust=True,

@@ -4,13 +4,21 @@ lists exactly these, and the conversation kinds' own: tests/test_frames.py check
 A frame the server sends is also the channel-layer event that carries it (core.events.event
 wraps it in a ``LayerEvent``): the event's type is the frame's. A conversation kind defines its
 own frames in its app (the desk's in tickets/frames.py) and lists them in ``SERVER_FRAMES`` of
-that module. Names are constants: the consumers, services and tests use these, not strings.
+that module. The lower layers' frames are defined where they are sent (accounts/frames.py,
+notifications/frames.py) and listed here. Names are constants: the consumers, services and
+tests use these, not strings.
 """
 
 from typing import Any, NotRequired, TypedDict
 
+from accounts.frames import ACCESS_REVOKED, AccessRevoked
 from accounts.payloads import PersonPayload
-from notifications.payloads import NotificationPayload
+from notifications.frames import (
+    NOTIFICATION_CREATED,
+    NOTIFICATION_READ,
+    NotificationCreated,
+    NotificationRead,
+)
 from rooms.payloads import MemberPayload, MessagePayload, RoomPayload
 
 # --- client → server --------------------------------------------------------------------------
@@ -103,9 +111,6 @@ MEMBER_UPDATED = "member.updated"
 MEMBER_REMOVED = "member.removed"
 ROOM_UPDATED = "room.updated"
 ROOM_DELETED = "room.deleted"
-NOTIFICATION_CREATED = "notification.created"
-NOTIFICATION_READ = "notification.read"
-ACCESS_REVOKED = "access.revoked"
 ERROR = "error"
 PONG = "pong"
 
@@ -157,18 +162,6 @@ class MemberChanged(TypedDict):
 class MemberRemoved(TypedDict):
     room: RoomPayload
     user_id: int
-
-
-class NotificationCreated(NotificationPayload):
-    unread: int
-
-
-class NotificationRead(TypedDict):
-    unread: int
-
-
-class AccessRevoked(TypedDict):
-    reason: str
 
 
 class Error(TypedDict):

@@ -24,14 +24,14 @@ class UserHook(Protocol):
 # other messages of the batch are stored all the same.
 message_checks: dict[str, list[MessageCheck]] = {}
 
-# Run when an agent's first socket opens, outside any transaction (the desk hands out queued
-# tickets).
-agent_online: list[UserHook] = []
+# Run when a person's first socket opens, outside any transaction (a higher app may hand
+# them work that waited for someone to be online).
+person_online: list[UserHook] = []
 
 
 def on_message_check(kind: Conversation.Kind, check: MessageCheck) -> MessageCheck:
     return register(message_checks.setdefault(kind, []), check)
 
 
-def on_agent_online(hook: UserHook) -> UserHook:
-    return register(agent_online, hook)
+def on_person_online(hook: UserHook) -> UserHook:
+    return register(person_online, hook)

@@ -35,10 +35,6 @@ ALLOWED = {
     # The seed chat server's published notification codes (10098, 10100): stored, on the wire
     # and in migrations; named as published.
     ("notifications/models.py", "ticket"),
-    # The hook for an agent's first socket and presence's staff check: moved with the
-    # after-commit dispatcher (rooms/hooks.py and the presence service belong to that work).
-    ("rooms/hooks.py", "agent"),
-    ("rooms/services/presence.py", "agent"),
 }
 
 

@@ -20,7 +20,7 @@ class TicketsConfig(AppConfig):
         account_hooks.on_user_delete(services.tickets_release)
         register(account_hooks.after_agent_change, services.agent_role_changed)
         engine_hooks.on_message_check(Conversation.Kind.TICKET, services.ticket_message_check)
-        engine_hooks.on_agent_online(services.agent_came_online)
+        engine_hooks.on_person_online(services.agent_came_online)
 
         # The desk's side effects, after the commit (core.domain_events; docs/architecture.md).
         # retries: each try is its own transaction (a deadlock on the ticket's row passes).

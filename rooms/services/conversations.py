@@ -13,7 +13,7 @@ from accounts.models import User
 from core import domain_events, events
 from core.cache import rate_take
 from notifications import services as notifications
-from rooms import payloads, selectors
+from rooms import frames, payloads, selectors
 from rooms.domain_events import MemberAdded, MemberRemoved
 from rooms.models import Conversation, Membership
 
@@ -108,7 +108,7 @@ def member_announce(event: MemberAdded) -> None:
             events.conversation_group(membership.conversation_id),
             events.user_group(membership.user_id),
         ],
-        "member.added",
+        frames.MEMBER_ADDED,
         {
             "room": payloads.room_payload(membership.conversation),
             "member": payloads.member_payload(membership, online=False),
@@ -126,7 +126,7 @@ def member_removed_announce(event: MemberRemoved) -> None:
     """Handler: the removed person's sockets of the conversation close, the members see it."""
     events.broadcast(
         [events.conversation_group(event.conversation.pk), events.user_group(event.user_id)],
-        "member.removed",
+        frames.MEMBER_REMOVED,
         {"room": payloads.room_payload(event.conversation), "user_id": event.user_id},
     )
 

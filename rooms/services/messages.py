@@ -19,7 +19,7 @@ from core import domain_events, events
 from core.cache import rate_take, rates_take
 from core.input_limits import is_id
 from rooms import content as content_rules
-from rooms import hooks, markup, payloads, uploads
+from rooms import frames, hooks, markup, payloads, uploads
 from rooms.domain_events import MessageCreated, MessageDeleted, MessageEdited
 from rooms.models import Conversation, Membership, Message
 from rooms.services.conversations import require_member
@@ -152,7 +152,7 @@ def message_created_event(message: Message) -> tuple[str, str, payloads.MessageP
     """The broadcast of a stored message: (group, event type, payload)."""
     return (
         events.conversation_group(message.conversation_id),
-        "message.created",
+        frames.MESSAGE_CREATED,
         payloads.message_payload(message),
     )
 
@@ -522,6 +522,6 @@ def message_broadcast(event: MessageEdited | MessageDeleted) -> None:
     message = event.message
     events.broadcast(
         [events.conversation_group(message.conversation_id)],
-        "message.deleted" if isinstance(event, MessageDeleted) else "message.updated",
+        frames.MESSAGE_DELETED if isinstance(event, MessageDeleted) else frames.MESSAGE_UPDATED,
         payloads.message_payload(message),
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_needs_two_factor_setup
 from core import events
-from rooms import hooks, selectors
+from rooms import frames, hooks, selectors
 from rooms.models import Conversation, Membership, Presence
 
 
@@ -41,11 +41,7 @@ def socket_open(
     the person open another socket (two-factor authentication set up where the site requires
     it of staff and agents, under the socket limit), the conversation when the socket is for
     one (members only), and the socket's presence row. A refused handshake writes nothing."""
-    if (
-        settings.UCHAT_REQUIRE_MFA_FOR_STAFF
-        and (user.is_staff or user.is_agent)
-        and user_needs_two_factor_setup(user=user)
-    ):
+    if user_needs_two_factor_setup(user=user):
         return SocketOpened(Refused.FORBIDDEN)
     conversation = None
     if conversation_id is not None:
@@ -63,8 +59,8 @@ def socket_open(
     ids = []
     if conversation_ids or came_online:
         ids = selectors.conversation_ids_for_user(user=user)
-    if came_online and user.is_agent:
-        for hook in hooks.agent_online:  # the desk hands an online agent queued tickets
+    if came_online:
+        for hook in hooks.person_online:
             hook(user=user)
     return SocketOpened(None, conversation, ids, came_online)
 
@@ -82,7 +78,7 @@ def presence_event(
 ) -> tuple[list[str], str, dict[str, Any]]:
     """The broadcast telling a person's conversations that they came online or went offline."""
     groups = [events.conversation_group(pk) for pk in conversation_ids]
-    return groups, "presence", {"user_id": user.pk, "online": online}
+    return groups, frames.PRESENCE, {"user_id": user.pk, "online": online}
 
 
 def presence_heartbeat(*, channel_name: str) -> None:

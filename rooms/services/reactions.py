@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from core import events
 from core.cache import rate_take
+from rooms import frames
 from rooms.models import Conversation, Message, Reaction
 from rooms.services.conversations import require_member
 
@@ -94,7 +95,7 @@ def reaction_set(
         count = Reaction.objects.filter(message=message, emoji=emoji).count()
         events.broadcast_on_commit(
             events.conversation_group(message.conversation_id),
-            "reaction.updated",
+            frames.REACTION_UPDATED,
             {
                 "conversation": message.conversation_id,
                 "message": message.pk,

@@ -9,7 +9,7 @@ from django.db import transaction
 from accounts.models import User
 from core import events
 from core.cache import rate_take
-from rooms import payloads, selectors, uploads
+from rooms import frames, payloads, selectors, uploads
 from rooms.models import Conversation, Membership, Message
 from rooms.services.conversations import (
     conversation_create,
@@ -93,7 +93,7 @@ def room_update(
             membership.save(update_fields=["is_admin"])
             events.broadcast_on_commit(
                 events.conversation_group(room.pk),
-                "member.updated",
+                frames.MEMBER_UPDATED,
                 {
                     "room": payloads.room_payload(room),
                     "member": payloads.member_payload(membership, online=False),
@@ -110,7 +110,7 @@ def room_details_set(*, room: Conversation, name: str, topic: str) -> Conversati
         room.name, room.topic = name, topic
         room.save(update_fields=["name", "topic"])
         events.broadcast_on_commit(
-            events.conversation_group(room.pk), "room.updated", payloads.room_payload(room)
+            events.conversation_group(room.pk), frames.ROOM_UPDATED, payloads.room_payload(room)
         )
     return room
 
@@ -151,7 +151,7 @@ def room_delete(*, room: Conversation, actor: User) -> None:
     room.delete()
     events.broadcast_on_commit(
         [events.conversation_group(summary["id"])] + [events.user_group(pk) for pk in member_ids],
-        "room.deleted",
+        frames.ROOM_DELETED,
         summary,
     )
 

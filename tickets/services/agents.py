@@ -52,8 +52,9 @@ def agent_role_changed(*, user: User) -> None:
 
 
 def agent_came_online(*, user: User) -> None:
-    """rooms.hooks: queued tickets go to an agent as soon as one is online."""
-    tickets_queue_drain()
+    """rooms.hooks.person_online: queued tickets go to an agent as soon as one is online."""
+    if user.is_agent:
+        tickets_queue_drain()
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from notifications.models import Code
 from notifications.services import notification_create
 from rooms.domain_events import MessageCreated
 from rooms.models import Conversation, Message
-from tickets import emails, payloads
+from tickets import emails, frames, payloads
 from tickets.kind import desk_group
 from tickets.models import Ticket, TicketEvent
 from tickets.services.assignment import tickets_queue_drain
@@ -31,7 +31,7 @@ Status = Ticket.Status
 def desk_ping(ticket: Ticket) -> None:
     """Tell every open inbox that this ticket changed (its id only: each inbox reloads its
     list through the page, which shows a person only the tickets they may see)."""
-    events.broadcast([desk_group()], "desk.ticket", {"ticket": ticket.pk})
+    events.broadcast([desk_group()], frames.DESK_TICKET, {"ticket": ticket.pk})
 
 
 def notify(ticket: Ticket, user: User | None, title: str) -> None:
@@ -54,7 +54,7 @@ def ticket_updated(event: TicketChanged) -> None:
     ticket = event.ticket
     events.broadcast(
         [events.conversation_group(ticket.conversation_id)],
-        "ticket.updated",
+        frames.TICKET_UPDATED,
         {"ticket": payloads.ticket_payload(ticket), "event": payloads.event_payload(event.audit)},
     )
     desk_ping(ticket)

@@ -1,0 +1,17 @@
+"""The socket frames notifications sends (docs/websocket.md; rooms/frames.py lists every
+frame)."""
+
+from typing import TypedDict
+
+from notifications.payloads import NotificationPayload
+
+NOTIFICATION_CREATED = "notification.created"
+NOTIFICATION_READ = "notification.read"
+
+
+class NotificationCreated(NotificationPayload):
+    unread: int
+
+
+class NotificationRead(TypedDict):
+    unread: int
