@@ -55,27 +55,33 @@ class UserAddForm(AdminUserCreationForm):
 
 
 class UserEditForm(UserChangeForm):
-    """The change page checks a new e-mail address and a change of admin rights with the rules
-    of the services that store them (accounts.services.user_email_change, user_staff_set), so
-    a refusal shows on the form and nothing is saved."""
+    """The change page checks a new e-mail address and a change of admin or superuser rights
+    with the rules of the services that store them (accounts.services.user_email_change,
+    user_staff_set, user_superuser_set), so a refusal shows on the form and nothing is saved."""
 
     actor: User | None = None  # set per request by UserAdmin.get_form
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if "email" in self.changed_data and "email" not in self.errors:
-            try:
-                services.user_email_check(user=self.instance, email=cleaned.get("email") or "")
-            except ValidationError as exc:
-                self.add_error("email", exc)
+            self._check("email", services.user_email_check, email=cleaned.get("email") or "")
         if "is_staff" in self.changed_data:
-            try:
-                services.user_staff_check(
-                    user=self.instance, is_staff=bool(cleaned.get("is_staff")), actor=self.actor
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                self.add_error("is_staff", str(exc) if isinstance(exc, PermissionDenied) else exc)
+            self._check(
+                "is_staff", services.user_staff_check, is_staff=bool(cleaned.get("is_staff"))
+            )
+        if "is_superuser" in self.changed_data:
+            self._check(
+                "is_superuser",
+                services.user_superuser_check,
+                is_superuser=bool(cleaned.get("is_superuser")),
+            )
         return cleaned
+
+    def _check(self, field: str, check: Any, **value: Any) -> None:
+        try:
+            check(user=self.instance, actor=self.actor, **value)
+        except (ValidationError, PermissionDenied) as exc:
+            self.add_error(field, str(exc) if isinstance(exc, PermissionDenied) else exc)
 
 
 @admin.register(User)
@@ -119,11 +125,21 @@ class UserAdmin(DjangoUserAdmin):
             form = type(form.__name__, (form,), {"actor": staff_user(request)})
         return form
 
-    # Every door through the services: adding, deleting, deactivating, making an agent or an
-    # admin, or changing the e-mail here does what the other doors do (a confirmed e-mail;
-    # tokens and sockets end; rooms keep an admin; an agent gets a profile, and a former
-    # agent's tickets move on). The admin saves the other fields itself.
-    SERVICE_FIELDS = ("email", "is_staff", "is_agent", "is_active")
+    # Every door through the services: adding, deleting, deactivating, making an agent, an
+    # admin or a superuser, or changing the e-mail here does what the other doors do (a new
+    # address is confirmed by its owner; tokens and sockets end; rooms keep an admin; an agent
+    # gets a profile, and a former agent's tickets move on). The admin saves the other fields
+    # itself.
+    SERVICE_FIELDS = ("email", "is_staff", "is_superuser", "is_agent", "is_active")
+    # Rights in the admin site itself: a staff member who is not a superuser sees them and
+    # changes none (with change_user they could otherwise give themselves every right).
+    SUPERUSER_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and not staff_user(request).is_superuser:
+            fields += tuple(f for f in self.SUPERUSER_FIELDS if f not in fields)
+        return fields
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if not change:
@@ -138,6 +154,8 @@ class UserAdmin(DjangoUserAdmin):
             services.user_email_change(user=obj, email=wanted["email"] or "", actor=actor)
         if "is_staff" in wanted:
             services.user_staff_set(user=obj, is_staff=wanted["is_staff"], actor=actor)
+        if "is_superuser" in wanted:
+            services.user_superuser_set(user=obj, is_superuser=wanted["is_superuser"], actor=actor)
         if "is_agent" in wanted:
             services.user_agent_set(user=obj, is_agent=wanted["is_agent"])
         if "is_active" in wanted:

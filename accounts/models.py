@@ -79,3 +79,16 @@ class User(AbstractUser):
         """What other people see: the display name, else the first and last name, else the
         username."""
         return self.display_name or self.get_full_name() or self.username
+
+
+class EmailChange(models.Model):
+    """An address staff gave an account (accounts.services.user_email_change), waiting for its
+    owner to confirm it. Until then the account keeps the addresses it proved; once it is
+    confirmed they go, as the owner of the new one asked through staff."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.email}"

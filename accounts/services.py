@@ -24,7 +24,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import frames, hooks, names, phones, selectors, sms, tasks
 from accounts.domain_events import PersonDeleted
-from accounts.models import User
+from accounts.models import EmailChange, User
 from accounts.selectors import user_contact_verified, user_needs_two_factor_setup
 from core import domain_events, events
 from core.client_address import address_key
@@ -226,8 +226,18 @@ def user_new_check(*, username: str, email: str) -> None:
     names.username_check(username)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError("That username is taken.", code="username_taken")
-    if email and User.objects.filter(email__iexact=email).exists():
+    if email and _email_taken(email=email, user=None):
         raise ValidationError("That e-mail address is taken.", code="email_taken")
+
+
+def _email_taken(*, email: str, user: User | None) -> bool:
+    """Another account has ``email`` as its address, or has confirmed it as one of its other
+    addresses (only one account may hold a confirmed address: allauth's unique_verified_email)."""
+    others = User.objects.exclude(pk=user.pk) if user is not None else User.objects.all()
+    confirmed = EmailAddress.objects.filter(email__iexact=email, verified=True)
+    if user is not None:
+        confirmed = confirmed.exclude(user=user)
+    return others.filter(email__iexact=email).exists() or confirmed.exists()
 
 
 @transaction.atomic
@@ -235,7 +245,8 @@ def user_for_email(*, email: str, name: str = "") -> User:
     """The account that proved it owns an inbound e-mail's sender address, or a new one for
     the sender (tickets by e-mail). An address someone only claimed (given at sign-up, never
     confirmed) is dropped from that account, as an unconfirmed phone number is: the mail
-    shows who holds the address, the claim does not, and the claimant never sees the mail.
+    shows who holds the address, the claim does not, and the claimant never sees the mail
+    (an account whose address staff changed, unconfirmed, goes back to its confirmed one).
     A new account has no password: its owner sets one by "forgot password", which proves the
     address. Its name comes from the mail's From only when sign-up would accept it. The
     address is taken as it arrived: mail servers are expected to refuse forged senders (SPF,
@@ -244,8 +255,15 @@ def user_for_email(*, email: str, name: str = "") -> User:
     if user is not None:
         return user
     proven = EmailAddress.objects.filter(email__iexact=email, verified=True).values("user_id")
-    User.objects.filter(email__iexact=email).exclude(pk__in=proven).update(email=None)
+    claimants = list(User.objects.filter(email__iexact=email).exclude(pk__in=proven))
+    User.objects.filter(pk__in=[c.pk for c in claimants]).update(email=None)
+    EmailChange.objects.filter(user__in=claimants).delete()
     EmailAddress.objects.filter(email__iexact=email, verified=False).delete()
+    for claimant in claimants:
+        # An address staff gave, not yet confirmed: the account goes back to the one it proved.
+        kept = EmailAddress.objects.filter(user=claimant, verified=True).first()
+        if kept is not None:
+            kept.set_as_primary()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError(
             "This address belongs to a closed account.", code="email_account_closed"
@@ -379,10 +397,39 @@ def user_staff_set(*, user: User, is_staff: bool, actor: User | None) -> User:
     return user
 
 
-def user_email_check(*, user: User, email: str) -> None:
-    """The rules for a new address of an existing account (also run by the admin's form):
-    a valid address nobody else has (in any case); none at all only when a verified mobile
-    number remains a way in."""
+def user_superuser_check(*, user: User, is_superuser: bool, actor: User | None) -> None:
+    """Who may make or unmake a superuser (every right in the admin site): as for admins, a
+    superuser or the operator, never on themselves."""
+    if actor is not None and not actor.is_superuser:
+        raise PermissionDenied("Only superusers make or unmake superusers.")
+    if actor is not None and actor.pk == user.pk and user.is_superuser != is_superuser:
+        raise ValidationError("You cannot change your own superuser status.", code="own_superuser")
+
+
+@transaction.atomic
+def user_superuser_set(*, user: User, is_superuser: bool, actor: User | None) -> User:
+    """Make someone a superuser, or stop them being one, from any door."""
+    user_superuser_check(user=user, is_superuser=is_superuser, actor=actor)
+    if user.is_superuser != is_superuser:
+        User.objects.filter(pk=user.pk).update(is_superuser=is_superuser)
+        user.is_superuser = is_superuser
+    return user
+
+
+def user_email_check(*, user: User, email: str, actor: User | None) -> None:
+    """The rules for a new address of an existing account (also run by the admin's form).
+    Who: staff, or the operator (``actor`` None); a staff member who is not a superuser
+    changes only customers' and agents' addresses, never an admin's nor their own (a
+    password reset to an address of their choosing would hand them that account).
+    What: a valid address no other account has, nor has confirmed as one of its addresses
+    (in any case); none at all only when a verified mobile number remains a way in."""
+    if actor is not None and not actor.is_staff:
+        raise PermissionDenied("Only staff change people's e-mail addresses.")
+    if actor is not None and not actor.is_superuser:
+        if actor.pk == user.pk:
+            raise PermissionDenied("Change your own address on your account's e-mail page.")
+        if user.is_staff or user.is_superuser:
+            raise PermissionDenied("Only superusers change an admin's e-mail address.")
     if not email:
         if not (user.phone and user.phone_verified):
             raise ValidationError(
@@ -391,29 +438,52 @@ def user_email_check(*, user: User, email: str) -> None:
             )
         return
     validate_email(email)
-    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+    if _email_taken(email=email, user=user):
         raise ValidationError("That e-mail address is taken.", code="email_taken")
 
 
 @transaction.atomic
 def user_email_change(*, user: User, email: str, actor: User | None) -> User:
-    """Staff (``actor``) or the operator (None) change someone's e-mail address. Staff vouch
-    for the new address (confirmed and primary, as at creation); the old address stops being
-    the account's (no log-in, no password reset by it), and so does any other address the
-    account had."""
-    if actor is not None and not actor.is_staff:
-        raise PermissionDenied("Only staff change people's e-mail addresses.")
+    """Staff (``actor``) or the operator (None) change someone's e-mail address.
+
+    The operator vouches for the new address (confirmed and primary, as at creation), and
+    every other address stops being the account's; so it is when the account had already
+    confirmed the new address. Staff do not vouch: the new address becomes the account's
+    primary one unconfirmed, and allauth's confirmation e-mail goes to it. Until its owner
+    confirms it, it speaks for nobody (tickets by e-mail from it match nobody), while the
+    confirmed addresses the account had stay, so the person still logs in and writes in from
+    them; once it is confirmed they go (user_email_confirmed)."""
     email = email.strip()
-    user_email_check(user=user, email=email)
+    user_email_check(user=user, email=email, actor=actor)
     if (user.email or "") == email:
         return user
     User.objects.filter(pk=user.pk).update(email=email or None)
     user.email = email or None
-    EmailAddress.objects.filter(user=user).exclude(email__iexact=email).delete()
-    if email:
-        EmailAddress.objects.filter(user=user).update(verified=True, primary=True)
-        User.objects.email_vouch(user)
+    EmailChange.objects.filter(user=user).delete()
+    proven = EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+    if actor is None or not email or proven:
+        EmailAddress.objects.filter(user=user).exclude(email__iexact=email).delete()
+        if email:
+            EmailAddress.objects.filter(user=user).update(verified=True, primary=True)
+            User.objects.email_vouch(user)
+        return user
+    # Claims nobody proved go; confirmed addresses stay until the new one is confirmed.
+    EmailAddress.objects.filter(user=user, verified=False).delete()
+    EmailAddress.objects.filter(user=user).update(primary=False)
+    address = EmailAddress.objects.create(user=user, email=email, verified=False, primary=True)
+    EmailChange.objects.create(user=user, email=email)
+    transaction.on_commit(lambda: address.send_confirmation(request=None))
     return user
+
+
+@transaction.atomic
+def user_email_confirmed(*, address: EmailAddress) -> None:
+    """Someone confirmed an address (allauth's link). When it is the one staff gave their
+    account, the account's other addresses go, as they would have at once had staff vouched."""
+    change = EmailChange.objects.filter(user_id=address.user_id, email__iexact=address.email)
+    if change.exists():
+        EmailAddress.objects.filter(user_id=address.user_id).exclude(pk=address.pk).delete()
+        change.delete()
 
 
 def tour_finish(*, user: User) -> None:

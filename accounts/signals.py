@@ -2,7 +2,12 @@
 
 from typing import Any
 
-from allauth.account.signals import password_changed, password_reset, password_set
+from allauth.account.signals import (
+    email_confirmed,
+    password_changed,
+    password_reset,
+    password_set,
+)
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
@@ -21,3 +26,8 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if session_key:
         services.session_sockets_close(session_key=session_key)
+
+
+@receiver(email_confirmed)
+def _email_confirmed(sender: Any, request: Any, email_address: Any, **kwargs: Any) -> None:
+    services.user_email_confirmed(address=email_address)

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
-from accounts import hooks, services
+from accounts import hooks, selectors, services
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from core import events
@@ -354,8 +354,8 @@ def test_only_a_superuser_changes_admin_rights_and_a_former_admin_loses_access(
     assert sent == [([events.access_group(user.pk)], "access.revoked", {"reason": "role_changed"})]
 
 
-def test_an_e_mail_change_by_staff_confirms_the_new_address_and_drops_the_old(
-    user, other_user, staff
+def test_an_e_mail_change_by_staff_waits_for_the_new_address_to_be_confirmed(
+    user, other_user, staff, mailoutbox, django_capture_on_commit_callbacks
 ):
     with pytest.raises(ValidationError, match="taken"):
         services.user_email_change(user=user, email=other_user.email.upper(), actor=staff)
@@ -366,8 +366,66 @@ def test_an_e_mail_change_by_staff_confirms_the_new_address_and_drops_the_old(
     with pytest.raises(PermissionDenied):
         services.user_email_change(user=user, email="alice@new.example", actor=other_user)
     assert user.email == "alice@example.com"
-    services.user_email_change(user=user, email="alice@new.example", actor=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_email_change(user=user, email="alice@new.example", actor=staff)
     user.refresh_from_db()
     assert user.email == "alice@new.example"
+    addresses = EmailAddress.objects.filter(user=user).order_by("email")
+    assert list(addresses.values_list("email", "verified", "primary")) == [
+        ("alice@example.com", True, False),
+        ("alice@new.example", False, True),
+    ]
+    assert [m.to for m in mailoutbox] == [["alice@new.example"]]
+    # Until its owner confirms it, the new address speaks for nobody; the old one still does.
+    assert selectors.user_for_verified_email(email="alice@new.example") is None
+    assert services.user_for_email(email="alice@example.com") == user
+    EmailAddress.objects.get(email="alice@new.example").set_verified()
+    assert services.user_for_email(email="alice@new.example") == user
+
+
+def test_mail_from_an_unconfirmed_address_staff_gave_is_not_the_account(user, staff):
+    services.user_email_change(user=user, email="alice@new.example", actor=staff)
+    sender = services.user_for_email(email="alice@new.example")
+    assert sender != user
+    user.refresh_from_db()
+    assert user.email == "alice@example.com"  # back to the address the account proved
+    assert EmailAddress.objects.get(user=user).primary
+
+
+def test_the_operator_vouches_for_a_new_address(user, other_user):
+    services.user_email_change(user=user, email="alice@new.example", actor=None)
     addresses = list(EmailAddress.objects.filter(user=user).values_list("email", "verified"))
     assert addresses == [("alice@new.example", True)]
+
+
+def test_only_a_superuser_changes_an_admins_address_and_nobody_their_own_here(user):
+    plain = UserFactory(username="sam", is_staff=True)
+    boss = UserFactory(username="boss", staff=True)
+    for target in (plain, boss, UserFactory(username="sid", is_staff=True)):
+        with pytest.raises(PermissionDenied):
+            services.user_email_change(user=target, email="x@attacker.example", actor=plain)
+    services.user_email_change(user=user, email="alice@new.example", actor=plain)
+    services.user_email_change(user=plain, email="sam@new.example", actor=boss)
+    plain.refresh_from_db()
+    assert plain.email == "sam@new.example"
+
+
+def test_an_address_another_account_confirmed_is_taken(user, other_user, staff):
+    EmailAddress.objects.create(user=other_user, email="bob@second.example", verified=True)
+    with pytest.raises(ValidationError, match="taken"):
+        services.user_email_change(user=user, email="BOB@second.example", actor=staff)
+    with pytest.raises(ValidationError, match="taken"):
+        services.user_new_check(username="newbie", email="bob@Second.example")
+
+
+def test_only_a_superuser_makes_a_superuser_and_never_on_themselves(user, staff):
+    plain = UserFactory(username="sam", is_staff=True)
+    with pytest.raises(PermissionDenied):
+        services.user_superuser_set(user=plain, is_superuser=True, actor=plain)
+    with pytest.raises(PermissionDenied):
+        services.user_superuser_set(user=user, is_superuser=True, actor=plain)
+    with pytest.raises(ValidationError, match="your own superuser"):
+        services.user_superuser_set(user=staff, is_superuser=False, actor=staff)
+    services.user_superuser_set(user=plain, is_superuser=True, actor=staff)
+    plain.refresh_from_db()
+    assert plain.is_superuser

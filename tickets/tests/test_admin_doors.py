@@ -7,6 +7,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from asgiref.sync import sync_to_async
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from accounts.models import User
@@ -178,8 +179,8 @@ def test_the_admin_cannot_take_away_their_own_admin_rights(client, db):
     assert me.is_staff
 
 
-def test_an_e_mail_changed_in_the_admin_is_confirmed_and_the_old_one_dropped(
-    admin_client, user, other_user
+def test_an_e_mail_changed_in_the_admin_waits_for_its_owner_to_confirm_it(
+    admin_client, user, other_user, mailoutbox, django_capture_on_commit_callbacks
 ):
     page = admin_client.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
     form = _change_form(page)
@@ -188,13 +189,93 @@ def test_an_e_mail_changed_in_the_admin_is_confirmed_and_the_old_one_dropped(
     assert response.status_code == 200
     assert "That e-mail address is taken." in response.content.decode()
     form["email"] = "alice@new.example"
-    response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", form)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", form)
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.email == "alice@new.example"
-    assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified")) == [
-        ("alice@new.example", True)
+    addresses = EmailAddress.objects.filter(user=user).order_by("email")
+    assert list(addresses.values_list("email", "verified", "primary")) == [
+        ("alice@example.com", True, False),
+        ("alice@new.example", False, True),
     ]
+    assert [m.to for m in mailoutbox] == [["alice@new.example"]]
+    # Its owner follows the link: the address is confirmed and the old one goes.
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", mailoutbox[0].body)
+    assert link, mailoutbox[0].body
+    assert Client().post(link.group(1)).status_code == 302
+    assert list(addresses.values_list("email", "verified", "primary")) == [
+        ("alice@new.example", True, True)
+    ]
+
+
+def test_the_admin_refuses_an_address_another_account_confirmed_as_a_second_one(
+    admin_client, user, other_user
+):
+    EmailAddress.objects.create(user=other_user, email="bob@second.example", verified=True)
+    page = admin_client.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
+    form = _change_form(page)
+    form["email"] = "Bob@Second.example"
+    response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", form)
+    assert response.status_code == 200
+    assert "That e-mail address is taken." in response.content.decode()
+    response = _add_user(admin_client, "copycat", "bob@second.EXAMPLE")
+    assert response.status_code == 200
+    assert "That e-mail address is taken." in response.content.decode()
+    assert not User.objects.filter(username="copycat").exists()
+    user.refresh_from_db()
+    assert user.email == "alice@example.com"
+
+
+def _plain_staff_client() -> tuple[Client, User]:
+    """A staff member who may view and change people, and is no superuser."""
+    me = UserFactory(username="sam", is_staff=True)
+    me.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_user", "change_user", "view_group"])
+    )
+    client = Client()
+    client.force_login(me)
+    return client, me
+
+
+def test_plain_staff_cannot_give_admin_rights_in_the_admin(db):
+    client, me = _plain_staff_client()
+    group = Group.objects.create(name="everything")
+    group.permissions.set(Permission.objects.all())
+    other = UserFactory(username="carol")
+    for person in (me, other):
+        url = f"/admin/accounts/user/{person.pk}/change/"
+        form = _change_form(client.get(url).content.decode())
+        form.update(is_superuser="on", is_staff="on", groups=str(group.pk))
+        form["user_permissions"] = str(Permission.objects.get(codename="delete_user").pk)
+        assert client.post(url, form).status_code == 302
+        person.refresh_from_db()
+        assert not person.is_superuser
+        assert not person.groups.exists()
+        assert not person.user_permissions.filter(codename="delete_user").exists()
+    other.refresh_from_db()
+    assert not other.is_staff
+
+
+def test_plain_staff_change_only_customers_addresses_in_the_admin(db, user):
+    client, me = _plain_staff_client()
+    boss = UserFactory(username="boss", staff=True)
+    for person in (me, boss):
+        url = f"/admin/accounts/user/{person.pk}/change/"
+        form = _change_form(client.get(url).content.decode())
+        form["email"] = "mine@attacker.example"
+        response = client.post(url, form)
+        assert response.status_code == 200
+        assert "e-mail" in response.content.decode()
+        person.refresh_from_db()
+        assert person.email != "mine@attacker.example"
+    url = f"/admin/accounts/user/{user.pk}/change/"
+    form = _change_form(client.get(url).content.decode())
+    form["email"] = "alice@new.example"
+    assert client.post(url, form).status_code == 302
+    assert EmailAddress.objects.filter(
+        user=user, email="alice@new.example", verified=False
+    ).exists()
 
 
 def _change_form(page: str) -> dict[str, str]:
