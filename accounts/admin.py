@@ -135,6 +135,16 @@ class UserAdmin(DjangoUserAdmin):
     # changes none (with change_user they could otherwise give themselves every right).
     SUPERUSER_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Another admin's account (its password page included, where the admin sets a password
+        # without the old one) is a superuser's to change: the change permission on people
+        # must not open every admin's account.
+        if obj is not None and (obj.is_staff or obj.is_superuser):
+            actor = staff_user(request)
+            if not actor.is_superuser and obj.pk != actor.pk:
+                return False
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))
         if obj is not None and not staff_user(request).is_superuser:
