@@ -3,7 +3,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, UsernameField
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    UserChangeForm,
+    UsernameField,
+)
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -84,8 +89,19 @@ class UserEditForm(UserChangeForm):
             self.add_error(field, str(exc) if isinstance(exc, PermissionDenied) else exc)
 
 
+class PasswordForm(AdminPasswordChangeForm):
+    """The admin's password page sets (or takes away) a password through the service, so the
+    person's tokens, sockets and other sessions end as for any password change."""
+
+    def save(self, commit: bool = True) -> User:
+        usable = self.cleaned_data.get("set_usable_password", True)
+        password = self.cleaned_data["password1"] if usable else None
+        return services.user_password_set(user=self.user, password=password, request=None)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    change_password_form = PasswordForm
     list_display = [
         "username",
         "email",

@@ -346,15 +346,18 @@ def user_agent_set(*, user: User, is_agent: bool) -> User:
 
 
 @transaction.atomic
-def user_password_set(*, user: User, password: str, request: HttpRequest | None) -> User:
-    """Set a password from a door that is not allauth's own pages (a new agent's welcome link):
-    checked by the site's password rules, stored by allauth's adapter, and finished as allauth
-    finishes a password reset. Its ``password_reset`` signal runs every receiver a reset runs
-    (accounts.signals ends the person's refresh tokens and sockets; their other browser
-    sessions end at their next request, as the stored password no longer matches theirs), and
-    allauth's notification e-mail goes out when the site sends those. Raises
-    ValidationError, changing nothing, for a password the rules refuse."""
-    validate_password(password, user)
+def user_password_set(*, user: User, password: str | None, request: HttpRequest | None) -> User:
+    """Set a password from a door that is not allauth's own pages (a new agent's welcome link,
+    the admin site's password page): checked by the site's password rules, stored by allauth's
+    adapter, and finished as allauth finishes a password reset. Its ``password_reset`` signal
+    runs every receiver a reset runs (accounts.signals ends the person's refresh tokens and
+    sockets; their other browser sessions end at their next request, as the stored password
+    no longer matches theirs), and allauth's notification e-mail goes out when the site sends
+    those. ``None`` takes the password away (log-in by code or a social account only), ending
+    access the same way. Raises ValidationError, changing nothing, for a password the rules
+    refuse."""
+    if password is not None:
+        validate_password(password, user)
     get_adapter().set_password(user, password)
     allauth_signals.password_reset.send(sender=User, request=request, user=user)
     get_adapter().send_notification_mail("account/email/password_reset", user)

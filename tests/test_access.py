@@ -12,6 +12,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services as account_services
@@ -337,3 +338,30 @@ async def test_an_agents_password_set_from_the_welcome_link_ends_their_access(ot
     assert (await sync_to_async(session.get)("/accounts/profile/")).status_code == 302
     await by_token.disconnect()
     await by_session.disconnect()
+
+
+async def test_a_password_set_on_the_admin_sites_password_page_closes_the_persons_sockets(
+    other_user, admin_user
+):
+    """The admin site's password page goes through the same service: the person's sockets
+    close at once, as for any password change."""
+    room = await sync_to_async(services.room_create)(
+        creator=other_user, name="Team", members=[other_user]
+    )
+    tokens = await sync_to_async(account_services.api_tokens_issue)(user=other_user)
+    by_token = await _open(f"/ws/rooms/{room.pk}/?token={tokens['token']}")
+    await asyncio.sleep(0.2)
+
+    def set_password() -> None:
+        admin = Client()
+        admin.force_login(admin_user)
+        new = "fresh-horse-2027"
+        response = admin.post(
+            reverse("admin:auth_user_password_change", args=[other_user.pk]),
+            {"usable_password": "true", "password1": new, "password2": new},
+        )
+        assert response.status_code == 302, response.content[:300]
+
+    await sync_to_async(set_password)()
+    assert (await _closed_within_a_second(by_token))["reason"] == "password_changed"
+    await by_token.disconnect()
