@@ -29,7 +29,7 @@ message_checks: dict[str, list[MessageCheck]] = {}
 person_online: list[UserHook] = []
 
 
-def on_message_check(kind: Conversation.Kind, check: MessageCheck) -> MessageCheck:
+def on_message_check(kind: str, check: MessageCheck) -> MessageCheck:
     return register(message_checks.setdefault(kind, []), check)
 
 

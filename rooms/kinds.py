@@ -3,20 +3,28 @@
 Each kind of conversation (``Conversation.kind``) registers one ``ConversationKind`` from its
 app's ``AppConfig.ready()``: rooms and direct conversations from rooms' own, others from the app
 that owns them. The engine (pages, sockets, payloads, file access) looks a kind up here and calls
-what it registered; adding a kind touches only its own app. docs/architecture.md draws this.
+what it registered; adding a kind touches only its own app. docs/architecture.md draws this. A
+conversation of a kind nobody registered is refused (``Conversation.clean``, which
+``conversation_create`` runs).
 
 Posting stays the engine's rule (members post); a kind that refuses messages does so with the
 message hooks (rooms.hooks), which run where the engine stores messages.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Q
 
 from accounts.models import User
-from rooms.models import Conversation, Message
+
+if TYPE_CHECKING:
+    # For the types only: the models check Conversation.kind against this registry, so it
+    # sits below them at run time (.importlinter says so too).
+    from rooms.models import Conversation, Message
 
 
 class MessageAction(TypedDict):

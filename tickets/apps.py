@@ -12,14 +12,13 @@ class TicketsConfig(AppConfig):
         from rooms import hooks as engine_hooks
         from rooms import kinds
         from rooms.domain_events import MessageCreated
-        from rooms.models import Conversation
         from tickets import services
         from tickets.kind import TICKET
         from tickets.services import events, reactions
 
         account_hooks.on_user_delete(services.tickets_release)
         register(account_hooks.after_agent_change, services.agent_role_changed)
-        engine_hooks.on_message_check(Conversation.Kind.TICKET, services.ticket_message_check)
+        engine_hooks.on_message_check(TICKET.name, services.ticket_message_check)
         engine_hooks.on_person_online(services.agent_came_online)
 
         # The desk's side effects, after the commit (core.domain_events; docs/architecture.md).

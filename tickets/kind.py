@@ -1,7 +1,7 @@
 """The ticket kind of conversation, as the message engine sees it (rooms.kinds): registered
 from TicketsConfig.ready(). The engine names no desk; what it needs of tickets is here."""
 
-from typing import Any
+from typing import Any, Final
 
 from django.db.models import Q
 from django.urls import reverse
@@ -10,6 +10,9 @@ from accounts.models import User
 from rooms.kinds import ConversationKind, MessageAction
 from rooms.models import Conversation, Message
 from tickets import frames, selectors
+
+# Conversation.kind of a ticket's conversation: only the desk spells it.
+NAME: Final = "ticket"
 
 
 def desk_group() -> str:
@@ -40,7 +43,7 @@ def _message_extras(message: Message, deleted: bool) -> dict[str, Any]:
 
 def _message_actions(user: User, conversation: Conversation) -> list[MessageAction]:
     # Agents and admins turn room and direct messages into tickets.
-    if not (user.is_staff or user.is_agent) or conversation.kind == Conversation.Kind.TICKET:
+    if not (user.is_staff or user.is_agent) or conversation.kind == NAME:
         return []
     return [
         {
@@ -54,7 +57,7 @@ def _message_actions(user: User, conversation: Conversation) -> list[MessageActi
 
 
 TICKET = ConversationKind(
-    name=Conversation.Kind.TICKET,
+    name=NAME,
     url=_url,
     readers=_readers,
     socket_groups=_socket_groups,

@@ -28,7 +28,7 @@ def require_member(*, user: User, conversation: Conversation) -> Membership:
 @transaction.atomic
 def conversation_create(
     *,
-    kind: Conversation.Kind,
+    kind: str,
     creator: User,
     name: str = "",
     topic: str = "",
@@ -36,10 +36,17 @@ def conversation_create(
     members: Iterable[User] = (),
     notify_added: bool = True,
 ) -> Conversation:
-    """A conversation with its creator as first member (and admin, for a room), then the
-    other ``members``. Every new member's dashboard hears of it once committed."""
+    """A conversation of a registered ``kind`` (rooms.kinds) with its creator as first member
+    (and admin, for a room), then the other ``members``. Every new member's dashboard hears of
+    it once committed."""
     conversation = Conversation(
         kind=kind, name=name, topic=topic, created_by=creator, direct_key=direct_key
+    )
+    # The kind (registered?) and the fields' lengths, with no query: the creator is a real
+    # row already, and a direct pair's key stays the database's to guard (two people opening
+    # it at once), as do the constraints.
+    conversation.full_clean(
+        exclude=["created_by", "last_message"], validate_unique=False, validate_constraints=False
     )
     conversation.save()
     first = Membership.objects.create(

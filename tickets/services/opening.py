@@ -12,7 +12,8 @@ from accounts.models import User
 from core.cache import rate_take
 from rooms import services as engine
 from rooms import uploads
-from rooms.models import Conversation, Message
+from rooms.models import Message
+from tickets import kind as ticket_kind
 from tickets.models import Category, Ticket, TicketEvent
 from tickets.services.assignment import auto_assign
 from tickets.services.events import TicketOpened, audit, record
@@ -66,7 +67,7 @@ def _ticket_open(
 ) -> Ticket:
     subject, description = subject.strip(), description.strip()
     conversation = engine.conversation_create(
-        kind=Conversation.Kind.TICKET, creator=customer, name=subject[:80] or "Ticket"
+        kind=ticket_kind.NAME, creator=customer, name=subject[:80] or "Ticket"
     )
     ticket = Ticket(
         customer=customer,
@@ -103,7 +104,7 @@ def ticket_from_message(*, message_id: int, actor: User) -> Ticket:
         .filter(pk=message_id, conversation__memberships__user=actor)
         .get()
     )
-    if message.conversation.kind == Conversation.Kind.TICKET:
+    if message.conversation.kind == ticket_kind.NAME:
         raise ValidationError("This message is already in a ticket.", code="in_ticket")
     if message.deleted_at is not None or message.sender is None or not message.sender.is_active:
         raise ValidationError(

@@ -10,9 +10,9 @@ from notifications import hooks as notification_hooks
 from notifications.models import Code
 from notifications.services import notification_create
 from rooms.domain_events import MessageCreated
-from rooms.models import Conversation, Message
+from rooms.models import Message
 from tickets import emails, frames, payloads
-from tickets.kind import desk_group
+from tickets import kind as ticket_kind
 from tickets.models import Ticket, TicketEvent
 from tickets.services.assignment import tickets_queue_drain
 from tickets.services.events import (
@@ -31,7 +31,7 @@ Status = Ticket.Status
 def desk_ping(ticket: Ticket) -> None:
     """Tell every open inbox that this ticket changed (its id only: each inbox reloads its
     list through the page, which shows a person only the tickets they may see)."""
-    events.broadcast([desk_group()], frames.DESK_TICKET, {"ticket": ticket.pk})
+    events.broadcast([ticket_kind.desk_group()], frames.DESK_TICKET, {"ticket": ticket.pk})
 
 
 def notify(ticket: Ticket, user: User | None, title: str) -> None:
@@ -118,7 +118,7 @@ def message_posted(event: MessageCreated) -> None:
     """A message in a ticket's conversation, committed: the agent's first response is timed,
     a waiting ticket is back in progress, the other party is told, inboxes re-sort."""
     message = event.message
-    if message.conversation.kind != Conversation.Kind.TICKET or message.sender is None:
+    if message.conversation.kind != ticket_kind.NAME or message.sender is None:
         return
     ticket = (
         Ticket.objects.select_for_update(of=("self",))

@@ -12,6 +12,7 @@ from PIL import Image
 from core import api_errors
 from rooms import services as engine
 from rooms.models import Conversation, Message
+from tickets import kind as ticket_kind
 from tickets import services
 from tickets.models import PlatformFeedback, Ticket
 from tickets.tests.factories import AgentFactory
@@ -179,7 +180,7 @@ def test_who_may_turn_messages_into_tickets(client, customer, desk_agent, room, 
     client.force_login(desk_agent)
     assert client.post(f"/tickets/from-message/{message.pk}/").status_code == 400
     assert not Ticket.objects.exists()
-    assert Conversation.objects.filter(kind=Conversation.Kind.TICKET).count() == 0
+    assert Conversation.objects.filter(kind=ticket_kind.NAME).count() == 0
 
 
 def test_an_agents_dashboard_puts_the_queue_first_with_waiting_due_and_last_message(
