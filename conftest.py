@@ -67,6 +67,19 @@ def sent(monkeypatch):
 
 
 @pytest.fixture
+def bot_kind():
+    """A throw-away conversation kind (tests/bot_kind.py), registered as an app's ready() would
+    and gone after the test: the rest of the suite sees the real kinds only (a kind adds fields
+    to every message object and groups to every person's socket)."""
+    from rooms import kinds
+    from tests import bot_kind
+
+    kinds.register(bot_kind.BOT)
+    yield bot_kind
+    kinds.unregister(bot_kind.NAME)
+
+
+@pytest.fixture
 def auth_client(user) -> Client:
     client = Client()
     client.force_login(user)

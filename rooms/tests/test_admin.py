@@ -20,6 +20,23 @@ def test_conversation_changelist_search_and_change(admin_client, room):
     assert b"alice" in response.content  # the membership inline
 
 
+def test_kind_filters_offer_every_registered_kind(admin_client, room, bot_kind, user):
+    services.conversation_create(kind=bot_kind.NAME, creator=user, name="Helper bot")
+    for page, param in [("conversation", "kind__exact"), ("message", "conversation_kind")]:
+        listed = admin_client.get(f"/admin/rooms/{page}/").content.decode()
+        offered = re.findall(rf'href="\?{param}=([a-z]+)"', listed)
+        assert offered == ["room", "direct", "ticket", "bot"]
+    bots = admin_client.get("/admin/rooms/conversation/?kind__exact=bot").content.decode()
+    assert "Helper bot" in bots
+    assert "Coding Group" not in bots
+    in_rooms = admin_client.get("/admin/rooms/message/?conversation_kind=room").content
+    assert b"findable text" in in_rooms
+    assert (
+        b"findable text"
+        not in admin_client.get("/admin/rooms/message/?conversation_kind=bot").content
+    )
+
+
 def test_rename_from_admin_goes_through_the_service(admin_client, room):
     page = admin_client.get(f"/admin/rooms/conversation/{room.pk}/change/").content.decode()
     form = dict(

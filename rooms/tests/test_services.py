@@ -33,6 +33,24 @@ def test_room_create_makes_creator_admin_and_adds_members(user, other_user):
     assert memberships == {user.pk: True, other_user.pk: False}
 
 
+def test_a_conversation_of_an_unregistered_kind_is_refused(user, other_user):
+    with pytest.raises(ValidationError) as refused:
+        services.conversation_create(kind="widget", creator=user, members=[other_user])
+    assert refused.value.message_dict == {"kind": ["No conversation kind 'widget' is registered."]}
+    assert not Conversation.objects.exists()
+    assert not Membership.objects.exists()
+    with pytest.raises(ValidationError):  # the admin's forms and every full_clean() alike
+        Conversation(kind="widget", name="x").full_clean()
+
+
+def test_a_registered_kind_needs_no_engine_change(bot_kind, user):
+    chat = services.conversation_create(kind=bot_kind.NAME, creator=user, name="Helper bot")
+    assert Conversation.objects.get(pk=chat.pk).kind == "bot"
+    assert str(chat) == "Helper bot"
+    nameless = services.conversation_create(kind=bot_kind.NAME, creator=user)
+    assert str(nameless) == f"Bot {nameless.pk}"
+
+
 def test_room_create_needs_a_name(user):
     with pytest.raises(ValidationError):
         services.room_create(creator=user, name="   ")
