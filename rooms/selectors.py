@@ -234,6 +234,15 @@ def direct_conversation_between(*, user: User, other_id: int) -> Conversation | 
     return Conversation.objects.filter(direct_key=f"{low}:{high}").first()
 
 
+def users_share_conversation(*, user: User, other: User) -> bool:
+    """Whether two people are members of one room or ticket conversation."""
+    return Membership.objects.filter(
+        user=other,
+        conversation__kind__in=[Conversation.Kind.ROOM, Conversation.Kind.TICKET],
+        conversation__memberships__user=user,
+    ).exists()
+
+
 def read_marker(*, conversation: Conversation, user: User) -> int:
     """The id of the newest message the person has read here (0: none, or not a member)."""
     marker = (

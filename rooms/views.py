@@ -140,7 +140,11 @@ def direct_detail(request: SignedInRequest, username: str) -> HttpResponse:
     other = account_selectors.active_user(username=username)
     if other is None:
         raise Http404("No such person.")
-    conversation = services.direct_conversation_get_or_create(user=request.user, other=other)
+    try:
+        conversation = services.direct_conversation_get_or_create(user=request.user, other=other)
+    except PermissionDenied as exc:  # UCHAT_DM_POLICY=shared and the two have not met
+        messages.error(request, str(exc))
+        return redirect("dashboard")
     return _chat_page(request, conversation, title=selectors.direct_title(other), other=other)
 
 

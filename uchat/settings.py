@@ -555,6 +555,11 @@ UCHAT_SEARCH_MS_PER_MINUTE = env.int("UCHAT_SEARCH_MS_PER_MINUTE", default=5000)
 # Uploaded images: decoded pixels at most (a small PNG can decode to gigabytes).
 UCHAT_MAX_IMAGE_PIXELS = env.int("UCHAT_MAX_IMAGE_PIXELS", default=40_000_000)
 UCHAT_ROOM_MAX_MEMBERS = env.int("UCHAT_ROOM_MAX_MEMBERS", default=2000)
+# Who may start a direct conversation: anyone, or (shared) only someone already met in a room or
+# ticket; staff may always start one.
+UCHAT_DM_POLICY = env.str("UCHAT_DM_POLICY", default="anyone")
+if UCHAT_DM_POLICY not in ("anyone", "shared"):
+    raise ImproperlyConfigured("UCHAT_DM_POLICY must be 'anyone' or 'shared'.")
 UCHAT_ROOM_MAX_ADD = env.int("UCHAT_ROOM_MAX_ADD", default=200)  # people added in one go
 UCHAT_MAX_UPLOAD_BYTES = env.int("UCHAT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 # A request body larger than this is refused (413) from its Content-Length, before it is read:

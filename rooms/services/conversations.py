@@ -139,7 +139,9 @@ def member_removed_announce(event: MemberRemoved) -> None:
 
 
 def direct_conversation_get_or_create(*, user: User, other: User) -> Conversation:
-    """The one conversation between two people (or with yourself, for notes)."""
+    """The one conversation between two people (or with yourself, for notes). Under
+    UCHAT_DM_POLICY=shared only staff may start one with someone they have not met in a room
+    or ticket; one that exists stays open to both."""
     if not other.is_active:
         raise ValidationError("That person cannot receive messages.", code="unknown_recipient")
     low, high = sorted([user.pk, other.pk])
@@ -147,6 +149,15 @@ def direct_conversation_get_or_create(*, user: User, other: User) -> Conversatio
     existing = Conversation.objects.filter(direct_key=key).first()
     if existing is not None:
         return existing
+    if (
+        settings.UCHAT_DM_POLICY == "shared"
+        and not user.is_staff
+        and user.pk != other.pk
+        and not selectors.users_share_conversation(user=user, other=other)
+    ):
+        raise PermissionDenied(
+            "You can start a conversation only with people you share a room or ticket with."
+        )
     try:
         return conversation_create(
             kind=Conversation.Kind.DIRECT, creator=user, direct_key=key, members=[other]

@@ -193,3 +193,48 @@ def test_reading_a_conversation_clears_its_notifications(
     client.get("/dm/alice/")
     unread = Notification.objects.filter(user=other_user, read_at__isnull=True)
     assert sorted(n.code for n in unread) == [10096, 10097]  # the room's stay unread
+
+
+@pytest.fixture
+def shared_policy(settings):
+    settings.UCHAT_DM_POLICY = "shared"
+
+
+def test_shared_policy_refuses_strangers_on_the_page_and_the_api(
+    shared_policy, auth_client, user, other_user
+):
+    response = auth_client.get("/dm/bob/", follow=True)
+    assert b"only with people you share a room or ticket with" in response.content
+    response = auth_client.get("/dm/?to=bob", follow=True)
+    assert b"only with people you share a room or ticket with" in response.content
+    api = auth_client.post(
+        "/api/messages",
+        {"recipient_id": other_user.pk, "content": {"type": "text", "text": "hi"}},
+        content_type="application/json",
+    )
+    assert api.status_code == 403
+    assert api.json()["subcode"] == 4005
+    assert not Conversation.objects.filter(kind=Conversation.Kind.DIRECT).exists()
+    assert not Message.objects.exists()
+
+
+def test_shared_policy_allows_room_mates_staff_and_existing_conversations(
+    shared_policy, auth_client, user, other_user
+):
+    room = services.room_create(creator=user, name="Team", members=[other_user])
+    assert auth_client.get("/dm/bob/").status_code == 200
+    stranger = UserFactory(username="carol")
+    staff = UserFactory(username="sam", is_staff=True)
+    services.direct_conversation_get_or_create(user=staff, other=stranger)
+    # The stranger answers the staff member who wrote first.
+    assert services.direct_conversation_get_or_create(user=stranger, other=staff)
+    # Leaving the room does not close a conversation already started.
+    services.member_remove(conversation=room, membership=room.memberships.get(user=other_user))
+    assert auth_client.get("/dm/bob/").status_code == 200
+
+
+def test_shared_policy_suggests_only_people_met(shared_policy, auth_client, user, other_user):
+    UserFactory(username="bobby")
+    services.room_create(creator=user, name="Team", members=[other_user])
+    names = [u["username"] for u in auth_client.get("/accounts/suggest/?q=bo").json()["users"]]
+    assert names == ["bob"]
