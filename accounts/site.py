@@ -1,5 +1,6 @@
 """The site's identity (name and domain) in the Site row that allauth's e-mails read."""
 
+from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -9,6 +10,12 @@ from django.contrib.sites.models import Site
 def site_domain() -> str:
     """UCHAT_SITE_URL's host (and port): "chat.example.com", "127.0.0.1:8000"."""
     return urlsplit(settings.UCHAT_SITE_URL).netloc or "localhost"
+
+
+def email_sender() -> str:
+    """The From of every e-mail: DEFAULT_FROM_EMAIL, named after the site when it names no one."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((name or settings.UCHAT_SITE_NAME, address))
 
 
 def email_subject(subject: str) -> str:

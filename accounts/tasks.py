@@ -6,6 +6,7 @@ from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
 from accounts import sms
+from accounts.site import email_sender
 
 logger = logging.getLogger(__name__)
 _LINE_BREAKS = re.compile(r"[\r\n\x00-\x1f\x7f\u2028\u2029]+")
@@ -40,6 +41,7 @@ def send_email(
     message = EmailMultiAlternatives(
         subject=header_value(subject),
         body=body,
+        from_email=email_sender(),
         to=to,
         reply_to=[reply_to] if reply_to else None,
         headers={k: header_value(v) for k, v in headers.items()},

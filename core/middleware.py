@@ -30,7 +30,8 @@ class DatabaseUnavailableMiddleware:
             body = {"code": 503, "subcode": 5003, "error": "Database Unavailable"}
             response: HttpResponse = JsonResponse(body, status=503)
         else:
-            response = HttpResponse(render_to_string("503.html"), status=503)
+            page = render_to_string("503.html", {"site_name": settings.UCHAT_SITE_NAME})
+            response = HttpResponse(page, status=503)
         response["Retry-After"] = "5"
         return response
 

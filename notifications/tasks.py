@@ -23,6 +23,7 @@ def notification_email(*, notification_id: int) -> None:
     context = {
         "notification": notification,
         "user": notification.user,
+        "site_name": settings.UCHAT_SITE_NAME,
         "url": settings.UCHAT_SITE_URL.rstrip("/") + path,
     }
     send_email(

@@ -90,6 +90,7 @@ def _send(
         for user in recipients:
             context = {
                 "user": user,
+                "site_name": settings.UCHAT_SITE_NAME,
                 "headline": headline,
                 "lines": lines,
                 "url": _url(reverse("tickets:detail", args=[ticket.pk])) if ticket else None,
@@ -219,7 +220,7 @@ def agent_welcome(agent: User) -> None:
     link = _url(reverse("tickets:agent-welcome", args=[uid, token]))
     _send(
         to=[agent],
-        subject="You are an agent on uchat",
+        subject=f"You are an agent on {settings.UCHAT_SITE_NAME}",
         headline=f"An account was created for you: {agent.username}.",
         lines=["Choose your password with the link below to start handling tickets."],
         action_url=link,

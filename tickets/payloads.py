@@ -4,6 +4,8 @@ they never leave the staff side of the page."""
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+
 from accounts.payloads import person_payload
 from tickets import rules
 from tickets.models import Ticket, TicketEvent
@@ -39,7 +41,7 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
 
 
 def event_text(event: TicketEvent) -> str:
-    actor = event.actor.name if event.actor else "uchat"
+    actor = event.actor.name if event.actor else settings.UCHAT_SITE_NAME
     labels = dict(Ticket.Status.choices)
     if event.kind == TicketEvent.Kind.CREATED:
         return f"Created by {actor}"

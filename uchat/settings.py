@@ -383,7 +383,6 @@ for _provider, (_client_id, _secret, _options) in _SOCIAL.items():
         }
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = "uchat"
 # When on, staff and agents must turn on two-factor authentication before using anything else.
 UCHAT_REQUIRE_MFA_FOR_STAFF = env.bool("UCHAT_REQUIRE_MFA_FOR_STAFF", default=False)
 
@@ -444,7 +443,8 @@ X_FRAME_OPTIONS = "DENY"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 if env.str("EMAIL_FILE_PATH", default=""):  # for filemail://, an absolute folder
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="uchat <noreply@localhost>")
+# Without a name ("noreply@example.com"), e-mails come from UCHAT_SITE_NAME <that address>.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Static and media files -------------------------------------------------------------------
@@ -579,6 +579,7 @@ UCHAT_SITE_URL = env.str("UCHAT_SITE_URL", default="http://127.0.0.1:8000")
 # The site's name in every e-mail and page title. Both are written to the Site row (SITE_ID) by
 # a data migration and again after every migrate (bin/run and deploys run it at start-up).
 UCHAT_SITE_NAME = env.str("UCHAT_SITE_NAME", default="uchat")
+MFA_TOTP_ISSUER = UCHAT_SITE_NAME  # the account's name in authenticator apps
 SITE_ID = 1
 # Seconds without a heartbeat after which a socket's presence row counts as gone (a server
 # that died without saying so).
