@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 
 from accounts.tests.factories import UserFactory
 from tickets import services
@@ -33,10 +34,11 @@ def test_ticket_e_mails_and_the_agent_invitation_name_the_site(
         services.agent_create(creator=None, username="newagent", email="newagent@example.com")
     assert len(mail.outbox) >= 2
     for message in mail.outbox:
-        html = message.alternatives[0][0]
+        assert isinstance(message, EmailMultiAlternatives)
+        html = str(message.alternatives[0][0])
         assert "Acme Help" in message.body
         assert "Acme Help" in html
-        assert "uchat" not in (message.subject + message.body + html).lower()
+        assert "uchat" not in f"{message.subject} {message.body} {html}".lower()
         assert message.from_email == "Acme Help <noreply@acme.test>"
     subjects = {m.subject for m in mail.outbox}
     assert "[Acme Help] You are an agent on Acme Help" in subjects  # the invitation
