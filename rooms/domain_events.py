@@ -45,3 +45,4 @@ class MemberRemoved(DomainEvent):
     name: ClassVar[str] = "member.removed"
     conversation: Conversation
     user_id: int
+    notice: str = ""  # why, in words for the removed person ("" : the default words)

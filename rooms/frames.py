@@ -162,6 +162,7 @@ class MemberChanged(TypedDict):
 class MemberRemoved(TypedDict):
     room: RoomPayload
     user_id: int
+    notice: str  # why, for the removed person to read; "" when nothing more is said
 
 
 class Error(TypedDict):

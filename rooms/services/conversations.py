@@ -123,10 +123,11 @@ def member_announce(event: MemberAdded) -> None:
     )
 
 
-def member_remove(*, conversation: Conversation, membership: Membership) -> None:
-    """Remove one member (callers check who may); their sockets close at once."""
+def member_remove(*, conversation: Conversation, membership: Membership, notice: str = "") -> None:
+    """Remove one member (callers check who may); their sockets close at once. ``notice``
+    tells the removed person why ("This ticket was reassigned to …")."""
     membership.delete()
-    domain_events.record(MemberRemoved(conversation, membership.user_id))
+    domain_events.record(MemberRemoved(conversation, membership.user_id, notice))
 
 
 def member_removed_announce(event: MemberRemoved) -> None:
@@ -134,7 +135,11 @@ def member_removed_announce(event: MemberRemoved) -> None:
     events.broadcast(
         [events.conversation_group(event.conversation.pk), events.user_group(event.user_id)],
         frames.MEMBER_REMOVED,
-        {"room": payloads.room_payload(event.conversation), "user_id": event.user_id},
+        {
+            "room": payloads.room_payload(event.conversation),
+            "user_id": event.user_id,
+            "notice": event.notice,
+        },
     )
 
 

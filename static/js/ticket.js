@@ -3,16 +3,33 @@
 (function () {
   /* The tab's socket (me.js) carries every conversation's events: this ticket's only. */
   const chat = document.getElementById("chat-data");
-  const conversation = chat ? JSON.parse(chat.textContent).room.id : null;
-  document.addEventListener("uchat:me", (event) => {
-    if (event.detail.type !== "ticket.updated") return;
-    if (Number(event.detail.ticket.conversation) !== conversation) return;
-    const { ticket, event: change } = event.detail;
+  const data = chat ? JSON.parse(chat.textContent) : null;
+  const conversation = data ? data.room.id : null;
+  const me = data ? data.me.id : null;
+  /* An agent the ticket is taken from hears its change twice at most (the conversation's
+     group and their own): the history shows each event once. */
+  const seen = new Set();
+
+  function showNotice(text) {
+    const notice = document.getElementById("ticket-notice");
+    if (!notice || !text) return;
+    notice.textContent = text;
+    notice.hidden = false;
+  }
+
+  function ticketUpdated(detail) {
+    const { ticket, event: change } = detail;
+    if (seen.has(change.id)) return;
+    seen.add(change.id);
     const status = document.getElementById("ticket-status");
     status.textContent = ticket.status_label;
     status.className = "badge status-" + ticket.status;
     const agent = document.getElementById("ticket-agent");
     if (agent) agent.textContent = ticket.agent ? ticket.agent.name : "not assigned yet";
+    /* Taken from this agent: what only the ticket's agent may do goes with it. */
+    if (!ticket.agent || ticket.agent.id !== me) {
+      for (const own of document.querySelectorAll("[data-agent-only]")) own.hidden = true;
+    }
     const sla = document.getElementById("ticket-sla");
     if (sla) sla.hidden = !ticket.sla_breached;
     /* The customer's buttons follow the ticket: rate and reopen once it is resolved. */
@@ -30,6 +47,15 @@
     item.append(document.createElement("br"), when);
     const history = document.getElementById("ticket-history");
     if (history) history.append(item);
+  }
+
+  document.addEventListener("uchat:me", (event) => {
+    const frame = event.detail;
+    if (frame.type === "ticket.updated" && Number(frame.ticket.conversation) === conversation) {
+      ticketUpdated(frame);
+    } else if (frame.type === "member.removed" && frame.room.id === conversation && frame.user_id === me) {
+      showNotice(frame.notice || "You no longer take part in this ticket.");
+    }
   });
   document.querySelectorAll("[data-canned]").forEach((button) => {
     button.addEventListener("click", () => window.UChat.insertText(button.dataset.canned));

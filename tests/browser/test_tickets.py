@@ -154,3 +154,34 @@ def test_the_customer_can_rate_and_reopen_as_soon_as_the_agent_resolves(new_page
     expect(suraj.locator("#ticket-status")).to_have_text("In progress")
     expect(suraj.get_by_role("button", name="Reopen")).to_be_hidden()
     expect(suraj.locator("#feedback-form")).to_be_hidden()
+
+
+def test_an_agent_whose_ticket_is_reassigned_reads_to_whom_and_loses_its_forms(
+    new_page, transactional_db
+):
+    """B5: the agent read "You were removed from this room" and still saw themselves as the
+    agent, with the status form."""
+    from tickets import services
+
+    customer = UserFactory(username="suraj", display_name="Suraj")
+    priya = AgentFactory(username="priya", display_name="Priya")
+    ravi = AgentFactory(username="ravi", display_name="Ravi")
+    admin = UserFactory(username="himanshu", display_name="Himanshu", staff=True)
+    ticket = run_outside_loop(
+        services.ticket_open, customer=customer, subject="Fridge", description="It is warm."
+    )
+    run_outside_loop(services.ticket_assign, ticket=ticket, agent=priya, actor=admin)
+
+    page = new_page()
+    log_in(page, "priya")
+    page.goto(f"/tickets/{ticket.pk}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    expect(page.locator("#status-select")).to_be_visible()
+
+    run_outside_loop(services.ticket_assign, ticket=ticket, agent=ravi, actor=admin)
+
+    expect(page.locator("#ticket-notice")).to_have_text("This ticket was reassigned to Ravi.")
+    expect(page.locator("#ticket-agent")).to_have_text("Ravi")
+    expect(page.locator("#status-select")).to_be_hidden()
+    expect(page.get_by_role("button", name="Add note")).to_be_hidden()
+    expect(page.locator("#ticket-history li").filter(has_text="Assigned to Ravi")).to_have_count(1)

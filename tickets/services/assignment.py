@@ -37,7 +37,11 @@ def ticket_assign(*, ticket: Ticket, agent: User, actor: User | None) -> Ticket:
             conversation=ticket.conversation, user=previous
         ).first()
         if membership is not None:
-            engine.member_remove(conversation=ticket.conversation, membership=membership)
+            engine.member_remove(
+                conversation=ticket.conversation,
+                membership=membership,
+                notice=f"This ticket was reassigned to {agent.name}.",
+            )
     engine.members_add(
         conversation=ticket.conversation, actor=actor or agent, users=[agent], notify=False
     )

@@ -52,8 +52,13 @@ def notify(ticket: Ticket, user: User | None, title: str) -> None:
 def ticket_updated(event: TicketChanged) -> None:
     """Every ticket event: live on the ticket's page and in every inbox."""
     ticket = event.ticket
+    groups = [events.conversation_group(ticket.conversation_id)]
+    if isinstance(event, TicketAssigned) and event.previous is not None:
+        # The agent it was taken from has left the conversation's group: their open page
+        # hears it through their own group (ticket.js drops a second copy by its event id).
+        groups.append(events.user_group(event.previous.pk))
     events.broadcast(
-        [events.conversation_group(ticket.conversation_id)],
+        groups,
         frames.TICKET_UPDATED,
         {"ticket": payloads.ticket_payload(ticket), "event": payloads.event_payload(event.audit)},
     )

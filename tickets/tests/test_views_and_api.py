@@ -344,3 +344,37 @@ def test_dashboard_shows_my_tickets_and_the_agents_queue(assigned, customer, des
     page = client_for(desk_agent).get("/").content.decode()
     assert "My queue" in page
     assert "Blender broken" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reassigned_agent_reads_who_took_the_ticket_and_the_panel_follows(settings):
+    """B5: the agent a ticket is taken from read "You were removed from this room" and their
+    panel still named them. Their open page hears why, and the ticket as it now is."""
+    from asgiref.sync import async_to_sync, sync_to_async
+
+    from rooms.tests.test_consumers import connect, receive_type
+
+    settings.UCHAT_TICKET_AUTO_ASSIGN = False
+    customer = UserFactory(username="cust")
+    first = AgentFactory(username="first", display_name="First")
+    second = AgentFactory(username="second", display_name="Second Agent")
+    admin = UserFactory(username="boss", is_staff=True)
+    ticket = services.ticket_open(customer=customer, subject="Help", description="please help me")
+    services.ticket_assign(ticket=ticket, agent=first, actor=admin)
+
+    async def reassign_while_open() -> tuple[dict, dict]:
+        page, connected, _ = await connect(first, "/ws/me/")
+        assert connected
+        await page.send_json_to({"type": "subscribe", "conversation": ticket.conversation_id})
+        await receive_type(page, "subscribed")
+        await sync_to_async(services.ticket_assign)(ticket=ticket, agent=second, actor=admin)
+        removed = await receive_type(page, "member.removed")
+        updated = await receive_type(page, "ticket.updated")
+        await page.disconnect()
+        return removed, updated
+
+    removed, updated = async_to_sync(reassign_while_open)()
+    assert removed["user_id"] == first.pk
+    assert removed["notice"] == "This ticket was reassigned to Second Agent."
+    assert updated["ticket"]["agent"]["id"] == second.pk
+    assert updated["event"]["text"].startswith("Assigned to Second Agent")
