@@ -176,6 +176,11 @@ class Presence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presences"
     )
     last_seen = models.DateTimeField(default=timezone.now)
+    # The conversation this socket's page shows (/ws/rooms/<id>/, or /ws/me/ after
+    # "subscribe"): its reader needs no notification of what they see arrive.
+    viewing = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["user", "last_seen"], name="presence_user_idx")]

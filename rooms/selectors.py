@@ -166,6 +166,15 @@ def online_user_ids(*, user_ids: list[int]) -> set[int]:
     )
 
 
+def viewing_user_ids(*, conversation: Conversation, user_ids: list[int]) -> set[int]:
+    """Of these people, those with the conversation open right now on a live socket."""
+    return set(
+        Presence.objects.filter(
+            viewing=conversation, user_id__in=user_ids, last_seen__gte=presence_fresh_since()
+        ).values_list("user_id", flat=True)
+    )
+
+
 def room_members(*, conversation: Conversation) -> list[tuple[Membership, bool]]:
     """Members with whether each is online now; two queries whatever the room's size."""
     memberships = list(

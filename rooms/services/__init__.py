@@ -44,6 +44,7 @@ from rooms.services.presence import (
     presence_sweep,
     socket_close,
     socket_open,
+    socket_subscribe,
 )
 from rooms.services.reactions import reaction_set
 from rooms.services.rooms import (
@@ -87,4 +88,5 @@ __all__ = [
     "room_update",
     "socket_close",
     "socket_open",
+    "socket_subscribe",
 ]

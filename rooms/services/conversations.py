@@ -177,8 +177,8 @@ def conversation_mark_read(
     """Move the read marker forward (never back). One UPDATE, no read first.
 
     ``opened``: the person opened the conversation's page; its notifications are then read
-    too. Messages that arrive while the page is open still light the badge (a tab left open
-    is not a person reading).
+    too. A mention that arrives while the page is open still lights the badge; a direct
+    message makes no notification for a reader with the conversation open (notify).
     """
     Membership.objects.filter(conversation=conversation, user=user).update(
         last_read_message_id=Greatest(F("last_read_message_id"), message_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 from notifications import services as notifications
 from notifications.models import Code
-from rooms import payloads
+from rooms import payloads, selectors
 from rooms.domain_events import MemberAdded, MessageCreated
 from rooms.models import Conversation, Membership, Message
 
@@ -25,8 +25,19 @@ def message_created(event: MessageCreated) -> None:
 
 
 def _direct_message(*, conversation: Conversation, message: Message) -> None:
-    others = Membership.objects.filter(conversation=conversation).exclude(user=message.sender)
-    for membership in others.select_related("user"):
+    """The other party is told, unless they have the conversation open: they see it arrive
+    (a background tab's title counts it) and their read marker keeps the unread count."""
+    others = list(
+        Membership.objects.filter(conversation=conversation)
+        .exclude(user=message.sender)
+        .select_related("user")
+    )
+    reading = selectors.viewing_user_ids(
+        conversation=conversation, user_ids=[m.user_id for m in others]
+    )
+    for membership in others:
+        if membership.user_id in reading:
+            continue
         notifications.notification_create(
             user=membership.user,
             code=Code.NEW_MESSAGE,

@@ -54,7 +54,9 @@ def socket_open(
         open_now = Presence.objects.filter(user=user).count()
         if open_now >= settings.UCHAT_WS_MAX_PER_USER:
             return SocketOpened(Refused.TOO_MANY)
-        Presence.objects.create(channel_name=channel_name, user=user, last_seen=timezone.now())
+        Presence.objects.create(
+            channel_name=channel_name, user=user, last_seen=timezone.now(), viewing=conversation
+        )
     came_online = open_now == 0
     ids = []
     if conversation_ids or came_online:
@@ -79,6 +81,14 @@ def presence_event(
     """The broadcast telling a person's conversations that they came online or went offline."""
     groups = [events.conversation_group(pk) for pk in conversation_ids]
     return groups, frames.PRESENCE, {"user_id": user.pk, "online": online}
+
+
+def socket_subscribe(*, user: User, channel_name: str, conversation_id: int) -> Conversation | None:
+    """A page's socket now shows this conversation (members only: None otherwise). Its
+    presence row says so, for the notifications of what the reader sees arrive."""
+    conversation = selectors.conversation_for_member(user=user, conversation_id=conversation_id)
+    Presence.objects.filter(channel_name=channel_name).update(viewing=conversation)
+    return conversation
 
 
 def presence_heartbeat(*, channel_name: str) -> None:

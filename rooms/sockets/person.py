@@ -9,7 +9,7 @@ from django.conf import settings
 
 from core import events
 from core.input_limits import is_id
-from rooms import frames, kinds, selectors
+from rooms import frames, kinds, services
 from rooms.sockets.base import TokenBucket
 from rooms.sockets.conversation import ConversationFrames
 
@@ -65,8 +65,8 @@ class UserConsumer(ConversationFrames):
         if not is_id(conversation_id):
             await self.send_error("bad_frame", 'subscribe needs a conversation "id".')
             return
-        conversation = await database_sync_to_async(selectors.conversation_for_member)(
-            user=self.user, conversation_id=conversation_id
+        conversation = await database_sync_to_async(services.socket_subscribe)(
+            user=self.user, channel_name=self.socket_id, conversation_id=conversation_id
         )
         await self.unsubscribe()
         if conversation is None:

@@ -530,3 +530,36 @@ async def test_a_socket_that_missed_a_broadcast_in_a_redis_stall_is_told_to_sync
                 told = "message"
     assert told in (4011, "message"), "the socket neither got the message nor was told to sync"
     await alice.disconnect()
+
+
+async def test_a_direct_message_notifies_no_one_reading_the_conversation(room, user, other_user):
+    """B7: a direct message made a notification even while its recipient was reading it."""
+    from notifications.models import Code, Notification
+
+    dm = await sync_to_async(services.direct_conversation_get_or_create)(
+        user=user, other=other_user
+    )
+    bob, connected, _ = await connect(other_user, "/ws/me/")
+    assert connected
+    await bob.send_json_to({"type": "subscribe", "conversation": dm.pk})
+    await receive_type(bob, "subscribed")
+    await sync_to_async(services.message_create)(conversation=dm, sender=user, body="seen live")
+    assert (await receive_type(bob, "message.created"))["body"] == "seen live"
+    bobs = Notification.objects.filter(user=other_user, code=Code.NEW_MESSAGE)
+    assert await sync_to_async(bobs.count)() == 0
+
+    # The same page turned to another conversation: the next one is a notification again.
+    await bob.send_json_to({"type": "subscribe", "conversation": room.pk})
+    await receive_type(bob, "subscribed")
+    await sync_to_async(services.message_create)(conversation=dm, sender=user, body="elsewhere")
+    await receive_type(bob, "notification.created")
+    assert await sync_to_async(bobs.count)() == 1
+    await bob.disconnect()
+
+    # A socket for the one conversation (/ws/rooms/<id>/) reads it too.
+    program, connected, _ = await connect(other_user, f"/ws/rooms/{dm.pk}/")
+    assert connected
+    await sync_to_async(services.message_create)(conversation=dm, sender=user, body="bot reads")
+    await receive_type(program, "message.created")
+    assert await sync_to_async(bobs.count)() == 1
+    await program.disconnect()
