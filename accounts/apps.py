@@ -3,6 +3,8 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+    # allauth's e-mail addresses are "Accounts" in the admin already.
+    verbose_name = "People"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

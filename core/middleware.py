@@ -1,14 +1,19 @@
 """Answer 503 when the database is away, instead of a generic 500; refuse NUL characters in
 addresses before any view hands them to the database; refuse oversize bodies; tell browsers
-which powerful features the site may use (Permissions-Policy)."""
+which powerful features the site may use (Permissions-Policy); show the admin's times in the
+viewer's time zone."""
 
+import zoneinfo
 from collections.abc import Callable
+from functools import cache
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
 from core.api_errors import BAD_REQUEST, body
 
@@ -99,3 +104,32 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.header)
         return response
+
+
+TIME_ZONE_COOKIE = "tz"  # the browser's IANA zone, set by static/js/timezone.js
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class AdminTimeZoneMiddleware:
+    """The admin renders its times on the server: in the viewer's zone (the ``tz`` cookie
+    every page sets), as the site's pages show them. Only there: elsewhere the server writes
+    times labelled UTC and the browser rewrites them (static/js/times.js)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.prefix = ""
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        self.prefix = self.prefix or reverse("admin:index")
+        name = request.COOKIES.get(TIME_ZONE_COOKIE, "")
+        if not request.path.startswith(self.prefix) or name not in _zone_names():
+            return self.get_response(request)
+        timezone.activate(zoneinfo.ZoneInfo(name))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

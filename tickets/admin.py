@@ -4,9 +4,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.http import staff_user
 from accounts.models import User
@@ -31,6 +33,15 @@ class ReassignForm(forms.Form):
         queryset=User.objects.filter(is_agent=True, is_active=True).order_by("username"),
         help_text="The tickets leave their current agent, who no longer sees them.",
     )
+
+
+class AgentListFilter(admin.RelatedFieldListFilter):
+    """ "By agent" lists the agents (and anyone still named on a ticket), not every account."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list:
+        named = Ticket.objects.filter(agent__isnull=False).values("agent")
+        people = User.objects.filter(Q(is_agent=True) | Q(pk__in=named)).order_by("username")
+        return [(user.pk, user.name) for user in people]
 
 
 class TicketEventInline(admin.TabularInline):
@@ -65,7 +76,7 @@ class TicketAdmin(admin.ModelAdmin):
         "category",
         "created_at",
     ]
-    list_filter = ["status", "priority", "category", "agent"]
+    list_filter = ["status", "priority", "category", ("agent", AgentListFilter)]
     search_fields = ["=id", "subject", "customer__username", "agent__username"]
     list_select_related = ["customer", "agent", "category"]
     readonly_fields = [
@@ -77,14 +88,30 @@ class TicketAdmin(admin.ModelAdmin):
         "status",
         "agent",
         "conversation",
+        "source",
         "created_at",
         "first_response_at",
         "resolved_at",
         "closed_at",
         "resolution_count",
     ]
+    exclude = ["source_message"]  # shown as "source": its author, conversation and words
     inlines = [TicketEventInline, InternalNoteInline]
     actions = ["reassign", "assign_to_least_busy", "close_tickets"]
+
+    @admin.display(description="raised from")
+    def source(self, ticket: Ticket) -> str:
+        message = ticket.source_message
+        if message is None:
+            return "—"
+        where = message.conversation.name or "a direct conversation"
+        link = reverse("conversation", args=[message.conversation_id])
+        words = message.body if len(message.body) <= 80 else message.body[:79] + "…"
+        author = message.sender.name if message.sender else "deleted user"
+        return format_html(
+            '<a href="{}?around={}">{}’s message in {}</a>: “{}”', link, message.pk, author, where,
+            words,
+        )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # customers raise tickets; the service owns their conversation and events

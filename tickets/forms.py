@@ -89,6 +89,9 @@ class FeedbackForm(forms.Form):
 
 class AgentCreateForm(forms.Form):
     username = forms.CharField(max_length=150)
+    display_name = forms.CharField(
+        max_length=80, required=False, label="Name", help_text="How customers see the agent."
+    )
     email = forms.EmailField()
     categories = forms.ModelMultipleChoiceField(
         queryset=Category.objects.filter(is_active=True), required=False

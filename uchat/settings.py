@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.RequireTwoFactorMiddleware",
+    "core.middleware.AdminTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "uchat.urls"

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -125,3 +125,67 @@ def test_duration_text(seconds, text):
 
     assert duration_text(timedelta(seconds=seconds)) == text
     assert duration_text(None) == "—"
+
+
+def test_the_admin_has_one_accounts_section_and_names_the_site(admin_client, settings):
+    """B12: the admin had two "Accounts" sections (ours and allauth's e-mail addresses)."""
+    settings.UCHAT_SITE_NAME = "Acme Help"
+    page = admin_client.get("/admin/").content.decode()
+    assert page.count(">Accounts</a>") == 1
+    assert ">People</a>" in page
+    assert "Acme Help administration" in page
+    assert '/static/js/timezone.js"' in page
+
+
+def test_the_by_agent_filter_lists_agents_only(admin_client, ticket, desk_agent):
+    """B12: "By agent" listed every account, customers included."""
+    page = admin_client.get("/admin/tickets/ticket/").content.decode()
+    by_agent = page[page.index("By agent") :]
+    by_agent = by_agent[: by_agent.index("</ul>")]
+    assert f"agent__id__exact={desk_agent.pk}" in by_agent
+    assert "Agnes" in by_agent
+    assert f"agent__id__exact={ticket.customer_id}" not in by_agent
+
+
+def test_admin_times_are_in_the_viewers_time_zone(admin_client, ticket):
+    """B12: the admin showed UTC while the site shows the viewer's zone (the tz cookie)."""
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=datetime(2026, 1, 10, 12, 0, tzinfo=UTC))
+    assert "Jan. 10, 2026, noon" in admin_client.get("/admin/tickets/ticket/").content.decode()
+    admin_client.cookies["tz"] = "Asia/Kolkata"
+    listing = admin_client.get("/admin/tickets/ticket/").content.decode()
+    assert "Jan. 10, 2026, 5:30 p.m." in listing
+    change = admin_client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").content.decode()
+    assert "Jan. 10, 2026, 5:30 p.m." in change
+    admin_client.cookies["tz"] = "Not/AZone"  # ignored: UTC
+    assert "noon" in admin_client.get("/admin/tickets/ticket/").content.decode()
+    # Pages outside the admin still write UTC, labelled, for the browser to rewrite.
+    admin_client.cookies["tz"] = "Asia/Kolkata"
+    page = admin_client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "10 Jan 2026, 12:00 UTC" in page
+
+
+def test_a_tickets_source_message_reads_as_who_said_what_where(admin_client, customer):
+    """B12: the source message showed as "#250 in 7"."""
+    from rooms import services as engine
+    from tickets.tests.factories import AgentFactory
+
+    agent = AgentFactory(username="sam", display_name="Sam")
+    room = engine.room_create(creator=customer, name="Support chat", members=[agent])
+    message, _ = engine.message_create(conversation=room, sender=customer, body="Order 42 lost")
+    ticket = services.ticket_from_message(message_id=message.pk, actor=agent)
+    page = admin_client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").content.decode()
+    assert f"#{message.pk} in {room.pk}" not in page
+    assert "Carla’s message in Support chat</a>: “Order 42 lost”" in page
+    assert f'href="/conversations/{room.pk}/?around={message.pk}"' in page
+
+
+def test_the_agent_form_takes_a_name(admin_client):
+    """B12: the new-agent form had no name field."""
+    page = admin_client.get("/tickets/agents/new/").content.decode()
+    assert 'name="display_name"' in page
+    admin_client.post(
+        "/tickets/agents/new/",
+        {"username": "newbie", "display_name": "Nia Newbie", "email": "nia@example.com",
+         "capacity": 3},
+    )  # fmt: skip
+    assert User.objects.get(username="newbie").name == "Nia Newbie"
