@@ -18,7 +18,7 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
-def test_image_and_video_arrive_live_with_a_notification_badge(
+def test_image_and_video_arrive_live_and_only_a_reader_elsewhere_gets_a_badge(
     new_page, transactional_db, settings, tmp_path
 ):
     UserFactory(username="himanshu", display_name="Himanshu")
@@ -52,8 +52,13 @@ def test_image_and_video_arrive_live_with_a_notification_badge(
     expect(video).to_have_count(1)
     expect(video).to_have_attribute("src", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ")
 
+    # B7: the reader has the conversation open: no notification for what they see arrive.
+    expect(badge).to_be_hidden()
+    reader.goto("/")
+    sender.locator("#message-input").fill("Are you there?")
+    sender.locator("#message-input").press("Enter")
     expect(badge).to_be_visible()
-    expect(badge).to_have_text("2")
+    expect(badge).to_have_text("1")
 
 
 def test_a_bad_video_link_is_refused_and_kept(new_page, transactional_db):
