@@ -115,7 +115,10 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "email", "phone", "display_name"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        ("uchat", {"fields": ("display_name", "is_agent", "phone", "phone_verified")}),
+        (
+            "Name, role and phone",
+            {"fields": ("display_name", "is_agent", "phone", "phone_verified")},
+        ),
     )
     add_form = UserAddForm
     form = UserEditForm

@@ -69,7 +69,7 @@ def platform_feedback_give(*, author: User, topic: str, body: str) -> PlatformFe
             notification_create(
                 user=admin,
                 code=Code.TICKET_UPDATE,
-                title=f"Feedback about uchat from {author.name}",
+                title=f"Feedback about {settings.UCHAT_SITE_NAME} from {author.name}",
                 payload={"feedback": feedback.pk},
                 email=False,
             )

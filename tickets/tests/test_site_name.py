@@ -5,6 +5,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
 from accounts.tests.factories import UserFactory
+from notifications.models import Notification
 from tickets import services
 
 
@@ -23,6 +24,11 @@ def test_pages_name_the_site(acme, client, db):
     assert "make Acme Help better" in feedback
     assert "U CHAT" not in landing + feedback
     assert "uchat" not in feedback.replace("/static/css/uchat.css", "")
+
+
+def test_feedback_about_the_site_reaches_the_admins_under_its_name(acme, customer, staff):
+    services.platform_feedback_give(author=customer, topic="idea", body="Dark mode, please")
+    assert Notification.objects.get(user=staff).title == "Feedback about Acme Help from Carla"
 
 
 def test_ticket_e_mails_and_the_agent_invitation_name_the_site(
