@@ -244,12 +244,10 @@ def direct_conversation_between(*, user: User, other_id: int) -> Conversation | 
 
 
 def users_share_conversation(*, user: User, other: User) -> bool:
-    """Whether two people are members of one room or ticket conversation."""
-    return Membership.objects.filter(
-        user=other,
-        conversation__kind__in=[Conversation.Kind.ROOM, Conversation.Kind.TICKET],
-        conversation__memberships__user=user,
-    ).exists()
+    """Whether two people are members of one conversation, of whatever kind (a room, a
+    conversation another app registers; a direct one between them counts too, and is open to
+    them anyway)."""
+    return Membership.objects.filter(user=other, conversation__memberships__user=user).exists()
 
 
 def read_marker(*, conversation: Conversation, user: User) -> int:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rooms', '0009_message_reply_to'),
+        ('rooms', '0010_conversation_kind_from_registry'),
     ]
 
     operations = [
