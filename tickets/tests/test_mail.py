@@ -266,7 +266,9 @@ def test_agent_reply_is_e_mailed_and_the_customer_answers_by_e_mail(
     )
     assert poll().strip() == "fetch_mail: 2 stored, 0 quarantined, 0 left unread"
     bodies = list(
-        Message.objects.filter(conversation=ticket.conversation).values_list("body", flat=True)
+        Message.objects.filter(conversation=ticket.conversation)
+        .order_by("seq")
+        .values_list("body", flat=True)
     )
     assert bodies[-2:] == ["Did that, it works now!", "One more thing."]
     assert Ticket.objects.count() == 1
