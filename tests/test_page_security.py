@@ -41,7 +41,7 @@ def test_every_response_denies_powerful_browser_features(auth_client, client):
 def test_the_page_script_links_images_by_url_instead_of_loading_them():
     from pathlib import Path
 
-    script = (Path(__file__).resolve().parent.parent / "static/js/chat.js").read_text()
+    script = (Path(__file__).resolve().parent.parent / "static/js/message_render.js").read_text()
     assert "chat-image-link" in script  # the browser test in tests/browser checks the page
 
 

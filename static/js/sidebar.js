@@ -1,71 +1,79 @@
 /* The sidebar beside conversation pages: unread counts and presence dots, live over the tab's
    socket (me.js). Lists are reloaded from /sidebar/ when something may have been missed. */
-"use strict";
-(function () {
-  const sidebar = document.getElementById("sidebar");
-  if (!sidebar) return;
-  const me = Number(sidebar.dataset.me);
-  const cap = Number(sidebar.dataset.unreadCap);
-  const current = Number(sidebar.dataset.current || 0);
+import { FRAME } from "./protocol.js";
+import { onMe } from "./me.js";
 
-  function link(conversationId) {
-    return sidebar.querySelector(`.sidebar-link[data-conversation="${Number(conversationId)}"]`);
-  }
+const sidebar = document.getElementById("sidebar") || document.createElement("nav");  /* none: nothing to keep live */
+const me = Number(sidebar.dataset.me);
+const cap = Number(sidebar.dataset.unreadCap);
+const current = Number(sidebar.dataset.current || 0);
 
-  /* False when the conversation is not listed (the lists are then reloaded). */
-  function bump(conversationId) {
-    const item = link(conversationId);
-    if (!item) return false;
-    const badge = item.querySelector(".unread");
-    if (!badge) return true;  /* listed by its status, not counted */
-    const count = Number(badge.dataset.count) + 1;
-    badge.dataset.count = count;
-    badge.querySelector(".count").textContent = count >= cap ? `${cap - 1}+` : String(count);
-    badge.classList.remove("d-none");
-    return true;
-  }
+/** @param {unknown} conversationId @returns {HTMLElement | null} */
+function link(conversationId) {
+  return sidebar.querySelector(`.sidebar-link[data-conversation="${Number(conversationId)}"]`);
+}
 
-  function setPresence(userId, online) {
-    for (const dot of document.querySelectorAll(`.presence-dot[data-user-id="${Number(userId)}"]`)) {
-      dot.classList.toggle("online", online);
-      const label = dot.parentElement.querySelector(".presence-label");
-      if (label) label.textContent = online ? "(online)" : "(offline)";
-    }
-  }
+/* False when the conversation is not listed (the lists are then reloaded). */
+/** @param {unknown} conversationId */
+function bump(conversationId) {
+  const item = link(conversationId);
+  if (!item) return false;
+  /** @type {HTMLElement | null} */
+  const badge = item.querySelector(".unread");
+  if (!badge) return true;  /* listed by its status, not counted */
+  const count = Number(badge.dataset.count) + 1;
+  badge.dataset.count = String(count);
+  const shown = badge.querySelector(".count");
+  if (shown) shown.textContent = count >= cap ? `${cap - 1}+` : String(count);
+  badge.classList.remove("d-none");
+  return true;
+}
 
-  let timer = null;
-  function reload() {
-    /* A burst of changes reloads once. */
-    clearTimeout(timer);
-    timer = setTimeout(async () => {
-      const response = await fetch(`/sidebar/?current=${current || ""}`, { credentials: "same-origin" });
-      if (!response.ok) return;
-      const holder = document.getElementById("sidebar-lists");
-      const focused = holder.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
-      holder.innerHTML = await response.text();  /* our own server's template */
-      if (focused) { const again = holder.querySelector(`[href="${CSS.escape(focused)}"]`); if (again) again.focus(); }
-    }, 300);
+/** @param {unknown} userId @param {boolean} online */
+function setPresence(userId, online) {
+  for (const dot of document.querySelectorAll(`.presence-dot[data-user-id="${Number(userId)}"]`)) {
+    dot.classList.toggle("online", online);
+    const label = dot.parentElement && dot.parentElement.querySelector(".presence-label");
+    if (label) label.textContent = online ? "(online)" : "(offline)";
   }
+}
 
-  const handlers = {
-    "message.created": (m) => {
-      if (Number(m.conversation) === current || (m.sender && m.sender.id === me)) return;
-      if (!bump(m.conversation)) reload();  /* a conversation not listed yet (a new direct one) */
-    },
-    presence: (f) => setPresence(f.user_id, f.online),
-    "member.added": (f) => { if (f.member.user.id === me) reload(); },
-    "member.removed": (f) => { if (f.user_id === me) reload(); },
-    "room.updated": () => reload(),
-    "room.deleted": () => reload(),
-  };
-  /* The conversation kinds' events that change the lists (rooms/kinds.py, from the page). */
-  for (const type of (sidebar.dataset.reloadOn || "").split(" ").filter(Boolean)) {
-    handlers[type] = handlers[type] || (() => reload());
-  }
-  document.addEventListener("uchat:me", (event) => {
-    const handle = handlers[event.detail.type];
-    if (handle) handle(event.detail);
-  });
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let timer;
+function reload() {
+  /* A burst of changes reloads once. */
+  clearTimeout(timer);
+  timer = setTimeout(async () => {
+    const response = await fetch(`/sidebar/?current=${current || ""}`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const holder = document.getElementById("sidebar-lists");
+    if (!holder) return;
+    const active = document.activeElement;
+    const focused = active && holder.contains(active) ? active.getAttribute("href") : null;
+    holder.innerHTML = await response.text();  /* our own server's template */
+    if (focused) { const again = holder.querySelector(`[href="${CSS.escape(focused)}"]`); if (again instanceof HTMLElement) again.focus(); }
+  }, 300);
+}
+
+/** @type {Record<string, (frame: any) => void>} */
+const handlers = {
+  [FRAME.MESSAGE_CREATED]: (m) => {
+    if (Number(m.conversation) === current || (m.sender && m.sender.id === me)) return;
+    if (!bump(m.conversation)) reload();  /* a conversation not listed yet (a new direct one) */
+  },
+  [FRAME.PRESENCE]: (f) => setPresence(f.user_id, f.online),
+  [FRAME.MEMBER_ADDED]: (f) => { if (f.member.user.id === me) reload(); },
+  [FRAME.MEMBER_REMOVED]: (f) => { if (f.user_id === me) reload(); },
+  [FRAME.ROOM_UPDATED]: () => reload(),
+  [FRAME.ROOM_DELETED]: () => reload(),
+};
+/* The conversation kinds' events that change the lists (rooms/kinds.py, from the page). */
+for (const type of (sidebar.dataset.reloadOn || "").split(" ").filter(Boolean)) {
+  handlers[type] = handlers[type] || (() => reload());
+}
+if (sidebar.isConnected) {
+  onMe(handlers);
   document.addEventListener("uchat:me-reconnected", reload);
-  window.UChat.sidebarReload = reload;
-})();
+}
+
+export { reload };

@@ -1,73 +1,88 @@
 /* A WebSocket that reconnects by itself with back-off and shows its state in #connection. */
-"use strict";
-(function () {
-  const LABELS = { connecting: "connecting…", online: "live", offline: "reconnecting…", closed: "disconnected" };
-  const STYLES = { connecting: "text-bg-secondary", online: "text-bg-success", offline: "text-bg-warning", closed: "text-bg-danger" };
+import { CLOSE, FRAME } from "./protocol.js";
 
-  class UChatSocket {
-    constructor(path, handlers) {
-      this.url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
-      this.handlers = handlers;
+const LABELS = { connecting: "connecting…", online: "live", offline: "reconnecting…", closed: "disconnected" };
+const STYLES = { connecting: "text-bg-secondary", online: "text-bg-success", offline: "text-bg-warning", closed: "text-bg-danger" };
+
+/**
+ * @typedef {"connecting" | "online" | "offline" | "closed"} SocketState
+ * @typedef {{ type: string, [key: string]: any }} Frame
+ * @typedef {object} SocketHandlers
+ * @property {string | null} [indicator] the id of the element that shows the state (null: none)
+ * @property {(frame: Frame) => void} onFrame
+ * @property {(reconnected: boolean) => void} [onOpen]
+ * @property {() => void} [onClosedForGood]
+ */
+
+export class Socket {
+  /** @param {string} path @param {SocketHandlers} handlers */
+  constructor(path, handlers) {
+    this.url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
+    this.handlers = handlers;
+    this.attempt = 0;
+    this.opened = 0;
+    this.closedForGood = false;
+    /** @type {SocketState} */
+    this.state = "connecting";
+    /** @type {WebSocket | null} */
+    this.ws = null;
+    // The page's main socket shows its state in #connection; helper sockets pass indicator: null.
+    this.indicator = handlers.indicator === null ? null : document.getElementById(handlers.indicator || "connection");
+    this.connect();
+    setInterval(() => this.send({ type: FRAME.PING }), 30000);
+  }
+
+  /** @param {SocketState} state */
+  setState(state) {
+    this.state = state;
+    if (!this.indicator) return;
+    this.indicator.dataset.state = state;
+    this.indicator.textContent = LABELS[state];
+    this.indicator.className = "badge " + STYLES[state];
+  }
+
+  connect() {
+    this.setState(this.opened ? "offline" : "connecting");
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    ws.onopen = () => {
       this.attempt = 0;
-      this.opened = 0;
-      this.closedForGood = false;
-      // The page's main socket shows its state in #connection; helper sockets pass indicator: null.
-      this.indicator = document.getElementById(handlers.indicator === undefined ? "connection" : handlers.indicator);
-      this.connect();
-      setInterval(() => this.send({ type: "ping" }), 30000);
-    }
-
-    setState(state) {
-      this.state = state;
-      if (!this.indicator) return;
-      this.indicator.dataset.state = state;
-      this.indicator.textContent = LABELS[state];
-      this.indicator.className = "badge " + STYLES[state];
-    }
-
-    connect() {
-      this.setState(this.opened ? "offline" : "connecting");
-      const ws = new WebSocket(this.url);
-      this.ws = ws;
-      ws.onopen = () => {
-        this.attempt = 0;
-        this.opened += 1;
-        this.setState("online");
-        if (this.handlers.onOpen) this.handlers.onOpen(this.opened > 1);
-      };
-      ws.onmessage = (event) => {
-        let frame;
-        try { frame = JSON.parse(event.data); } catch (e) { return; }
-        this.handlers.onFrame(frame);
-      };
-      ws.onclose = (event) => {
-        if (this.ws !== ws) return;
-        if (event.code === 4403 || this.closedForGood) {
-          this.closedForGood = true;
-          this.setState("closed");
-          if (this.handlers.onClosedForGood) this.handlers.onClosedForGood();
-          return;
-        }
-        this.setState("offline");
-        const delay = Math.min(30000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
-        this.attempt += 1;
-        setTimeout(() => this.connect(), delay);
-      };
-    }
-
-    isOpen() { return this.ws && this.ws.readyState === WebSocket.OPEN; }
-
-    send(frame) {
-      if (!this.isOpen()) return false;
-      this.ws.send(JSON.stringify(frame));
-      return true;
-    }
+      this.opened += 1;
+      this.setState("online");
+      if (this.handlers.onOpen) this.handlers.onOpen(this.opened > 1);
+    };
+    ws.onmessage = (event) => {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch { return; }
+      this.handlers.onFrame(frame);
+    };
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return;
+      if (event.code === CLOSE.FORBIDDEN || this.closedForGood) {
+        this.closedForGood = true;
+        this.setState("closed");
+        if (this.handlers.onClosedForGood) this.handlers.onClosedForGood();
+        return;
+      }
+      this.setState("offline");
+      const delay = Math.min(30000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
+      this.attempt += 1;
+      setTimeout(() => this.connect(), delay);
+    };
   }
 
-  function newClientId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
-  }
+  isOpen() { return Boolean(this.ws && this.ws.readyState === WebSocket.OPEN); }
 
-  window.UChat = { Socket: UChatSocket, newClientId };
-})();
+  /** @param {Frame} frame @returns {boolean} false when it could not be sent (not connected) */
+  send(frame) {
+    if (!this.ws || !this.isOpen()) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+}
+
+/** An id for a frame the server answers (its acknowledgement carries it back). */
+export function newClientId() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+}

@@ -8,10 +8,12 @@
   if (!data) return;
   const steps = JSON.parse(data.textContent);
   if (!steps.length) return;
+  /** @type {HTMLInputElement | null} */
   const csrf = document.querySelector("[name=csrfmiddlewaretoken]");
   let index = 0;
+  /** @type {HTMLElement | null} */
   let highlighted = null;
-  const opener = document.activeElement;
+  const opener = /** @type {HTMLElement | null} */ (document.activeElement);
 
   const card = document.createElement("div");
   card.className = "tour-card card shadow";
@@ -31,16 +33,18 @@
     '<button type="button" class="btn btn-sm btn-primary" data-tour-action="next">Next</button>' +
     "</div></div>";
   document.body.appendChild(card);
-  const title = card.querySelector("#tour-title");
-  const text = card.querySelector("#tour-text");
-  const count = card.querySelector("#tour-count");
-  const back = card.querySelector('[data-tour-action="back"]');
-  const next = card.querySelector('[data-tour-action="next"]');
+  const title = /** @type {HTMLElement} */ (card.querySelector("#tour-title"));
+  const text = /** @type {HTMLElement} */ (card.querySelector("#tour-text"));
+  const count = /** @type {HTMLElement} */ (card.querySelector("#tour-count"));
+  const back = /** @type {HTMLButtonElement} */ (card.querySelector('[data-tour-action="back"]'));
+  const next = /** @type {HTMLButtonElement} */ (card.querySelector('[data-tour-action="next"]'));
 
+  /** @param {HTMLElement | null} el */
   function visible(el) {
     return el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
   }
 
+  /** @param {HTMLElement | null} target */
   function place(target) {
     card.classList.remove("tour-floating", "tour-centered");
     if (!target || window.innerWidth < 576) {
@@ -63,10 +67,12 @@
     card.style.left = left + "px";
   }
 
+  /** @param {number} i */
   function show(i) {
     index = i;
     const step = steps[i];
     if (highlighted) highlighted.classList.remove("tour-target");
+    /** @type {HTMLElement | null} */
     const target = step.target ? document.querySelector('[data-tour="' + step.target + '"]') : null;
     highlighted = visible(target) ? target : null;
     count.textContent = "Step " + (i + 1) + " of " + steps.length;
@@ -107,7 +113,7 @@
   }
 
   card.addEventListener("click", function (event) {
-    const button = event.target.closest("[data-tour-action]");
+    const button = /** @type {HTMLElement | null} */ (/** @type {Element} */ (event.target).closest("[data-tour-action]"));
     if (!button) return;
     const action = button.dataset.tourAction;
     if (action === "skip") finish();

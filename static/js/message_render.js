@@ -1,0 +1,266 @@
+/* A message drawn as DOM nodes, from its payload alone (no page state): text stays text, only
+   http(s) links become anchors; media are built from checked URLs; nothing is inserted as HTML
+   but the server's sanitised markup (rooms/markup.py). */
+import { buildReactions } from "./reactions.js";
+import { fullTime, shortTime } from "./times.js";
+
+/**
+ * @typedef {import("./store.js").Message} Message
+ * @typedef {{ field: string, url: string, label: string }} MessageLink
+ * @typedef {{ name: string, label: string, url: string, confirm: string, failed: string }} MessageAction
+ * @typedef {object} MessageView what a message's drawing depends on besides the message
+ * @property {import("./store.js").Person} me
+ * @property {boolean} [pending] sent, not yet acknowledged
+ * @property {boolean} isAdmin
+ * @property {MessageLink[]} links
+ * @property {MessageAction[]} actions
+ * @property {import("./store.js").Reaction[]} reactions
+ */
+
+/* Text stays text: only http(s) links become anchors, built as DOM nodes, never as HTML. */
+/** @param {HTMLElement} element @param {string} text */
+export function appendText(element, text) {
+  const pattern = /\bhttps?:\/\/[^\s<>"']+/gi;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    const url = match[0].replace(/[.,;:!?)\]}]+$/, "");
+    element.append(text.slice(last, match.index));
+    const link = document.createElement("a");
+    link.href = url;
+    link.textContent = url;
+    link.rel = "noopener noreferrer nofollow";
+    link.target = "_blank";
+    element.append(link);
+    last = match.index + url.length;
+  }
+  element.append(text.slice(last));
+}
+
+/* Images and videos are built from checked URLs only; nothing is inserted as HTML. */
+const EMBED = /^https:\/\/(www\.youtube-nocookie\.com\/embed\/[\w-]{11}|player\.vimeo\.com\/video\/\d+)$/;
+/** @param {any} content a message's content: {type: "image" | "file" | "video" | "text", …} @returns {HTMLElement | null} */
+export function buildMedia(content) {
+  if (!content || content.type === "text") return null;
+  if (content.type === "image" && /^https?:\/\//.test(content.url)) {
+    /* An image elsewhere is a link, never loaded: loading it would tell that host every
+       member's address (and the page's CSP allows images from this site only). */
+    const link = document.createElement("a");
+    link.href = content.url;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer nofollow";
+    link.className = "chat-image-link";
+    let host;
+    try { host = new URL(content.url).host; } catch { host = "another site"; }
+    link.textContent = `🖼 ${content.caption || "Image"} (on ${host})`;
+    return link;
+  }
+  if (content.type === "image" && /^\/attachments\/\d+\/$/.test(content.url)) {
+    const link = document.createElement("a");
+    link.href = content.url;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer nofollow";
+    const img = document.createElement("img");
+    img.className = "chat-image";
+    img.src = content.url;
+    img.alt = content.caption || "image";
+    img.loading = "lazy";
+    img.width = Math.min(320, content.width);
+    img.height = Math.round(img.width * content.height / content.width);
+    link.append(img);
+    return link;
+  }
+  if (content.type === "file" && /^\/attachments\/\d+\/$/.test(content.url)) {
+    /* Any other file is a download (served with Content-Disposition: attachment). */
+    const link = document.createElement("a");
+    link.className = "file-card";
+    link.href = content.url;
+    link.setAttribute("download", "");
+    link.textContent = `📄 ${content.name || "file"} (${sizeText(content.size)})`;
+    return link;
+  }
+  if (content.type === "video" && EMBED.test(content.embed_url)) {
+    const frame = document.createElement("iframe");
+    frame.className = "chat-video";
+    frame.src = content.embed_url;
+    frame.title = `${content.source} video`;
+    frame.width = "400";
+    frame.height = "225";
+    frame.allow = "encrypted-media; picture-in-picture; fullscreen";
+    frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-presentation allow-popups");
+    frame.referrerPolicy = "strict-origin-when-cross-origin";
+    frame.loading = "lazy";
+    return frame;
+  }
+  return null;
+}
+
+/** "1.5 MB", "12 KB", "80 bytes". @param {unknown} bytes */
+export function sizeText(bytes) {
+  const n = Number(bytes) || 0;
+  if (n >= 1048576) return `${(n / 1048576).toFixed(1)} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n} bytes`;
+}
+
+/* Initials in a circle, coloured by the person (decorative: the name is next to it). */
+/** @param {import("./store.js").Person | null} sender */
+export function avatarFor(sender) {
+  const avatar = document.createElement("span");
+  avatar.className = "avatar";
+  avatar.setAttribute("aria-hidden", "true");
+  const name = sender ? sender.name : "?";
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  avatar.textContent = ((words[0] || "?")[0] + (words.length > 1 ? words[words.length - 1][0] : "")).toUpperCase();
+  avatar.style.setProperty("--hue", String(((sender ? sender.id : 0) * 47) % 360));
+  return avatar;
+}
+
+/* The message a reply answers, quoted above it; a click shows it when it is on the page. */
+/** @param {import("./store.js").Quoted} quoted */
+export function buildQuote(quoted) {
+  const quote = document.createElement("a");
+  quote.className = "reply-quote";
+  quote.href = `#message-${Number(quoted.id)}`;
+  const who = document.createElement("strong");
+  who.textContent = quoted.sender ? quoted.sender.name : "deleted user";
+  quote.append("↪ ", who, " ", quoted.text);
+  quote.addEventListener("click", (event) => {
+    const original = document.getElementById(`message-${Number(quoted.id)}`);
+    if (!original) return;  /* not loaded: the link's default does nothing harmful */
+    event.preventDefault();
+    original.scrollIntoView({ block: "center" });
+    original.classList.add("target");
+    setTimeout(() => original.classList.remove("target"), 2000);
+  });
+  return quote;
+}
+
+/* "@username" in a message: a mention, highlighted more when it names the reader. */
+/** @param {HTMLElement} root @param {string} username the reader's */
+export function markMentions(root, username) {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  /** @type {Text[]} */
+  const nodes = [];
+  while (walker.nextNode()) {
+    const node = /** @type {Text} */ (walker.currentNode);
+    if (!(node.parentElement && node.parentElement.closest("a, code, pre"))) nodes.push(node);
+  }
+  for (const node of nodes) {
+    const text = node.data;
+    const pattern = /(^|[^\w@])@([\w.+-]+)/g;
+    let match;
+    let last = 0;
+    /** @type {(string | Node)[]} */
+    const parts = [];
+    while ((match = pattern.exec(text))) {
+      const start = match.index + match[1].length;
+      const name = match[2].replace(/[.]+$/, "");
+      parts.push(text.slice(last, start));
+      const mark = document.createElement("mark");
+      mark.className = "mention" + (name.toLowerCase() === username.toLowerCase() ? " mention-me" : "");
+      mark.textContent = "@" + name;
+      parts.push(mark);
+      last = start + 1 + name.length;
+    }
+    if (!parts.length) continue;
+    parts.push(text.slice(last));
+    node.replaceWith(...parts);
+  }
+}
+
+/** @param {Message} message @param {MessageView} view */
+export function buildMessage(message, view) {
+  const isPending = Boolean(view.pending);
+  const me = view.me;
+  const li = document.createElement("li");
+  li.className = "message" + (isPending ? " pending" : "") + (message.deleted ? " deleted" : "");
+  if (message.id) { li.dataset.id = String(message.id); li.id = "message-" + message.id; }
+  li.dataset.sender = message.sender ? String(message.sender.id) : "";
+  li.dataset.at = message.created_at;
+  li.append(avatarFor(message.sender));
+  const head = document.createElement("div");
+  head.className = "message-head d-flex gap-2 align-items-baseline";
+  const who = document.createElement("strong");
+  who.className = "sender";
+  who.textContent = message.sender ? message.sender.name : "deleted user";
+  const when = document.createElement("time");
+  when.className = "time";
+  when.dateTime = message.created_at;
+  when.title = fullTime(message.created_at);
+  when.textContent = "[" + shortTime(message.created_at) + "]";
+  head.append(who, when);
+  if (message.edited_at && !message.deleted) {
+    const edited = document.createElement("span");
+    edited.className = "time";
+    edited.textContent = "(edited)";
+    head.append(edited);
+  }
+  /* Reply (anyone), Edit (own text), Delete (own; room admins: any). Buttons, always in
+     the tab order; faint until the message is hovered or focused. */
+  if (!isPending && !message.deleted) {
+    const editable = !message.content || message.content.type === "text";
+    const mine = message.sender && message.sender.id === me.id;
+    const actions = document.createElement("span");
+    actions.className = "actions ms-auto";
+    /** @param {string} action @param {string} label @param {string} [extra] */
+    const button = (action, label, extra) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn btn-link btn-sm p-0 me-2" + (extra || "");
+      b.dataset.action = action;
+      b.textContent = label;
+      actions.append(b);
+    };
+    button("reply", "Reply");
+    if (mine && editable) button("edit", "Edit");
+    if (mine || view.isAdmin) button("delete", "Delete", " text-danger");
+    head.append(actions);
+  }
+  /* What the conversation kinds add (rooms/kinds.py, from the page's data): a badge for what
+     was made of a message, else buttons to make something of someone else's message. */
+  if (!isPending && !message.deleted) {
+    /** @param {string} text @param {Record<string, unknown>} made */
+    const fill = (text, made) => text.replace(/\{(\w+)\}/g, (_, key) => String(made[key] ?? ""));
+    const fields = /** @type {Record<string, any>} */ (message);
+    const links = view.links.filter((spec) => fields[spec.field]);
+    for (const spec of links) {
+      const made = fields[spec.field];
+      const link = document.createElement("a");
+      link.className = "badge text-bg-light border kind-link " + spec.field + "-link";
+      link.href = fill(spec.url, { id: Number(made.id) });
+      link.textContent = fill(spec.label, made);
+      head.append(link);
+    }
+    if (!links.length && message.sender && message.sender.id !== me.id) {
+      for (const action of view.actions) {
+        const turn = document.createElement("button");
+        turn.type = "button";
+        turn.className = "btn btn-link btn-sm p-0 ms-2 kind-action turn-" + action.name;
+        turn.dataset.action = "kind";
+        turn.dataset.kindAction = action.name;
+        turn.textContent = action.label;
+        head.append(turn);
+      }
+    }
+  }
+  const body = document.createElement("div");
+  body.className = "body";
+  if (message.deleted) body.textContent = "message deleted";
+  else if (message.html) {
+    /* Rendered and sanitised on the server (rooms/markup.py): an allow-list of tags, links
+       to http(s) and mailto only. Links open in a new tab. */
+    body.innerHTML = message.html;
+    for (const link of body.querySelectorAll("a[href]")) /** @type {HTMLAnchorElement} */ (link).target = "_blank";
+    markMentions(body, me.username);
+  } else appendText(body, message.body);
+  li.append(head);
+  if (message.reply_to && !message.deleted) li.append(buildQuote(message.reply_to));
+  const media = message.deleted ? null : buildMedia(message.content);
+  if (media) li.append(media);
+  if (message.deleted || message.body || !media) li.append(body);
+  /* Under the message: its reactions, and the button to add one. */
+  if (!isPending && !message.deleted && message.id) {
+    li.append(buildReactions(view.reactions));
+  }
+  return li;
+}
