@@ -40,6 +40,16 @@ if command -v npm >/dev/null && ! cmp -s tests/browser/package-lock.json tests/b
     && cp package-lock.json node_modules/.uchat-lock)
 fi
 
+# --- The JavaScript tools from npm (package-lock.json at the root: ESLint, TypeScript, acorn,
+# linkedom), for bin/test's checks of static/js and tests/test_protocol_js.py; installed again
+# when the lock changes. Never served to users.
+if command -v npm >/dev/null && ! cmp -s package-lock.json node_modules/.uchat-lock; then
+  say "installing the JavaScript tools with npm ci"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.uchat-lock
+elif ! command -v npm >/dev/null && [ "$REQUIRE" = 1 ]; then
+  say "npm is missing and UCHAT_REQUIRE_SERVICES=1"; exit 1
+fi
+
 free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 WORK="$(mktemp -d /tmp/uchat-services.XXXXXX)"

@@ -1,0 +1,38 @@
+// ESLint for the JavaScript in static/js (browser ES modules) and its tests (Node).
+import js from "@eslint/js";
+import globals from "globals";
+
+export default [
+  { ignores: ["**/node_modules/", ".venv/", "var/"] },
+  js.configs.recommended,
+  {
+    files: ["static/js/**/*.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.browser },
+  },
+  {
+    // Classic scripts (no import/export), loaded with defer.
+    files: ["static/js/suggest.js", "static/js/tour.js"],
+    languageOptions: { sourceType: "script" },
+  },
+  {
+    files: ["tests/js/**/*.js", "tests/js/**/*.mjs", "eslint.config.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.node },
+  },
+  {
+    rules: {
+      eqeqeq: ["error", "always"],
+      "no-var": "error",
+      "prefer-const": "error",
+      "no-implicit-globals": "error",
+      "no-shadow": "error",
+      "no-unused-vars": ["error", { args: "after-used", caughtErrors: "none" }],
+      "no-throw-literal": "error",
+      "no-eval": "error",
+      "no-implied-eval": "error",
+      "no-new-func": "error",
+      "no-script-url": "error",
+      "no-console": "error",
+      curly: ["error", "multi-line"],
+    },
+  },
+];

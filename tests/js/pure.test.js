@@ -1,0 +1,66 @@
+// The pure modules: layout decisions and @-mention matching.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { decoration, firstUnread, GROUP_MS } from "../../static/js/layout.js";
+import { matchMembers, mentionQuery } from "../../static/js/mentions.js";
+
+const at = (minutes) => new Date(Date.UTC(2026, 11, 5, 10, minutes)).toISOString();
+const item = (id, senderId, minutes, deleted = false) => ({ id, senderId, at: at(minutes), deleted });
+
+describe("layout.decoration", () => {
+  it("starts the list with a day separator", () => {
+    const d = decoration(null, item(1, 2, 0), null);
+    assert.ok(d.separator);
+    assert.equal(d.grouped, false);
+  });
+
+  it("groups a message by the same person within five minutes", () => {
+    assert.equal(decoration(item(1, 2, 0), item(2, 2, 4), null).grouped, true);
+    assert.equal(decoration(item(1, 2, 0), item(2, 2, GROUP_MS / 60000 + 1), null).grouped, false);
+    assert.equal(decoration(item(1, 2, 0), item(2, 3, 1), null).grouped, false);
+    assert.equal(decoration(item(1, 2, 0, true), item(2, 2, 1), null).grouped, false);
+    assert.equal(decoration(item(1, null, 0), item(2, null, 1), null).grouped, false);
+  });
+
+  it("draws the new-messages line before the first unread, which starts a group", () => {
+    const d = decoration(item(1, 2, 0), item(2, 2, 1), 2);
+    assert.deepEqual(d, { separator: null, newLine: true, grouped: false });
+  });
+
+  it("separates days", () => {
+    const yesterday = { id: 1, senderId: 2, at: "2026-12-04T10:00:00Z", deleted: false };
+    assert.ok(decoration(yesterday, item(2, 2, 0), null).separator);
+  });
+});
+
+describe("layout.firstUnread", () => {
+  const msgs = [{ id: 1, sender: { id: 2 } }, { id: 2, sender: { id: 1 } }, { id: 3, sender: { id: 2 } }];
+  it("is the first message after the last read that is not mine", () => {
+    assert.equal(firstUnread(msgs, 1, 1), 3);
+  });
+  it("is none for a first visit", () => {
+    assert.equal(firstUnread(msgs, 0, 1), null);
+  });
+});
+
+describe("mentions", () => {
+  it("reads the name being typed after @ before the caret", () => {
+    assert.equal(mentionQuery("hello @an", 9), "an");
+    assert.equal(mentionQuery("hello @an and", 13), null);
+    assert.equal(mentionQuery("mail@example", 12), null);
+    assert.equal(mentionQuery("@", 1), "");
+  });
+
+  it("matches usernames and words of names, never the reader, by username", () => {
+    const people = [
+      { id: 1, username: "me", name: "Me Myself" },
+      { id: 2, username: "zed", name: "Ana Zed" },
+      { id: 3, username: "anna", name: "Anna Lee" },
+      { id: 4, username: "bob", name: "Bob Stone" },
+    ];
+    assert.deepEqual(matchMembers(people, "an", 1).map((u) => u.username), ["anna", "zed"]);
+    assert.deepEqual(matchMembers(people, "me", 1), []);
+    assert.equal(matchMembers(people, "", 1).length, 3);
+  });
+});
