@@ -423,8 +423,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Browser features the pages (and whatever they frame) may use: none of the powerful ones.
-# The video players keep what their iframes ask for (static/js/message_render.js: allow=...). Passkeys
-# (publickey-credentials-get) are off as long as MFA_SUPPORTED_TYPES has no "webauthn".
+# The video players keep what their iframes ask for (static/js/message_render.js: allow=...).
+# Passkeys (publickey-credentials-get) are off as long as MFA_SUPPORTED_TYPES has no "webauthn".
 _PLAYERS = ['"https://www.youtube-nocookie.com"', '"https://player.vimeo.com"']
 _DENIED = (
     "accelerometer browsing-topics camera display-capture geolocation gyroscope hid "
