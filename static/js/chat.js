@@ -149,7 +149,7 @@ const handlers = {
   [FRAME.MEMBER_REMOVED]: (f) => {
     store.removeMember(f.user_id);
     renderMembers(membersList, store);
-    if (f.user_id === me.id) composer.disable("You were removed from this room.");
+    if (f.user_id === me.id) composer.disable(f.notice || "You were removed from this room.");
   },
   [FRAME.ROOM_UPDATED]: (f) => {
     const name = document.getElementById("room-name");
@@ -214,7 +214,7 @@ if (target) {
   jump.hidden = false;
 } else if (line) line.scrollIntoView({ block: "center" });
 else scrollToBottom();
-if (!target) input.focus();
+if (!target) input.focus({ preventScroll: true });  // the header (a ticket's title and status) stays in view
 if (!data.readonly) {
   /* Last: what the page holds is in place before the socket asks for what is newer. */
   personSocket.subscribe(roomId);

@@ -185,3 +185,24 @@ def test_an_agent_whose_ticket_is_reassigned_reads_to_whom_and_loses_its_forms(
     expect(page.locator("#status-select")).to_be_hidden()
     expect(page.get_by_role("button", name="Add note")).to_be_hidden()
     expect(page.locator("#ticket-history li").filter(has_text="Assigned to Ravi")).to_have_count(1)
+    # The composer says it too (it read "You were removed from this room").
+    expect(page.locator("#message-input")).to_be_disabled()
+    expect(page.locator("#composer-error")).to_have_text("This ticket was reassigned to Ravi.")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_ticket_page_opens_at_its_title_not_the_composer(new_page, transactional_db, width):
+    """B6: focusing the composer on load scrolled the page past the title and status."""
+    from tickets import services
+
+    customer = UserFactory(username="suraj", display_name="Suraj")
+    ticket = run_outside_loop(
+        services.ticket_open, customer=customer, subject="Fridge", description="It is warm."
+    )
+    page = new_page(viewport={"width": width, "height": 700})
+    log_in(page, "suraj")
+    page.goto(f"/tickets/{ticket.pk}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    expect(page.locator("#message-input")).to_be_focused()
+    assert page.evaluate("window.scrollY") == 0
+    expect(page.get_by_role("heading", name=re.compile("Fridge"))).to_be_in_viewport()
