@@ -7,24 +7,32 @@ one table, in its AppConfig.ready(): notifications, e-mails, socket broadcasts a
 apps' reactions are handlers, and a webhook or a push is one more line there.
 
 Each handler is isolated: it runs in its own transaction (what it writes is all or nothing),
-and a handler that raises is logged, tried again up to its ``retries`` (for failures that
-pass, such as the broker being restarted) and then given up, without undoing the write that
-recorded the event or stopping the handlers after it. A rollback records nothing: callbacks
-of a rolled-back transaction never run.
+and a handler that raises is logged, tried again up to its ``retries`` after a short back-off
+(for failures that pass, such as the broker being restarted) and then given up, without
+undoing the write that recorded the event or stopping the handlers after it. A rollback
+records nothing: callbacks of a rolled-back transaction never run.
+
+A caller whose commit must not wait for the handlers (the message writer: its acks and the
+next batch) records inside ``collecting()``: the committed events are handed to it instead,
+and it runs them later with ``dispatch_recorded`` (in order, on a thread of its own).
 
 The events themselves are dataclasses of the app that records them (rooms/domain_events.py
 for the message engine's): core names no app above it.
 """
 
+import contextlib
 import contextvars
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+RETRY_BACKOFF = 0.05  # seconds before a handler's first retry, doubled before each next one
 
 
 @dataclass(frozen=True)
@@ -68,12 +76,49 @@ def table() -> dict[str, list[str]]:
     }
 
 
+class Recorded(NamedTuple):
+    """A committed event whose handlers have yet to run, with the context it was recorded in."""
+
+    context: contextvars.Context
+    event: DomainEvent
+
+
+_collector: contextvars.ContextVar[list[Recorded] | None] = contextvars.ContextVar(
+    "domain_events_collector", default=None
+)
+
+
+@contextlib.contextmanager
+def collecting() -> Iterator[list[Recorded]]:
+    """Events recorded inside this block are, once committed, appended to the list it gives
+    instead of dispatched; the caller runs them with ``dispatch_recorded``."""
+    recorded: list[Recorded] = []
+    token = _collector.set(recorded)
+    try:
+        yield recorded
+    finally:
+        _collector.reset(token)
+
+
 def record(event: DomainEvent) -> None:
     """Dispatch ``event`` once the current transaction commits (now, outside one). Handlers
     see the context variables of the write that recorded it (the inbound mail an e-mail answers,
     say), whenever the commit comes."""
     context = contextvars.copy_context()
-    transaction.on_commit(lambda: context.run(dispatch, event), robust=True)
+    collector = _collector.get()
+    if collector is None:
+        transaction.on_commit(lambda: context.run(dispatch, event), robust=True)
+        return
+    # What its handlers record in turn is dispatched after their own commit, not collected
+    # into a list its owner has handed on already.
+    context.run(_collector.set, None)
+    transaction.on_commit(lambda: collector.append(Recorded(context, event)))
+
+
+def dispatch_recorded(recorded: Iterable[Recorded]) -> None:
+    """Run the handlers of collected events, in the order they were recorded; never raises."""
+    for context, event in recorded:
+        context.run(dispatch, event)
 
 
 def dispatch(event: DomainEvent) -> None:
@@ -98,3 +143,5 @@ def _run(registration: _Registration, event: DomainEvent) -> None:
                 attempt + 1,
                 registration.retries + 1,
             )
+            if attempt < registration.retries:
+                time.sleep(RETRY_BACKOFF * 2**attempt)

@@ -3,35 +3,39 @@
 Sockets hand it validated drafts (``rooms.services.message_draft``) and wait for the outcome.
 It stores whatever is waiting in one batch (``rooms.services.messages_store``: one transaction,
 a handful of statements whatever the batch's size), answers each socket, then broadcasts the
-new messages from the event loop, in the order they were stored. While one batch is in the
-database the next one gathers, so the batch grows with the load and a quiet server stores
-each message at once: the latency it adds is at most one batch's time (plus
-``UCHAT_WRITER_WINDOW_MS`` when set).
+new messages from the event loop, in the order they were stored, and only then hands the
+batch's domain events to their handlers. While one batch is in the database the next one
+gathers, so the batch grows with the load and a quiet server stores each message at once: the
+latency it adds is at most one batch's time (plus ``UCHAT_WRITER_WINDOW_MS`` when set).
 
 The checks other apps registered for a conversation kind (rooms.hooks.message_checks) run
 per draft before the batch, and uploads are stored before it too: the batch's transaction
 holds its row locks for the inserts only, and a refusal refuses its own draft, never the batch.
-What a new message sets off runs after the commit, as handlers (core.domain_events).
+What a new message sets off runs after the commit, as handlers (core.domain_events), but
+off the writer's path: the batch's events are collected at its commit and dispatched, after
+its acks and broadcasts, on a thread of their own that runs them one after another in the
+order they were recorded (so per conversation in ``seq`` order). A slow or failing handler,
+retries included, delays neither an acknowledgement nor the next batch.
 
 Guarantees (tested in rooms/tests/test_writer.py and rooms/tests/test_after_commit.py): a
 message is acknowledged only once stored and broadcast only after its transaction committed;
 per conversation, ``seq`` has no gap and broadcasts go out in ``seq`` order from this process;
 a batch that fails half-way is stored draft by draft, so each ends stored or refused with its
-reason.
+reason; a message's handlers run after its commit, its ack and its broadcast.
 """
 
 import asyncio
 import logging
 import time
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from asgiref.sync import SyncToAsync
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections
 
-from core import events
+from core import domain_events, events
 from rooms.models import Message
 from rooms.services.messages import Draft, Outcome, message_created_event, messages_store
 
@@ -50,6 +54,9 @@ class Writer:
         self.sending: asyncio.Task[None] | None = None
         # One thread, one database connection: batches run one after another.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="uchat-writer")
+        # The handlers' own thread (and connection): one, so events keep their order.
+        self.handlers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="uchat-handlers")
+        self.handled: Future[None] | None = None
         self.last_batch = 0.0
 
     async def submit(self, draft: Draft) -> Outcome:
@@ -71,9 +78,10 @@ class Writer:
                 await asyncio.sleep(window)
             batch = self.waiting[:MAX_BATCH]
             del self.waiting[:MAX_BATCH]
+            recorded: list[domain_events.Recorded] = []
             try:
                 store = SyncToAsync(self._store, thread_sensitive=False, executor=self.executor)
-                outcomes = await store([draft for draft, _ in batch])
+                outcomes = await store([draft for draft, _ in batch], recorded)
             except Exception as exc:  # nothing was committed (the transaction rolled back)
                 logger.warning("a batch of %d messages failed: %r", len(batch), exc)
                 outcomes = [exc] * len(batch)
@@ -86,20 +94,25 @@ class Writer:
                         future.set_exception(outcome)
                     else:
                         future.set_result(outcome)
-            if created:
+            if created or recorded:
                 # Chained: broadcasts leave in commit order while the next batch is written.
-                self.sending = asyncio.create_task(self._broadcast(self.sending, created))
+                self.sending = asyncio.create_task(self._broadcast(self.sending, created, recorded))
 
-    def _store(self, drafts: list[Draft]) -> list[Outcome]:
+    def _store(self, drafts: list[Draft], recorded: list[domain_events.Recorded]) -> list[Outcome]:
         """In the writer's thread. Its database connection is checked (and replaced when
         broken or too old) only after a quiet spell or a failure, not before every batch as
-        database_sync_to_async does: under load that check cost a round trip per batch."""
+        database_sync_to_async does: under load that check cost a round trip per batch.
+        The domain events the batch committed are added to ``recorded``, not dispatched."""
         now = time.monotonic()
         if now - self.last_batch > CHECK_AFTER_IDLE:
             close_old_connections()
         self.last_batch = now
         try:
-            outcomes = messages_store(drafts)
+            with domain_events.collecting() as committed:
+                try:
+                    outcomes = messages_store(drafts)
+                finally:  # what committed before a failure still has its handlers run
+                    recorded.extend(committed)
         except Exception:
             close_old_connections()
             raise
@@ -107,13 +120,43 @@ class Writer:
             close_old_connections()
         return outcomes
 
-    @staticmethod
-    async def _broadcast(before: "asyncio.Task[None] | None", messages: list[Message]) -> None:
+    async def _broadcast(
+        self,
+        before: "asyncio.Task[None] | None",
+        messages: list[Message],
+        recorded: list[domain_events.Recorded],
+    ) -> None:
         if before is not None:
             await asyncio.wait([before])
-        for message in messages:
-            group, event_type, payload = message_created_event(message)
-            await events.broadcast_async([group], event_type, payload)
+        try:
+            for message in messages:
+                group, event_type, payload = message_created_event(message)
+                await events.broadcast_async([group], event_type, payload)
+        finally:
+            if recorded:  # not awaited: the next batch's broadcasts do not wait for them
+                self.handled = self.handlers.submit(self._handle, recorded)
+
+    @staticmethod
+    def _handle(recorded: list[domain_events.Recorded]) -> None:
+        """In the handlers' thread, with a connection of its own (checked first: a handler
+        may have left it broken)."""
+        try:
+            close_old_connections()
+            domain_events.dispatch_recorded(recorded)
+        except Exception:  # the connection check; handlers themselves never raise
+            logger.exception("the handlers of %d events could not run", len(recorded))
+
+    async def settled(self) -> None:
+        """Wait until every batch stored so far is broadcast and its handlers have run."""
+        while True:
+            sending = self.sending
+            if sending is not None:
+                await asyncio.wait([sending])
+            handled = self.handled  # set by the broadcast before it ends
+            if handled is not None:
+                await asyncio.wrap_future(handled)
+            if self.sending is sending and self.handled is handled:
+                return
 
 
 _writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Writer]" = (

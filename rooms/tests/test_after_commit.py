@@ -1,18 +1,24 @@
 """Side effects run after the commit, from one table (core.domain_events), and the batch's
 transaction holds no row lock while files are written."""
 
+import asyncio
 import logging
+import time
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from accounts.tests.factories import UserFactory
 from core import domain_events
 from notifications.models import Code, Notification
 from rooms import services
+from rooms import writer as writer_module
 from rooms.domain_events import MessageCreated
 from rooms.models import Message
 from rooms.services import notify
+from rooms.tests.test_consumers import connect, receive_type
 from rooms.tests.test_direct import png_bytes
 
 pytestmark = [pytest.mark.django_db(transaction=True)]  # real commits: on_commit runs
@@ -44,6 +50,26 @@ def test_a_failing_handler_neither_undoes_the_write_nor_stops_the_others(
     assert "failed" in caplog.text
     assert not Notification.objects.filter(title="half-done").exists()  # its own write undone
     assert Notification.objects.filter(user=other_user, code=Code.NEW_MESSAGE).exists()
+
+
+def test_a_failing_handler_is_tried_again_after_a_growing_pause(monkeypatch, caplog):
+    """Retries wait a little (a broker restarting gets a moment), longer each time."""
+    tries: list[float] = []
+    pauses: list[float] = []
+
+    def broken(event: MessageCreated) -> None:
+        tries.append(time.monotonic())
+        raise RuntimeError("the broker is restarting")
+
+    monkeypatch.setitem(domain_events._table, MessageCreated, [])
+    domain_events.on(MessageCreated, broken, retries=2)
+    monkeypatch.setattr(domain_events.time, "sleep", pauses.append)
+    with caplog.at_level(logging.CRITICAL, logger="core.domain_events"):
+        domain_events.dispatch(MessageCreated(Message(pk=1)))
+
+    assert len(tries) == 3
+    assert len(pauses) == 2  # between the tries, none after the last
+    assert 0 < pauses[0] < pauses[1] <= 1
 
 
 def test_no_file_is_written_while_a_row_lock_is_held(
@@ -121,3 +147,46 @@ def test_another_apps_link_goes_into_the_message_through_the_engine(user, other_
     assert message.content == {**before, "record": {"id": 7}}
     [updated] = [p for _g, kind, p in sent if kind == "message.updated"]
     assert updated["id"] == message.pk
+
+
+async def test_a_slow_failing_handler_delays_no_other_conversations_ack(monkeypatch):
+    """A MessageCreated handler that is slow and fails (tried three times) for one room: a
+    message sent meanwhile in another room is acknowledged and broadcast at once, and the
+    handlers still run, each after the commit of the message they are given."""
+    monkeypatch.setattr(domain_events, "RETRY_BACKOFF", 0.01)
+    alice = await sync_to_async(UserFactory.create)(username="alice")
+    bob = await sync_to_async(UserFactory.create)(username="bob")
+    slow = await sync_to_async(services.room_create)(creator=alice, name="Slow", members=[])
+    quick = await sync_to_async(services.room_create)(creator=bob, name="Quick", members=[])
+    seen: list[tuple[str, bool]] = []
+
+    def stalls(event: MessageCreated) -> None:
+        seen.append((event.message.body, Message.objects.filter(pk=event.message.pk).exists()))
+        if event.message.conversation_id == slow.pk:
+            time.sleep(0.6)
+            raise RuntimeError("the handler's service is down")
+
+    monkeypatch.setitem(domain_events._table, MessageCreated, [])
+    domain_events.on(MessageCreated, stalls, retries=2)
+    first, ok_first, _ = await connect(alice, f"/ws/rooms/{slow.pk}/")
+    second, ok_second, _ = await connect(bob, f"/ws/rooms/{quick.pk}/")
+    assert ok_first
+    assert ok_second
+
+    started = time.monotonic()
+    await first.send_json_to({"type": "message.send", "body": "stalls", "client_id": "s"})
+    await receive_type(first, "message.ack")
+    assert time.monotonic() - started < 0.3  # its own ack does not wait for its handler
+    await asyncio.sleep(0.1)  # the handler is asleep now
+    started = time.monotonic()
+    await second.send_json_to({"type": "message.send", "body": "quick", "client_id": "q"})
+    await receive_type(second, "message.ack")
+    acked = time.monotonic() - started
+    await receive_type(second, "message.created", body="quick")
+    assert acked < 0.3
+
+    await writer_module.writer().settled()
+    # Stored before any handler saw it; three tries for the failing one, in order.
+    assert seen == [("stalls", True)] * 3 + [("quick", True)]
+    await first.disconnect()
+    await second.disconnect()
