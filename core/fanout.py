@@ -21,7 +21,6 @@ import uuid
 import weakref
 from typing import Any, Protocol
 
-from channels.consumer import get_handler_name
 from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
@@ -66,7 +65,25 @@ class LayerUnavailable(Exception):
 
 
 class Member(Protocol):
+    """A socket in the hub's groups. The hub hands it an event of type ``a.b`` through its
+    method ``event_a_b`` when it has one, else through ``event_default``: only methods that
+    declare themselves handlers by that prefix, so an event whose type names another method
+    (``close``, ``leave_group``) never calls it."""
+
     async def fanout_failed(self) -> None: ...
+
+
+HANDLER_PREFIX = "event_"
+
+
+def handler_for(member: Member, event: dict[str, Any]) -> Any:
+    """The member's handler for ``event`` (see Member), or None when it takes no events."""
+    kind = event.get("type")
+    if isinstance(kind, str) and kind:
+        handler = getattr(member, HANDLER_PREFIX + kind.replace(".", "_"), None)
+        if handler is not None:
+            return handler
+    return getattr(member, HANDLER_PREFIX + "default", None)
 
 
 class Resync:
@@ -401,10 +418,7 @@ class Hub:
                     await self.drop(None if groups is None else set(groups))
                 continue
             for member in list(self.members.get(event.get("group", ""), ())):
-                # The member's handler for this type, else its default (sockets forward).
-                handler = getattr(member, get_handler_name(event), None) or getattr(
-                    member, "event_default", None
-                )
+                handler = handler_for(member, event)
                 if handler is None:
                     continue
                 try:

@@ -1,7 +1,9 @@
 """The base of every socket (protocol: docs/websocket.md): JSON frames in and out, the
 handshake's checks and presence row, access revocation, timers, and the channel-layer groups
 joined through the process's fan-out hub. Channel-layer events are forwarded by default
-(``JsonFrameConsumer.event_default``); a consumer names only the events it filters or acts on."""
+(``JsonFrameConsumer.event_default``); a consumer names only the events it filters or acts on,
+as ``event_<type>`` methods (``event_member_removed`` for ``member.removed``): the hub calls no
+other method for an event, whatever its type."""
 
 import asyncio
 import contextlib
@@ -274,7 +276,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             groups.append(events.session_group(session_key))
         return groups
 
-    async def access_revoked(self, event: dict[str, Any]) -> None:
+    async def event_access_revoked(self, event: dict[str, Any]) -> None:
         await self.forward(event)
         await self.close(code=CLOSE_REAUTHENTICATE)
 
@@ -317,6 +319,6 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def forward(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["frame"])
 
-    # Every event the socket's groups carry reaches its client, unless the consumer names a
-    # handler for its type that filters it (core.fanout calls this when none is named).
+    # Every event the socket's groups carry reaches its client, unless the consumer has an
+    # ``event_<type>`` handler that filters it (core.fanout calls this when it has none).
     event_default = forward

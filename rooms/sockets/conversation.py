@@ -226,17 +226,18 @@ class ConversationConsumer(ConversationFrames):
         return {**super().frame_handlers(), **self.conversation_frame_handlers()}
 
     # --- channel-layer events: forwarded by default (event_default); these filter or act ---
-    async def typing(self, event: dict[str, Any]) -> None:
+    # (named event_<type>: core.fanout calls no other method for an event)
+    async def event_typing(self, event: dict[str, Any]) -> None:
         if event["payload"]["user"]["id"] != self.user.pk:
             await self.forward(event)
 
-    async def member_removed(self, event: dict[str, Any]) -> None:
+    async def event_member_removed(self, event: dict[str, Any]) -> None:
         await self.forward(event)
         if event["payload"]["user_id"] == self.user.pk:
             # Removed: stop receiving at once.
             await self.leave_group(self.group)
             await self.close(code=CLOSE_FORBIDDEN)
 
-    async def room_deleted(self, event: dict[str, Any]) -> None:
+    async def event_room_deleted(self, event: dict[str, Any]) -> None:
         await self.forward(event)
         await self.close(code=CLOSE_FORBIDDEN)

@@ -99,24 +99,24 @@ class UserConsumer(ConversationFrames):
         return self.conversation is not None and event.get("group") == self.group
 
     # The open conversation's own events; the sidebar has no use for other conversations'.
-    async def reaction_updated(self, event: dict[str, Any]) -> None:
+    async def event_reaction_updated(self, event: dict[str, Any]) -> None:
         if self.subscribed_to(event):
             await self.forward(event)
 
-    member_updated = reaction_updated
+    event_member_updated = event_reaction_updated
 
-    async def typing(self, event: dict[str, Any]) -> None:
+    async def event_typing(self, event: dict[str, Any]) -> None:
         if self.subscribed_to(event) and event["payload"]["user"]["id"] != self.user.pk:
             await self.forward(event)
 
-    async def member_added(self, event: dict[str, Any]) -> None:
+    async def event_member_added(self, event: dict[str, Any]) -> None:
         if event["payload"]["member"]["user"]["id"] == self.user.pk:
             await self.join_group(events.conversation_group(event["payload"]["room"]["id"]))
             await self.forward(event)
         elif self.subscribed_to(event):
             await self.forward(event)
 
-    async def member_removed(self, event: dict[str, Any]) -> None:
+    async def event_member_removed(self, event: dict[str, Any]) -> None:
         room_id = event["payload"]["room"]["id"]
         if event["payload"]["user_id"] == self.user.pk:
             if self.conversation is not None and self.conversation.pk == room_id:
@@ -126,7 +126,7 @@ class UserConsumer(ConversationFrames):
         elif self.subscribed_to(event):
             await self.forward(event)
 
-    async def room_deleted(self, event: dict[str, Any]) -> None:
+    async def event_room_deleted(self, event: dict[str, Any]) -> None:
         if self.conversation is not None and self.conversation.pk == event["payload"]["id"]:
             await self.unsubscribe()
         await self.leave_group(events.conversation_group(event["payload"]["id"]))

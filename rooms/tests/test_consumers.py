@@ -13,6 +13,7 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
+from core import events
 from rooms import services
 from rooms import writer as writer_module
 from rooms.models import Message, Presence
@@ -234,6 +235,27 @@ async def test_dashboard_socket_sees_new_room_and_its_messages(user, other_user)
     created = await receive_type(bob, "message.created")
     assert created["conversation"] == room.pk
     await bob.disconnect()
+
+
+async def test_an_event_named_like_a_socket_method_is_forwarded_not_called(room, user):
+    """The hub calls only a socket's ``event_<type>`` handlers: an event whose type names
+    another of its methods (close, leave_all_groups, unsubscribe) reaches the client as a
+    frame, and the socket stays open, in its groups."""
+    conversation, ok, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    person, ok_person, _ = await connect(user, "/ws/me/")
+    assert ok
+    assert ok_person
+    kinds = ["close", "leave.all.groups", "unsubscribe"]
+    for kind in kinds:
+        await events.broadcast_async([events.conversation_group(room.pk)], kind, {"n": 1})
+    for socket in (conversation, person):
+        for kind in kinds:
+            assert await receive_type(socket, kind) == {"type": kind, "n": 1}
+    await sync_to_async(services.message_create)(conversation=room, sender=user, body="still")
+    for socket in (conversation, person):
+        assert (await receive_type(socket, "message.created"))["body"] == "still"
+    await conversation.disconnect()
+    await person.disconnect()
 
 
 async def test_dashboard_socket_refuses_anonymous():

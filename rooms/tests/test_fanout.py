@@ -18,7 +18,7 @@ class Socket:
     def __init__(self) -> None:
         self.frames: list[str] = []
 
-    async def message_created(self, event: dict) -> None:
+    async def event_message_created(self, event: dict) -> None:
         self.frames.append(event["frame"])
 
     async def fanout_failed(self) -> None:
