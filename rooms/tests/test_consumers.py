@@ -239,13 +239,13 @@ async def test_dashboard_socket_sees_new_room_and_its_messages(user, other_user)
 
 async def test_an_event_named_like_a_socket_method_is_forwarded_not_called(room, user):
     """The hub calls only a socket's ``event_<type>`` handlers: an event whose type names
-    another of its methods (close, leave_all_groups, unsubscribe) reaches the client as a
-    frame, and the socket stays open, in its groups."""
+    another of its methods (close, leave_all_groups, unsubscribe), or no method at all
+    (``_close``), reaches the client as a frame, and the socket stays open, in its groups."""
     conversation, ok, _ = await connect(user, f"/ws/rooms/{room.pk}/")
     person, ok_person, _ = await connect(user, "/ws/me/")
     assert ok
     assert ok_person
-    kinds = ["close", "leave.all.groups", "unsubscribe"]
+    kinds = ["close", "leave.all.groups", "unsubscribe", "_close"]
     for kind in kinds:
         await events.broadcast_async([events.conversation_group(room.pk)], kind, {"n": 1})
     for socket in (conversation, person):
