@@ -143,21 +143,10 @@ def make_people(
     django.setup()
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from accounts.models import User
-    from rooms.models import Conversation, Membership
+    from rooms.tests.factories import crowd_create
 
     stamp = f"{int(time.time())}{random.randrange(1000)}"
-    users = User.objects.bulk_create(
-        User(username=f"soak{stamp}x{i}", email=f"soak{stamp}x{i}@example.com")
-        for i in range(sockets)
-    )
-    room_ids = []
-    for r in range(rooms):
-        room = Conversation.objects.create(kind=Conversation.Kind.ROOM, name=f"soak {stamp} {r}")
-        Membership.objects.bulk_create(
-            Membership(conversation=room, user=users[i]) for i in range(r, sockets, rooms)
-        )
-        room_ids.append(room.pk)
+    users, room_ids = crowd_create(people=sockets, rooms=rooms, label=f"soak{stamp}")
     tokens = []
     for user in users:
         # Long enough for the whole run: a socket closes when its access token expires (4401),

@@ -30,7 +30,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from rooms.models import Conversation, Membership, Message
+from rooms.models import Message
+from rooms.tests.factories import crowd_create
 from tests.browser.conftest import _database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -337,18 +338,7 @@ def test_two_thousand_sockets_on_one_process_all_hear_a_broadcast(served):
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # this side holds 2,000 too
     sockets, rooms = 2000, 20
-    stamp = time.monotonic_ns()
-    users = User.objects.bulk_create(
-        User(username=f"many{stamp}x{i}", email=f"many{stamp}x{i}@example.com")
-        for i in range(sockets)
-    )
-    room_ids = []
-    for r in range(rooms):
-        room = Conversation.objects.create(kind=Conversation.Kind.ROOM, name=f"hundred {r}")
-        Membership.objects.bulk_create(
-            Membership(conversation=room, user=users[i]) for i in range(r, sockets, rooms)
-        )
-        room_ids.append(room.pk)
+    users, room_ids = crowd_create(people=sockets, rooms=rooms, label=f"many{time.monotonic_ns()}")
     urls = [
         f"ws://127.0.0.1:{server.port}/ws/rooms/{room_ids[i % rooms]}/?token={_token(u)}"
         for i, u in enumerate(users)
