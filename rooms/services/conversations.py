@@ -161,7 +161,7 @@ def direct_conversation_get_or_create(*, user: User, other: User) -> Conversatio
         and not selectors.users_share_conversation(user=user, other=other)
     ):
         raise PermissionDenied(
-            "You can start a conversation only with people you share a room or ticket with."
+            "You can start a conversation only with people you already share a conversation with."
         )
     try:
         return conversation_create(

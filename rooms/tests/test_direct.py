@@ -204,9 +204,9 @@ def test_shared_policy_refuses_strangers_on_the_page_and_the_api(
     shared_policy, auth_client, user, other_user
 ):
     response = auth_client.get("/dm/bob/", follow=True)
-    assert b"only with people you share a room or ticket with" in response.content
+    assert b"only with people you already share a conversation with" in response.content
     response = auth_client.get("/dm/?to=bob", follow=True)
-    assert b"only with people you share a room or ticket with" in response.content
+    assert b"only with people you already share a conversation with" in response.content
     api = auth_client.post(
         "/api/messages",
         {"recipient_id": other_user.pk, "content": {"type": "text", "text": "hi"}},
