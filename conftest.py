@@ -97,6 +97,18 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+def _writers_of_ended_loops_closed():
+    """Each async test's event loop gets its own message writer, with two threads that hold a
+    database connection each: the writers of loops that have ended are closed (their pending
+    handlers run first), before and after each test."""
+    from rooms.writer import writers_close_ended
+
+    writers_close_ended()
+    yield
+    writers_close_ended()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_stray_connections(django_db_setup, django_db_blocker):
     """Connections opened by worker threads (database_sync_to_async, live servers) would keep

@@ -97,7 +97,7 @@ if [ -n "$(pg_bin)" ]; then
   # 400: each event loop of the suite gets its own writer, whose two threads (store, handlers)
   # keep a connection each until the loop is collected; 200 ran out near the end of a full run.
   as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$WORK/pgsock/pg.log" -w -o \
-    "-p $PG_PORT -k $WORK/pgsock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+    "-p $PG_PORT -k $WORK/pgsock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null
   "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres uchat
   export DATABASE_URL="postgres://postgres@127.0.0.1:${PG_PORT}/uchat"

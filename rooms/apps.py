@@ -28,7 +28,7 @@ class RoomsConfig(AppConfig):
 
         # The engine's side effects, after the commit (core.domain_events). A new message's
         # broadcast is not here: the writer sends those itself, in seq order (rooms/writer.py).
-        on(MessageCreated, notify.message_created, retries=1)
+        on(MessageCreated, notify.message_created, retries=1, when=notify.message_concerns_others)
         on(MessageEdited, services.message_broadcast)
         on(MessageDeleted, services.message_broadcast)
         on(MemberAdded, conversations.member_announce)

@@ -15,7 +15,9 @@ What a new message sets off runs after the commit, as handlers (core.domain_even
 off the writer's path: the batch's events are collected at its commit and dispatched, after
 its acks and broadcasts, on a thread of their own that runs them one after another in the
 order they were recorded (so per conversation in ``seq`` order). A slow or failing handler,
-retries included, delays neither an acknowledgement nor the next batch.
+retries included, delays neither an acknowledgement nor the next batch, until the handlers
+fall ``HANDLER_BACKLOG`` batches behind: then the writer waits for them before it stores
+more, so memory stays bounded when handlers are slower than the writes.
 
 Guarantees (tested in rooms/tests/test_writer.py and rooms/tests/test_after_commit.py): a
 message is acknowledged only once stored and broadcast only after its transaction committed;
@@ -28,12 +30,13 @@ import asyncio
 import logging
 import time
 import weakref
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from asgiref.sync import SyncToAsync
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from core import domain_events, events
 from rooms.models import Message
@@ -43,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BATCH = 256
 CHECK_AFTER_IDLE = 5.0  # seconds without a batch before the connection is checked again
+HANDLER_BACKLOG = 32  # batches whose handlers may wait to run before the writer waits for them
 REFUSALS = (ValidationError, PermissionDenied)
 
 
@@ -57,6 +61,7 @@ class Writer:
         # The handlers' own thread (and connection): one, so events keep their order.
         self.handlers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="uchat-handlers")
         self.handled: Future[None] | None = None
+        self.backlog: deque[Future[None]] = deque()  # handler runs submitted, oldest first
         self.last_batch = 0.0
 
     async def submit(self, draft: Draft) -> Outcome:
@@ -76,6 +81,7 @@ class Writer:
                 await self.wake.wait()
             if window:
                 await asyncio.sleep(window)
+            await self._handlers_catch_up()
             batch = self.waiting[:MAX_BATCH]
             del self.waiting[:MAX_BATCH]
             recorded: list[domain_events.Recorded] = []
@@ -135,6 +141,14 @@ class Writer:
         finally:
             if recorded:  # not awaited: the next batch's broadcasts do not wait for them
                 self.handled = self.handlers.submit(self._handle, recorded)
+                self.backlog.append(self.handled)
+
+    async def _handlers_catch_up(self) -> None:
+        """Wait while more than HANDLER_BACKLOG batches' handlers are still to run."""
+        while self.backlog and self.backlog[0].done():
+            self.backlog.popleft()
+        while len(self.backlog) > HANDLER_BACKLOG:
+            await asyncio.wrap_future(self.backlog.popleft())
 
     @staticmethod
     def _handle(recorded: list[domain_events.Recorded]) -> None:
@@ -158,6 +172,13 @@ class Writer:
             if self.sending is sending and self.handled is handled:
                 return
 
+    def close(self) -> None:
+        """Let the handlers already submitted run, then close both threads' connections and
+        end the threads. For event loops that have ended (a test's)."""
+        for executor in (self.executor, self.handlers):
+            executor.submit(connections.close_all)
+            executor.shutdown(wait=True)
+
 
 _writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Writer]" = (
     weakref.WeakKeyDictionary()
@@ -171,6 +192,15 @@ def writer() -> Writer:
     if found is None:
         found = _writers[loop] = Writer()
     return found
+
+
+def writers_close_ended() -> None:
+    """Close the writers of event loops that have ended: their threads, and the database
+    connections those threads hold (each test's loop has its own writer)."""
+    for loop, found in list(_writers.items()):
+        if loop.is_closed():
+            del _writers[loop]
+            found.close()
 
 
 async def message_submit(draft: Draft) -> tuple[Message, bool]:

@@ -23,7 +23,7 @@ class TicketsConfig(AppConfig):
 
         # The desk's side effects, after the commit (core.domain_events; docs/architecture.md).
         # retries: each try is its own transaction (a deadlock on the ticket's row passes).
-        on(MessageCreated, reactions.message_posted, retries=2)
+        on(MessageCreated, reactions.message_posted, retries=2, when=reactions.message_in_ticket)
         on(events.TicketChanged, reactions.ticket_updated)  # every ticket event
         on(events.TicketOpened, reactions.ticket_opened)
         on(events.TicketAssigned, reactions.ticket_assigned)

@@ -14,13 +14,21 @@ from rooms.models import Conversation, Membership, Message
 _MENTION = re.compile(r"(?<![\w@])@([\w.@+-]{1,150})")
 
 
+def message_concerns_others(event: MessageCreated) -> bool:
+    """Whether ``message_created`` may tell anyone: asked before its transaction opens."""
+    kind = event.message.conversation.kind
+    return kind == Conversation.Kind.DIRECT or (
+        kind == Conversation.Kind.ROOM and "@" in event.message.body
+    )
+
+
 def message_created(event: MessageCreated) -> None:
     """Direct messages notify the other party and @username in a room notifies that member."""
     message = event.message
     conversation = message.conversation
     if conversation.kind == Conversation.Kind.DIRECT:
         _direct_message(conversation=conversation, message=message)
-    elif conversation.kind == Conversation.Kind.ROOM and "@" in message.body:
+    elif conversation.kind == Conversation.Kind.ROOM:
         _mentions(conversation=conversation, message=message)
 
 

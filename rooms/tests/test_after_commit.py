@@ -3,6 +3,7 @@ transaction holds no row lock while files are written."""
 
 import asyncio
 import logging
+import threading
 import time
 
 import pytest
@@ -70,6 +71,57 @@ def test_a_failing_handler_is_tried_again_after_a_growing_pause(monkeypatch, cap
     assert len(tries) == 3
     assert len(pauses) == 2  # between the tries, none after the last
     assert 0 < pauses[0] < pauses[1] <= 1
+
+
+def test_a_handlers_test_is_asked_first_and_outside_any_transaction(
+    user, other_user, monkeypatch, caplog
+):
+    """A handler whose ``when`` says no is not called and opens no transaction (the writer's
+    batch paid an empty one per handler per message); one whose test raises is logged and
+    skipped, and the handlers after it still run."""
+    room = services.room_create(creator=user, name="Quiet", members=[other_user])
+    calls: list[str] = []
+    in_transaction: list[bool] = []
+
+    def skipped(event: MessageCreated) -> None:
+        calls.append("skipped")
+
+    def mentioned(event: MessageCreated) -> bool:
+        in_transaction.append(connection.in_atomic_block)
+        return "@" in event.message.body
+
+    def broken_test(event: MessageCreated) -> bool:
+        raise RuntimeError("a test that reads what is not there")
+
+    monkeypatch.setitem(domain_events._table, MessageCreated, [])
+    domain_events.on(MessageCreated, skipped, when=mentioned)
+    domain_events.on(MessageCreated, lambda event: calls.append("never"), when=broken_test)
+    domain_events.on(MessageCreated, lambda event: calls.append(event.message.body))
+    with caplog.at_level(logging.ERROR, logger="core.domain_events"):
+        services.message_create(conversation=room, sender=user, body="plain")
+        services.message_create(conversation=room, sender=user, body="hi @bob")
+
+    assert calls == ["plain", "skipped", "hi @bob"]
+    assert in_transaction == [False, False]
+    assert caplog.text.count("the test of handler") == 2
+
+
+def test_room_messages_without_a_mention_open_no_handler_transaction(user, other_user):
+    """With the real table, every MessageCreated handler declines a room message that mentions
+    nobody before its transaction (the engine's notifications and the desk's reaction), and
+    the mention handler takes one that may tell someone."""
+    room = services.room_create(creator=user, name="Busy", members=[other_user])
+    plain, _ = services.message_create(conversation=room, sender=user, body="nothing to see")
+    mention, _ = services.message_create(conversation=room, sender=user, body="@bob look")
+    registrations = domain_events._table[MessageCreated]
+    assert len(registrations) >= 2
+
+    def taken(message: Message) -> list[str]:
+        event = MessageCreated(message)
+        return [r.handler.__name__ for r in registrations if not r.when or r.when(event)]
+
+    assert taken(plain) == []
+    assert taken(mention) == ["message_created"]
 
 
 def test_no_file_is_written_while_a_row_lock_is_held(
@@ -190,3 +242,38 @@ async def test_a_slow_failing_handler_delays_no_other_conversations_ack(monkeypa
     assert seen == [("stalls", True)] * 3 + [("quick", True)]
     await first.disconnect()
     await second.disconnect()
+
+
+async def test_the_writer_waits_when_handlers_fall_too_far_behind(monkeypatch):
+    """Handlers stuck for longer than HANDLER_BACKLOG batches hold the next batch back (memory
+    stays bounded); once they catch up, the waiting message is stored and acknowledged."""
+    monkeypatch.setattr(writer_module, "HANDLER_BACKLOG", 1)
+    alice = await sync_to_async(UserFactory.create)(username="alice")
+    room = await sync_to_async(services.room_create)(creator=alice, name="Backlog", members=[])
+    release = threading.Event()
+
+    def stuck(event: MessageCreated) -> None:
+        release.wait(5)
+
+    monkeypatch.setitem(domain_events._table, MessageCreated, [])
+    domain_events.on(MessageCreated, stuck)
+    socket, ok, _ = await connect(alice, f"/ws/rooms/{room.pk}/")
+    assert ok
+    for n in range(2):  # one batch's handlers run (stuck), the next one's wait: backlog full
+        await socket.send_json_to({"type": "message.send", "body": f"m{n}", "client_id": f"{n}"})
+        await receive_type(socket, "message.ack")
+    sending = writer_module.writer().sending
+    assert sending is not None
+    await asyncio.wait([sending])  # the second batch's broadcast has ended
+    assert len(writer_module.writer().backlog) == 2
+    while not await socket.receive_nothing(0.1):  # the earlier messages' broadcasts
+        await socket.receive_json_from()
+    await socket.send_json_to({"type": "message.send", "body": "m2", "client_id": "2"})
+    assert await socket.receive_nothing(0.5)  # no ack: m2 waits for the handlers
+    stored = await sync_to_async(Message.objects.filter(conversation=room).count)()
+    assert stored == 2
+    release.set()
+    ack = await receive_type(socket, "message.ack")
+    assert ack["client_id"] == "2"
+    await writer_module.writer().settled()
+    await socket.disconnect()

@@ -14,7 +14,9 @@ Status = Ticket.Status
 
 def ticket_message_check(*, conversation: Conversation, sender: User) -> None:
     """rooms.hooks.message_checks: run for each message before the engine's batch, without a
-    row lock. A closed ticket takes no message (that message alone is refused)."""
+    row lock. A closed ticket takes no message (that message alone is refused). A message
+    checked just before a close that commits ahead of it is stored, as one sent a moment
+    earlier would have been."""
     if Ticket.objects.filter(conversation_id=conversation.pk, status=Status.CLOSED).exists():
         raise ValidationError(
             "This ticket is closed. Raise a new ticket for a new problem.", code="ticket_closed"

@@ -119,11 +119,17 @@ def ticket_released(event: TicketReleased) -> None:
     emails.ticket_released_for_admins(ticket, agent=agent, reason=event.reason)
 
 
+def message_in_ticket(event: MessageCreated) -> bool:
+    """Whether ``message_posted`` concerns ``event``: asked before its transaction opens."""
+    message = event.message
+    return message.conversation.kind == ticket_kind.NAME and message.sender_id is not None
+
+
 def message_posted(event: MessageCreated) -> None:
     """A message in a ticket's conversation, committed: the agent's first response is timed,
     a waiting ticket is back in progress, the other party is told, inboxes re-sort."""
     message = event.message
-    if message.conversation.kind != ticket_kind.NAME or message.sender is None:
+    if not message_in_ticket(event) or message.sender is None:
         return
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
