@@ -124,6 +124,8 @@ TEMPLATES = [
                 "accounts.context_processors.site_name",
                 "accounts.context_processors.tour",
             ],
+            # {% icon "name" %} and {% icon_sprite %} in every template (core/icons.py).
+            "builtins": ["core.templatetags.icons"],
         },
     },
 ]
