@@ -28,7 +28,7 @@ import contextlib
 import contextvars
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
@@ -117,15 +117,28 @@ def record(event: DomainEvent) -> None:
     """Dispatch ``event`` once the current transaction commits (now, outside one). Handlers
     see the context variables of the write that recorded it (the inbound mail an e-mail answers,
     say), whenever the commit comes."""
+    record_many((event,))
+
+
+def record_many(recorded: Sequence[DomainEvent]) -> None:
+    """``record`` for each event, in order, with one commit callback for them all (a batch of
+    messages: one per message cost the writer's batch more than the handlers did)."""
+    if not recorded:
+        return
     context = contextvars.copy_context()
     collector = _collector.get()
     if collector is None:
-        transaction.on_commit(lambda: context.run(dispatch, event), robust=True)
+        transaction.on_commit(lambda: context.run(_dispatch_each, recorded), robust=True)
         return
-    # What its handlers record in turn is dispatched after their own commit, not collected
+    # What their handlers record in turn is dispatched after their own commit, not collected
     # into a list its owner has handed on already.
     context.run(_collector.set, None)
-    transaction.on_commit(lambda: collector.append(Recorded(context, event)))
+    transaction.on_commit(lambda: collector.extend(Recorded(context, e) for e in recorded))
+
+
+def _dispatch_each(recorded: Sequence[DomainEvent]) -> None:
+    for event in recorded:
+        dispatch(event)
 
 
 def dispatch_recorded(recorded: Iterable[Recorded]) -> None:

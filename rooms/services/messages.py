@@ -358,8 +358,9 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
     )
     _rows_set(Membership, {pk: (m,) for pk, m in read.items()}, "last_read_message_id")
     for i, message in zip(allowed, messages, strict=True):
-        domain_events.record(MessageCreated(message))  # after the commit; not on a rollback
         outcomes[i] = (message, True)
+    # After the commit, in order; not on a rollback.
+    domain_events.record_many([MessageCreated(message) for message in messages])
 
 
 def _replies_check(
