@@ -9,7 +9,7 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.tests.factories import UserFactory
 from core import domain_events
@@ -277,3 +277,25 @@ async def test_the_writer_waits_when_handlers_fall_too_far_behind(monkeypatch):
     assert ack["client_id"] == "2"
     await writer_module.writer().settled()
     await socket.disconnect()
+
+
+def test_a_batchs_events_run_in_order_after_its_commit_and_never_after_a_rollback(monkeypatch):
+    """record_many: one commit callback for a batch, its events dispatched in order; a rolled
+    back batch dispatches none."""
+    seen: list[int] = []
+    monkeypatch.setitem(domain_events._table, MessageCreated, [])
+    domain_events.on(MessageCreated, lambda event: seen.append(event.message.pk))
+    batch = [MessageCreated(Message(pk=n)) for n in (3, 1, 2)]
+
+    def failing_batch() -> None:
+        with transaction.atomic():
+            domain_events.record_many(batch)
+            raise RuntimeError("the batch fails")
+
+    with pytest.raises(RuntimeError):
+        failing_batch()
+    assert seen == []
+    with transaction.atomic():
+        domain_events.record_many(batch)
+        assert seen == []  # not before the commit
+    assert seen == [3, 1, 2]
