@@ -2,6 +2,7 @@
 bin/test points at a real PostgreSQL and Redis: the suite proves the real stack."""
 
 import os
+import time
 
 import pytest
 from django.test import Client
@@ -84,6 +85,52 @@ def auth_client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def s3_bucket(settings):
+    """Uploads go to a fresh bucket of the real S3-compatible store bin/test started (Swift
+    with s3api; bin/swift.sh), for this test; emptied and removed after it."""
+    import uuid
+
+    from django.core.files.storage import storages
+
+    endpoint = os.environ.get("UCHAT_TEST_S3_ENDPOINT_URL")
+    if not endpoint:
+        if REQUIRE_SERVICES:
+            pytest.fail(
+                "No object store (UCHAT_TEST_S3_ENDPOINT_URL) with UCHAT_REQUIRE_SERVICES=1"
+            )
+        pytest.skip("no S3-compatible store: run the tests with bin/test")
+    bucket = f"uchat-{uuid.uuid4().hex[:12]}"
+    options = {
+        **settings.UCHAT_S3_OPTIONS,
+        "bucket_name": bucket,
+        "endpoint_url": endpoint,
+        "access_key": os.environ["UCHAT_TEST_S3_ACCESS_KEY_ID"],
+        "secret_key": os.environ["UCHAT_TEST_S3_SECRET_ACCESS_KEY"],
+        "region_name": "us-east-1",
+        "addressing_style": "path",
+    }
+    settings.UCHAT_S3_BUCKET = bucket
+    settings.UCHAT_S3_OPTIONS = options
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    client = storages["default"].connection.meta.client
+    for attempt in range(50):  # Swift's servers may still be starting
+        try:
+            client.create_bucket(Bucket=bucket)
+            break
+        except Exception:
+            if attempt == 49:
+                raise
+            time.sleep(0.2)
+    yield client, bucket
+    for item in client.list_objects_v2(Bucket=bucket).get("Contents", []):
+        client.delete_object(Bucket=bucket, Key=item["Key"])
+    client.delete_bucket(Bucket=bucket)
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,10 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)   # tests/browser/test_nginx.py (docs/deploy.md)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)   # tickets/tests/test_mail.py: fetch_mail over IMAP
 command -v npm >/dev/null || missing+=(npm)   # axe-core for tests/browser/test_accessibility.py
+# A real S3-compatible object store (bin/swift.sh): OpenStack Swift with its s3api middleware.
+for p in swift-proxy-server swift-object-server swift-account-server swift-container-server memcached; do
+  command -v "$p" >/dev/null || { missing+=(swift swift-proxy swift-object swift-account swift-container memcached); break; }
+done
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   say "installing ${missing[*]} with apt"
   # Installed, not started: the tests start their own servers on loopback ports.
@@ -56,7 +60,9 @@ WORK="$(mktemp -d /tmp/uchat-services.XXXXXX)"
 chmod 755 "$WORK"
 REDIS_PID=""
 PG_DATA=""
+. bin/swift.sh
 cleanup() {
+  swift_stop
   if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; fi
   if [ -n "$PG_DATA" ]; then as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
@@ -94,8 +100,8 @@ if [ -n "$(pg_bin)" ]; then
   mkdir -p "$PG_DATA" "$WORK/pgsock"
   if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DATA" "$WORK/pgsock"; fi
   as_pg "$(pg_bin)/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 --no-sync >/dev/null
-  # 400: each event loop of the suite gets its own writer, whose two threads (store, handlers)
-  # keep a connection each until the loop is collected; 200 ran out near the end of a full run.
+  # Each event loop of the suite gets its own message writer, whose two threads keep a
+  # connection each; conftest.py closes the writers of loops that have ended.
   as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$WORK/pgsock/pg.log" -w -o \
     "-p $PG_PORT -k $WORK/pgsock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null
@@ -108,3 +114,12 @@ else
   say "PostgreSQL is missing: the suite runs on SQLite"
 fi
 
+# --- Swift (S3 API) ----------------------------------------------------------------------------
+if command -v swift-proxy-server >/dev/null && command -v memcached >/dev/null && id swift >/dev/null 2>&1 \
+    && [ "$(id -u)" = 0 ]; then
+  swift_start
+elif [ "$REQUIRE" = 1 ]; then
+  say "Swift (swift-proxy, swift-object, swift-account, swift-container, memcached) is missing and UCHAT_REQUIRE_SERVICES=1"; exit 1
+else
+  say "Swift is missing (or not root): the object-storage tests are skipped"
+fi

@@ -187,3 +187,16 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.channel_name}"
+
+
+class PendingUpload(models.Model):
+    """A file written to storage for a message that is not stored yet. Files are written
+    before the message's transaction (no row lock waits on storage); that transaction claims
+    the file by deleting this row. A row left behind (the message was refused, or the process
+    died in between) names a file nothing points at: rooms.tasks.uploads_sweep deletes both."""
+
+    name = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.name

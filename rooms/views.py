@@ -4,16 +4,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
 from accounts.http import SignedInRequest
 from core.api_errors import json_error
 from core.forms import apply_service_errors
-from rooms import kinds, payloads, selectors, services
+from rooms import kinds, payloads, selectors, services, uploads
 from rooms.content import IMAGE_TYPES, file_name_clean
 from rooms.forms import RoomCreateForm, RoomEditForm
 from rooms.models import Conversation, Message
@@ -233,7 +242,7 @@ def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonR
 
 @login_required
 @require_GET
-def attachment(request: SignedInRequest, message_id: int) -> FileResponse:
+def attachment(request: SignedInRequest, message_id: int) -> HttpResponseBase:
     """An uploaded image or file, to members of its conversation only; never executable.
     Images show in the page; every other file is a download (``Content-Disposition:
     attachment``) under the name it was shared with, its extension and type those of its
@@ -243,23 +252,29 @@ def attachment(request: SignedInRequest, message_id: int) -> FileResponse:
         raise Http404("No such file.")
     extension = message.attachment.name.rsplit(".", 1)[-1]
     if message.kind == Message.Kind.FILE:
-        response = FileResponse(
-            message.attachment.open("rb"),
-            as_attachment=True,
-            filename=file_name_clean(
-                message.content.get("name") or f"file-{message.pk}", extension=extension
-            ),
-            content_type=message.content.get("mime") or "application/octet-stream",
+        name = file_name_clean(
+            message.content.get("name") or f"file-{message.pk}", extension=extension
         )
+        content_type = message.content.get("mime") or "application/octet-stream"
+        disposition = content_disposition_header(as_attachment=True, filename=name) or ""
     else:
         content_type = {v: k for k, v in IMAGE_TYPES.items()}.get(
             extension, "application/octet-stream"
         )
-        response = FileResponse(message.attachment.open("rb"), content_type=content_type)
-        response["Content-Disposition"] = f'inline; filename="image-{message.pk}.{extension}"'
+        disposition = f'inline; filename="image-{message.pk}.{extension}"'
+    cache = "private, max-age=3600"
+    url = uploads.signed_url(
+        message.attachment.name, disposition=disposition, content_type=content_type, cache=cache
+    )
+    if url is not None:  # the object store serves the bytes, with these headers
+        redirect_to = HttpResponseRedirect(url)
+        redirect_to["Cache-Control"] = "private, no-store"  # the URL expires; ask us again
+        return redirect_to
+    response = FileResponse(message.attachment.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = cache
     return response
 
 

@@ -11,6 +11,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE as CSP_NONE
@@ -253,6 +254,7 @@ UCHAT_MAIL_FAILURE_DAYS = env.int("UCHAT_MAIL_FAILURE_DAYS", default=30)
 # Periodic tasks, run by exactly one `celery beat` (docs/deploy.md).
 CELERY_BEAT_SCHEDULE = {
     "sla-check": {"task": "tickets.tasks.sla_check", "schedule": 60.0},
+    "uploads-sweep": {"task": "rooms.tasks.uploads_sweep", "schedule": 600.0},
 }
 
 # --- Accounts ----------------------------------------------------------------------------------
@@ -397,6 +399,44 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # docs/deploy.md: 1). 0: the connection's own address is the client's, the header is ignored.
 UCHAT_TRUSTED_PROXIES = env.int("UCHAT_TRUSTED_PROXIES", default=0)
 
+# --- Files ---------------------------------------------------------------------------------------
+# Uploads live in the data folder, or in S3-compatible object storage when UCHAT_S3_BUCKET is
+# set (several machines then share them; docs/scaling.md). Downloads stay behind the same
+# permission checks, then redirect to a signed URL valid for UCHAT_S3_URL_SECONDS.
+UCHAT_S3_BUCKET = env.str("UCHAT_S3_BUCKET", default="")
+UCHAT_S3_ENDPOINT_URL = env.str("UCHAT_S3_ENDPOINT_URL", default="")  # empty: AWS itself
+UCHAT_S3_REGION = env.str("UCHAT_S3_REGION", default="us-east-1")
+UCHAT_S3_ACCESS_KEY_ID = env.str("UCHAT_S3_ACCESS_KEY_ID", default="")
+UCHAT_S3_SECRET_ACCESS_KEY = env.str("UCHAT_S3_SECRET_ACCESS_KEY", default="")
+UCHAT_S3_ADDRESSING_STYLE = env.str("UCHAT_S3_ADDRESSING_STYLE", default="path")
+UCHAT_S3_URL_SECONDS = env.int("UCHAT_S3_URL_SECONDS", default=300)
+# An upload written for a message that never got stored (refused, or a crash in between) is
+# removed once it is this old (rooms.tasks.uploads_sweep, every 10 minutes).
+UCHAT_UPLOAD_CLAIM_SECONDS = env.int("UCHAT_UPLOAD_CLAIM_SECONDS", default=3600)
+
+
+# The S3 store's options (django-storages); STORAGES uses them when a bucket is named, and
+# manage.py move_files reads them to move files between the data folder and the bucket.
+UCHAT_S3_OPTIONS = {
+    "bucket_name": UCHAT_S3_BUCKET,
+    "endpoint_url": UCHAT_S3_ENDPOINT_URL or None,
+    "region_name": UCHAT_S3_REGION,
+    "access_key": UCHAT_S3_ACCESS_KEY_ID or None,
+    "secret_key": UCHAT_S3_SECRET_ACCESS_KEY or None,
+    "addressing_style": UCHAT_S3_ADDRESSING_STYLE,
+    "signature_version": "s3v4",
+    "default_acl": None,  # private: read through signed URLs only
+    "querystring_auth": True,
+    "querystring_expire": UCHAT_S3_URL_SECONDS,
+    "file_overwrite": False,
+}
+STORAGES = {
+    "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": UCHAT_S3_OPTIONS}
+    if UCHAT_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 # --- Security when served over HTTPS (production) ------------------------------------------------
 UCHAT_HTTPS = env.bool("UCHAT_HTTPS", default=False)
 if UCHAT_HTTPS:
@@ -407,6 +447,18 @@ if UCHAT_HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def _s3_origins() -> list[str]:
+    if not UCHAT_S3_BUCKET:
+        return []
+    if UCHAT_S3_ENDPOINT_URL:
+        parts = urlsplit(UCHAT_S3_ENDPOINT_URL)
+        return [f"{parts.scheme}://{parts.netloc}"]
+    return [f"https://s3.{UCHAT_S3_REGION}.amazonaws.com"]
+
+
+S3_ORIGINS = _s3_origins()
 # Pages load nothing from elsewhere: scripts, styles, images and sockets from this origin only.
 # Images shared by URL are shown as links, never loaded by members' browsers (which would tell
 # the image's host their addresses); only the two video players may be framed.
@@ -415,7 +467,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [CSP_SELF],
         "script-src": [CSP_SELF],
         "style-src": [CSP_SELF, "'unsafe-inline'"],  # inline style attributes (admin, Bootstrap)
-        "img-src": [CSP_SELF, "data:", "blob:"],
+        # Shared images redirect to signed URLs of the object store, when there is one.
+        "img-src": [CSP_SELF, "data:", "blob:", *S3_ORIGINS],
         "connect-src": [CSP_SELF],
         "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
         "object-src": [CSP_NONE],
@@ -460,6 +513,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("UCHAT_MEDIA_ROOT", default=str(DATA_DIR / "media")))
+
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
@@ -183,10 +184,12 @@ def messages_store(drafts: list[Draft]) -> list[Outcome]:
         _files_store(drafts, todo)
         _write(drafts, todo, outcomes)
     finally:
-        uploads.files_delete(
-            drafts[i].stored_as
-            for i in todo
-            if drafts[i].stored_as and not isinstance(outcomes[i], tuple)
+        uploads.discard(
+            [
+                drafts[i].stored_as
+                for i in todo
+                if drafts[i].stored_as and not isinstance(outcomes[i], tuple)
+            ]
         )
     for repeat, first in repeats.items():  # the same client_id twice in one batch
         outcome = outcomes[first]
@@ -255,15 +258,22 @@ def _checks_run(drafts: list[Draft], outcomes: list[Outcome | None]) -> None:
 
 
 def _files_store(drafts: list[Draft], todo: list[int]) -> None:
-    """Write the uploads before the transaction: no row lock waits on the disk."""
+    """Write the uploads before the transaction: no row lock waits on storage. Each is
+    recorded as pending first (rooms.uploads), for the sweep should the process die before
+    the message's transaction claims it."""
+    field = Message._meta.get_field("attachment")
+    names: dict[int, str] = {}
     for i in todo:
         draft = drafts[i]
         if draft.image is not None and not draft.stored_as:
             # A name of our own: the uploaded name and declared type are never trusted.
-            holder = Message().attachment
-            holder.save(f"{uuid.uuid4().hex}.{draft.extension}", draft.image, save=False)
-            draft.stored_as = holder.name or ""
-            uploads.written(draft.stored_as)  # an enclosing write that fails removes it
+            names[i] = field.generate_filename(None, f"{uuid.uuid4().hex}.{draft.extension}")
+    uploads.pending_add(list(names.values()))
+    for i, name in names.items():
+        draft = drafts[i]
+        assert draft.image is not None
+        draft.stored_as = default_storage.save(name, draft.image)
+        uploads.written(draft.stored_as)  # an enclosing write that fails removes it
 
 
 def _write(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]) -> None:
@@ -347,6 +357,7 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
             attachment=draft.stored_as,
         )
         messages.append(message)
+    uploads.claim([m.attachment.name for m in messages if m.attachment])
     Message.objects.bulk_create(messages)  # ids come back (RETURNING) on PostgreSQL and SQLite
     newest: dict[int, Message] = {}
     read: dict[int, int] = {}  # membership -> the sender's newest message: read by its sender
@@ -466,8 +477,9 @@ def message_delete_as_staff(*, message: Message) -> Message:
 
 
 def _message_tombstone(message: Message) -> Message:
-    if message.attachment:
-        message.attachment.delete(save=False)  # a deleted image is gone, not just hidden
+    if message.attachment:  # a deleted file is gone, not just hidden: once this commits
+        uploads.files_delete_on_commit([message.attachment.name])
+        message.attachment = ""
     message.content = {}
     message.body = message.html = ""
     message.deleted_at = timezone.now()

@@ -134,14 +134,20 @@ def test_oversized_upload_is_refused(auth_client, dm, settings, tmp_path):
     assert "too large" in response.json()["detail"]
 
 
-def test_deleting_an_image_removes_the_file(user, dm, settings, tmp_path):
+def test_deleting_an_image_removes_the_file_once_the_deletion_commits(
+    user, dm, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = tmp_path
     upload = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
     message, _ = services.message_create(conversation=dm, sender=user, image=upload)
     path = message.attachment.path
-    services.message_delete(conversation=dm, message_id=message.pk, actor=user)
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.message_delete(conversation=dm, message_id=message.pk, actor=user)
     import os
 
+    assert os.path.exists(path)  # a deletion that rolled back would leave it
+    for callback in callbacks:
+        callback()
     assert not os.path.exists(path)
 
 

@@ -6,7 +6,9 @@ import json
 import os
 
 import pytest
+import requests
 from django.conf import settings
+from django.test import Client
 from rest_framework_simplejwt.tokens import RefreshToken
 from websockets.sync.client import connect
 
@@ -79,3 +81,60 @@ def test_two_processes_share_a_room_and_survive_one_dying(two_servers, transacti
                 json.dumps({"type": "message.send", "body": "from process one", "client_id": "a1"})
             )
             assert next_frame(again, "message.ack")["duplicate"] is True
+
+
+def test_two_machines_share_files_through_the_object_store(
+    tmp_path, mail_dir, live_server_url, s3_bucket, transactional_db
+):
+    """Two processes with data folders of their own (as on two machines) and one bucket: a
+    file uploaded through one downloads through the other, after its member check."""
+    _, bucket = s3_bucket
+    store = {
+        "UCHAT_S3_BUCKET": bucket,
+        "UCHAT_S3_ENDPOINT_URL": os.environ["UCHAT_TEST_S3_ENDPOINT_URL"],
+        "UCHAT_S3_ACCESS_KEY_ID": os.environ["UCHAT_TEST_S3_ACCESS_KEY_ID"],
+        "UCHAT_S3_SECRET_ACCESS_KEY": os.environ["UCHAT_TEST_S3_SECRET_ACCESS_KEY"],
+    }
+    servers = []
+    for n in range(2):
+        (tmp_path / f"machine{n}").mkdir()
+        env = {**store, "UCHAT_DATA_DIR": str(tmp_path / f"machine{n}")}
+        servers.append(LiveServer(tmp_path, mail_dir, **env))
+    try:
+        alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+        room = run_outside_loop(services.room_create, creator=alice, name="Files", members=[bob])
+        uploader = _signed_in(servers[0], alice)
+        sent = uploader.post(
+            f"{servers[0].url}/conversations/{room.pk}/upload/",
+            files={"file": ("plan.pdf", PDF, "application/pdf")},
+            headers={"X-CSRFToken": uploader.cookies["csrftoken"], "Referer": servers[0].url},
+            timeout=10,
+        )
+        assert sent.status_code == 201, sent.text
+        url = sent.json()["message"]["content"]["url"]
+        assert not any((tmp_path / "machine0").rglob("*.pdf"))  # nothing on machine one's disk
+
+        reader = _signed_in(servers[1], bob)
+        served = reader.get(f"{servers[1].url}{url}", allow_redirects=False, timeout=10)
+        assert served.status_code == 302
+        fetched = requests.get(served.headers["Location"], timeout=10)
+        assert fetched.content == PDF
+        outsider = _signed_in(servers[1], UserFactory(username="eve"))
+        assert outsider.get(f"{servers[1].url}{url}", timeout=10).status_code == 404
+    finally:
+        for server in servers:
+            server.stop()
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _signed_in(server: LiveServer, user) -> requests.Session:
+    """A session of ``user`` on ``server`` (sessions live in the shared database), with the
+    CSRF cookie a page hands out."""
+    django_client = Client()
+    django_client.force_login(user)
+    session = requests.Session()
+    session.cookies.set("sessionid", django_client.cookies["sessionid"].value)
+    session.get(f"{server.url}/", timeout=10)
+    return session
