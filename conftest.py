@@ -3,6 +3,7 @@ bin/test points at a real PostgreSQL and Redis: the suite proves the real stack.
 
 import os
 import time
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -118,7 +119,8 @@ def s3_bucket(settings):
         **settings.STORAGES,
         "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
     }
-    client = storages["default"].connection.meta.client
+    store: Any = storages["default"]  # django-storages' S3Storage (untyped)
+    client = store.connection.meta.client
     for attempt in range(50):  # Swift's servers may still be starting
         try:
             client.create_bucket(Bucket=bucket)
