@@ -163,14 +163,29 @@ def _close_stray_connections(django_db_setup, django_db_blocker):
     """Connections opened by worker threads (database_sync_to_async, live servers) would keep
     PostgreSQL from dropping the test database at the end."""
     yield
+    from django.conf import settings
     from django.db import connection
 
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and settings.DATABASE_POOLER:
+        connection.close()
+        _pooled_connections_closed(connection.settings_dict)
+    elif connection.vendor == "postgresql":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+def _pooled_connections_closed(db: dict[str, Any]) -> None:
+    """PgBouncer keeps server connections to the test database in its pool: its admin console
+    closes them (KILL), or the test database could not be dropped."""
+    import psycopg
+
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="pgbouncer", autocommit=True
+    ) as admin:
+        admin.pgconn.exec_(f'KILL "{db["NAME"]}"'.encode())  # the console speaks simple queries
 
 
 def pytest_collection_modifyitems(config, items):

@@ -14,6 +14,7 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)   # tests/browser/test_nginx.py (docs/deploy.md)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)   # tickets/tests/test_mail.py: fetch_mail over IMAP
+[ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)   # UCHAT_TEST_PGBOUNCER=1: database tests through it
 command -v npm >/dev/null || missing+=(npm)   # axe-core for tests/browser/test_accessibility.py
 # A real S3-compatible object store (bin/swift.sh): OpenStack Swift with its s3api middleware.
 for p in swift-proxy-server swift-object-server swift-account-server swift-container-server memcached; do
@@ -63,11 +64,52 @@ PG_DATA=""
 . bin/swift.sh
 cleanup() {
   swift_stop
+  if [ -f "$WORK/pgbouncer/pgbouncer.pid" ]; then kill "$(cat "$WORK/pgbouncer/pgbouncer.pid")" 2>/dev/null || true; fi
   if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; fi
   if [ -n "$PG_DATA" ]; then as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+# UCHAT_TEST_PGBOUNCER=1: the tests reach PostgreSQL through a real PgBouncer in transaction
+# mode (DATABASE_POOLER=pgbouncer), as a deployment behind one does (.ci/run runs the database
+# tests this way too).
+pgbouncer_start() {
+  if ! command -v pgbouncer >/dev/null; then
+    say "pgbouncer is missing and UCHAT_TEST_PGBOUNCER=1"; exit 1
+  fi
+  local dir="$WORK/pgbouncer" port
+  port="$(free_port)"
+  mkdir -p "$dir"
+  printf '"postgres" ""\n' >"$dir/users.txt"
+  cat >"$dir/pgbouncer.ini" <<CONF
+[databases]
+* = host=127.0.0.1 port=$PG_PORT
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/users.txt
+admin_users = postgres
+pool_mode = transaction
+max_client_conn = 2000
+default_pool_size = 60
+server_reset_query =
+ignore_startup_parameters = extra_float_digits,options
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+CONF
+  if [ "$(id -u)" = 0 ]; then chown -R postgres "$dir"; fi
+  as_pg pgbouncer -d "$dir/pgbouncer.ini"
+  for _ in $(seq 50); do
+    "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$port" && break
+    sleep 0.1
+  done
+  export DATABASE_URL="postgres://postgres@127.0.0.1:${port}/uchat"
+  export DATABASE_POOLER=pgbouncer
+  say "PgBouncer (transaction mode) on port $port, in front of PostgreSQL"
+}
 
 as_pg() {
   # PostgreSQL refuses to run as root: use its own account then.
@@ -103,11 +145,12 @@ if [ -n "$(pg_bin)" ]; then
   # Each event loop of the suite gets its own message writer, whose two threads keep a
   # connection each; conftest.py closes the writers of loops that have ended.
   as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$WORK/pgsock/pg.log" -w -o \
-    "-p $PG_PORT -k $WORK/pgsock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    "-p $PG_PORT -k $WORK/pgsock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c timezone=UTC" \
     start >/dev/null
   "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres uchat
   export DATABASE_URL="postgres://postgres@127.0.0.1:${PG_PORT}/uchat"
   say "PostgreSQL on port $PG_PORT"
+  if [ "${UCHAT_TEST_PGBOUNCER:-0}" = 1 ]; then pgbouncer_start; fi
 elif [ "$REQUIRE" = 1 ]; then
   say "PostgreSQL is missing and UCHAT_REQUIRE_SERVICES=1"; exit 1
 else

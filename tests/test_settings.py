@@ -61,7 +61,7 @@ def _variables_read() -> set[str]:
 
     settings_source = (ROOT / "uchat" / "settings.py").read_text()
     read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings_source))
-    scripts = (ROOT / "bin" / "run").read_text() + (ROOT / "bin" / "test").read_text()
+    scripts = "".join((ROOT / "bin" / name).read_text() for name in ("run", "test", "services.sh"))
     read |= set(re.findall(r"\$\{?(UCHAT_[A-Z0-9_]+)", scripts))
     read |= set(re.findall(r'"(UCHAT_[A-Z0-9_]+|EMAIL_URL)"', scripts))
     return read

@@ -152,6 +152,16 @@ else:
     # connection each time (docs/performance.md). Health checks drop a dead one after a restart.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# "pgbouncer": DATABASE_URL points at PgBouncer in transaction mode, where consecutive
+# transactions may run on different server connections. Nothing may then outlive a
+# transaction: no server-side cursors, no prepared statements (PgBouncer before 1.21 cannot
+# route them); uchat sets no session state (search's limits are SET LOCAL).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured('DATABASE_POOLER is "pgbouncer" or unset.')
+if DATABASE_POOLER and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, Celery ------------------------------------------------------
