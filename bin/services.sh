@@ -10,6 +10,7 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 # --- Debian packages ------------------------------------------------------------------------
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v redis-sentinel >/dev/null || missing+=(redis-sentinel)   # tests/browser/test_redis_sentinel.py
 [ -n "$(pg_bin)" ] || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)   # tests/browser/test_nginx.py (docs/deploy.md)

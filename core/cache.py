@@ -58,6 +58,27 @@ class _PooledRedisClient(RedisCacheClient):
         return client
 
 
+class SentinelPool:
+    """``pool_class`` for Redis Sentinel (REDIS_SENTINELS): the cache's connections go to the
+    master the sentinels name, and find the new one after a failover. Django passes the
+    LOCATION URL, unused here: the sentinels say where the master is."""
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        master_name: str,
+        sentinels: list[tuple[str, int]],
+        sentinel_kwargs: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> Any:
+        from redis.sentinel import Sentinel, SentinelConnectionPool
+
+        sentinel = Sentinel(sentinels, sentinel_kwargs=sentinel_kwargs or {})
+        return SentinelConnectionPool(master_name, sentinel, **options)
+
+
 _clients: dict[tuple, RedisCacheClient] = {}
 _clients_lock = threading.Lock()
 
@@ -72,7 +93,7 @@ class ResilientRedisCache(RedisCache):
         """One client (and connection pool) per process. Django makes a cache object per thread
         and per async context, so each socket frame would otherwise connect to Redis anew."""
         servers, options = self._servers, self._options  # type: ignore[attr-defined]
-        key = (tuple(servers), tuple(sorted(options.items())))
+        key = (tuple(servers), repr(sorted(options.items())))  # options hold lists (sentinels)
         client = _clients.get(key)
         if client is None:
             with _clients_lock:

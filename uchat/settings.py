@@ -180,9 +180,33 @@ if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", UCHAT_CHANNEL_PREFIX):
     raise ImproperlyConfigured(
         "UCHAT_CHANNEL_PREFIX must be 1 to 40 letters, digits, '.', '_' or '-'."
     )
-if REDIS_URL:
+# Redis Sentinel instead of one address: REDIS_SENTINELS=host:port,host:port names the
+# sentinels that watch the master called REDIS_SENTINEL_MASTER; every client (the channel
+# layer, the cache and rate limits, Celery's broker) asks them for the master, and again after
+# a failover. REDIS_PASSWORD is the master's, REDIS_SENTINEL_PASSWORD the sentinels' own.
+REDIS_SENTINELS = [
+    (host, int(port))
+    for host, _, port in (
+        entry.rpartition(":") for entry in env.list("REDIS_SENTINELS", default=[])
+    )
+]
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="mymaster")
+REDIS_SENTINEL_PASSWORD = env.str("REDIS_SENTINEL_PASSWORD", default="")
+REDIS_PASSWORD = env.str("REDIS_PASSWORD", default="")
+REDIS_ENABLED = bool(REDIS_URL or REDIS_SENTINELS)
+_SENTINEL_KWARGS = {"password": REDIS_SENTINEL_PASSWORD} if REDIS_SENTINEL_PASSWORD else {}
+if REDIS_ENABLED:
     REDIS_CONNECTION = {
-        "address": REDIS_URL,
+        **(
+            {
+                "master_name": REDIS_SENTINEL_MASTER,
+                "sentinels": REDIS_SENTINELS,
+                "sentinel_kwargs": _SENTINEL_KWARGS,
+                **({"password": REDIS_PASSWORD} if REDIS_PASSWORD else {}),
+            }
+            if REDIS_SENTINELS
+            else {"address": REDIS_URL}
+        ),
         # redis-py's default socket_timeout (5 s) equalled channels-redis' 5 s blocking read, so
         # an idle reader timed out and its sockets dropped every few seconds. A longer read
         # timeout (still finite: a stalled Redis is noticed) and TCP keepalive for a silent
@@ -226,8 +250,22 @@ if REDIS_URL:
         "default": {
             # Degrades to misses while Redis is away (rate limits fail open; messages still store).
             "BACKEND": "core.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "LOCATION": REDIS_URL or "redis://sentinel-master/0",
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                **(
+                    {
+                        "pool_class": "core.cache.SentinelPool",
+                        "master_name": REDIS_SENTINEL_MASTER,
+                        "sentinels": REDIS_SENTINELS,
+                        "sentinel_kwargs": _SENTINEL_KWARGS,
+                        **({"password": REDIS_PASSWORD} if REDIS_PASSWORD else {}),
+                    }
+                    if REDIS_SENTINELS
+                    else {}
+                ),
+            },
             # Rate-limit counters of two sites on one Redis database stay apart.
             "KEY_PREFIX": UCHAT_CHANNEL_PREFIX,
         }
@@ -238,7 +276,14 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # (a host: kombu warns without one)
-CELERY_TASK_ALWAYS_EAGER = env.bool("UCHAT_CELERY_EAGER", default=not REDIS_URL)
+if REDIS_SENTINELS:
+    _auth = f":{REDIS_PASSWORD}@" if REDIS_PASSWORD else ""
+    CELERY_BROKER_URL = ";".join(f"sentinel://{_auth}{h}:{p}/0" for h, p in REDIS_SENTINELS)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "master_name": REDIS_SENTINEL_MASTER,
+        "sentinel_kwargs": _SENTINEL_KWARGS,
+    }
+CELERY_TASK_ALWAYS_EAGER = env.bool("UCHAT_CELERY_EAGER", default=not REDIS_ENABLED)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_IGNORE_RESULT = True
