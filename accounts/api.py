@@ -16,6 +16,7 @@ from accounts.permissions import TwoFactorSetUp
 from core import api_errors
 from core.api import PAGING_PARAMETERS, page_params
 from core.api_errors import ApiError
+from core.db_router import replica_reads
 
 
 def user_payload(user: User) -> dict:
@@ -120,7 +121,8 @@ class UserListApi(APIView):
     )
     def get(self, request: SignedInApiRequest) -> Response:
         limit, start = page_params(request)
-        users, next_start = selectors.users_page(viewer=request.user, start=start, limit=limit)
+        with replica_reads():  # the people directory may come from a replica (core.db_router)
+            users, next_start = selectors.users_page(viewer=request.user, start=start, limit=limit)
         return Response({"users": [user_payload(u) for u in users], "next": next_start})
 
     @extend_schema(

@@ -21,6 +21,7 @@ from accounts import selectors, services, sms
 from accounts.forms import AccountDeleteForm, ProfileForm
 from accounts.http import SignedInRequest
 from accounts.payloads import person_payload
+from core.db_router import replica_reads
 from core.forms import apply_service_errors
 
 PROVIDER_NAMES = {"google": "Google", "facebook": "Facebook", "github": "GitHub"}
@@ -113,6 +114,7 @@ def tour(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_reads()  # the people directory may come from a replica (core.db_router)
 def user_suggest(request: SignedInRequest) -> JsonResponse:
     """Usernames for the "members" boxes, as the person types."""
     users = selectors.users_suggest(query=request.GET.get("q", "")[:150], viewer=request.user)

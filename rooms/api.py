@@ -1,5 +1,6 @@
 """Messages and rooms over the API. Thin: parse, call one service or selector, answer."""
 
+import contextlib
 from typing import Any
 
 from django.http import Http404
@@ -13,6 +14,7 @@ from accounts import selectors as account_selectors
 from accounts.http import SignedInApiRequest
 from core.api import PAGING_PARAMETERS, int_param, page_params
 from core.api_errors import NOT_FOUND, UNKNOWN_RECIPIENT, UNKNOWN_USERS, ApiError
+from core.db_router import replica_reads
 from core.paging import keyset_page
 from rooms import payloads, selectors, services
 from rooms.models import Conversation
@@ -167,9 +169,12 @@ class ConversationMessagesApi(APIView):
 
     def history(self, request: SignedInApiRequest, object_id: int) -> Response:
         limit, start = page_params(request)
-        messages, next_start = selectors.message_page_newest_first(
-            conversation=self.conversation(request, object_id), start=start, limit=limit
-        )
+        conversation = self.conversation(request, object_id)
+        # Older pages may come from a replica: nothing just written is among them.
+        with replica_reads() if start is not None else contextlib.nullcontext():
+            messages, next_start = selectors.message_page_newest_first(
+                conversation=conversation, start=start, limit=limit
+            )
         reactions = selectors.reactions_for(messages=messages, viewer=request.user)
         return Response(
             {

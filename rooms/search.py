@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 
 from accounts.models import User
 from core.cache import rate_take
+from core.db_router import read_alias, replica_reads
 from rooms import selectors
 from rooms.models import Conversation, Membership, Message
 
@@ -118,7 +119,7 @@ def messages_search(*, user: User, query: str, limit: int = 20) -> list[Hit]:
         message="Too many searches. Wait a minute and try again.",
     )
     limit = max(1, min(limit, RESULTS_MAX))
-    with _search_time_charged(user):
+    with _search_time_charged(user), replica_reads():
         # The ids first (one small query), not a subquery: with a plain list, PostgreSQL
         # filters the rows it reads by conversation instead of probing the index per room.
         member_of = list(
@@ -127,7 +128,7 @@ def messages_search(*, user: User, query: str, limit: int = 20) -> list[Hit]:
         readable = Message.objects.filter(
             conversation_id__in=member_of, deleted_at__isnull=True
         ).select_related("sender", "conversation")
-        if connection.vendor == "postgresql":
+        if connections[read_alias()].vendor == "postgresql":
             ids = _postgresql_ids(member_of, query, limit)
             found = list(readable.filter(pk__in=ids).order_by("-id"))
             words = _words(query)
@@ -183,14 +184,15 @@ def _set_local(cursor: CursorWrapper, **values: str | int) -> None:
 def _postgresql_ids(member_of: list[int], query: str, limit: int) -> list[int]:
     """The ids of the newest ``limit`` readable messages matching ``query``, each statement
     stopped at UCHAT_SEARCH_TIMEOUT_MS."""
+    alias = read_alias()  # the replica, inside core.db_router.replica_reads()
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
             try:
                 return _ids_read(cursor, member_of, query, limit)
             finally:
                 # Read-only: rolled back, which also ends the local settings inside a
                 # caller's transaction.
-                transaction.set_rollback(True)
+                transaction.set_rollback(True, using=alias)
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) == "57014":  # query_canceled
             raise ValidationError(_TIMED_OUT, code="search_timeout") from exc

@@ -1,3 +1,4 @@
+import contextlib
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as account_selectors
 from accounts.http import SignedInRequest
 from core.api_errors import json_error
+from core.db_router import replica_reads
 from core.forms import apply_service_errors
 from rooms import kinds, payloads, selectors, services, uploads
 from rooms.content import IMAGE_TYPES, file_name_clean
@@ -195,12 +197,15 @@ def conversation_messages(request: SignedInRequest, conversation_id: int) -> Jso
                 conversation=conversation, message_id=around, limit=_int_param(request, "limit")
             )
         else:
-            page = selectors.message_history(
-                conversation=conversation,
-                before_id=_int_param(request, "before"),
-                after_id=_int_param(request, "after"),
-                limit=_int_param(request, "limit"),
-            )
+            before = _int_param(request, "before")
+            # Older pages may come from a replica: nothing just written is among them.
+            with replica_reads() if before is not None else contextlib.nullcontext():
+                page = selectors.message_history(
+                    conversation=conversation,
+                    before_id=before,
+                    after_id=_int_param(request, "after"),
+                    limit=_int_param(request, "limit"),
+                )
     except ValidationError as exc:
         return json_error(exc)
     return JsonResponse(

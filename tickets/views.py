@@ -20,6 +20,7 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.http import SignedInRequest
 from core import api_errors
+from core.db_router import replica_reads
 from core.forms import apply_service_errors
 from rooms import selectors as room_selectors
 from rooms.models import Message
@@ -394,6 +395,7 @@ def agent_welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
 
 
 @login_required
+@replica_reads()  # figures may come from a replica (core.db_router)
 def reports(request: SignedInRequest) -> HttpResponse:
     _staff_only(request)
     figures = selectors.satisfaction()
@@ -453,6 +455,7 @@ def reports(request: SignedInRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads()
 def reports_csv(request: SignedInRequest) -> HttpResponse:
     """Every ticket with its times, for a spreadsheet (admins)."""
     _staff_only(request)
