@@ -19,6 +19,8 @@ SPRITE = (
     "file-image",
     "file-text",
     "hash",
+    "history",
+    "life-buoy",
     "message-square",
     "message-square-reply",
     "paperclip",

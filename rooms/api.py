@@ -3,7 +3,7 @@
 import contextlib
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -17,8 +17,12 @@ from core.api_errors import NOT_FOUND, UNKNOWN_RECIPIENT, UNKNOWN_USERS, ApiErro
 from core.db_router import replica_reads
 from core.paging import keyset_page
 from rooms import payloads, selectors, services
+from rooms.emoji_catalog import emoji_catalog
 from rooms.models import Conversation
 from rooms.search import messages_search
+from rooms.switcher import switcher_list
+
+EMOJI_MAX_AGE = 86400  # seconds
 
 
 class MessageListApi(APIView):
@@ -273,3 +277,38 @@ class SearchApi(APIView):
             user=request.user, query=request.query_params.get("q", ""), limit=limit
         )
         return Response({"results": [payloads.search_hit_payload(hit) for hit in hits]})
+
+
+class EmojiApi(APIView):
+    """The emoji picker's data (rooms.emoji_catalog): built once per process, cached by the
+    browser for a day and revalidated by its ETag."""
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, 304: None},
+        summary="Every emoji a reaction accepts: emoji, name and keywords, by category",
+    )
+    def get(self, request: SignedInApiRequest) -> HttpResponse:
+        catalog = emoji_catalog()
+        if catalog.etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(catalog.body, content_type="application/json")
+        response["ETag"] = catalog.etag
+        response["Cache-Control"] = f"private, max-age={EMOJI_MAX_AGE}"
+        return response
+
+
+class SwitcherApi(APIView):
+    """The quick switcher (Ctrl/Cmd+K): what the caller may open whose name matches
+    (rooms.switcher)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="part of a name; empty: the most recent"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Rooms, direct conversations, people and other conversations to open, with URLs",
+    )
+    def get(self, request: SignedInApiRequest) -> Response:
+        entries = switcher_list(user=request.user, query=request.query_params.get("q", ""))
+        return Response({"results": entries})

@@ -12,7 +12,7 @@ class RoomsConfig(AppConfig):
         from accounts.models import User
         from core.domain_events import on
         from notifications import hooks as notification_hooks
-        from rooms import kinds, selectors, services
+        from rooms import kinds, selectors, services, switcher
         from rooms.domain_events import (
             MemberAdded,
             MemberRemoved,
@@ -43,5 +43,15 @@ class RoomsConfig(AppConfig):
             # They deleted their account: the history stays readable on the chat page itself.
             return None if other is None else reverse("direct", args=[other.username])
 
-        kinds.register(kinds.ConversationKind(name=Conversation.Kind.ROOM, url=room_url))
-        kinds.register(kinds.ConversationKind(name=Conversation.Kind.DIRECT, url=direct_url))
+        kinds.register(
+            kinds.ConversationKind(
+                name=Conversation.Kind.ROOM, url=room_url, switcher=switcher.rooms_for_switcher
+            )
+        )
+        kinds.register(
+            kinds.ConversationKind(
+                name=Conversation.Kind.DIRECT,
+                url=direct_url,
+                switcher=switcher.directs_for_switcher,
+            )
+        )

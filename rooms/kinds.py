@@ -49,6 +49,16 @@ class MessageLink(TypedDict):
     label: str
 
 
+class SwitcherEntry(TypedDict):
+    """One line of the quick switcher (Ctrl/Cmd+K): something this person may open."""
+
+    kind: str  # a conversation kind's name, or "person"
+    label: str  # what it is, in words ("Room")
+    name: str
+    url: str
+    icon: str  # a Lucide name in core.icons.SPRITE
+
+
 def _nobody(user: User) -> Q | None:
     return None
 
@@ -62,6 +72,10 @@ def _no_extras(message: Message, deleted: bool) -> dict[str, Any]:
 
 
 def _no_actions(user: User, conversation: Conversation) -> list[MessageAction]:
+    return []
+
+
+def _no_entries(user: User, query: str, limit: int) -> list[SwitcherEntry]:
     return []
 
 
@@ -89,6 +103,9 @@ class ConversationKind:
     message_links: list[MessageLink] = field(default_factory=list)
     # Socket events after which a person's conversation lists (the sidebar) are fetched again.
     list_events: tuple[str, ...] = ()
+    # The quick switcher's lines for this kind: what this person may open whose name matches
+    # ``query`` (empty: the most recent), at most ``limit``, each with its URL.
+    switcher: Callable[[User, str, int], list[SwitcherEntry]] = _no_entries
 
 
 _kinds: dict[str, ConversationKind] = {}
@@ -153,6 +170,10 @@ def page_extras(*, user: User, conversation: Conversation) -> dict[str, Any]:
 
 def list_events() -> list[str]:
     return sorted({event for kind in all_kinds() for event in kind.list_events})
+
+
+def switcher_entries(*, user: User, query: str, limit: int) -> list[SwitcherEntry]:
+    return [entry for kind in all_kinds() for entry in kind.switcher(user, query, limit)]
 
 
 def conversation_url(*, conversation: Conversation, user: User) -> str | None:

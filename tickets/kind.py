@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accounts.models import User
-from rooms.kinds import ConversationKind, MessageAction
+from rooms.kinds import ConversationKind, MessageAction, SwitcherEntry
 from rooms.models import Conversation, Message
 from tickets import frames, selectors
 
@@ -56,6 +56,27 @@ def _message_actions(user: User, conversation: Conversation) -> list[MessageActi
     ]
 
 
+def _switcher(user: User, query: str, limit: int) -> list[SwitcherEntry]:
+    """The tickets this person may open whose subject (or number: "12", "#12") matches, the
+    newest first."""
+    tickets = selectors.tickets_visible_to(user=user)
+    if query:
+        match = Q(subject__icontains=query)
+        if query.lstrip("#").isdigit():
+            match |= Q(pk=int(query.lstrip("#")))
+        tickets = tickets.filter(match)
+    return [
+        {
+            "kind": NAME,
+            "label": "Ticket",
+            "name": f"{ticket.number} {ticket.subject}",
+            "url": reverse("tickets:detail", args=[ticket.pk]),
+            "icon": "life-buoy",
+        }
+        for ticket in tickets.order_by("-pk")[:limit]
+    ]
+
+
 TICKET = ConversationKind(
     name=NAME,
     url=_url,
@@ -66,4 +87,5 @@ TICKET = ConversationKind(
     message_links=[{"field": "ticket", "url": "/tickets/{id}/", "label": "Ticket {number}"}],
     # Tickets are listed by their status, which changes with these.
     list_events=(frames.TICKET_UPDATED, frames.DESK_TICKET),
+    switcher=_switcher,
 )

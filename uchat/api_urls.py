@@ -35,6 +35,8 @@ urlpatterns = [
         name="message-reactions",
     ),
     path("search", rooms_api.SearchApi.as_view(), name="search"),
+    path("switcher", rooms_api.SwitcherApi.as_view(), name="switcher"),
+    path("emoji", rooms_api.EmojiApi.as_view(), name="emoji"),
     path("rooms", rooms_api.RoomListApi.as_view(), name="rooms"),
     path(
         "rooms/<int:room_id>/messages", rooms_api.RoomMessageListApi.as_view(), name="room-messages"

@@ -50,6 +50,15 @@ def _emoji_clean(emoji: object) -> str:
     return qualified
 
 
+def emoji_accepted(emoji: str) -> bool:
+    """Whether a reaction with exactly this string is stored as it is (the picker offers only
+    these)."""
+    try:
+        return _emoji_clean(emoji) == emoji
+    except ValidationError:
+        return False
+
+
 def reaction_set(
     *, conversation: Conversation | None = None, message_id: int, user: User, emoji: object,
     on: bool,

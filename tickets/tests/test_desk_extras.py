@@ -209,3 +209,22 @@ def test_agents_see_images_of_unassigned_tickets_only(client, customer, desk_age
     for ticket, status in ((waiting, 200), (taken, 404)):
         image = Message.objects.get(conversation=ticket.conversation)
         assert client.get(f"/attachments/{image.pk}/").status_code == status
+
+
+def test_the_quick_switcher_lists_the_tickets_a_person_may_open(db):
+    from accounts.tests.factories import UserFactory
+    from rooms.switcher import switcher_list
+    from tickets.services import ticket_open
+
+    customer = UserFactory(username="cara", display_name="Cara")
+    other = UserFactory(username="otto", display_name="Otto")
+    mine = ticket_open(customer=customer, subject="Printer on fire", description="Help")
+    ticket_open(customer=other, subject="Printer jammed", description="Help")
+    found = switcher_list(user=customer, query="printer")
+    assert found == [
+        {"kind": "ticket", "label": "Ticket", "name": f"#{mine.pk} Printer on fire",
+         "url": f"/tickets/{mine.pk}/", "icon": "life-buoy"},
+    ]  # fmt: skip
+    assert [e["name"] for e in switcher_list(user=customer, query=f"#{mine.pk}")] == [
+        f"#{mine.pk} Printer on fire"
+    ]
