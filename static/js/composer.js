@@ -5,6 +5,7 @@
 import { FRAME } from "./protocol.js";
 import { showError } from "./notice.js";
 import { newClientId } from "./socket.js";
+import { attachComposerEmoji } from "./emoji_picker.js";
 
 /**
  * @typedef {import("./store.js").ReplyTarget} ReplyTarget
@@ -56,6 +57,7 @@ export class Composer {
     this.closedNotice = null;
     let lastTypingSent = 0;
 
+    attachComposerEmoji(document.getElementById("composer-emoji"), input);
     this.replyBar?.querySelector("button")?.addEventListener("click", () => { this.setReply(null); input.focus(); });
     input.addEventListener("keydown", (event) => {
       if (mentions.handleKey(event)) return;

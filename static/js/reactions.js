@@ -1,9 +1,11 @@
-/* Reactions under a message: chips with counts (pressed when one is mine), and a small palette to
-   add one. Sent over the socket; every open page updates from "reaction.updated" (the store
-   keeps the counts). */
+/* Reactions under a message: chips with counts (pressed when one is mine), a quick row of six
+   (the person's recent ones first) and "more" for the full emoji picker (emoji_picker.js): any
+   emoji the server accepts. Sent over the socket; every open page updates from
+   "reaction.updated" (the store keeps the counts). */
 import { FRAME } from "./protocol.js";
-
-const PALETTE = ["👍", "❤️", "😂", "🎉", "😮", "😢", "👀", "✅"];
+import { icon } from "./icons.js";
+import { quickRow } from "./emoji_search.js";
+import { closeEmojiPicker, openEmojiPicker, placeBeside, recentEmoji, rememberEmoji } from "./emoji_picker.js";
 
 /** @param {import("./store.js").Reaction[]} reactions */
 export function buildReactions(reactions) {
@@ -26,10 +28,118 @@ export function buildReactions(reactions) {
   add.dataset.action = "palette";
   add.setAttribute("aria-label", "Add a reaction");
   add.setAttribute("aria-expanded", "false");
-  add.textContent = "☺+";
+  add.append(icon("smile-plus"));
   box.append(add);
   return box;
 }
+
+/** @type {{ row: HTMLElement, anchor: HTMLElement } | null} */
+let quick = null;
+
+/** Closes the quick row; the focus goes back to its button unless `leaveFocus`. */
+function closeQuick(leaveFocus = false) {
+  if (!quick) return;
+  const { row, anchor } = quick;
+  quick = null;
+  row.remove();
+  document.removeEventListener("pointerdown", outsideQuick, true);
+  anchor.setAttribute("aria-expanded", "false");
+  if (!leaveFocus && anchor.isConnected) anchor.focus();
+}
+
+/** @param {Event} event */
+function outsideQuick(event) {
+  const target = /** @type {Node} */ (event.target);
+  if (quick && !quick.row.contains(target) && !quick.anchor.contains(target)) closeQuick(true);
+}
+
+/**
+ * Keeps the focus on a message's reactions when their row is drawn again (the server's
+ * "reaction.updated" redraws it): on the button matching `selector` in the new row, else the
+ * row's add button. Only when the focus was lost with the old row.
+ * @param {HTMLElement} button the focused button, in the row that will be replaced @param {string} selector
+ */
+function keepFocus(button, selector) {
+  const li = button.closest("li[data-id]");
+  if (!li) return;
+  const observer = new MutationObserver(() => {
+    if (button.isConnected) return;
+    observer.disconnect();
+    if (document.activeElement && document.activeElement !== document.body) return;
+    /** @type {HTMLElement | null} */
+    const target = li.querySelector(selector) || li.querySelector('.reactions [data-action="palette"]');
+    target?.focus();
+  });
+  observer.observe(li, { childList: true, subtree: true });
+  setTimeout(() => observer.disconnect(), 5000);
+}
+
+/** The focus after a reaction: back on the button that opened the picker. @param {HTMLElement} anchor */
+function refocus(anchor) {
+  if (!anchor.isConnected) return;
+  anchor.focus();
+  keepFocus(anchor, '.reactions [data-action="palette"]');
+}
+
+/**
+ * Opens the reaction picker beside `anchor` for a message: the quick row, whose last button
+ * opens the full picker. Called by the reaction buttons and the message toolbar.
+ * @param {HTMLElement} anchor @param {number} messageId
+ * @param {import("./composer.js").FrameSender} socket
+ */
+export function openReactionPicker(anchor, messageId, socket) {
+  if (quick && quick.anchor === anchor) { closeQuick(); return; }
+  closeQuick(true);
+  closeEmojiPicker(true);
+  /** @param {string} emoji */
+  const react = (emoji) => {
+    rememberEmoji(emoji);
+    socket.send({ type: FRAME.REACTION_ADD, id: messageId, emoji });
+  };
+  const row = document.createElement("div");
+  row.className = "reaction-palette picker-pop shadow";
+  row.setAttribute("role", "group");
+  row.setAttribute("aria-label", "Choose a reaction");
+  for (const emoji of quickRow(recentEmoji())) {
+    const pick = document.createElement("button");
+    pick.type = "button";
+    pick.className = "btn btn-sm emoji-cell";
+    pick.textContent = emoji;
+    pick.addEventListener("click", () => { closeQuick(true); react(emoji); refocus(anchor); });
+    row.append(pick);
+  }
+  const more = document.createElement("button");
+  more.type = "button";
+  more.className = "btn btn-sm emoji-more";
+  more.setAttribute("aria-label", "More emoji");
+  more.title = "More emoji";
+  more.append(icon("ellipsis"));
+  more.addEventListener("click", () => {
+    closeQuick(true);
+    openEmojiPicker({
+      anchor, label: "Choose a reaction",
+      onPick: (emoji) => { react(emoji); refocus(anchor); },
+    });
+  });
+  row.append(more);
+  row.addEventListener("keydown", (event) => {
+    const buttons = [...row.querySelectorAll("button")];
+    const index = buttons.indexOf(/** @type {HTMLButtonElement} */ (event.target));
+    if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); closeQuick(); return; }
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    if (step !== undefined && index >= 0) {
+      event.preventDefault();
+      buttons[(index + step + buttons.length) % buttons.length].focus();
+    }
+  });
+  document.body.append(row);
+  quick = { row, anchor };
+  anchor.setAttribute("aria-expanded", "true");
+  document.addEventListener("pointerdown", outsideQuick, true);
+  placeBeside(row, anchor);
+  /** @type {HTMLElement} */ (row.querySelector("button")).focus();
+}
+
 /**
  * The reaction buttons' clicks. Returns false for a button that is not a reaction's.
  * @param {HTMLButtonElement} button @param {HTMLElement} li the message
@@ -40,35 +150,11 @@ export function reactionClick(button, li, id, socket) {
   if (action === "react") {
     const mine = button.getAttribute("aria-pressed") === "true";
     socket.send({ type: mine ? FRAME.REACTION_REMOVE : FRAME.REACTION_ADD, id, emoji: button.dataset.emoji });
+    keepFocus(button, `.reactions [data-emoji="${CSS.escape(button.dataset.emoji || "")}"]`);
     return true;
   }
   if (action === "palette") {
-    const open = li.querySelector(".reaction-palette");
-    if (open) { open.remove(); button.setAttribute("aria-expanded", "false"); return true; }
-    const palette = document.createElement("div");
-    palette.className = "reaction-palette d-flex gap-1 mt-1";
-    palette.setAttribute("role", "group");
-    palette.setAttribute("aria-label", "Choose a reaction");
-    for (const emoji of PALETTE) {
-      const pick = document.createElement("button");
-      pick.type = "button";
-      pick.className = "btn btn-sm btn-light";
-      pick.dataset.action = "pick";
-      pick.dataset.emoji = emoji;
-      pick.textContent = emoji;
-      palette.append(pick);
-    }
-    button.setAttribute("aria-expanded", "true");
-    button.closest(".reactions")?.after(palette);
-    palette.querySelector("button")?.focus();
-    return true;
-  }
-  if (action === "pick") {
-    socket.send({ type: FRAME.REACTION_ADD, id, emoji: button.dataset.emoji });
-    button.closest(".reaction-palette")?.remove();
-    /** @type {HTMLElement | null} */
-    const add = li.querySelector(".add-reaction");
-    if (add) { add.setAttribute("aria-expanded", "false"); add.focus(); }
+    openReactionPicker(button, id, socket);
     return true;
   }
   return false;

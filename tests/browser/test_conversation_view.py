@@ -97,7 +97,7 @@ def test_reactions_live_in_two_windows_by_keyboard(new_page, transactional_db):
     add = line.get_by_role("button", name="Add a reaction")
     add.focus()
     second.keyboard.press("Enter")  # opens the palette, focus on its first emoji
-    expect(line.get_by_role("group", name="Choose a reaction")).to_be_visible()
+    expect(second.get_by_role("group", name="Choose a reaction")).to_be_visible()
     second.keyboard.press("Enter")  # 👍
     chip = line.get_by_role("button", name="👍 1, take back yours")
     expect(chip).to_have_attribute("aria-pressed", "true")
