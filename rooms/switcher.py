@@ -85,7 +85,7 @@ def switcher_list(*, user: User, query: str) -> list[SwitcherEntry]:
         window=60,
         message="Too many searches. Wait a minute and try again.",
     )
-    query = query.strip()[:QUERY_MAX]
+    query = query.replace("\x00", "").strip()[:QUERY_MAX]
     entries = kinds.switcher_entries(user=user, query=query, limit=PER_KIND)
     if query:
         for person in account_selectors.users_suggest(query=query, viewer=user, limit=8):

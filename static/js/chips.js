@@ -109,14 +109,20 @@ export function attachChips(field) {
     }
     typing.value = "";
   };
+  /** People whose name or username starts with `query`, but those chosen. @param {string} query @returns {Promise<Person[]>} */
+  const people = async (query) => {
+    const response = await fetch("/accounts/suggest/?q=" + encodeURIComponent(query), { credentials: "same-origin" }).catch(() => null);
+    if (!response || !response.ok) return [];
+    /** @type {{ users: Person[] }} */
+    const data = await response.json();
+    return data.users.filter((u) => !chosen.some((p) => p.username === u.username));
+  };
   const suggest = async () => {
     const query = typing.value.trim().replace(/^@+/, "");
     if (!query) { hide(); return; }
-    const response = await fetch("/accounts/suggest/?q=" + encodeURIComponent(query), { credentials: "same-origin" }).catch(() => null);
-    if (!response || !response.ok || typing.value.trim().replace(/^@+/, "") !== query) return;
-    /** @type {{ users: Person[] }} */
-    const data = await response.json();
-    offered = data.users.filter((u) => !chosen.some((p) => p.username === u.username));
+    const found = await people(query);
+    if (typing.value.trim().replace(/^@+/, "") !== query) return;
+    offered = found;
     if (!offered.length) { hide(); return; }
     menu.replaceChildren(...offered.map((person, i) => {
       const li = document.createElement("li");
@@ -160,9 +166,18 @@ export function attachChips(field) {
       setActive((active + (event.key === "ArrowDown" ? 1 : -1) + offered.length) % offered.length);
     } else if (event.key === "Enter" && typing.value.trim()) {
       event.preventDefault();  // adds the chip; an empty box's Enter submits the form
+      if (!menu.hidden && offered[active]) { add(offered[active]); return; }
+      // Typed faster than the suggestions came: the first one for what was typed, else the
+      // name as typed; the box is free at once for the next name.
       clearTimeout(timer);
-      if (!menu.hidden && offered[active]) add(offered[active]);
-      else commitTyped();
+      const typed = typing.value.trim().replace(/^@+/, "");
+      typing.value = "";
+      hide();
+      people(typed).then((found) => {
+        const person = found[0] || { username: typed, name: typed };
+        if (!chosen.some((p) => p.username.toLowerCase() === person.username.toLowerCase())) chosen.push(person);
+        sync();
+      });
     } else if (event.key === "Backspace" && !typing.value && chosen.length) {
       event.preventDefault();
       chosen.pop();

@@ -11,6 +11,7 @@ from accounts.tests.factories import UserFactory
 from rooms import services
 from rooms.models import Conversation
 from tests.browser.conftest import log_in, run_outside_loop
+from tests.browser.test_accessibility import axe_path  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -160,7 +161,62 @@ def test_members_are_chosen_as_chips_when_creating_a_room(new_page, people):
     page.get_by_role("button", name="Remove Bob Brown").click()
     expect(chips).to_have_count(1)
     expect(members).to_be_focused()
+    members.press_sequentially("bo")
+    members.press("Enter")  # before the suggestions showed: the first one all the same
+    expect(chips).to_have_text(["Ccarol", "BBob Brown"])
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_role("heading", name="Book club")).to_be_visible()
     room = Conversation.objects.get(name="Book club")
-    assert set(room.memberships.values_list("user__username", flat=True)) == {"alice", "carol"}
+    assert set(room.memberships.values_list("user__username", flat=True)) == {
+        "alice", "bob", "carol"
+    }  # fmt: skip
+
+
+def test_the_open_pickers_pass_axe_in_both_themes(new_page, people, axe_path):  # noqa: F811
+    alice, bob = people
+    carol = UserFactory(username="carol", display_name="Carol Chen")
+    room = run_outside_loop(
+        services.room_create, creator=alice, name="Launch", members=[bob, carol]
+    )
+    run_outside_loop(services.message_create, conversation=room, sender=bob, body="Hello")
+    page = new_page(bypass_csp=True)
+    log_in(page, "alice")
+    found = {}
+
+    def check(what, selector):
+        """axe on the open picker alone (the pages' own checks are test_accessibility's)."""
+        for theme in ("light", "dark"):
+            page.evaluate(f"document.documentElement.setAttribute('data-bs-theme', '{theme}')")
+            page.add_script_tag(path=axe_path)
+            problems = page.evaluate(
+                """async (selector) => (await axe.run({ include: [[selector]] })).violations
+                    .map((v) => ({ id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target) }))""",
+                selector,
+            )
+            if problems:
+                found[f"{what} ({theme})"] = problems
+
+    page.goto(f"/rooms/{room.pk}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    page.get_by_role("button", name="Insert an emoji").click()
+    picker = page.get_by_role("dialog", name="Insert an emoji")
+    picker.get_by_role("searchbox").fill("heart")
+    page.keyboard.press("ArrowDown")
+    check("emoji picker", ".emoji-picker")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Add a reaction").click()
+    check("quick row", ".reaction-palette")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+k")
+    page.get_by_role("dialog", name="Jump to").get_by_role("combobox").fill("la")
+    expect(page.get_by_role("option", name=re.compile("Launch"))).to_be_visible()
+    check("switcher", "dialog.switcher")
+    page.keyboard.press("Escape")
+    page.goto("/rooms/new/")
+    members = page.get_by_role("combobox", name="Members")
+    members.press_sequentially("bo")
+    members.press("Enter")
+    members.press_sequentially("c")
+    expect(page.get_by_role("option").first).to_be_visible()
+    check("chips", ".chip-field")
+    assert found == {}, found
