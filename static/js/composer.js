@@ -28,6 +28,9 @@ export function sendFrame(body, clientId, replyId) {
   return frame;
 }
 
+/** What the composer says while a message waits for the connection. */
+export const OFFLINE = "Not connected. Your message will be sent when the connection is back.";
+
 export class Composer {
   /**
    * @param {object} options
@@ -55,6 +58,8 @@ export class Composer {
     this.replyBar = document.getElementById("reply-bar");
     /** @type {string | null} */
     this.closedNotice = null;
+    /** A message waits for the connection (its notice shows until it goes). */
+    this.offline = false;
     let lastTypingSent = 0;
 
     attachComposerEmoji(document.getElementById("composer-emoji"), input);
@@ -87,7 +92,6 @@ export class Composer {
     const body = this.input.value;
     if (!body.trim()) { showError("Type a message first."); return; }
     if (body.length > this.maxLength) { showError(`The message is too long (at most ${this.maxLength} characters).`); return; }
-    if (!this.socket.isOpen()) { showError("Not connected. Your message was not sent; it is still in the box."); return; }
     const clientId = newClientId();
     const reply = this.replyTo;
     const replyId = reply ? reply.id : null;
@@ -97,16 +101,19 @@ export class Composer {
       reply_to: reply ? { id: reply.id, sender: { name: reply.name }, text: reply.text } : null,
     });
     this.store.addPending(clientId, { body, replyId, reply, createdAt });
-    this.socket.send(sendFrame(body, clientId, replyId));
+    const sentNow = this.socket.send(sendFrame(body, clientId, replyId));
     this.setReply(null);
     this.input.value = "";
-    showError("");
+    /* Offline: it waits, shown as pending, and goes when the connection is back (resend). */
+    showError(sentNow ? "" : OFFLINE);
+    this.offline = !sentNow;
     this.sent();
   }
 
   /** Sends again what was never acknowledged (after a reconnection). */
   resend() {
     for (const [clientId, entry] of this.store.pending) this.socket.send(sendFrame(entry.body, clientId, entry.replyId));
+    if (this.offline && this.socket.isOpen()) { this.offline = false; if (!this.closedNotice) showError(""); }
   }
 
   /** A refused send: nothing is lost, the text goes back into the box (and what it answered).

@@ -1,11 +1,33 @@
-/* A WebSocket that reconnects by itself with back-off and shows its state in #connection. */
+/* A WebSocket that reconnects by itself with back-off and shows its state in #connection.
+   A session that ended (log-out elsewhere, a password change, deactivation) stops it: the
+   server closes with 4401, and a handshake it refuses says nothing more (1006), so after
+   either the socket asks the log-in page whether this browser is still signed in before it
+   tries again; signed out, it stops and the page says so (notice.js). */
 import { CLOSE, FRAME } from "./protocol.js";
+import { sessionEnded } from "./notice.js";
 
-const LABELS = { connecting: "connecting…", online: "live", offline: "reconnecting…", closed: "disconnected" };
-const STYLES = { connecting: "text-bg-secondary", online: "text-bg-success", offline: "text-bg-warning", closed: "text-bg-danger" };
+const LABELS = { connecting: "connecting…", online: "live", offline: "reconnecting…", closed: "disconnected", ended: "signed out" };
+const STYLES = { connecting: "text-bg-secondary", online: "text-bg-success", offline: "text-bg-warning", closed: "text-bg-danger", ended: "text-bg-danger" };
+
+/** The log-in page: it answers a signed-in browser with a redirect, a signed-out one with its
+    form (200). @returns {string} */
+export function loginPath() {
+  return "/accounts/login/";
+}
+
+/** Is this browser still signed in? false only when the log-in page shows its form; true when
+    it redirects, and when it cannot say (the server is away: keep trying). @returns {Promise<boolean>} */
+export async function stillSignedIn() {
+  try {
+    const response = await fetch(loginPath(), { credentials: "same-origin", redirect: "manual", cache: "no-store" });
+    return response.type === "opaqueredirect" || response.status !== 200;
+  } catch {
+    return true;
+  }
+}
 
 /**
- * @typedef {"connecting" | "online" | "offline" | "closed"} SocketState
+ * @typedef {"connecting" | "online" | "offline" | "closed" | "ended"} SocketState
  * @typedef {{ type: string, [key: string]: any }} Frame
  * @typedef {object} SocketHandlers
  * @property {string | null} [indicator] the id of the element that shows the state (null: none)
@@ -56,7 +78,9 @@ export class Socket {
       try { frame = JSON.parse(event.data); } catch { return; }
       this.handlers.onFrame(frame);
     };
-    ws.onclose = (event) => {
+    let opened = false;
+    ws.addEventListener("open", () => { opened = true; });
+    ws.onclose = async (event) => {
       if (this.ws !== ws) return;
       if (event.code === CLOSE.FORBIDDEN || this.closedForGood) {
         this.closedForGood = true;
@@ -65,10 +89,22 @@ export class Socket {
         return;
       }
       this.setState("offline");
-      const delay = Math.min(30000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
+      /* Access ended, or a handshake refused after this page had been live: signed out? */
+      if ((event.code === CLOSE.REAUTHENTICATE || (!opened && this.opened)) && !(await stillSignedIn())) {
+        this.endSession();
+        return;
+      }
+      const delay = event.code === CLOSE.REAUTHENTICATE ? 0 : Math.min(30000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
       this.attempt += 1;
       setTimeout(() => this.connect(), delay);
     };
+  }
+
+  /** The browser's session ended: no more reconnecting; the page offers the log-in. */
+  endSession() {
+    this.closedForGood = true;
+    this.setState("ended");
+    sessionEnded(loginPath());
   }
 
   isOpen() { return Boolean(this.ws && this.ws.readyState === WebSocket.OPEN); }
