@@ -21,6 +21,7 @@ SPRITE = (
     "hash",
     "history",
     "life-buoy",
+    "lock",
     "message-square",
     "message-square-reply",
     "paperclip",

@@ -37,7 +37,7 @@ from tickets.forms import (
     StatusForm,
     TicketOpenForm,
 )
-from tickets.models import Ticket
+from tickets.models import InternalNote, Ticket
 
 
 def _ticket_or_404(request: SignedInRequest, ticket_id: int) -> Ticket:
@@ -292,14 +292,42 @@ def inbox(request: SignedInRequest) -> HttpResponse:
             assign_form=AssignForm(initial={"agent": ticket.agent_id})
             if user.is_staff and ticket.is_open else None,
             canned=selectors.canned_replies() if ticket.agent_id == user.pk else None,
+            # Who may write internal notes (ticket_note_add): they show in the timeline.
+            can_note=user.is_staff or ticket.agent_id == user.pk,
+            notes=[_note_payload(n) for n in ticket.notes.select_related("author")]
+            if (user.is_staff or ticket.agent_id == user.pk) else [],
             here=f"{reverse('tickets:inbox')}?{request.GET.urlencode()}",
         )  # fmt: skip
     return render(request, "tickets/inbox.html", context)
 
 
+def _note_payload(note: InternalNote) -> dict[str, Any]:
+    """A note for the staff side of a page (the inbox's timeline): never on a socket."""
+    return {
+        "id": note.pk,
+        "author": note.author.name if note.author else "deleted user",
+        "body": note.body,
+        "created_at": note.created_at.isoformat(),
+    }
+
+
 @login_required
 @require_POST
 def ticket_note(request: SignedInRequest, ticket_id: int) -> HttpResponse:
+    if request.headers.get("Accept") == "application/json":
+        # The inbox's composer in "Private note" mode: the note, or why not, as JSON.
+        ticket = _ticket_or_404(request, ticket_id)
+        form = NoteForm(request.POST)
+        if not form.is_valid():
+            return JsonResponse({"error": "A note cannot be empty."}, status=400)
+        try:
+            note = services.ticket_note_add(
+                ticket=ticket, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            return JsonResponse({"error": exc.messages[0]}, status=400)
+        return JsonResponse(_note_payload(note), status=201)
+
     def act(ticket: Ticket, data: dict[str, Any]) -> str:
         services.ticket_note_add(ticket=ticket, author=request.user, body=data["body"])
         return "Note added (only agents and admins see it)."

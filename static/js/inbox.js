@@ -75,3 +75,11 @@ if (filters instanceof HTMLFormElement) {
 }
 markOverdue();
 setInterval(markOverdue, 15000);
+
+/* Narrow windows show one pane at a time (desk.css): the back and details buttons switch. */
+const shell = document.getElementById("inbox-shell");
+document.querySelectorAll("[data-show-pane]").forEach((button) => {
+  button.addEventListener("click", () => {
+    if (shell) shell.dataset.pane = /** @type {HTMLElement} */ (button).dataset.showPane || "list";
+  });
+});

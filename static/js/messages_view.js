@@ -115,9 +115,13 @@ export class MessagesView {
     this.undecorate(li);
     const item = this.items.get(li);
     if (!item) return;
-    const before = li.previousElementSibling;
+    let before = li.previousElementSibling;
+    /* Entries other modules put between messages (a desk's notes) are passed over, and end a group. */
+    const skipped = Boolean(before && !this.items.has(before) && before.classList.contains("message"));
+    while (before && !this.items.has(before) && before.classList.contains("message")) before = before.previousElementSibling;
     const previous = before ? this.items.get(before) || null : null;
-    const { separator, newLine, grouped } = decoration(previous, item, this.firstUnreadId);
+    const { separator, newLine, grouped: joined } = decoration(previous, item, this.firstUnreadId);
+    const grouped = joined && !skipped;
     if (separator) {
       const element = document.createElement("li");
       element.className = "day-separator";

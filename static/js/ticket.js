@@ -1,7 +1,9 @@
 /* The ticket page: live status, agent and history; canned replies into the composer. */
 import { FRAME } from "./protocol.js";
 import { insertText } from "./composer.js";
+import { icon } from "./icons.js";
 import { onMe } from "./me.js";
+import { showError } from "./notice.js";
 import { fullTime, shortTime } from "./times.js";
 
 /* The tab's socket (me.js) carries every conversation's events: this ticket's only. */
@@ -68,3 +70,122 @@ onMe({
 document.querySelectorAll("[data-canned]").forEach((button) => {
   button.addEventListener("click", () => insertText(/** @type {HTMLElement} */ (button).dataset.canned || ""));
 });
+
+/* Internal notes in the inbox's conversation: "Reply | Private note" above the composer, as in
+   Chatwoot. In note mode the box posts to the ticket's notes (tickets:note, as JSON) instead of
+   sending a message: nothing reaches the socket, so the customer never sees it (not even as
+   typing). Notes sit in the timeline among the messages, by time, tinted, with a lock. */
+const modes = document.getElementById("composer-modes");
+const composerForm = document.getElementById("composer");
+const box = /** @type {HTMLTextAreaElement | null} */ (document.getElementById("message-input"));
+const messages = document.getElementById("messages");
+const noteUrl = document.getElementById("note-url")?.dataset.url || "";
+let noteMode = false;
+
+/** @typedef {{ id: number, author: string, body: string, created_at: string }} Note */
+
+/** @param {Note} note */
+function noteElement(note) {
+  const li = document.createElement("li");
+  li.className = "message note";
+  li.dataset.noteId = String(note.id);
+  li.dataset.at = note.created_at;
+  const head = document.createElement("div");
+  head.className = "note-head";
+  const who = document.createElement("strong");
+  who.textContent = note.author;
+  const when = document.createElement("time");
+  when.className = "time";
+  when.dateTime = note.created_at;
+  when.textContent = shortTime(note.created_at);
+  when.title = fullTime(note.created_at);
+  head.append(icon("lock"), who, "Private note", when);
+  const body = document.createElement("div");
+  body.className = "body";
+  body.textContent = note.body;
+  li.append(head, body);
+  return li;
+}
+
+/** The note's place: before the first message written after it (and that one's separator). @param {Note} note */
+function placeNote(note) {
+  if (!messages) return;
+  const li = noteElement(note);
+  const at = new Date(note.created_at).getTime();
+  const later = [...messages.querySelectorAll(":scope > li.message[data-id]")].find((m) => {
+    const when = /** @type {HTMLElement} */ (m).dataset.at || m.querySelector("time")?.getAttribute("datetime") || "";
+    return new Date(when).getTime() > at;
+  });
+  let before = later || messages.querySelector(":scope > li.pending");
+  while (before && before.previousElementSibling && !before.previousElementSibling.classList.contains("message")) before = before.previousElementSibling;
+  messages.insertBefore(li, before || null);
+}
+
+/** @param {boolean} on */
+function setNoteMode(on) {
+  noteMode = on;
+  composerForm?.classList.toggle("note-mode", on);
+  modes?.querySelectorAll("button[data-mode]").forEach((button) => {
+    const mine = (/** @type {HTMLElement} */ (button).dataset.mode === "note") === on;
+    button.classList.toggle("active", mine);
+    button.setAttribute("aria-pressed", mine ? "true" : "false");
+  });
+  const send = composerForm?.querySelector("button[type=submit]");
+  if (send) send.textContent = on ? "Add note" : "Send";
+  if (box) {
+    box.placeholder = on ? "Write a private note: only agents and admins see it" : box.dataset.replyPlaceholder || "";
+    box.focus();
+  }
+}
+
+async function submitNote() {
+  if (!box || !composerForm) return;
+  const text = box.value.trim();
+  if (!text) { showError("Type a note first."); return; }
+  const fields = new FormData();
+  fields.append("body", text);
+  const token = document.querySelector("input[name=csrfmiddlewaretoken]");
+  fields.append("csrfmiddlewaretoken", token instanceof HTMLInputElement ? token.value : "");
+  try {
+    const response = await fetch(noteUrl, { method: "POST", body: fields, credentials: "same-origin", headers: { Accept: "application/json" } });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) { showError(answer.error || "The note was not saved. Try again."); return; }
+    box.value = "";
+    showError("");
+    placeNote(answer);
+    const scroller = document.getElementById("scroll");
+    if (scroller) scroller.scrollTop = scroller.scrollHeight;
+  } catch {
+    showError("Not connected. The note was not saved; it is still in the box.");
+  }
+}
+
+if (modes && composerForm && box && messages) {
+  box.dataset.replyPlaceholder = box.placeholder;
+  composerForm.prepend(modes);
+  modes.hidden = false;
+  modes.querySelectorAll("button[data-mode]").forEach((button) => {
+    button.addEventListener("click", () => setNoteMode(/** @type {HTMLElement} */ (button).dataset.mode === "note"));
+  });
+  /* Caught on the way down, before the composer's own handlers see them. */
+  composerForm.addEventListener("submit", (event) => {
+    if (!noteMode) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    submitNote();
+  }, true);
+  composerForm.addEventListener("keydown", (event) => {
+    if (!noteMode || event.target !== box) return;
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      event.stopPropagation();
+      submitNote();
+    } else if (event.key !== "Escape") event.stopPropagation();
+  }, true);
+  composerForm.addEventListener("input", (event) => { if (noteMode) event.stopPropagation(); }, true);
+  const notesData = document.getElementById("notes-data");
+  const scroller = document.getElementById("scroll");
+  const atBottom = scroller && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  /** @type {Note[]} */ (JSON.parse(notesData?.textContent || "[]")).forEach(placeNote);
+  if (scroller && atBottom) scroller.scrollTop = scroller.scrollHeight;
+}
