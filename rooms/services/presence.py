@@ -1,9 +1,12 @@
 """Presence: one row per open socket; a person is online while one of theirs is fresh."""
 
+import os
+import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -131,3 +134,104 @@ def presence_disconnect(*, user: User, channel_name: str) -> bool:
     if ids is not None:
         events.broadcast(*presence_event(user=user, conversation_ids=ids, online=False))
     return ids is not None
+
+
+# Presence by server process. A socket's row is named "socket.<process>.<socket>"; every
+# process keeps a liveness key in Redis that expires PROCESS_TTL seconds after its last
+# refresh. A process that dies (killed, crashed) leaves rows its sockets can no longer remove:
+# the others see its key gone and drop them at once, instead of UCHAT_PRESENCE_TTL (90 s) later
+# (a tab closed while the server was down showed as online for about 94 s).
+PROCESS_TTL = 6
+PROCESS_EVERY = 2.0
+_process = {"id": uuid.uuid4().hex[:16]}
+
+
+def _new_process_id() -> None:
+    _process["id"] = uuid.uuid4().hex[:16]
+
+
+os.register_at_fork(after_in_child=_new_process_id)
+
+
+def process_id() -> str:
+    """This server process's id (a forked child gets its own)."""
+    return _process["id"]
+
+
+def socket_name(socket: str) -> str:
+    """A socket's presence row name, carrying the process that serves it."""
+    return f"socket.{process_id()}.{socket}"
+
+
+def _redis() -> Any:
+    if not settings.REDIS_URL:
+        return None
+    client = _clients.get(settings.REDIS_URL)
+    if client is None:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
+        )
+        _clients[settings.REDIS_URL] = client
+    return client
+
+
+_clients: dict[str, Any] = {}
+
+
+def _keys() -> tuple[str, str]:
+    prefix = f"{settings.UCHAT_CHANNEL_PREFIX}presence:"
+    return prefix + "processes", prefix + "alive:"
+
+
+def process_alive() -> bool:
+    """Refresh this process's liveness key; False when Redis did not take it (or there is
+    none: one process, nothing to tell apart)."""
+    client = _redis()
+    if client is None:
+        return False
+    processes, alive = _keys()
+    with client.pipeline() as pipe:
+        pipe.set(alive + process_id(), "1", ex=PROCESS_TTL)
+        pipe.sadd(processes, process_id())
+        pipe.execute()
+    return True
+
+
+def dead_processes() -> list[str]:
+    """Processes registered in Redis whose liveness key expired."""
+    client = _redis()
+    if client is None:
+        return []
+    processes, alive = _keys()
+    ids = sorted(p.decode() if isinstance(p, bytes) else str(p) for p in client.smembers(processes))
+    others = [p for p in ids if p != process_id()]
+    if not others:
+        return []
+    with client.pipeline() as pipe:
+        for p in others:
+            pipe.exists(alive + p)
+        found = pipe.execute()
+    return [p for p, there in zip(others, found, strict=True) if not there]
+
+
+def process_presence_sweep(*, dead: list[str]) -> list[tuple[User, list[int]]]:
+    """Forget the sockets of dead processes; for each person left with no socket, the
+    conversations to tell that they went offline (as ``presence_sweep``)."""
+    rows = Presence.objects.none()
+    for p in dead:
+        rows = rows | Presence.objects.filter(channel_name__startswith=f"socket.{p}.")
+    user_ids = set(rows.values_list("user_id", flat=True))
+    rows.delete()
+    client = _redis()
+    if client is not None and dead:
+        client.srem(_keys()[0], *dead)
+    if not user_ids:
+        return []
+    still = set(Presence.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
+    gone = list(User.objects.filter(pk__in=user_ids - still))
+    conversations: dict[int, list[int]] = {user.pk: [] for user in gone}
+    for user_id, conversation_id in Membership.objects.filter(
+        user_id__in=conversations
+    ).values_list("user_id", "conversation_id"):
+        conversations[user_id].append(conversation_id)
+    return [(user, conversations[user.pk]) for user in gone]

@@ -84,7 +84,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     def socket_id(self) -> str:
         """This socket's id in Presence rows (unique per socket, across processes)."""
         if not hasattr(self, "_socket_id"):
-            self._socket_id = f"socket.{uuid.uuid4().hex}"
+            # Named after this process too: a dead process's rows go at once (rooms/sweeper.py).
+            self._socket_id = services.socket_name(uuid.uuid4().hex)
         return self._socket_id
 
     async def dispatch(self, message: dict[str, Any]) -> None:
