@@ -157,7 +157,7 @@ def test_inbox_page_for_the_desk_only(client, customer, desk_agent, staff):
     assert "Take this ticket" in page.content.decode()
     assert 'id="customer-panel"' in page.content.decode()
     partial = client.get("/tickets/inbox/?view=unassigned&partial=list")
-    assert partial.content.decode().startswith('<div class="list-group')
+    assert partial.content.decode().startswith('<div class="inbox-list"')
     # Nonsense filters are ignored, not an error.
     assert client.get("/tickets/inbox/?view=all&priority=x&category=zz").status_code == 200
 
