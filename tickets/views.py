@@ -312,8 +312,16 @@ def _note_payload(note: InternalNote) -> dict[str, Any]:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def ticket_note(request: SignedInRequest, ticket_id: int) -> HttpResponse:
+    if request.method == "GET":
+        # The notes, for the inbox's timeline (a note added elsewhere shows live): the ticket's
+        # agent and admins only, as ticket_note_add.
+        ticket = _ticket_or_404(request, ticket_id)
+        if not (request.user.is_staff or ticket.agent_id == request.user.pk):
+            raise PermissionDenied("Only the ticket's agent and admins read internal notes.")
+        notes = ticket.notes.select_related("author")
+        return JsonResponse({"notes": [_note_payload(n) for n in notes]})
     if request.headers.get("Accept") == "application/json":
         # The inbox's composer in "Private note" mode: the note, or why not, as JSON.
         ticket = _ticket_or_404(request, ticket_id)

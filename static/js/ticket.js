@@ -109,7 +109,7 @@ function noteElement(note) {
 
 /** The note's place: before the first message written after it (and that one's separator). @param {Note} note */
 function placeNote(note) {
-  if (!messages) return;
+  if (!messages || messages.querySelector(`li[data-note-id="${Number(note.id)}"]`)) return;
   const li = noteElement(note);
   const at = new Date(note.created_at).getTime();
   const later = [...messages.querySelectorAll(":scope > li.message[data-id]")].find((m) => {
@@ -131,7 +131,13 @@ function setNoteMode(on) {
     button.setAttribute("aria-pressed", mine ? "true" : "false");
   });
   const send = composerForm?.querySelector("button[type=submit]");
-  if (send) send.textContent = on ? "Add note" : "Send";
+  if (send) {
+    /* An icon-only button keeps its icon and changes its label. */
+    if (send.querySelector("svg")) send.setAttribute("aria-label", on ? "Add note" : "Send");
+    else send.textContent = on ? "Add note" : "Send";
+    send.classList.toggle("btn-warning", on);
+    send.classList.toggle("btn-primary", !on);
+  }
   if (box) {
     box.placeholder = on ? "Write a private note: only agents and admins see it" : box.dataset.replyPlaceholder || "";
     box.focus();
@@ -183,6 +189,21 @@ if (modes && composerForm && box && messages) {
     } else if (event.key !== "Escape") event.stopPropagation();
   }, true);
   composerForm.addEventListener("input", (event) => { if (noteMode) event.stopPropagation(); }, true);
+  /* A note added in another window (or by another agent): the desk's ping names the ticket. */
+  const ticketId = Number(noteUrl.split("/").filter(Boolean).at(-2));
+  onMe({
+    [FRAME.DESK_TICKET]: async (frame) => {
+      if (Number(frame.ticket) !== ticketId) return;
+      try {
+        const response = await fetch(noteUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (!response.ok) return;
+        const scroller = document.getElementById("scroll");
+        const stick = scroller && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+        /** @type {{ notes: Note[] }} */ (await response.json()).notes.forEach(placeNote);
+        if (scroller && stick) scroller.scrollTop = scroller.scrollHeight;
+      } catch { /* offline: the next ping fetches them */ }
+    },
+  });
   const notesData = document.getElementById("notes-data");
   const scroller = document.getElementById("scroll");
   const atBottom = scroller && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;

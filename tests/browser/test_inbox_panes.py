@@ -41,7 +41,7 @@ def desk(transactional_db, settings):
 
 
 def test_three_panes_where_only_the_panes_scroll_and_a_note_stays_inside(new_page, desk):
-    _customer, _agent, ticket = desk
+    _customer, agent, ticket = desk
     customer_page = new_page()
     log_in(customer_page, "suraj")
     customer_page.goto(f"/tickets/{ticket.pk}/")
@@ -76,6 +76,13 @@ def test_three_panes_where_only_the_panes_scroll_and_a_note_stays_inside(new_pag
     assert InternalNote.objects.get(ticket=ticket).body == "Customer sounds upset; offer a refund"
     assert not Message.objects.filter(body__contains="refund").exists()
 
+    # A note added elsewhere (another window, another admin) shows live.
+    run_outside_loop(
+        services.ticket_note_add, ticket=ticket, author=agent, body="Refund approved by finance"
+    )
+    expect(note.filter(has_text="Refund approved by finance")).to_have_count(1)
+    expect(note).to_have_count(2)
+
     # Back to replies: this one reaches the customer, after the note in the timeline.
     page.locator("#composer-modes").get_by_role("button", name="Reply").click()
     page.locator("#message-input").fill("Looking into it now")
@@ -90,7 +97,8 @@ def test_three_panes_where_only_the_panes_scroll_and_a_note_stays_inside(new_pag
     texts = page.locator("#messages > li.message").all_inner_texts()
     at = next(i for i, t in enumerate(texts) if "offer a refund" in t)
     assert "Line 11 of my story" in texts[at - 1]
-    assert "Looking into it now" in texts[at + 1]
+    assert "Refund approved by finance" in texts[at + 1]
+    assert "Looking into it now" in texts[at + 2]
     assert not page.evaluate(PAGE_SCROLLS)
 
 

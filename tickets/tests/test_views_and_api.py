@@ -113,6 +113,10 @@ def test_internal_notes_never_reach_the_customer(
     assert NOTE not in api.get(f"/api/tickets/{assigned.pk}/messages").content.decode()
     assert NOTE not in api.get("/api/tickets").content.decode()
     assert NOTE not in api.get("/api/notifications").content.decode()
+    # The inbox's notes (JSON, for its timeline): the ticket's agent, never its customer.
+    assert client.get(f"/tickets/{assigned.pk}/notes/").status_code == 403
+    notes = client_for(assigned.agent).get(f"/tickets/{assigned.pk}/notes/").json()["notes"]
+    assert [n["body"] for n in notes] == [NOTE]
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_status_set(
             ticket=assigned, actor=assigned.agent, status=Ticket.Status.RESOLVED
