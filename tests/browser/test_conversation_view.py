@@ -3,6 +3,7 @@ avatars, the "new messages" line at the first unread message, jump-to-latest, an
 markdown."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -194,7 +195,12 @@ def test_a_hidden_tab_counts_unread_in_its_title_and_notifies_a_mention(new_page
     writer.locator("#message-input").fill("@abhishek can you check the build?")
     writer.locator("#message-input").press("Enter")
     expect(reader).to_have_title(f"(2) {title}")
-    reader.wait_for_function("window.__shown.length === 1")
+    # Polled from here: the page's CSP (no 'unsafe-eval') stops Playwright's own polling of a
+    # string predicate whenever it is not true at once.
+    deadline = time.monotonic() + 10
+    while reader.evaluate("window.__shown.length") < 1:
+        assert time.monotonic() < deadline, "no desktop notification was shown"
+        time.sleep(0.05)
     shown = reader.evaluate("window.__shown")
     assert shown[0][1] == "@abhishek can you check the build?"
 
