@@ -38,6 +38,16 @@ def mail_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("mail")
 
 
+def s3_env(bucket: str) -> dict[str, str]:
+    """A server process's environment for the test's object store (the ``s3_bucket`` fixture)."""
+    return {
+        "UCHAT_S3_BUCKET": bucket,
+        "UCHAT_S3_ENDPOINT_URL": os.environ["UCHAT_TEST_S3_ENDPOINT_URL"],
+        "UCHAT_S3_ACCESS_KEY_ID": os.environ["UCHAT_TEST_S3_ACCESS_KEY_ID"],
+        "UCHAT_S3_SECRET_ACCESS_KEY": os.environ["UCHAT_TEST_S3_SECRET_ACCESS_KEY"],
+    }
+
+
 class LiveServer:
     """A real Daphne process serving uchat.asgi on the test database."""
 

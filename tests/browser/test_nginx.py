@@ -22,7 +22,8 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from rooms import services
-from tests.browser.conftest import LiveServer, _free_port, log_in, run_outside_loop
+from rooms.tests.test_direct import png_bytes
+from tests.browser.conftest import LiveServer, _free_port, log_in, run_outside_loop, s3_env
 
 pytestmark = pytest.mark.browser
 
@@ -77,17 +78,29 @@ def _nginx_binary() -> str | None:
 
 
 @contextlib.contextmanager
-def _behind_nginx(tmp_path: Path, mail_dir: Path, count: int, **env: str):
+def _behind_nginx(
+    tmp_path: Path,
+    mail_dir: Path,
+    count: int,
+    *,
+    own_data_dirs: bool = False,
+    env: dict[str, str] | None = None,
+):
     """``count`` uchat processes behind nginx, with docs/deploy.md's environment for a site
-    behind one proxy (UCHAT_TRUSTED_PROXIES=1) plus ``env``: (nginx's URL, the processes)."""
+    behind one proxy (UCHAT_TRUSTED_PROXIES=1) plus ``env``: (nginx's URL, the processes).
+    ``own_data_dirs``: each process has a data folder of its own, as on separate machines."""
     binary = _nginx_binary()
     if binary is None or not settings.REDIS_URL:
         if os.environ.get("UCHAT_REQUIRE_SERVICES") == "1":
             pytest.fail("nginx and REDIS_URL are required (UCHAT_REQUIRE_SERVICES=1)")
         pytest.skip("needs Debian's nginx and Redis")
-    servers = [
-        LiveServer(tmp_path, mail_dir, UCHAT_TRUSTED_PROXIES="1", **env) for _ in range(count)
-    ]
+    servers = []
+    for n in range(count):
+        machine = dict(env or {})
+        if own_data_dirs:
+            (tmp_path / f"machine{n}").mkdir()
+            machine["UCHAT_DATA_DIR"] = str(tmp_path / f"machine{n}")
+        servers.append(LiveServer(tmp_path, mail_dir, UCHAT_TRUSTED_PROXIES="1", **machine))
     port = _free_port()
     conf = tmp_path / "nginx.conf"
     conf.write_text(
@@ -116,8 +129,11 @@ def _behind_nginx(tmp_path: Path, mail_dir: Path, count: int, **env: str):
 
 
 @pytest.fixture
-def front(tmp_path, mail_dir, live_server_url):
-    with _behind_nginx(tmp_path, mail_dir, 2) as (url, servers):
+def front(tmp_path, mail_dir, live_server_url, s3_bucket):
+    """Two processes that share nothing but PostgreSQL, Redis and the object store (data
+    folders of their own), behind nginx."""
+    store = s3_env(s3_bucket[1])
+    with _behind_nginx(tmp_path, mail_dir, 2, own_data_dirs=True, env=store) as (url, servers):
         yield url, servers
 
 
@@ -189,6 +205,19 @@ def test_behind_nginx_messages_cross_processes_and_a_dead_process_is_survived(
         writer.locator("#message-input").press("Enter")
         expect(reader.locator("#messages li").filter(has_text="across processes")).to_be_visible()
 
+        # An image shared through one machine shows on the other (the object store, through
+        # a signed URL the pages' Content-Security-Policy lets load).
+        writer.locator("#image-input").set_input_files(
+            files=[{"name": "plan.png", "mimeType": "image/png", "buffer": png_bytes()}]
+        )
+        shown = reader.locator("#messages img.chat-image")
+        expect(shown).to_have_count(1)
+        shown.scroll_into_view_if_needed()  # images load lazily
+        deadline = time.monotonic() + 15
+        while not shown.evaluate("img => img.complete && img.naturalWidth > 0"):
+            assert time.monotonic() < deadline, "the image never loaded on the other machine"
+            time.sleep(0.1)
+
         # The writer's process dies; the reader keeps talking meanwhile.
         servers[0].kill()
         for i in range(3):
@@ -203,8 +232,8 @@ def test_behind_nginx_messages_cross_processes_and_a_dead_process_is_survived(
             "data-state", "online", timeout=30000
         )
         bodies = writer.locator("#messages li .body")
-        expect(bodies).to_have_count(4, timeout=15000)
-        assert bodies.all_inner_texts() == [
+        expect(bodies.filter(has_text="while you were away 2")).to_have_count(1, timeout=15000)
+        assert [text for text in bodies.all_inner_texts() if text] == [
             "across processes",
             "while you were away 0",
             "while you were away 1",
@@ -238,7 +267,7 @@ def test_behind_nginx_a_made_up_forwarded_for_resets_no_limit(tmp_path, mail_dir
     is the one every limit counts: the API's failures per name (5), its log-in throttle (10 a
     minute here) and allauth's failed web log-ins per address (3 a minute here)."""
     env = {"UCHAT_API_LOGIN_RATE": "10/min", "UCHAT_LOGIN_FAILED_LIMIT": "3/m/ip,100/5m/key"}
-    with _behind_nginx(tmp_path, mail_dir, 1, **env) as (url, _):
+    with _behind_nginx(tmp_path, mail_dir, 1, env=env) as (url, _):
         opener = urllib.request.build_opener()
         statuses, errors = [], []
         for n, name in enumerate(["himanshu"] * 6 + [f"guess{n}" for n in range(6)]):

@@ -14,7 +14,7 @@ from websockets.sync.client import connect
 
 from accounts.tests.factories import UserFactory
 from rooms import services
-from tests.browser.conftest import LiveServer, run_outside_loop
+from tests.browser.conftest import LiveServer, run_outside_loop, s3_env
 
 pytestmark = pytest.mark.browser
 
@@ -88,13 +88,7 @@ def test_two_machines_share_files_through_the_object_store(
 ):
     """Two processes with data folders of their own (as on two machines) and one bucket: a
     file uploaded through one downloads through the other, after its member check."""
-    _, bucket = s3_bucket
-    store = {
-        "UCHAT_S3_BUCKET": bucket,
-        "UCHAT_S3_ENDPOINT_URL": os.environ["UCHAT_TEST_S3_ENDPOINT_URL"],
-        "UCHAT_S3_ACCESS_KEY_ID": os.environ["UCHAT_TEST_S3_ACCESS_KEY_ID"],
-        "UCHAT_S3_SECRET_ACCESS_KEY": os.environ["UCHAT_TEST_S3_SECRET_ACCESS_KEY"],
-    }
+    store = s3_env(s3_bucket[1])
     servers = []
     for n in range(2):
         (tmp_path / f"machine{n}").mkdir()
