@@ -13,6 +13,15 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+class Theme(models.TextChoices):
+    """The colour mode a person picked in the user menu (Bootstrap's ``data-bs-theme``); auto
+    follows the system's light or dark setting."""
+
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+    AUTO = "auto", "Auto"
+
+
 class UserManager(DjangoUserManager["User"]):
     @transaction.atomic
     def create_superuser(
@@ -49,6 +58,7 @@ class User(AbstractUser):
     # The guided tour: when the person finished or skipped it (None: show it on the next page).
     tour_done_at = models.DateTimeField(null=True, blank=True)
     display_name = models.CharField(max_length=80, blank=True)
+    theme = models.CharField(max_length=5, choices=Theme.choices, default=Theme.AUTO)
     is_agent = models.BooleanField(
         default=False, help_text="Agents handle the customer-care tickets assigned to them."
     )

@@ -24,7 +24,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import frames, hooks, names, phones, selectors, sms, tasks
 from accounts.domain_events import PersonDeleted
-from accounts.models import EmailChange, User
+from accounts.models import EmailChange, Theme, User
 from accounts.selectors import user_contact_verified, user_needs_two_factor_setup
 from core import domain_events, events
 from core.client_address import address_key
@@ -497,3 +497,13 @@ def tour_finish(*, user: User) -> None:
 def tour_restart(*, user: User) -> None:
     """Show the guided tour again on the next dashboard (the user menu's "Take the tour")."""
     User.objects.filter(pk=user.pk).update(tour_done_at=None)
+
+
+def user_theme_set(*, user: User, theme: str) -> User:
+    """The colour mode picked in the user menu: light, dark or auto (the system's). Remembered
+    for the person, on every device; base.html renders it into ``<html data-bs-theme>``."""
+    if theme not in Theme.values:
+        raise ValidationError({"theme": "Choose light, dark or auto."}, code="invalid")
+    user.theme = theme
+    User.objects.filter(pk=user.pk).update(theme=theme)
+    return user

@@ -13,4 +13,5 @@ urlpatterns = [
     path("delete/", views.account_delete, name="delete"),
     path("suggest/", views.user_suggest, name="suggest"),
     path("tour/", views.tour, name="tour"),
+    path("theme/", views.theme, name="theme"),
 ]

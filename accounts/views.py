@@ -113,6 +113,23 @@ def tour(request: SignedInRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def theme(request: SignedInRequest) -> HttpResponse:
+    """The colour mode from the user menu (static/js/theme.js sends it with fetch and gets a
+    204; without scripts the form posts here and the page comes back)."""
+    try:
+        services.user_theme_set(user=request.user, theme=request.POST.get("theme", ""))
+    except ValidationError:
+        return HttpResponseBadRequest("theme must be light, dark or auto")
+    if request.headers.get("X-Requested-With") == "fetch":
+        return HttpResponse(status=204)
+    back = request.POST.get("next") or request.headers.get("Referer") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("dashboard")
+    return redirect(back)
+
+
+@login_required
 @require_GET
 @replica_reads()  # the people directory may come from a replica (core.db_router)
 def user_suggest(request: SignedInRequest) -> JsonResponse:
