@@ -1,7 +1,8 @@
 """axe-core (its npm package, tests/browser/package.json, installed by bin/test) finds no
 violation on any page: every rule axe runs by default (WCAG 2 A and AA and its best
-practices), for visitors, members, agents and admins, at desktop and phone widths, with
-messages, reactions, replies, files and tickets on the pages."""
+practices), for visitors, members, agents and admins, at desktop and phone widths, in the light
+and the dark colour mode (the system's, which "auto" follows: contrast is checked against the
+tokens of each), with messages, reactions, replies, files and tickets on the pages."""
 
 import os
 from pathlib import Path
@@ -40,6 +41,8 @@ def violations(page, axe_path, path):
     response = page.goto(path)
     assert response is not None
     page.wait_for_load_state("networkidle")
+    scheme = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'")
+    assert page.evaluate("document.documentElement.dataset.bsTheme") == scheme, path
     page.add_script_tag(path=axe_path)  # the page's CSP is bypassed for this context only
     return page.evaluate(RUN)
 
@@ -78,8 +81,9 @@ def desk_world(transactional_db, settings):
     return {"admin": admin, "member": member, "room": room, "ticket": ticket}
 
 
-def test_visitors_pages(new_page, axe_path, transactional_db):
-    page = new_page(bypass_csp=True)
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_visitors_pages(new_page, axe_path, transactional_db, theme):
+    page = new_page(bypass_csp=True, color_scheme=theme)
     check_pages(
         page,
         axe_path,
@@ -87,9 +91,10 @@ def test_visitors_pages(new_page, axe_path, transactional_db):
     )
 
 
-@pytest.mark.parametrize("width", [1280, 390])
-def test_members_pages(new_page, axe_path, desk_world, width):
-    page = new_page(bypass_csp=True, viewport={"width": width, "height": 844})
+# Both widths in light, the desktop in dark: the colours are the same tokens at any width.
+@pytest.mark.parametrize(("width", "theme"), [(1280, "light"), (390, "light"), (1280, "dark")])
+def test_members_pages(new_page, axe_path, desk_world, width, theme):
+    page = new_page(bypass_csp=True, viewport={"width": width, "height": 844}, color_scheme=theme)
     log_in(page, "abhishek")
     room, ticket = desk_world["room"], desk_world["ticket"]
     check_pages(
@@ -115,15 +120,16 @@ def test_members_pages(new_page, axe_path, desk_world, width):
     )
 
 
-def test_agents_and_admins_pages(new_page, axe_path, desk_world):
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_agents_and_admins_pages(new_page, axe_path, desk_world, theme):
     ticket = desk_world["ticket"]
-    agent = new_page(bypass_csp=True)
+    agent = new_page(bypass_csp=True, color_scheme=theme)
     log_in(agent, "priya")
     check_pages(
         agent, axe_path, ["/", "/tickets/inbox/", f"/tickets/inbox/?ticket={ticket.pk}",
                           f"/tickets/{ticket.pk}/"]
     )  # fmt: skip
-    admin = new_page(bypass_csp=True)
+    admin = new_page(bypass_csp=True, color_scheme=theme)
     log_in(admin, "himanshu")
     assert not django_settings.DEBUG
     check_pages(
