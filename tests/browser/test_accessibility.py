@@ -146,3 +146,16 @@ def test_a_page_with_a_violation_is_caught(new_page, axe_path, transactional_db)
     page.evaluate("document.querySelector('main').append(document.createElement('img'))")
     page.add_script_tag(path=axe_path)
     assert "image-alt" in {v["id"] for v in page.evaluate(RUN)}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_open_user_menu(new_page, axe_path, transactional_db, theme):
+    """The user menu open, one item hovered and one focused (the theme choices among them)."""
+    UserFactory(username="abhishek", display_name="Abhishek Kumar")
+    page = new_page(bypass_csp=True, color_scheme=theme)
+    log_in(page, "abhishek")
+    page.get_by_test_id("nav-user").click()
+    page.get_by_role("radio", name="Auto (system)").hover()
+    page.get_by_role("radio", name="Dark").focus()
+    page.add_script_tag(path=axe_path)
+    assert page.evaluate(RUN) == []
