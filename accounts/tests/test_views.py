@@ -72,7 +72,7 @@ def test_signup_rejects_short_password_and_mismatch(client, db):
 
 def test_signup_page_uses_our_base_template(client, db):
     content = client.get("/accounts/signup/").content.decode()
-    assert '<a class="navbar-brand me-auto me-md-3" href="/">' in content
+    assert '<a class="navbar-brand me-auto me-lg-3" href="/">' in content
     assert "</span>uchat</a>" in content  # the brand: the mark, then the site's name
     assert "/static/bootstrap/css/bootstrap.min.css" in content
     assert "form-control" in content  # crispy-bootstrap5 widgets
