@@ -118,13 +118,19 @@ def presence_sweep() -> list[tuple[User, list[int]]]:
         return []
     # Only rows still stale, of the people found: whoever went stale meanwhile is told next time.
     stale.filter(user_id__in=user_ids).delete()
+    return _gone_offline(user_ids)
+
+
+def _gone_offline(user_ids: set[int]) -> list[tuple[User, list[int]]]:
+    """Of people whose sockets were just forgotten, those left with none, each with the
+    conversations to tell (one query for everyone gone)."""
     still = set(Presence.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
     gone = list(User.objects.filter(pk__in=user_ids - still))
     conversations: dict[int, list[int]] = {user.pk: [] for user in gone}
     for user_id, conversation_id in Membership.objects.filter(
         user_id__in=conversations
     ).values_list("user_id", "conversation_id"):
-        conversations[user_id].append(conversation_id)  # one query for everyone gone
+        conversations[user_id].append(conversation_id)
     return [(user, conversations[user.pk]) for user in gone]
 
 
@@ -227,11 +233,4 @@ def process_presence_sweep(*, dead: list[str]) -> list[tuple[User, list[int]]]:
         client.srem(_keys()[0], *dead)
     if not user_ids:
         return []
-    still = set(Presence.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
-    gone = list(User.objects.filter(pk__in=user_ids - still))
-    conversations: dict[int, list[int]] = {user.pk: [] for user in gone}
-    for user_id, conversation_id in Membership.objects.filter(
-        user_id__in=conversations
-    ).values_list("user_id", "conversation_id"):
-        conversations[user_id].append(conversation_id)
-    return [(user, conversations[user.pk]) for user in gone]
+    return _gone_offline(user_ids)

@@ -18,6 +18,20 @@ export function initial(name) {
   return (name.trim()[0] || "?").toUpperCase();
 }
 
+/**
+ * A person's avatar initial and name, as a chip and a suggestion draw them.
+ * @param {{ username: string, name: string }} person @returns {[HTMLSpanElement, HTMLSpanElement]}
+ */
+function personParts(person) {
+  const avatar = document.createElement("span");
+  avatar.className = "chip-avatar";
+  avatar.setAttribute("aria-hidden", "true");
+  avatar.textContent = initial(person.name);
+  const name = document.createElement("span");
+  name.textContent = person.name;
+  return [avatar, name];
+}
+
 let boxes = 0;
 
 /** @param {HTMLInputElement} field the form's own input: hidden, it keeps the value that posts */
@@ -70,12 +84,7 @@ export function attachChips(field) {
       const chip = document.createElement("li");
       chip.className = "chip";
       chip.dataset.username = person.username;
-      const avatar = document.createElement("span");
-      avatar.className = "chip-avatar";
-      avatar.setAttribute("aria-hidden", "true");
-      avatar.textContent = initial(person.name);
-      const name = document.createElement("span");
-      name.textContent = person.name;
+      const [avatar, name] = personParts(person);
       if (person.name !== person.username) name.title = `@${person.username}`;
       const remove = document.createElement("button");
       remove.type = "button";
@@ -129,12 +138,7 @@ export function attachChips(field) {
       li.className = "list-group-item list-group-item-action py-1";
       li.id = `chip-suggestions-${n}-${i}`;
       li.setAttribute("role", "option");
-      const avatar = document.createElement("span");
-      avatar.className = "chip-avatar";
-      avatar.setAttribute("aria-hidden", "true");
-      avatar.textContent = initial(person.name);
-      const name = document.createElement("span");
-      name.textContent = person.name;
+      const [avatar, name] = personParts(person);
       const handle = document.createElement("span");
       handle.className = "small text-body-secondary";
       handle.textContent = `@${person.username}`;

@@ -5,29 +5,14 @@ goes, once, when the connection is back (B9)."""
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.factories import UserFactory
-from rooms import services
 from rooms.models import Message
-from tests.browser.conftest import log_in, run_outside_loop
+from tests.browser import test_rooms
+from tests.browser.conftest import log_in
+from tests.browser.test_rooms import open_room
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def room(transactional_db):
-    himanshu = UserFactory(username="himanshu", display_name="Himanshu")
-    abhishek = UserFactory(username="abhishek", display_name="Abhishek")
-    return run_outside_loop(
-        services.room_create, creator=himanshu, name="Coding Group", members=[abhishek]
-    )
-
-
-def open_room(new_page, username, room):
-    page = new_page()
-    log_in(page, username)
-    page.goto(f"/rooms/{room.pk}/")
-    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
-    return page
+# The room of test_rooms.py: two people in "Coding Group".
+people, room = test_rooms.people, test_rooms.room
 
 
 def test_a_password_changed_in_another_window_ends_this_ones_session(new_page, room):
