@@ -9,6 +9,8 @@ allow-list: whatever the parser let through, only these tags and attributes reac
 links only to http(s) and mailto, with rel="noopener nofollow ugc".
 """
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -31,16 +33,29 @@ _parser = (
 )
 
 
+# Newlines the parser puts between blocks: shown as blank lines by a page that keeps the text's
+# white space. Text never holds a bare ">" (it is escaped), so ">\n<" is always between two
+# tags; a code block's last newline is dropped too. A line break keeps its newline ("<br>\n":
+# the text reads the same as plain text).
+_BETWEEN_TAGS = re.compile(r"(?<=>)(?<!<br>)\n+(?=<)|\n+(?=</code></pre>)")
+
+
+def _tight(html: str) -> str:
+    return _BETWEEN_TAGS.sub("", html)
+
+
 def render(text: str) -> str:
-    """The message's HTML; "" for no text."""
+    """The message's HTML, with no newlines between blocks; "" for no text."""
     if not text:
         return ""
     html = _parser.render(text)
-    return nh3.clean(
-        html,
-        tags=_TAGS,
-        attributes=_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener nofollow ugc",
-        strip_comments=True,
-    ).strip()
+    return _tight(
+        nh3.clean(
+            html,
+            tags=_TAGS,
+            attributes=_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener nofollow ugc",
+            strip_comments=True,
+        ).strip()
+    )

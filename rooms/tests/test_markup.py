@@ -15,9 +15,15 @@ from rooms.markup import render
         ("**bold** _it_ `x`", "<p><strong>bold</strong> <em>it</em> <code>x</code></p>"),
         ("~~gone~~", "<p><s>gone</s></p>"),
         ("one\ntwo", "<p>one<br>\ntwo</p>"),
-        ("- a\n- b", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"),
-        ("> said", "<blockquote>\n<p>said</p>\n</blockquote>"),
-        ("```\n<b>x</b>\n```", "<pre><code>&lt;b&gt;x&lt;/b&gt;\n</code></pre>"),
+        ("- a\n- b", "<ul><li>a</li><li>b</li></ul>"),
+        ("> said", "<blockquote><p>said</p></blockquote>"),
+        ("```\n<b>x</b>\n```", "<pre><code>&lt;b&gt;x&lt;/b&gt;</code></pre>"),
+        # No newline between blocks (a page keeping white space showed them as blank lines);
+        # a code block keeps its own lines, blank ones too.
+        (
+            "text\n- a\n- b\n\n```\n\nx\n\ny\n```\nafter",
+            "<p>text</p><ul><li>a</li><li>b</li></ul><pre><code>\nx\n\ny</code></pre><p>after</p>",
+        ),
         (
             "see https://example.com/a?b=1.",
             '<p>see <a href="https://example.com/a?b=1" rel="noopener nofollow ugc">'
