@@ -94,13 +94,17 @@ def message_draft(
         if image is not None:
             extension, width, height = content_rules.clean_image_file(image)
             kind: str = Message.Kind.IMAGE
-            data, upload = {"width": width, "height": height}, image
+            data: dict[str, Any] = {"width": width, "height": height}
+            upload = image
         else:
             assert file is not None
             kind, extension, data = content_rules.clean_file(file)
             upload = file
         if kind == Message.Kind.IMAGE and not keep_metadata:
             upload, data["width"], data["height"] = content_rules.image_metadata_strip(upload)
+        if kind == Message.Kind.IMAGE:  # an uploaded image is named in the file list
+            data["name"] = content_rules.file_name_clean(upload.name, extension=extension)
+            data["size"] = upload.size or 0
         caption = content_rules.clean_text(body) if body and body.strip() else ""
         cleaned = content_rules.Content(kind=kind, body=caption, data=data)
         return Draft(conversation, sender, cleaned, client_id, upload, extension, reply_to)

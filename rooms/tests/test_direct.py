@@ -70,11 +70,14 @@ def test_image_upload_is_stored_and_served_to_members_only(
         "type": "image",
         "width": 3,
         "height": 2,
+        "name": "holiday.png",  # what the person called it, to list it by
+        "size": content["size"],  # of the bytes stored (without metadata)
         "url": content["url"],
         "caption": "look",
     }
     message = Message.objects.get()
     assert message.attachment.name.endswith(".png")
+    assert content["size"] == message.attachment.size
     assert "holiday" not in message.attachment.name  # our own file name
     served = auth_client.get(content["url"])
     assert served.status_code == 200
