@@ -43,7 +43,7 @@ def test_room_page_shows_history_and_members(auth_client, room, user):
     assert "<script>alert(1)</script>" not in content  # json_script escapes "<"
     assert "\\u003Cscript\\u003Ealert(1)\\u003C/script\\u003E" in content
     assert '"username": "bob"' in content
-    assert "Load older messages" in content
+    assert "Loading older messages" in content
 
 
 def test_room_page_marks_read(auth_client, room, other_user, user):

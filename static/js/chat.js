@@ -101,7 +101,7 @@ attachUploads({
   writable: () => !data.readonly && !input.disabled,
   uploaded: (message) => { addMessages([message]); noteFile(message); },
 });
-attachMessageActions({ list, store, socket, composer, actions: data.message_actions || [], maxLength: data.max_length });
+composer.editLast = attachMessageActions({ list, store, socket, composer, actions: data.message_actions || [], maxLength: data.max_length }).editLast;
 setInterval(() => renderTyping(typingLine, store), 1000);
 document.addEventListener("visibilitychange", markRead);
 
@@ -212,7 +212,10 @@ if (target) {
   target.classList.add("target");
   target.scrollIntoView({ block: "center" });
   jump.hidden = false;
-} else if (line) line.scrollIntoView({ block: "center" });
+} else if (line) {
+  line.scrollIntoView({ block: "center" });
+  jump.hidden = nearBottom();  /* opened up the list, at the first unread */
+}
 else scrollToBottom();
 if (!target) input.focus({ preventScroll: true });  // the header (a ticket's title and status) stays in view
 if (!data.readonly) {

@@ -1,7 +1,8 @@
 /* The composer: Enter sends (Shift+Enter: a new line), over the socket, with a client_id; the
    message shows at once as pending and is replaced by the server's when it is acknowledged. A
    refusal puts the text back in the box; what was never acknowledged is sent again on
-   reconnection. Replying: the bar above the box says to what; Escape or × cancels. */
+   reconnection. Replying: the bar above the box says to what; Escape or × cancels. ↑ in the
+   empty box edits the reader's last message. */
 import { FRAME } from "./protocol.js";
 import { showError } from "./notice.js";
 import { newClientId } from "./socket.js";
@@ -60,6 +61,8 @@ export class Composer {
     this.closedNotice = null;
     /** A message waits for the connection (its notice shows until it goes). */
     this.offline = false;
+    /** ↑ in the empty box: edits the reader's last message (message_actions.js); false: none. */
+    this.editLast = () => false;
     let lastTypingSent = 0;
 
     attachComposerEmoji(document.getElementById("composer-emoji"), input);
@@ -67,6 +70,8 @@ export class Composer {
     input.addEventListener("keydown", (event) => {
       if (mentions.handleKey(event)) return;
       if (event.key === "Escape" && this.replyTo) { event.preventDefault(); this.setReply(null); return; }
+      const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey;
+      if (event.key === "ArrowUp" && plain && !input.value && this.editLast()) { event.preventDefault(); return; }
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); this.submit(); }
     });
     input.addEventListener("input", () => {

@@ -3,16 +3,15 @@
    avatar); a separator names each day (the viewer's time zone); the "New messages" line sits
    before the first message that arrived since the last visit (not one's own). */
 
+import { dayLabel } from "./times.js";
+
 export const GROUP_MS = 5 * 60 * 1000;
 
 /** @typedef {{ id: number, senderId: number | null, at: string, deleted: boolean }} Item */
 
-const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
-
-/** @param {string} iso @returns {string | null} "Friday, 5 December 2026"; null for no date */
+/** @param {string} iso @returns {string | null} "Today", "Yesterday", "Friday 4 December"; null for no date */
 export function dayOf(iso) {
-  const at = new Date(iso);
-  return Number.isNaN(at.getTime()) ? null : dayFormat.format(at);
+  return dayLabel(iso);
 }
 
 /**
@@ -39,4 +38,16 @@ export function decoration(previous, item, firstUnreadId) {
 export function firstUnread(messages, lastReadId, meId) {
   const unread = messages.find((m) => m.id > lastReadId && !(m.sender && m.sender.id === meId));
   return unread && lastReadId ? unread.id : null;
+}
+
+/**
+ * The reader's newest message they may edit (text, not deleted), for ↑ in an empty composer.
+ * @param {Iterable<import("./store.js").Message>} newestFirst @param {number} meId
+ * @returns {import("./store.js").Message | null}
+ */
+export function lastEditable(newestFirst, meId) {
+  for (const m of newestFirst) {
+    if (m.sender && m.sender.id === meId && !m.deleted && (!m.content || m.content.type === "text")) return m;
+  }
+  return null;
 }

@@ -1,6 +1,11 @@
-/* The buttons on a message: Reply, Edit (own text, in place: Save or Cancel), Delete (own; room
-   admins: any), the reactions' (reactions.js) and what the conversation kinds add (a POST to
-   their URL, then to the page it answers with). One listener on the list for all of them. */
+/* What the message toolbar's buttons do (message_toolbar.js draws them): reply, edit (own text,
+   in place: Enter saves, Shift+Enter a new line, Escape cancels), delete (own; room admins:
+   any), the reactions' (reactions.js), and the "More" menu's: the conversation kinds' actions
+   (a POST to their URL, then to the page it answers with) and "Copy link". One listener on the
+   list for all of them. Focus goes back to where the action was (the message, or the composer
+   for ↑), never to the top of the page. */
+import { lastEditable } from "./layout.js";
+import { attachToolbars } from "./message_toolbar.js";
 import { FRAME } from "./protocol.js";
 import { showError } from "./notice.js";
 import { reactionClick } from "./reactions.js";
@@ -13,12 +18,15 @@ import { reactionClick } from "./reactions.js";
  * @param {import("./composer.js").Composer} options.composer
  * @param {import("./message_render.js").MessageAction[]} options.actions
  * @param {number} options.maxLength
+ * @returns {{ editLast: () => boolean }} ↑ in an empty composer
  */
 export function attachMessageActions({ list, store, socket, composer, actions, maxLength }) {
+  attachToolbars(list);
   list.addEventListener("click", (event) => {
     const button = /** @type {HTMLButtonElement | null} */ (/** @type {Element} */ (event.target).closest("button[data-action]"));
     if (!button) return;
-    const li = /** @type {HTMLElement} */ (button.closest("li[data-id]"));
+    const li = /** @type {HTMLElement | null} */ (button.closest("li[data-id]"));
+    if (!li) return;
     const id = Number(li.dataset.id);
     const message = store.get(id);
     if (!message) return;
@@ -30,14 +38,42 @@ export function attachMessageActions({ list, store, socket, composer, actions, m
     }
     if (action === "delete") {
       if (window.confirm("Delete this message for everyone?")) socket.send({ type: FRAME.MESSAGE_DELETE, id });
+      li.focus();  /* the message, drawn again as deleted, keeps the focus (MessagesView.put) */
       return;
     }
     if (action === "kind") {
       kindAction(button, id, actions);
       return;
     }
-    if (action === "edit") edit(li, id, message.body, socket, maxLength);
+    if (action === "copy-link") {
+      copyLink(id);
+      /** @type {HTMLElement | null} */ (li.querySelector("[data-bs-toggle=dropdown]"))?.focus();
+      return;
+    }
+    if (action === "edit") edit(li, id, message.body, socket, maxLength, li);
   });
+  return {
+    editLast() {
+      const message = lastEditable([...store.order].reverse().map((id) => /** @type {import("./store.js").Message} */ (store.get(id))), store.meId);
+      const li = message && /** @type {HTMLElement | null} */ (list.querySelector(`li[data-id="${message.id}"]`));
+      if (!message || !li || li.classList.contains("editing")) return false;
+      li.scrollIntoView({ block: "nearest" });
+      edit(li, message.id, message.body, socket, maxLength, /** @type {HTMLElement} */ (document.getElementById("message-input")));
+      return true;
+    },
+  };
+}
+
+/** The message's address: the conversation page opened at it. @param {number} id */
+export function messageLink(id) {
+  return `${window.location.origin}${window.location.pathname}?around=${id}#message-${id}`;
+}
+
+/** @param {number} id */
+function copyLink(id) {
+  const link = messageLink(id);
+  if (!navigator.clipboard) { window.prompt("Copy this link:", link); return; }
+  navigator.clipboard.writeText(link).catch(() => window.prompt("Copy this link:", link));
 }
 
 /** @param {HTMLButtonElement} button @param {number} id @param {import("./message_render.js").MessageAction[]} actions */
@@ -63,24 +99,40 @@ function kindAction(button, id, actions) {
 }
 
 /**
+ * Edits a message in place; focus then goes back to `returnTo`.
  * @param {HTMLElement} li @param {number} id @param {string} text
  * @param {import("./composer.js").FrameSender} socket @param {number} maxLength
+ * @param {HTMLElement} returnTo
  */
-function edit(li, id, text, socket, maxLength) {
+function edit(li, id, text, socket, maxLength, returnTo) {
   const body = /** @type {HTMLElement} */ (li.querySelector(".body"));
   const editor = document.createElement("form");
-  editor.className = "d-flex gap-2 mt-1";
+  editor.className = "message-editor";
   editor.innerHTML = '<textarea class="form-control form-control-sm" rows="2" aria-label="Edit message"></textarea>' +
-    '<button class="btn btn-sm btn-primary" type="submit">Save</button><button class="btn btn-sm btn-outline-secondary" type="button">Cancel</button>';
+    '<div class="d-flex align-items-center gap-2 mt-1"><span class="editor-hint">Enter to save · Shift+Enter for a new line · Esc to cancel</span>' +
+    '<button class="btn btn-sm btn-outline-secondary ms-auto" type="button">Cancel</button><button class="btn btn-sm btn-primary" type="submit">Save</button></div>';
   const area = /** @type {HTMLTextAreaElement} */ (editor.querySelector("textarea"));
   area.maxLength = maxLength;
   area.value = text;
+  area.rows = Math.min(8, Math.max(2, text.split("\n").length));
   body.replaceWith(editor);
+  li.classList.add("editing");
   area.focus();
-  /** @type {HTMLElement} */ (editor.querySelector("button[type=button]")).addEventListener("click", () => editor.replaceWith(body));
-  editor.addEventListener("submit", (e) => {
-    e.preventDefault();
+  area.setSelectionRange(area.value.length, area.value.length);
+  const close = () => {
+    editor.replaceWith(body);
+    li.classList.remove("editing");
+    returnTo.focus({ preventScroll: true });
+  };
+  const save = () => {
     if (!area.value.trim()) { showError("A message cannot be empty. Delete it instead."); return; }
-    socket.send({ type: FRAME.MESSAGE_EDIT, id, body: area.value });
+    if (area.value !== text) socket.send({ type: FRAME.MESSAGE_EDIT, id, body: area.value });
+    close();
+  };
+  /** @type {HTMLElement} */ (editor.querySelector("button[type=button]")).addEventListener("click", close);
+  area.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); close(); }
+    else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); save(); }
   });
+  editor.addEventListener("submit", (event) => { event.preventDefault(); save(); });
 }

@@ -2,7 +2,8 @@
    http(s) links become anchors; media are built from checked URLs; nothing is inserted as HTML
    but the server's sanitised markup (rooms/markup.py). */
 import { buildReactions } from "./reactions.js";
-import { fullTime, shortTime } from "./times.js";
+import { buildToolbar } from "./message_toolbar.js";
+import { clockTime, fullTime } from "./times.js";
 
 /**
  * @typedef {import("./store.js").Message} Message
@@ -62,7 +63,7 @@ export function buildMedia(content) {
     const img = document.createElement("img");
     img.className = "chat-image";
     img.src = content.url;
-    img.alt = content.caption || "image";
+    img.alt = content.caption || content.name || "image";
     img.loading = "lazy";
     img.width = Math.min(320, content.width);
     img.height = Math.round(img.width * content.height / content.width);
@@ -94,12 +95,13 @@ export function buildMedia(content) {
   return null;
 }
 
-/** "1.5 MB", "12 KB", "80 bytes". @param {unknown} bytes */
+/** "1.5\u00a0MB", "12.0\u00a0KB", "80\u00a0bytes": as Django's filesizeformat writes it (the
+    file list's stored rows), so a row added live reads the same. @param {unknown} bytes */
 export function sizeText(bytes) {
   const n = Number(bytes) || 0;
-  if (n >= 1048576) return `${(n / 1048576).toFixed(1)} MB`;
-  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
-  return `${n} bytes`;
+  const units = [[1073741824, "GB"], [1048576, "MB"], [1024, "KB"]];
+  for (const [size, unit] of units) if (n >= Number(size)) return `${(n / Number(size)).toFixed(1)}\u00a0${unit}`;
+  return `${n}\u00a0${n === 1 ? "byte" : "bytes"}`;
 }
 
 /* Initials in a circle, coloured by the person (decorative: the name is next to it). */
@@ -174,7 +176,11 @@ export function buildMessage(message, view) {
   const me = view.me;
   const li = document.createElement("li");
   li.className = "message" + (isPending ? " pending" : "") + (message.deleted ? " deleted" : "");
-  if (message.id) { li.dataset.id = String(message.id); li.id = "message-" + message.id; }
+  if (message.id) {
+    li.dataset.id = String(message.id);
+    li.id = "message-" + message.id;
+    li.tabIndex = -1;  /* focus comes back here after an action on it (never the page's top) */
+  }
   li.dataset.sender = message.sender ? String(message.sender.id) : "";
   li.dataset.at = message.created_at;
   li.append(avatarFor(message.sender));
@@ -187,60 +193,23 @@ export function buildMessage(message, view) {
   when.className = "time";
   when.dateTime = message.created_at;
   when.title = fullTime(message.created_at);
-  when.textContent = "[" + shortTime(message.created_at) + "]";
+  when.textContent = clockTime(message.created_at);
   head.append(who, when);
-  if (message.edited_at && !message.deleted) {
-    const edited = document.createElement("span");
-    edited.className = "time";
-    edited.textContent = "(edited)";
-    head.append(edited);
-  }
-  /* Reply (anyone), Edit (own text), Delete (own; room admins: any). Buttons, always in
-     the tab order; faint until the message is hovered or focused. */
-  if (!isPending && !message.deleted) {
-    const editable = !message.content || message.content.type === "text";
-    const mine = message.sender && message.sender.id === me.id;
-    const actions = document.createElement("span");
-    actions.className = "actions ms-auto";
-    /** @param {string} action @param {string} label @param {string} [extra] */
-    const button = (action, label, extra) => {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.className = "btn btn-link btn-sm p-0 me-2" + (extra || "");
-      b.dataset.action = action;
-      b.textContent = label;
-      actions.append(b);
-    };
-    button("reply", "Reply");
-    if (mine && editable) button("edit", "Edit");
-    if (mine || view.isAdmin) button("delete", "Delete", " text-danger");
-    head.append(actions);
-  }
-  /* What the conversation kinds add (rooms/kinds.py, from the page's data): a badge for what
-     was made of a message, else buttons to make something of someone else's message. */
+  /* What the conversation kinds made of a message (rooms/kinds.py, from the page's data): a
+     badge; the actions that make something are in the toolbar's "More" menu. */
+  let hasLinks = false;
   if (!isPending && !message.deleted) {
     /** @param {string} text @param {Record<string, unknown>} made */
     const fill = (text, made) => text.replace(/\{(\w+)\}/g, (_, key) => String(made[key] ?? ""));
     const fields = /** @type {Record<string, any>} */ (message);
-    const links = view.links.filter((spec) => fields[spec.field]);
-    for (const spec of links) {
+    for (const spec of view.links.filter((link) => fields[link.field])) {
       const made = fields[spec.field];
       const link = document.createElement("a");
       link.className = "badge text-bg-light border kind-link " + spec.field + "-link";
       link.href = fill(spec.url, { id: Number(made.id) });
       link.textContent = fill(spec.label, made);
       head.append(link);
-    }
-    if (!links.length && message.sender && message.sender.id !== me.id) {
-      for (const action of view.actions) {
-        const turn = document.createElement("button");
-        turn.type = "button";
-        turn.className = "btn btn-link btn-sm p-0 ms-2 kind-action turn-" + action.name;
-        turn.dataset.action = "kind";
-        turn.dataset.kindAction = action.name;
-        turn.textContent = action.label;
-        head.append(turn);
-      }
+      hasLinks = true;
     }
   }
   const body = document.createElement("div");
@@ -250,17 +219,26 @@ export function buildMessage(message, view) {
     /* Rendered and sanitised on the server (rooms/markup.py): an allow-list of tags, links
        to http(s) and mailto only. Links open in a new tab. */
     body.innerHTML = message.html;
+    body.classList.add("markup");
     for (const link of body.querySelectorAll("a[href]")) /** @type {HTMLAnchorElement} */ (link).target = "_blank";
     markMentions(body, me.username);
   } else appendText(body, message.body);
+  if (message.edited_at && !message.deleted) {
+    /* "(edited)" ends the text, as in Slack: in its last paragraph when there is one. */
+    const edited = document.createElement("span");
+    edited.className = "edited";
+    edited.textContent = " (edited)";
+    const last = body.lastElementChild;
+    (last && last.tagName === "P" ? last : body).append(edited);
+  }
   li.append(head);
   if (message.reply_to && !message.deleted) li.append(buildQuote(message.reply_to));
   const media = message.deleted ? null : buildMedia(message.content);
   if (media) li.append(media);
   if (message.deleted || message.body || !media) li.append(body);
-  /* Under the message: its reactions, and the button to add one. */
+  /* Under the message: its reactions; above its top-right corner, the toolbar. */
   if (!isPending && !message.deleted && message.id) {
-    li.append(buildReactions(view.reactions));
+    li.append(buildReactions(view.reactions), buildToolbar(message, view, hasLinks));
   }
   return li;
 }

@@ -10,6 +10,21 @@ import { buildMessage } from "./message_render.js";
  * @typedef {import("./layout.js").Item} Item
  */
 
+/** The focused element when it is inside `element`. @param {Element} element @returns {HTMLElement | null} */
+function focusedIn(element) {
+  const active = /** @type {HTMLElement | null} */ (document.activeElement);
+  return active && element.contains(active) ? active : null;
+}
+
+/* A message drawn again keeps the focus where it was (the same button, else the message):
+   focus never falls back to the top of the page (after an edit, a delete or a reaction). */
+/** @param {HTMLElement} li the message's element now @param {HTMLElement} was what had the focus */
+function refocus(li, was) {
+  const emoji = was.dataset.emoji ? `[data-emoji="${CSS.escape(was.dataset.emoji)}"]` : "";
+  const same = was.dataset.action && li.querySelector(`[data-action="${was.dataset.action}"]${emoji}`);
+  /** @type {HTMLElement} */ (same || li).focus({ preventScroll: true });
+}
+
 export class MessagesView {
   /**
    * @param {HTMLElement} list
@@ -43,8 +58,11 @@ export class MessagesView {
     if (acknowledged) this.removePending(acknowledged);
     const li = this.build(message, false);
     const existing = this.elements.get(message.id);
-    if (existing) existing.replaceWith(li);
-    else {
+    if (existing) {
+      const focused = focusedIn(existing);
+      existing.replaceWith(li);
+      if (focused) refocus(li, focused);
+    } else {
       const after = next === null ? this.pendingElements.values().next().value : this.elements.get(next);
       this.list.insertBefore(li, after ? this.leading(after) : null);
     }
@@ -79,7 +97,10 @@ export class MessagesView {
     const old = li && li.querySelector(".reactions");
     if (!old) return;
     const fresh = this.build(/** @type {Message} */ (this.store.get(id)), false).querySelector(".reactions");
-    if (fresh) old.replaceWith(fresh);
+    if (!fresh) return;
+    const focused = focusedIn(old);
+    old.replaceWith(fresh);
+    if (focused && li) refocus(li, focused);
   }
 
   /** @param {number} id @returns {HTMLElement | undefined} */

@@ -1,7 +1,8 @@
-/* Reactions under a message: chips with counts (pressed when one is mine), a quick row of six
-   (the person's recent ones first) and "more" for the full emoji picker (emoji_picker.js): any
-   emoji the server accepts. Sent over the socket; every open page updates from
-   "reaction.updated" (the store keeps the counts). */
+/* Reactions under a message: chips with counts (pressed when one is mine). The message
+   toolbar's react button (data-action="palette") opens a quick row of six (the person's recent
+   ones first) and "more" for the full emoji picker (emoji_picker.js): any emoji the server
+   accepts. Sent over the socket; every open page updates from "reaction.updated" (the store
+   keeps the counts). */
 import { FRAME } from "./protocol.js";
 import { icon } from "./icons.js";
 import { quickRow } from "./emoji_search.js";
@@ -22,14 +23,6 @@ export function buildReactions(reactions) {
     chip.textContent = `${r.emoji} ${r.count}`;
     box.append(chip);
   }
-  const add = document.createElement("button");
-  add.type = "button";
-  add.className = "btn btn-sm add-reaction";
-  add.dataset.action = "palette";
-  add.setAttribute("aria-label", "Add a reaction");
-  add.setAttribute("aria-expanded", "false");
-  add.append(icon("smile-plus"));
-  box.append(add);
   return box;
 }
 
@@ -67,7 +60,7 @@ function keepFocus(button, selector) {
     observer.disconnect();
     if (document.activeElement && document.activeElement !== document.body) return;
     /** @type {HTMLElement | null} */
-    const target = li.querySelector(selector) || li.querySelector('.reactions [data-action="palette"]');
+    const target = li.querySelector(selector) || li.querySelector('[data-action="palette"]');
     target?.focus();
   });
   observer.observe(li, { childList: true, subtree: true });
@@ -78,7 +71,7 @@ function keepFocus(button, selector) {
 function refocus(anchor) {
   if (!anchor.isConnected) return;
   anchor.focus();
-  keepFocus(anchor, '.reactions [data-action="palette"]');
+  keepFocus(anchor, '[data-action="palette"]');
 }
 
 /**

@@ -5,6 +5,9 @@
 const short = new Intl.DateTimeFormat("en-GB", { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", hour12: false });
 const withYear = new Intl.DateTimeFormat("en-GB", { day: "2-digit", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
 const full = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });  /* "long" names the zone */
+const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+const dayName = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** @param {Intl.DateTimeFormat} format @param {Date} date @returns {Record<string, string>} */
 function parts(format, date) {
@@ -20,6 +23,34 @@ export function shortTime(iso) {
   }
   const p = parts(withYear, date);
   return `${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute}`;
+}
+
+/** "14:57" (24 h, the viewer's zone): a message's time; its day is in the list's separators.
+    @param {string} iso */
+export function clockTime(iso) {
+  const p = parts(clock, new Date(iso));
+  return `${p.hour}:${p.minute}`;
+}
+
+/** The viewer's calendar day of a date, as a number of days (comparable). @param {Date} date */
+function dayNumber(date) {
+  return Math.round(new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime() / DAY_MS);
+}
+
+/**
+ * A day separator's words: "Today", "Yesterday", "Friday 4 December", "Friday 4 December 2025"
+ * (another year); null for no date.
+ * @param {string} iso @param {Date} [now]
+ */
+export function dayLabel(iso, now = new Date()) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return null;
+  const ago = dayNumber(now) - dayNumber(date);
+  if (ago === 0) return "Today";
+  if (ago === 1) return "Yesterday";
+  const p = parts(dayName, date);
+  const day = `${p.weekday} ${p.day} ${p.month}`;
+  return date.getFullYear() === now.getFullYear() ? day : `${day} ${p.year}`;
 }
 
 /** @param {string} iso */

@@ -2,6 +2,7 @@
    shows its progress and can be cancelled; the server checks the bytes (images, PDF, text,
    office documents, archives) and refuses anything else with a reason. The uploads under way
    are in the store; the tray (#upload-tray) draws them. */
+import { icon } from "./icons.js";
 import { sizeText } from "./message_render.js";
 import { showError } from "./notice.js";
 import { newClientId } from "./socket.js";
@@ -19,11 +20,10 @@ export function attachUploads({ store, input, scroller, uploadUrl, writable, upl
   const fileInput = /** @type {HTMLInputElement} */ (document.getElementById("image-input"));
   const tray = /** @type {HTMLElement} */ (document.getElementById("upload-tray"));
 
-  /** @param {File} file */
-  function upload(file) {
+  /** @param {File} file @param {string} [label] its name */
+  function upload(file, label = file.name || "file") {
     if (!writable()) return;
     const id = newClientId();
-    const label = file.name || "pasted file";
     store.addUpload(id, { name: label, size: file.size });
     const item = document.createElement("li");
     item.className = "upload-item";
@@ -42,7 +42,7 @@ export function attachUploads({ store, input, scroller, uploadUrl, writable, upl
     item.append(name, bar, cancel);
     tray.append(item);
     const form = new FormData();
-    form.append("file", file, file.name || "pasted-file");
+    form.append("file", file, label);
     form.append("caption", "");
     form.append("client_id", id);
     /* Photos lose their EXIF (location above all) on the server unless this is ticked. */
@@ -67,9 +67,9 @@ export function attachUploads({ store, input, scroller, uploadUrl, writable, upl
         uploaded(answer.message);
         return;
       }
-      showError(`${file.name || "The file"}: ${answer.detail || answer.error || "it could not be sent."} Nothing was sent.`);
+      showError(`${label}: ${answer.detail || answer.error || "it could not be sent."} Nothing was sent.`);
     };
-    xhr.onerror = () => { finish(); showError(`${file.name || "The file"} could not be sent: you seem to be offline.`); };
+    xhr.onerror = () => { finish(); showError(`${label} could not be sent: you seem to be offline.`); };
     xhr.send(form);
   }
 
@@ -82,7 +82,7 @@ export function attachUploads({ store, input, scroller, uploadUrl, writable, upl
     const files = event.clipboardData ? [...event.clipboardData.files] : [];
     if (!files.length) return;
     event.preventDefault();  /* the file is sent; the text box keeps its text (the caption) */
-    files.forEach(upload);
+    files.forEach((file) => upload(file, pastedName(file)));
   });
   const dropZone = /** @type {HTMLElement} */ (scroller.closest(".conversation-body") || scroller);
   dropZone.addEventListener("dragover", (event) => {
@@ -97,8 +97,33 @@ export function attachUploads({ store, input, scroller, uploadUrl, writable, upl
     dropZone.classList.remove("drop-target");
     if (!event.dataTransfer || !event.dataTransfer.files.length) return;
     event.preventDefault();
-    [...event.dataTransfer.files].forEach(upload);
+    [...event.dataTransfer.files].forEach((file) => upload(file));
   });
+}
+
+/**
+ * One row of the details panel's file list, as templates/rooms/_file_item.html draws a stored
+ * one: an icon, the name (a download for files, a new tab for images), the size.
+ * @param {{ type: string, url: string, name?: string, size?: number, caption?: string }} content
+ */
+export function fileItem(content) {
+  const li = document.createElement("li");
+  li.className = "file-item";
+  li.append(icon(content.type === "file" ? "file" : "file-image"));
+  const link = document.createElement("a");
+  link.className = "text-truncate";
+  link.href = content.url;
+  if (content.type === "file") link.setAttribute("download", "");
+  else { link.target = "_blank"; link.rel = "noopener"; }
+  link.textContent = content.name || content.caption || "Image";
+  li.append(link);
+  if (content.size) {
+    const size = document.createElement("span");
+    size.className = "file-size";
+    size.textContent = sizeText(content.size);
+    li.append(size);
+  }
+  return li;
 }
 
 /** The details panel's file list follows new uploads. @param {import("./store.js").Message} message */
@@ -106,15 +131,20 @@ export function noteFile(message) {
   const fileList = document.getElementById("files");
   if (!fileList || !message.content || !["image", "file"].includes(message.content.type) || !message.content.url) return;
   if (fileList.querySelector(`a[href="${message.content.url}"]`)) return;
-  const li = document.createElement("li");
-  li.className = "d-flex align-items-center gap-2 mb-1";
-  const link = document.createElement("a");
-  link.className = "text-truncate";
-  link.href = message.content.url;
-  if (message.content.type === "file") link.setAttribute("download", "");
-  link.textContent = message.content.type === "file" ? message.content.name : (message.content.caption || "Image");
-  li.append(link);
   const empty = fileList.querySelector(".no-files");
   if (empty) empty.remove();
-  fileList.prepend(li);
+  fileList.prepend(fileItem(message.content));
+}
+
+/**
+ * A pasted file's name: browsers call every pasted screenshot "image.png"; it becomes
+ * "Pasted image 2026-12-05 14.57.png" (the reader's clock).
+ * @param {File} file @param {Date} [now]
+ */
+export function pastedName(file, now = new Date()) {
+  if (file.name && !/^image\.\w+$/i.test(file.name)) return file.name;
+  const extension = (file.name.match(/\.(\w+)$/) || file.type.match(/\/(\w+)$/) || ["", "png"])[1].toLowerCase();
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, "0");
+  const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())} ${pad(now.getHours())}.${pad(now.getMinutes())}`;
+  return `Pasted ${file.type.startsWith("image/") ? "image" : "file"} ${stamp}.${extension}`;
 }

@@ -37,7 +37,7 @@ def test_days_grouping_unread_line_and_jump_to_latest(new_page, transactional_db
         services.conversation_mark_read, conversation=room, user=reader,
         message_id=yesterday[-1].pk,
     )  # fmt: skip
-    fresh = [say(room, writer, f"**new** {i}") for i in range(25)]
+    fresh = [say(room, writer, f"**new** {i}") for i in range(40)]  # more than a window holds
 
     page = new_page()
     log_in(page, "himanshu")

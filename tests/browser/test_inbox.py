@@ -122,6 +122,8 @@ def test_turn_a_room_message_into_a_ticket_seen_live_by_its_author(new_page, tra
     desk.goto(f"/rooms/{room.pk}/")
     line = desk.locator("#messages li").filter(has_text="My parcel is lost")
     desk.once("dialog", lambda dialog: dialog.accept())
+    line.hover()
+    line.get_by_role("button", name="More actions").click()  # the kinds' actions are under More
     line.get_by_role("button", name="Turn into ticket").click()
     desk.wait_for_url("**/tickets/*/")
     expect(desk.locator("#room-name")).to_contain_text("My parcel is lost")

@@ -1,5 +1,6 @@
 """Two people, two browser windows: what each of them sees in a room."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -81,11 +82,17 @@ def test_times_show_in_the_readers_time_zone(new_page, room, people):
         created_at=datetime(2020, 12, 8, 7, 47, tzinfo=UTC)
     )
     page = open_room(new_page, "abhishek", room)  # the browser is in Asia/Kolkata (UTC+5:30)
-    # an earlier year is named
-    expect(page.locator("#messages li .time").first).to_have_text("[08 Dec 2020, 13:17]")
+    # The time as a clock next to the name, the full date in its title; the day separator
+    # names the day, with the year as it is not this one.
+    time = page.locator("#messages li .time").first
+    expect(time).to_have_text("13:17")
+    expect(time).to_have_attribute("title", re.compile(r"December 8, 2020|8 December 2020"))
+    expect(page.locator("#messages li.day-separator").first).to_have_text("Tuesday 8 December 2020")
 
 
-def test_load_older_messages_without_gap_or_duplicate(new_page, room, people):
+def test_older_messages_load_as_the_reader_scrolls_up_without_gap_or_duplicate(
+    new_page, room, people
+):
     Message.objects.bulk_create(
         Message(conversation=room, sender=people[0], body=f"history {i}", seq=i + 1)
         for i in range(120)
@@ -93,12 +100,20 @@ def test_load_older_messages_without_gap_or_duplicate(new_page, room, people):
     page = open_room(new_page, "abhishek", room)
     messages = page.locator("#messages li.message")
     expect(messages).to_have_count(50)
-    page.get_by_role("button", name="Load older messages").click()
+    expect(page.get_by_role("button", name=re.compile("older", re.I))).to_have_count(0)
+    scroller = page.locator("#scroll")
+    scroller.evaluate("el => el.scrollTop = 0")
     expect(messages).to_have_count(100)
-    page.get_by_role("button", name="Load older messages").click()
+    # The reader's place is kept: the message that was at the top is still in view.
+    in_view = page.locator("#messages li.message", has_text="history 70").evaluate(
+        "el => { const s = document.getElementById('scroll').getBoundingClientRect();"
+        " const r = el.getBoundingClientRect(); return r.top >= s.top && r.bottom <= s.bottom; }"
+    )
+    assert in_view
+    scroller.evaluate("el => el.scrollTop = 0")
     expect(messages).to_have_count(120)
-    expect(page.get_by_text("This is the start of the conversation.")).to_be_visible()
-    expect(page.get_by_role("button", name="Load older messages")).to_be_hidden()
+    expect(page.get_by_text("This is the start of #Coding Group.")).to_be_visible()
+    expect(page.locator("#history-more")).to_be_hidden()
     bodies = messages.locator(".body").all_inner_texts()
     assert bodies == [f"history {i}" for i in range(120)]
 
@@ -188,7 +203,7 @@ def test_edit_and_delete_own_message_seen_live(new_page, room):
     mine.get_by_role("button", name="Edit").click()
     mine.get_by_label("Edit message").fill("hello")
     mine.get_by_role("button", name="Save").click()
-    expect(reader.locator("#messages li").last.locator(".body")).to_have_text("hello")
+    expect(reader.locator("#messages li").last.locator(".body")).to_have_text("hello (edited)")
     expect(reader.locator("#messages li").last).to_contain_text("(edited)")
     writer.once("dialog", lambda dialog: dialog.accept())
     writer.locator("#messages li").last.hover()
@@ -263,4 +278,4 @@ def test_typing_clears_with_the_message_and_a_refusal_clears_with_the_next_succe
     edit = himanshu.locator("#messages li", has_text="good text").locator("[data-action=edit]")
     edit.focus()
     expect(edit).to_be_focused()
-    assert edit.evaluate("(e) => getComputedStyle(e.closest('.actions')).opacity") == "1"
+    assert edit.evaluate("(e) => getComputedStyle(e.closest('.message-toolbar')).opacity") == "1"

@@ -72,9 +72,31 @@ describe("MessagesView", () => {
     view.put(message(10, 1, 0));
     view.put(message(20, 2, 1));
     view.put(message(10, 1, 0, ANA, { body: "edited", edited_at: at(2) }));
-    assert.equal(list.querySelector("li[data-id='10'] .body").textContent, "edited");
+    assert.equal(list.querySelector("li[data-id='10'] .body").textContent, "edited (edited)");  /* marked at its end */
     store.applyReaction({ message: 20, emoji: "🎉", count: 1, user_id: 1, added: true });
     view.redrawReactions(20);
     assert.equal(list.querySelector("li[data-id='20'] .reaction").getAttribute("aria-pressed"), "true");
+  });
+
+  it("draws a toolbar per message: edit and delete on one's own only, the kinds' actions under More", () => {
+    const list = globalThis.document.createElement("ul");
+    const store = new ConversationStore(ME.id);
+    const actions = [{ name: "make", label: "Make something", url: "/x/0/", confirm: "?", failed: "no" }];
+    const view = new MessagesView(list, store, () => ({ me: ME, isAdmin: false, links: [], actions }), null);
+    view.put(message(10, 1, 0, ME));
+    view.put(message(20, 2, 1, ANA));
+    const labels = (id) => [...list.querySelectorAll(`li[data-id='${id}'] .toolbar-button`)].map((b) => b.getAttribute("aria-label"));
+    assert.deepEqual(labels(10), ["Add a reaction", "Reply", "Edit", "Delete", "More actions"]);
+    assert.deepEqual(labels(20), ["Add a reaction", "Reply", "More actions"]);
+    const items = (id) => [...list.querySelectorAll(`li[data-id='${id}'] .dropdown-item`)].map((b) => b.textContent);
+    assert.deepEqual(items(10), ["Copy link"]);
+    assert.deepEqual(items(20), ["Make something", "Copy link"]);
+    /* One tab stop per toolbar; every button has a tooltip. */
+    const tabbable = [...list.querySelectorAll("li[data-id='20'] .toolbar-button")].map((b) => b.getAttribute("tabindex"));
+    assert.deepEqual(tabbable, ["0", "-1", "-1"]);
+    assert.ok([...list.querySelectorAll(".toolbar-button")].every((b) => b.title === b.getAttribute("aria-label")));
+    /* The time reads as a clock, the full date in its title; no "☺+" under the message. */
+    assert.match(list.querySelector("li[data-id='10'] time").textContent, /^\d\d:\d\d$/);
+    assert.equal(list.querySelector(".add-reaction"), null);
   });
 });

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { decoration, firstUnread, GROUP_MS } from "../../static/js/layout.js";
+import { decoration, firstUnread, GROUP_MS, lastEditable } from "../../static/js/layout.js";
+import { clockTime, dayLabel } from "../../static/js/times.js";
 import { matchMembers, mentionQuery } from "../../static/js/mentions.js";
 
 const at = (minutes) => new Date(Date.UTC(2026, 11, 5, 10, minutes)).toISOString();
@@ -62,5 +63,34 @@ describe("mentions", () => {
     assert.deepEqual(matchMembers(people, "an", 1).map((u) => u.username), ["anna", "zed"]);
     assert.deepEqual(matchMembers(people, "me", 1), []);
     assert.equal(matchMembers(people, "", 1).length, 3);
+  });
+});
+
+describe("times", () => {
+  const now = new Date(2026, 11, 5, 15, 0);  /* Saturday 5 December 2026, the reader's zone */
+  it("names the day: Today, Yesterday, then the weekday and date, with the year when not this one", () => {
+    assert.equal(dayLabel(new Date(2026, 11, 5, 0, 1).toISOString(), now), "Today");
+    assert.equal(dayLabel(new Date(2026, 11, 4, 23, 59).toISOString(), now), "Yesterday");
+    assert.equal(dayLabel(new Date(2026, 11, 3, 12).toISOString(), now), "Thursday 3 December");
+    assert.equal(dayLabel(new Date(2025, 11, 4, 12).toISOString(), now), "Thursday 4 December 2025");
+    assert.equal(dayLabel("not a date", now), null);
+  });
+  it("shows a message's time as a 24-hour clock", () => {
+    assert.equal(clockTime(new Date(2026, 11, 5, 14, 57).toISOString()), "14:57");
+    assert.equal(clockTime(new Date(2026, 11, 5, 9, 5).toISOString()), "09:05");
+  });
+});
+
+describe("layout.lastEditable", () => {
+  it("is the reader's newest text message, not deleted", () => {
+    const newestFirst = [
+      { id: 5, sender: { id: 2 } },
+      { id: 4, sender: { id: 1 }, deleted: true },
+      { id: 3, sender: { id: 1 }, content: { type: "image" } },
+      { id: 2, sender: { id: 1 }, content: { type: "text" } },
+      { id: 1, sender: { id: 1 } },
+    ];
+    assert.equal(lastEditable(newestFirst, 1)?.id, 2);
+    assert.equal(lastEditable(newestFirst, 3), null);
   });
 });
