@@ -39,7 +39,6 @@ export function buildToolbar(message, view, hasLinks) {
   if (mine || view.isAdmin) button("delete", "trash-2", "Delete").classList.add("toolbar-danger");
   const more = button("", "ellipsis", "More actions");
   more.dataset.bsToggle = "dropdown";
-  more.setAttribute("aria-haspopup", "menu");
   more.setAttribute("aria-expanded", "false");
   const menu = document.createElement("div");  /* not a list: "#messages li" means messages */
   menu.className = "dropdown-menu dropdown-menu-end message-menu";
