@@ -110,7 +110,7 @@ function edit(li, id, text, socket, maxLength, returnTo) {
   editor.className = "message-editor";
   editor.innerHTML = '<textarea class="form-control form-control-sm" rows="2" aria-label="Edit message"></textarea>' +
     '<div class="d-flex align-items-center gap-2 mt-1"><span class="editor-hint">Enter to save · Shift+Enter for a new line · Esc to cancel</span>' +
-    '<button class="btn btn-sm btn-outline-secondary ms-auto" type="button">Cancel</button><button class="btn btn-sm btn-primary" type="submit">Save</button></div>';
+    '<button class="btn btn-sm btn-primary ms-auto" type="submit">Save</button><button class="btn btn-sm btn-outline-secondary" type="button">Cancel</button></div>';
   const area = /** @type {HTMLTextAreaElement} */ (editor.querySelector("textarea"));
   area.maxLength = maxLength;
   area.value = text;

@@ -93,13 +93,17 @@ export function attachToolbars(list) {
   let startX = 0;
   let startY = 0;
   let pressed = false;
+  /** @type {Element | null} the message a finger is on */
+  let under = null;
   const cancel = () => { if (timer) clearTimeout(timer); timer = null; };
   list.addEventListener("pointerdown", (event) => {
-    if (event.pointerType !== "touch") return;
-    const li = /** @type {Element} */ (event.target).closest("li.message[data-id]");
     cancel();
     pressed = false;
+    under = null;
+    if (event.pointerType !== "touch") return;
+    const li = /** @type {Element} */ (event.target).closest("li.message[data-id]");
     if (!li || !li.querySelector(".message-toolbar")) return;
+    under = li;
     startX = event.clientX;
     startY = event.clientY;
     timer = setTimeout(() => { timer = null; pressed = true; touch(list, li); }, LONG_PRESS_MS);
@@ -110,7 +114,11 @@ export function attachToolbars(list) {
   list.addEventListener("pointerup", cancel);
   list.addEventListener("pointercancel", cancel);
   list.addEventListener("contextmenu", (event) => {
-    if (pressed) event.preventDefault();  /* the long press was ours */
+    /* Ours, or the browser's own long press (Android) that came first: the toolbar either way. */
+    if (!pressed && !(under && timer)) return;
+    event.preventDefault();
+    cancel();
+    if (under && !pressed) { pressed = true; touch(list, under); }
   });
   document.addEventListener("pointerdown", (event) => {
     const target = /** @type {Element} */ (event.target);

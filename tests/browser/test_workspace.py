@@ -77,6 +77,7 @@ def test_sidebar_counts_unread_live_shows_presence_and_the_details_panel_collaps
     expect(random_link.locator(".unread")).to_have_text("2 unread")
     # The open conversation's own messages are read, not counted.
     writer.goto(f"/rooms/{general.pk}/")
+    expect(writer.locator("#connection")).to_have_attribute("data-state", "online")  # scripts ran
     writer.locator("#message-input").fill("here too")
     writer.locator("#message-input").press("Enter")
     expect(reader.locator("#messages li.message").last).to_contain_text("here too")
@@ -265,7 +266,7 @@ def test_reply_quotes_the_message_and_keyboard_alone_edits_and_deletes(new_page,
     writer.keyboard.type("I am, until 2 am")
     writer.keyboard.press("Tab")
     writer.keyboard.press("Enter")  # Save
-    expect(answer.locator(".body")).to_have_text("I am, until 2 am")
+    expect(answer.locator(".body")).to_have_text("I am, until 2 am (edited)")
     writer.once("dialog", lambda dialog: dialog.accept())
     delete = writer.locator(f"#message-{stored.pk}").get_by_role("button", name="Delete")
     delete.focus()
