@@ -44,6 +44,7 @@ def test_any_emoji_found_by_search_reacts_live_and_the_composer_inserts_at_the_c
 
     line = mine.locator(f"#messages li[data-id='{message.pk}']")
     add = line.get_by_role("button", name="Add a reaction")
+    line.hover()  # the message's toolbar shows on hover
     add.click()
     quick = mine.get_by_role("group", name="Choose a reaction")
     expect(quick.get_by_role("button")).to_have_count(7)  # six emoji and "more"
@@ -204,6 +205,7 @@ def test_the_open_pickers_pass_axe_in_both_themes(new_page, people, axe_path):  
     page.keyboard.press("ArrowDown")
     check("emoji picker", ".emoji-picker")
     page.keyboard.press("Escape")
+    page.locator("#messages li.message").first.hover()  # its toolbar shows on hover
     page.get_by_role("button", name="Add a reaction").click()
     check("quick row", ".reaction-palette")
     page.keyboard.press("Escape")
