@@ -1,5 +1,6 @@
 """Presence: one row per open socket; a person is online while one of theirs is fresh."""
 
+import logging
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from accounts.selectors import user_needs_two_factor_setup
 from core import events
 from rooms import frames, hooks, selectors
 from rooms.models import Conversation, Membership, Presence
+
+logger = logging.getLogger(__name__)
 
 
 class Refused(StrEnum):
@@ -51,6 +54,7 @@ def socket_open(
         conversation = selectors.conversation_for_member(user=user, conversation_id=conversation_id)
         if conversation is None:
             return SocketOpened(Refused.FORBIDDEN)
+    _process_registered()
     with transaction.atomic():
         fresh = selectors.presence_fresh_since()
         Presence.objects.filter(user=user, last_seen__lt=fresh).delete()
@@ -154,6 +158,7 @@ _process = {"id": uuid.uuid4().hex[:16]}
 
 def _new_process_id() -> None:
     _process["id"] = uuid.uuid4().hex[:16]
+    _process.pop("registered", None)
 
 
 os.register_at_fork(after_in_child=_new_process_id)
@@ -201,6 +206,19 @@ def process_alive() -> bool:
         pipe.sadd(processes, process_id())
         pipe.execute()
     return True
+
+
+def _process_registered() -> None:
+    """Before this process's first presence row: its id among the processes (the liveness loop
+    keeps it there every PROCESS_EVERY seconds), so that a crash before the loop's first turn
+    still leaves rows another process can judge. Redis away: the 90 s sweep covers them."""
+    if _process.get("registered"):
+        return
+    try:
+        if process_alive():
+            _process["registered"] = "1"
+    except redis.RedisError:
+        logger.warning("could not register this process for presence", exc_info=True)
 
 
 def dead_processes() -> list[str]:
