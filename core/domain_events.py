@@ -156,16 +156,13 @@ def dispatch(event: DomainEvent) -> None:
 
 
 def _run(registration: _Registration, event: DomainEvent) -> None:
+    name = getattr(registration.handler, "__qualname__", registration.handler)
     if registration.when is not None:
         try:
             if not registration.when(event):
                 return
         except Exception:
-            logger.exception(
-                "the test of handler %s of %s failed",
-                getattr(registration.handler, "__qualname__", registration.handler),
-                event.name,
-            )
+            logger.exception("the test of handler %s of %s failed", name, event.name)
             return
     for attempt in range(registration.retries + 1):
         try:
@@ -175,7 +172,7 @@ def _run(registration: _Registration, event: DomainEvent) -> None:
         except Exception:
             logger.exception(
                 "handler %s of %s failed (attempt %d of %d)",
-                getattr(registration.handler, "__qualname__", registration.handler),
+                name,
                 event.name,
                 attempt + 1,
                 registration.retries + 1,
