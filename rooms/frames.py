@@ -113,6 +113,8 @@ ROOM_UPDATED = "room.updated"
 ROOM_DELETED = "room.deleted"
 ERROR = "error"
 PONG = "pong"
+THREAD_UPDATED = "thread.updated"
+THREAD_UNREAD = "thread.unread"
 
 
 class MessageAck(TypedDict):
@@ -165,6 +167,21 @@ class MemberRemoved(TypedDict):
     notice: str  # why, for the removed person to read; "" when nothing more is said
 
 
+class ThreadUpdated(TypedDict):
+    conversation: int
+    message: int  # the root's id
+    reply_count: int
+    last_reply_at: str | None
+    thread_participants: list[int]
+
+
+class ThreadUnread(TypedDict):
+    conversation: int
+    message: int  # the root's id
+    unread: int
+    total: int
+
+
 class Error(TypedDict):
     type: str
     code: str
@@ -196,4 +213,6 @@ SERVER_FRAMES: dict[str, type] = {
     ACCESS_REVOKED: AccessRevoked,
     ERROR: Error,
     PONG: Pong,
+    THREAD_UPDATED: ThreadUpdated,
+    THREAD_UNREAD: ThreadUnread,
 }

@@ -38,6 +38,8 @@ export const FRAME = Object.freeze({
   ACCESS_REVOKED: "access.revoked",
   TICKET_UPDATED: "ticket.updated",
   DESK_TICKET: "desk.ticket",
+  THREAD_UPDATED: "thread.updated",
+  THREAD_UNREAD: "thread.unread",
 });
 
 /** The server's close codes (rooms/sockets/base.py, CLOSE_*). */
