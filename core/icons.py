@@ -24,6 +24,7 @@ SPRITE = (
     "lock",
     "message-square",
     "message-square-reply",
+    "messages-square",
     "paperclip",
     "pencil",
     "search",

@@ -42,6 +42,8 @@ def dashboard_for(*, user: User) -> dict[str, Any]:
         "memberships": list(room_selectors.memberships_for_user(user=user)),
         "directs": _directs(user=user),
         "unread_cap": settings.UCHAT_UNREAD_CAP,
+        # The "Threads" entry's badge: unread replies in followed threads (thread.unread keeps it).
+        "threads_unread": room_selectors.threads_unread_total(user=user),
     }
 
 

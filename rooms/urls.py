@@ -28,4 +28,5 @@ conversation_urlpatterns = [
     ),
     path("attachments/<int:message_id>/", views.attachment, name="attachment"),
     path("search/", views.search, name="search"),
+    path("threads/", views.threads, name="threads"),
 ]

@@ -30,6 +30,8 @@ from rooms.forms import RoomCreateForm, RoomEditForm
 from rooms.models import Conversation, Message
 from rooms.search import messages_search as search_messages
 
+THREADS_PAGE = 50  # threads on the Threads page (the most rooms.selectors.threads_for_user gives)
+
 
 def _conversation_or_404(
     request: SignedInRequest, conversation_id: int, kind: str | None = None
@@ -359,3 +361,30 @@ def search(request: SignedInRequest) -> HttpResponse:
             "title": "Search",
         },
     )
+
+
+@login_required
+@require_GET
+def threads(request: SignedInRequest) -> HttpResponse:
+    """The Threads page: the threads the person follows, unread ones first (rooms.selectors),
+    each opening its conversation with the thread's pane open."""
+    followed = selectors.threads_for_user(user=request.user, limit=THREADS_PAGE)
+    roots = [entry.follow.message for entry in followed]
+    partners = selectors.direct_partners(
+        conversation_ids=[
+            r.conversation_id for r in roots if r.conversation.kind == Conversation.Kind.DIRECT
+        ],
+        user=request.user,
+    )
+    rows = []
+    for entry in followed:
+        root = entry.follow.message
+        conversation = root.conversation
+        if conversation.pk in partners:
+            partner = partners[conversation.pk]
+            where = partner.name if partner is not None else "deleted user"
+        else:
+            where = f"#{conversation.name}"
+        url = reverse("conversation", args=[conversation.pk]) + f"?thread={root.pk}"
+        rows.append({"root": root, "unread": entry.unread, "where": where, "url": url})
+    return render(request, "rooms/threads.html", {"threads": rows, "title": "Threads"})

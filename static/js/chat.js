@@ -14,6 +14,8 @@ import { showError } from "./notice.js";
 import { FRAME, SOCKET_ERROR } from "./protocol.js";
 import { SearchHit } from "./search.js";
 import { ConversationStore } from "./store.js";
+import { rememberThread, ThreadPane } from "./thread_pane.js";
+import { excerpt, inMainList, threadFromQuery, withCounts } from "./threads.js";
 import { attachUploads, noteFile } from "./uploads.js";
 import { attachVideo } from "./video.js";
 
@@ -32,9 +34,16 @@ const membersList = document.getElementById("members");
 /** @type {import("./composer.js").FrameSender} */
 const socket = data.readonly ? { send: () => false, isOpen: () => false } : personSocket;
 const store = new ConversationStore(me.id);
-const view = new MessagesView(list, store, () => ({
+/* Threads: in rooms and direct conversations that have the pane (rooms/_thread_pane.html). */
+const paneElement = data.readonly ? null : document.getElementById("thread-pane");
+/** What a message's drawing needs besides the message (the list's and the pane's). */
+const context = () => ({
   me, isAdmin: Boolean(data.is_admin), links: data.message_links || [], actions: data.message_actions || [],
-}), firstUnread(data.messages, data.last_read_id, me.id));
+  threads: Boolean(paneElement),
+  person: (/** @type {number} */ id) => store.members.get(id)?.user,
+  rootText: (/** @type {number} */ id) => excerpt(store.get(id) || pane?.store.get(id), 60),
+});
+const view = new MessagesView(list, store, context, firstUnread(data.messages, data.last_read_id, me.id));
 
 function nearBottom() {
   return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
@@ -49,7 +58,11 @@ function scrollToBottom() {
 let gapTimer = null;
 /** @param {Message[]} messages */
 function put(messages) {
-  messages.forEach((m) => view.put(m));
+  for (const m of messages) {
+    pane?.take(m);  /* the open thread's root and replies */
+    if (inMainList(m)) view.put(m);
+    else store.noteSeq(m.seq);  /* kept in its thread: nothing is missing from the list */
+  }
   if (store.hasGap() && !gapTimer) {
     gapTimer = setTimeout(() => {
       gapTimer = null;
@@ -101,7 +114,14 @@ attachUploads({
   writable: () => !data.readonly && !input.disabled,
   uploaded: (message) => { addMessages([message]); noteFile(message); },
 });
-composer.editLast = attachMessageActions({ list, store, socket, composer, actions: data.message_actions || [], maxLength: data.max_length }).editLast;
+const pane = paneElement && new ThreadPane({
+  element: paneElement, shell: /** @type {HTMLElement} */ (document.getElementById("app-shell")), me, socket,
+  maxLength: data.max_length, people: () => [...store.members.values()].map((m) => m.user), context,
+  actions: data.message_actions || [], changed: rememberThread,
+});
+/** @param {number} rootId */
+const openThread = (rootId) => pane?.open(rootId, store.get(rootId));
+composer.editLast = attachMessageActions({ list, store, socket, composer, actions: data.message_actions || [], maxLength: data.max_length, openThread }).editLast;
 setInterval(() => renderTyping(typingLine, store), 1000);
 document.addEventListener("visibilitychange", markRead);
 
@@ -110,6 +130,7 @@ function refuse(frame) {
   if (frame.client_id) {
     video.refused(frame.client_id);
     composer.refused(frame.client_id);
+    pane?.composer.refused(frame.client_id);
   }
   showError(frame.message);
 }
@@ -120,14 +141,19 @@ const handlers = {
   [FRAME.MESSAGE_CREATED]: (f) => {
     // Their message is here: they stopped typing it.
     if (f.sender && store.stopTyping(f.sender.id)) renderTyping(typingLine, store);
-    if (!store.get(f.id) && !(f.sender && f.sender.id === me.id)) {
+    if (inMainList(f) && !store.get(f.id) && !(f.sender && f.sender.id === me.id)) {
       document.dispatchEvent(new CustomEvent("uchat:unseen"));  /* the tab title counts it */
     }
     addMessages([f]);
     noteFile(f);
   },
   [FRAME.MESSAGE_UPDATED]: (f) => put([f]),
-  [FRAME.REACTION_UPDATED]: (f) => { store.applyReaction(f); view.redrawReactions(f.message); },
+  [FRAME.REACTION_UPDATED]: (f) => { store.applyReaction(f); view.redrawReactions(f.message); pane?.reaction(f); },
+  [FRAME.THREAD_UPDATED]: (f) => {
+    const root = store.get(f.message);
+    if (root) view.put(withCounts(root, f));
+    pane?.updated(f);
+  },
   [FRAME.MESSAGE_DELETED]: (f) => put([f]),
   [FRAME.MESSAGE_ACK]: (f) => {
     showError("");  // a message went through: an earlier refusal no longer applies
@@ -137,8 +163,13 @@ const handlers = {
   [FRAME.SYNC]: (f) => {
     addMessages(f.messages);
     if (f.has_more) socket.send({ type: FRAME.SYNC, after_seq: store.lastSeq });
+    else store.caughtUp(Math.max(0, ...f.messages.map((/** @type {Message} */ m) => m.seq)));
   },
-  [FRAME.TYPING]: (f) => { store.startTyping(f.user, Date.now()); renderTyping(typingLine, store); },
+  [FRAME.TYPING]: (f) => {
+    if (f.thread) { pane?.typing(f); return; }  /* typing in a thread: its pane says so */
+    store.startTyping(f.user, Date.now());
+    renderTyping(typingLine, store);
+  },
   [FRAME.PRESENCE]: (f) => { if (store.setOnline(f.user_id, f.online)) renderMembers(membersList, store); },
   [FRAME.MEMBER_ADDED]: (f) => { store.setMember(f.member); renderMembers(membersList, store); },
   [FRAME.MEMBER_UPDATED]: (f) => {
@@ -149,7 +180,10 @@ const handlers = {
   [FRAME.MEMBER_REMOVED]: (f) => {
     store.removeMember(f.user_id);
     renderMembers(membersList, store);
-    if (f.user_id === me.id) composer.disable(f.notice || "You were removed from this room.");
+    if (f.user_id === me.id) {
+      composer.disable(f.notice || "You were removed from this room.");
+      pane?.composer.disable(f.notice || "You were removed from this room.");
+    }
   },
   [FRAME.ROOM_UPDATED]: (f) => {
     const name = document.getElementById("room-name");
@@ -157,7 +191,7 @@ const handlers = {
     const topic = document.getElementById("room-topic");
     if (topic) topic.textContent = f.topic;
   },
-  [FRAME.ROOM_DELETED]: () => composer.disable("This room was deleted."),
+  [FRAME.ROOM_DELETED]: () => { composer.disable("This room was deleted."); pane?.composer.disable("This room was deleted."); },
   [FRAME.ERROR]: (f) => (f.code === SOCKET_ERROR.NOT_MEMBER ? composer.disable(f.message) : refuse(f)),
   [FRAME.PONG]: () => {},
 };
@@ -172,6 +206,7 @@ const FOR_HERE = {
   [FRAME.MESSAGE_UPDATED]: (f) => here(f.conversation),
   [FRAME.MESSAGE_DELETED]: (f) => here(f.conversation),
   [FRAME.REACTION_UPDATED]: (f) => f.conversation === undefined || here(f.conversation),
+  [FRAME.THREAD_UPDATED]: (f) => here(f.conversation),
   [FRAME.TYPING]: (f) => f.conversation === undefined || here(f.conversation),
   [FRAME.MEMBER_ADDED]: (f) => here(f.room.id),
   [FRAME.MEMBER_UPDATED]: (f) => f.room === undefined || here(f.room.id),
@@ -190,11 +225,15 @@ function onOpen() {
   // Catch up on everything stored while away, then re-send what was never acknowledged.
   if (!searchHit.around) socket.send({ type: FRAME.SYNC, after_seq: store.lastSeq });
   composer.resend();
+  pane?.catchUp();
 }
 if (!data.readonly) {
   document.addEventListener("uchat:me", (event) => onFrame(/** @type {CustomEvent} */ (event).detail));
   document.addEventListener("uchat:me-open", onOpen);
-  document.addEventListener("uchat:me-closed", () => composer.disable("You can no longer write here."));
+  document.addEventListener("uchat:me-closed", () => {
+    composer.disable("You can no longer write here.");
+    pane?.composer.disable("You can no longer write here.");
+  });
 }
 /** The conversation's socket, for the console and the browser tests. */
 const globals = /** @type {any} */ (window);
@@ -218,6 +257,9 @@ if (target) {
 }
 else scrollToBottom();
 if (!target) input.focus({ preventScroll: true });  // the header (a ticket's title and status) stays in view
+/* ?thread=<root id>: the thread's pane opens (a search hit inside a thread: at the reply). */
+const linkedThread = pane && threadFromQuery(window.location.search);
+if (pane && linkedThread) pane.open(linkedThread, store.get(linkedThread), data.around || Number(new URLSearchParams(window.location.search).get("around")) || null);
 if (!data.readonly) {
   /* Last: what the page holds is in place before the socket asks for what is newer. */
   personSocket.subscribe(roomId);

@@ -2,7 +2,8 @@
    message shows at once as pending and is replaced by the server's when it is acknowledged. A
    refusal puts the text back in the box; what was never acknowledged is sent again on
    reconnection. Replying: the bar above the box says to what; Escape or × cancels. ↑ in the
-   empty box edits the reader's last message. */
+   empty box edits the reader's last message. The same class drives a thread pane's composer:
+   it is given its own box, bar and notice line, and the thread its messages go to. */
 import { FRAME } from "./protocol.js";
 import { showError } from "./notice.js";
 import { newClientId } from "./socket.js";
@@ -21,12 +22,26 @@ export function insertText(text) {
   input.focus();
 }
 
-/** The message.send frame. @param {string} body @param {string} clientId @param {number | null} replyId */
-export function sendFrame(body, clientId, replyId) {
-  /** @type {{ type: string, body: string, client_id: string, reply_to?: number }} */
+/**
+ * The message.send frame: in a thread (`thread`, and `also_to_room` when it goes to the room
+ * too), or in the room.
+ * @param {string} body @param {string} clientId @param {number | null} replyId
+ * @param {import("./store.js").Target} [target]
+ */
+export function sendFrame(body, clientId, replyId, target = {}) {
+  /** @type {{ type: string, body: string, client_id: string, reply_to?: number, thread?: number, also_to_room?: boolean }} */
   const frame = { type: FRAME.MESSAGE_SEND, body, client_id: clientId };
   if (replyId) frame.reply_to = replyId;
+  if (target.thread) {
+    frame.thread = target.thread;
+    if (target.alsoToRoom) frame.also_to_room = true;
+  }
   return frame;
+}
+
+/** The typing frame, about a thread when there is one. @param {number | null | undefined} thread */
+export function typingFrame(thread) {
+  return thread ? { type: FRAME.TYPING, thread } : { type: FRAME.TYPING };
 }
 
 /** What the composer says while a message waits for the connection. */
@@ -44,8 +59,13 @@ export class Composer {
    * @param {number} options.maxLength
    * @param {{ handleKey: (event: KeyboardEvent) => boolean }} options.mentions
    * @param {() => void} options.sent after a message is shown as pending
+   * @param {HTMLElement | null} [options.replyBar] default: #reply-bar
+   * @param {HTMLElement | null} [options.emoji] its emoji button; default: #composer-emoji
+   * @param {() => import("./store.js").Target} [options.target] where a message goes (a thread
+   *   pane's); default: the room
+   * @param {(text: string) => void} [options.notice] its notice line; default: #composer-error
    */
-  constructor({ form, input, store, view, socket, me, maxLength, mentions, sent }) {
+  constructor({ form, input, store, view, socket, me, maxLength, mentions, sent, replyBar, emoji, target, notice }) {
     this.form = form;
     this.input = input;
     this.store = store;
@@ -56,7 +76,10 @@ export class Composer {
     this.sent = sent;
     /** @type {ReplyTarget | null} */
     this.replyTo = null;
-    this.replyBar = document.getElementById("reply-bar");
+    this.replyBar = replyBar === undefined ? document.getElementById("reply-bar") : replyBar;
+    /** @type {() => import("./store.js").Target} */
+    this.target = target || (() => ({}));
+    this.notice = notice || showError;
     /** @type {string | null} */
     this.closedNotice = null;
     /** A message waits for the connection (its notice shows until it goes). */
@@ -65,7 +88,7 @@ export class Composer {
     this.editLast = () => false;
     let lastTypingSent = 0;
 
-    attachComposerEmoji(document.getElementById("composer-emoji"), input);
+    attachComposerEmoji(emoji === undefined ? document.getElementById("composer-emoji") : emoji, input);
     this.replyBar?.querySelector("button")?.addEventListener("click", () => { this.setReply(null); input.focus(); });
     input.addEventListener("keydown", (event) => {
       if (mentions.handleKey(event)) return;
@@ -76,7 +99,7 @@ export class Composer {
     });
     input.addEventListener("input", () => {
       const now = Date.now();
-      if (input.value && now - lastTypingSent > 2500) { lastTypingSent = now; socket.send({ type: FRAME.TYPING }); }
+      if (input.value && now - lastTypingSent > 2500) { lastTypingSent = now; socket.send(typingFrame(this.target().thread)); }
     });
     form.addEventListener("submit", (event) => { event.preventDefault(); this.submit(); });
   }
@@ -95,8 +118,9 @@ export class Composer {
 
   submit() {
     const body = this.input.value;
-    if (!body.trim()) { showError("Type a message first."); return; }
-    if (body.length > this.maxLength) { showError(`The message is too long (at most ${this.maxLength} characters).`); return; }
+    if (!body.trim()) { this.notice("Type a message first."); return; }
+    if (body.length > this.maxLength) { this.notice(`The message is too long (at most ${this.maxLength} characters).`); return; }
+    const target = this.target();
     const clientId = newClientId();
     const reply = this.replyTo;
     const replyId = reply ? reply.id : null;
@@ -104,21 +128,22 @@ export class Composer {
     this.view.addPending(clientId, {
       id: 0, seq: 0, sender: this.me, body: body.trim(), created_at: createdAt, deleted: false,
       reply_to: reply ? { id: reply.id, sender: { name: reply.name }, text: reply.text } : null,
+      thread: target.thread || null, also_to_room: Boolean(target.alsoToRoom),
     });
-    this.store.addPending(clientId, { body, replyId, reply, createdAt });
-    const sentNow = this.socket.send(sendFrame(body, clientId, replyId));
+    this.store.addPending(clientId, { body, replyId, reply, createdAt, target });
+    const sentNow = this.socket.send(sendFrame(body, clientId, replyId, target));
     this.setReply(null);
     this.input.value = "";
     /* Offline: it waits, shown as pending, and goes when the connection is back (resend). */
-    showError(sentNow ? "" : OFFLINE);
+    this.notice(sentNow ? "" : OFFLINE);
     this.offline = !sentNow;
     this.sent();
   }
 
   /** Sends again what was never acknowledged (after a reconnection). */
   resend() {
-    for (const [clientId, entry] of this.store.pending) this.socket.send(sendFrame(entry.body, clientId, entry.replyId));
-    if (this.offline && this.socket.isOpen()) { this.offline = false; if (!this.closedNotice) showError(""); }
+    for (const [clientId, entry] of this.store.pending) this.socket.send(sendFrame(entry.body, clientId, entry.replyId, entry.target));
+    if (this.offline && this.socket.isOpen()) { this.offline = false; if (!this.closedNotice) this.notice(""); }
   }
 
   /** A refused send: nothing is lost, the text goes back into the box (and what it answered).
@@ -134,8 +159,8 @@ export class Composer {
   /** The conversation can no longer be written to; the first, most specific reason stays.
       @param {string} notice */
   disable(notice) {
-    this.form.querySelectorAll("textarea, button").forEach((el) => { /** @type {HTMLButtonElement} */ (el).disabled = true; });
+    this.form.querySelectorAll("textarea, button, input").forEach((el) => { /** @type {HTMLButtonElement} */ (el).disabled = true; });
     this.closedNotice = this.closedNotice || notice;
-    showError(this.closedNotice);
+    this.notice(this.closedNotice);
   }
 }

@@ -18,9 +18,10 @@ import { reactionClick } from "./reactions.js";
  * @param {import("./composer.js").Composer} options.composer
  * @param {import("./message_render.js").MessageAction[]} options.actions
  * @param {number} options.maxLength
+ * @param {(rootId: number) => void} [options.openThread] "Reply in thread" and a reply line
  * @returns {{ editLast: () => boolean }} ↑ in an empty composer
  */
-export function attachMessageActions({ list, store, socket, composer, actions, maxLength }) {
+export function attachMessageActions({ list, store, socket, composer, actions, maxLength, openThread }) {
   attachToolbars(list);
   list.addEventListener("click", (event) => {
     const button = /** @type {HTMLButtonElement | null} */ (/** @type {Element} */ (event.target).closest("button[data-action]"));
@@ -32,6 +33,11 @@ export function attachMessageActions({ list, store, socket, composer, actions, m
     if (!message) return;
     const action = button.dataset.action;
     if (reactionClick(button, li, id, socket)) return;
+    if (action === "thread" && openThread) {
+      /* A reply's thread is its root's: a reply to a reply joins the same thread. */
+      openThread(Number(button.dataset.thread) || message.thread || id);
+      return;
+    }
     if (action === "reply") {
       composer.setReply({ id, name: message.sender ? message.sender.name : "them", text: message.body || "[attachment]" });
       return;

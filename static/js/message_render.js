@@ -3,6 +3,7 @@
    but the server's sanitised markup (rooms/markup.py). */
 import { buildReactions } from "./reactions.js";
 import { buildToolbar } from "./message_toolbar.js";
+import { buildThreadOrigin, buildThreadSummary } from "./thread_render.js";
 import { clockTime, fullTime } from "./times.js";
 
 /**
@@ -16,6 +17,10 @@ import { clockTime, fullTime } from "./times.js";
  * @property {MessageLink[]} links
  * @property {MessageAction[]} actions
  * @property {import("./store.js").Reaction[]} reactions
+ * @property {boolean} [threads] messages here can start threads ("Reply in thread", reply lines)
+ * @property {boolean} [inThread] drawn in a thread's pane (no reply line, no "Reply in thread")
+ * @property {(id: number) => import("./store.js").Person | null | undefined} [person] who an id is
+ * @property {(id: number) => string} [rootText] a thread root's excerpt, when it is on the page
  */
 
 /* Text stays text: only http(s) links become anchors, built as DOM nodes, never as HTML. */
@@ -231,6 +236,10 @@ export function buildMessage(message, view) {
     const last = body.lastElementChild;
     (last && last.tagName === "P" ? last : body).append(edited);
   }
+  if (message.thread && !view.inThread) {
+    li.classList.add("thread-reply");
+    li.append(buildThreadOrigin(message, view.rootText ? view.rootText(message.thread) : ""));
+  }
   li.append(head);
   if (message.reply_to && !message.deleted) li.append(buildQuote(message.reply_to));
   const media = message.deleted ? null : buildMedia(message.content);
@@ -240,5 +249,6 @@ export function buildMessage(message, view) {
   if (!isPending && !message.deleted && message.id) {
     li.append(buildReactions(view.reactions), buildToolbar(message, view, hasLinks));
   }
+  if (message.reply_count && !view.inThread && !isPending) li.append(buildThreadSummary(message, view.person || (() => null)));
   return li;
 }

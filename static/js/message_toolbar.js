@@ -34,6 +34,7 @@ export function buildToolbar(message, view, hasLinks) {
     return b;
   };
   button("palette", "smile-plus", "Add a reaction").setAttribute("aria-expanded", "false");
+  if (view.threads) button("thread", "messages-square", "Reply in thread");
   button("reply", "message-square-reply", "Reply");
   if (mine && editable) button("edit", "pencil", "Edit");
   if (mine || view.isAdmin) button("delete", "trash-2", "Delete").classList.add("toolbar-danger");

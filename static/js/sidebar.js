@@ -2,6 +2,7 @@
    socket (me.js). Lists are reloaded from /sidebar/ when something may have been missed. */
 import { FRAME } from "./protocol.js";
 import { onMe } from "./me.js";
+import { badgeText } from "./threads.js";
 
 const sidebar = document.getElementById("sidebar") || document.createElement("nav");  /* none: nothing to keep live */
 const me = Number(sidebar.dataset.me);
@@ -27,6 +28,16 @@ function bump(conversationId) {
   if (shown) shown.textContent = count >= cap ? `${cap - 1}+` : String(count);
   badge.classList.remove("d-none");
   return true;
+}
+
+/** The "Threads" entry's badge: unread replies over the followed threads. @param {number} total */
+function setThreadsBadge(total) {
+  const badge = /** @type {HTMLElement | null} */ (sidebar.querySelector(".threads-unread"));
+  if (!badge) return;
+  badge.dataset.count = String(total);
+  badge.classList.toggle("d-none", !total);
+  const shown = badge.querySelector(".count");
+  if (shown) shown.textContent = badgeText(total, cap);
 }
 
 /** @param {unknown} userId @param {boolean} online */
@@ -59,9 +70,11 @@ function reload() {
 const handlers = {
   [FRAME.MESSAGE_CREATED]: (m) => {
     if (Number(m.conversation) === current || (m.sender && m.sender.id === me)) return;
+    if (m.thread && !m.also_to_room) return;  /* a thread's reply: counted by the Threads badge */
     if (!bump(m.conversation)) reload();  /* a conversation not listed yet (a new direct one) */
   },
   [FRAME.PRESENCE]: (f) => setPresence(f.user_id, f.online),
+  [FRAME.THREAD_UNREAD]: (f) => setThreadsBadge(f.total),
   [FRAME.MEMBER_ADDED]: (f) => { if (f.member.user.id === me) reload(); },
   [FRAME.MEMBER_REMOVED]: (f) => { if (f.user_id === me) reload(); },
   [FRAME.ROOM_UPDATED]: () => reload(),

@@ -21,8 +21,14 @@
  * @property {Quoted | null} [reply_to]
  * @property {Reaction[]} [reactions]
  * @property {string | null} [client_id]
+ * @property {number | null} [thread] the root's id: a reply in a thread
+ * @property {boolean} [also_to_room] a thread reply also shown in the room
+ * @property {number} [reply_count] a root's replies
+ * @property {string | null} [last_reply_at]
+ * @property {number[]} [thread_participants] up to five ids, the root's author first
  * @typedef {{ name: string, text: string, id: number }} ReplyTarget
- * @typedef {{ body: string, replyId: number | null, reply: ReplyTarget | null, createdAt: string }} Pending
+ * @typedef {{ thread?: number | null, alsoToRoom?: boolean }} Target where a send goes: a thread (and the room too), or the room
+ * @typedef {{ body: string, replyId: number | null, reply: ReplyTarget | null, createdAt: string, target?: Target }} Pending
  * @typedef {{ name: string, size: number, progress: number }} Upload
  * @typedef {{ user: Person, is_admin: boolean, online: boolean }} Member
  * @typedef {{ conversation?: number, message: number, emoji: string, count: number, user_id: number, added: boolean }} ReactionFrame
@@ -131,6 +137,14 @@ export class ConversationStore {
   }
 
   hasGap() { return this.seenSeqs.size > 0; }
+
+  /** The server answered a `sync` with everything there is after lastSeq: what this list does
+      not show (replies kept in their threads) is not missing. @param {number} [seq] the newest
+      seq in the answer */
+  caughtUp(seq = 0) {
+    this.lastSeq = Math.max(this.lastSeq, seq, ...this.seenSeqs);
+    this.seenSeqs.clear();
+  }
 
   /** @param {number} id @returns {Reaction[]} */
   reactionsOf(id) { return this.reactions.get(id) || []; }
