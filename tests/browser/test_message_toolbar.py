@@ -79,6 +79,7 @@ def test_the_toolbar_by_mouse_and_keyboard_in_two_windows(new_page, room):
     expect(toolbar).to_have_css("opacity", "1")
     assert toolbar_labels(own_line) == [
         "Add a reaction|Add a reaction",
+        "Reply in thread|Reply in thread",
         "Reply|Reply",
         "Edit|Edit",
         "Delete|Delete",
@@ -89,6 +90,7 @@ def test_the_toolbar_by_mouse_and_keyboard_in_two_windows(new_page, room):
     their_line.hover()
     assert [x.split("|")[0] for x in toolbar_labels(their_line)] == [
         "Add a reaction",
+        "Reply in thread",
         "Reply",
         "Delete",
         "More actions",
@@ -98,6 +100,7 @@ def test_the_toolbar_by_mouse_and_keyboard_in_two_windows(new_page, room):
     expect(seen_by_other.locator(".message-toolbar")).to_have_css("opacity", "1")
     assert [x.split("|")[0] for x in toolbar_labels(seen_by_other)] == [
         "Add a reaction",
+        "Reply in thread",
         "Reply",
         "More actions",
     ]
@@ -115,7 +118,7 @@ def test_the_toolbar_by_mouse_and_keyboard_in_two_windows(new_page, room):
     react.focus()
     expect(toolbar).to_have_css("opacity", "1")  # shown on keyboard focus
     me.keyboard.press("ArrowRight")
-    assert focused(me) == f"message {mine.pk} reply"
+    assert focused(me) == f"message {mine.pk} thread"
     me.keyboard.press("End")
     assert focused(me) == f"message {mine.pk} More actions"
     me.keyboard.press("ArrowRight")  # wraps round
@@ -237,7 +240,7 @@ def test_on_a_phone_the_toolbar_comes_with_a_long_press_and_covers_no_text(new_p
 
     # The same holds for a message that starts a group: the toolbar leaves its name line free.
     lines.nth(0).locator(".body").click()  # focus within (a tap on a phone with a keyboard)
-    lines.nth(0).get_by_role("button", name="Reply").focus()
+    lines.nth(0).get_by_role("button", name="Reply", exact=True).focus()
     bar = lines.nth(0).locator(".message-toolbar").evaluate(RECT)
     assert bar["bottom"] <= lines.nth(0).evaluate(FIRST_LINE)["top"] + 1
 

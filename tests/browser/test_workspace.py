@@ -242,7 +242,7 @@ def test_reply_quotes_the_message_and_keyboard_alone_edits_and_deletes(new_page,
     reader = opened(new_page, "abhishek", f"/rooms/{general.pk}/")
     # Keyboard only: Tab reaches the question's Reply button.
     original = writer.locator(f"#message-{question.pk}")
-    reply = original.get_by_role("button", name="Reply")
+    reply = original.get_by_role("button", name="Reply", exact=True)
     reply.focus()
     expect(reply).to_be_focused()
     writer.keyboard.press("Enter")
