@@ -70,7 +70,7 @@ export class ThreadPane {
     const mentions = attachMentions(this.input, $("thread-mention-list"), people, me.id);
     this.composer = new Composer({
       form: /** @type {HTMLFormElement} */ ($("thread-composer")), input: this.input, store: this.store, view: this.view,
-      socket, me, maxLength, mentions, sent: () => this.toBottom(),
+      socket, me, maxLength, mentions, sent: () => { this.also.checked = false; this.toBottom(); },  /* as Slack: once */
       replyBar: $("thread-reply-bar"), emoji: $("thread-emoji"),
       target: () => ({ thread: this.rootId, alsoToRoom: this.also.checked }),
       notice: (text) => { this.error.textContent = text || ""; },
@@ -178,6 +178,8 @@ export class ThreadPane {
     if (!this.rootId || (message.id !== this.rootId && message.thread !== this.rootId)) return false;
     const stick = this.atBottom();
     if (message.sender && message.id !== this.rootId) this.store.stopTyping(message.sender.id);
+    /* Replying follows the thread (the server's rule), even after an unfollow. */
+    if (message.sender && message.sender.id === this.me.id && message.thread === this.rootId) this.setFollowing(true);
     this.put(message);
     if (stick) this.toBottom();
     this.markRead();

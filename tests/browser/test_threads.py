@@ -81,10 +81,12 @@ def test_a_thread_in_two_windows(new_page, room):
 
     # Alice types in the thread: Bob's pane says so (not his room's typing line); her reply
     # arrives live in his open pane.
-    box.press_sequentially("Ship")
-    expect(bob_pane.locator("#thread-typing")).to_contain_text("Alice Adams is typing")
+    box.press_sequentially("Ship on Friday", delay=250)  # past the 2.5 s between typing frames
+    expect(bob_pane.locator("#thread-typing")).to_contain_text(
+        "Alice Adams is typing", timeout=8000
+    )
     expect(bob.locator("#typing")).to_have_text("")
-    box.press_sequentially(" on Friday at ten")
+    box.press_sequentially(" at ten")
     box.press("Enter")
     expect(bob_pane.locator("#thread-messages")).to_contain_text("Ship on Friday at ten")
     expect(bob_pane.locator("li.thread-divider")).to_have_text("2 replies")
