@@ -42,8 +42,6 @@ def dashboard_for(*, user: User) -> dict[str, Any]:
         "memberships": list(room_selectors.memberships_for_user(user=user)),
         "directs": _directs(user=user),
         "unread_cap": settings.UCHAT_UNREAD_CAP,
-        # The "Threads" entry's badge: unread replies in followed threads (thread.unread keeps it).
-        "threads_unread": room_selectors.threads_unread_total(user=user),
     }
 
 
@@ -58,4 +56,6 @@ def sidebar_for(*, user: User) -> dict[str, Any]:
         "tickets": list(_open_tickets(user=user)[:10]),
         "ticket_queue": user.is_agent and not user.is_staff,
         "unread_cap": settings.UCHAT_UNREAD_CAP,
+        # The "Threads" entry's badge: unread replies in followed threads (thread.unread keeps it).
+        "threads_unread": room_selectors.threads_unread_total(user=user),
     }

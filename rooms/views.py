@@ -386,5 +386,10 @@ def threads(request: SignedInRequest) -> HttpResponse:
         else:
             where = f"#{conversation.name}"
         url = reverse("conversation", args=[conversation.pk]) + f"?thread={root.pk}"
-        rows.append({"root": root, "unread": entry.unread, "where": where, "url": url})
+        author = root.sender.name if root.sender is not None else "?"
+        words = author.split() or ["?"]
+        initials = (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+        rows.append(
+            {"root": root, "unread": entry.unread, "where": where, "url": url, "initials": initials}
+        )
     return render(request, "rooms/threads.html", {"threads": rows, "title": "Threads"})

@@ -125,6 +125,8 @@ def test_a_thread_in_two_windows(new_page, room):
     # The Threads page: the unread thread first, with its count, conversation and excerpt.
     alice.locator("#sidebar-threads").click()
     alice.wait_for_url("**/threads/")
+    # The badge as the server drew it (not from a frame this time).
+    expect(alice.locator("#sidebar-threads .threads-unread .count")).to_have_text("1")
     rows = alice.locator(".threads-item")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("#Launch")
