@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import Greatest
+from django.db.models.functions import Greatest, Lower
 
 from accounts.models import User
 from core import events
@@ -128,15 +128,8 @@ def reply_created(event: MessageCreated) -> None:
     if root is None:  # purged meanwhile
         return
     conversation = root.conversation
-    members = dict(
-        Membership.objects.filter(conversation=conversation).values_list(
-            "user_id", "user__username"
-        )
-    )
-    mentioned = _mentioned(reply.body, members)
-    _follows_update(
-        reply=reply, sender_id=sender_id, root=root, members=members, mentioned=mentioned
-    )
+    mentioned = _mentioned(reply.body, conversation)
+    _follows_update(reply=reply, sender_id=sender_id, root=root, mentioned=mentioned)
     updated: frames.ThreadUpdated = {
         "conversation": conversation.pk,
         "message": root.pk,
@@ -144,24 +137,34 @@ def reply_created(event: MessageCreated) -> None:
         "last_reply_at": root.last_reply_at.isoformat() if root.last_reply_at else None,
         "thread_participants": list(root.thread_participants or []),
     }
-    events.broadcast([events.conversation_group(conversation.pk)], frames.THREAD_UPDATED, updated)
+    events.broadcast_on_commit(
+        events.conversation_group(conversation.pk), frames.THREAD_UPDATED, updated
+    )
     followers = list(
-        ThreadFollow.objects.filter(message=root, following=True, user_id__in=list(members))
+        ThreadFollow.objects.filter(
+            message=root, following=True, user__memberships__conversation=conversation
+        )
         .exclude(user_id=sender_id)
         .select_related("user")
     )
     _followers_notify(reply=reply, root=root, followers=followers, mentioned=mentioned)
-    unread_announce(root=root, user_ids=[sender_id, *(f.user_id for f in followers)])
+    told = [sender_id, *(f.user_id for f in followers)]
+    transaction.on_commit(lambda: unread_announce(root=root, user_ids=told), robust=True)
 
 
-def _mentioned(body: str, members: dict[int, str]) -> set[int]:
+def _mentioned(body: str, conversation: Conversation) -> set[int]:
+    """The members an ``@username`` in ``body`` names (one query, none without an @)."""
     names = {name.rstrip(".").lower() for name in _MENTION.findall(body)}
-    return {user_id for user_id, name in members.items() if name.lower() in names}
+    if not names:
+        return set()
+    return set(
+        Membership.objects.annotate(name=Lower("user__username"))
+        .filter(conversation=conversation, name__in=names)
+        .values_list("user_id", flat=True)
+    )
 
 
-def _follows_update(
-    *, reply: Message, sender_id: int, root: Message, members: dict[int, str], mentioned: set[int]
-) -> None:
+def _follows_update(*, reply: Message, sender_id: int, root: Message, mentioned: set[int]) -> None:
     # The sender follows again (a reply ends an unfollow) and has read up to their reply.
     sender_follow, created = ThreadFollow.objects.get_or_create(
         user_id=sender_id,
@@ -174,7 +177,15 @@ def _follows_update(
         )
     # The root's author and the mentioned members follow, from this reply on, unless a row
     # says otherwise already (an unfollow sticks).
-    automatic = {u for u in {root.sender_id, *mentioned} if u in members} - {sender_id}
+    automatic = set(mentioned)
+    if (
+        root.sender_id is not None
+        and Membership.objects.filter(
+            conversation_id=root.conversation_id, user_id=root.sender_id
+        ).exists()
+    ):
+        automatic.add(root.sender_id)
+    automatic.discard(sender_id)
     ThreadFollow.objects.bulk_create(
         [ThreadFollow(user_id=u, message=root, last_read_id=reply.pk - 1) for u in automatic],
         ignore_conflicts=True,
