@@ -127,8 +127,14 @@ class Message(models.Model):
     # reply (a reply to a reply joins the root's thread; rooms.services.messages checks it).
     # Only rooms and direct conversations have threads. A deleted root is a tombstone that
     # keeps its thread; a purged one leaves its replies as plain messages.
+    # (No index of its own: message_thread_idx below serves every lookup by thread.)
     thread = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        db_index=False,
     )
     # A thread reply the sender chose to show in the conversation's own list too.
     # (Database defaults too: raw inserts of tests and benchmarks name only the older columns.)
@@ -183,10 +189,16 @@ class ThreadFollow(models.Model):
     until they reply again or follow: automatic follows (a mention, the root's author) leave
     it alone. Deleted with the person, the root, or their membership (member_remove)."""
 
+    # (No indexes of their own: the unique constraint and threadfollow_message_idx serve both.)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_follows"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="thread_follows",
+        db_index=False,
     )
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="follows")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="follows", db_index=False
+    )
     following = models.BooleanField(default=True)
     # Highest reply id read in this thread; a plain id because messages can be purged.
     last_read_id = models.BigIntegerField(default=0)
