@@ -34,6 +34,7 @@ TWO_FACTOR_SETUP_REQUIRED = 4019
 INVALID_QUERY = 4020
 INVALID_FILE = 4021
 INVALID_REPLY = 4022
+INVALID_THREAD = 4023
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 SEARCH_TIMEOUT = 5004
@@ -56,6 +57,7 @@ SERVICE_ERRORS = {
     "search_timeout": (503, SEARCH_TIMEOUT, "Search Timed Out"),
     "invalid_file": (400, INVALID_FILE, "Invalid File"),
     "invalid_reply": (400, INVALID_REPLY, "Invalid Reply"),
+    "invalid_thread": (400, INVALID_THREAD, "Invalid Thread"),
 }
 
 

@@ -56,6 +56,6 @@ def sidebar_for(*, user: User) -> dict[str, Any]:
         "tickets": list(_open_tickets(user=user)[:10]),
         "ticket_queue": user.is_agent and not user.is_staff,
         "unread_cap": settings.UCHAT_UNREAD_CAP,
-        # The "Threads" entry's badge: unread replies in followed threads (thread.unread keeps it).
+        # The "Threads" entry's badge: unread replies in followed threads (live: thread.unread).
         "threads_unread": room_selectors.threads_unread_total(user=user),
     }

@@ -12,6 +12,7 @@ class Code(models.IntegerChoices):
     NEW_TICKET_MESSAGE = 10098, "New Ticket Message"
     USER_CREATION = 10099, "User Creation"
     TICKET_UPDATE = 10100, "Ticket Update"
+    THREAD_REPLY = 10101, "Reply in thread"
 
 
 class Notification(models.Model):

@@ -13,12 +13,18 @@ from rest_framework.views import APIView
 from accounts import selectors as account_selectors
 from accounts.http import SignedInApiRequest
 from core.api import PAGING_PARAMETERS, int_param, page_params
-from core.api_errors import NOT_FOUND, UNKNOWN_RECIPIENT, UNKNOWN_USERS, ApiError
+from core.api_errors import (
+    INVALID_PAGING,
+    NOT_FOUND,
+    UNKNOWN_RECIPIENT,
+    UNKNOWN_USERS,
+    ApiError,
+)
 from core.db_router import replica_reads
 from core.paging import keyset_page
 from rooms import payloads, selectors, services
 from rooms.emoji_catalog import emoji_catalog
-from rooms.models import Conversation
+from rooms.models import Conversation, Message
 from rooms.search import messages_search
 from rooms.switcher import switcher_list
 
@@ -162,6 +168,9 @@ class ConversationMessagesApi(APIView):
         content = serializers.DictField(required=False)
         client_id = serializers.CharField(max_length=64, required=False)
         reply_to = serializers.IntegerField(required=False, min_value=1)
+        # A message of the thread this replies in (rooms and direct conversations).
+        thread = serializers.IntegerField(required=False, min_value=1)
+        also_to_room = serializers.BooleanField(required=False, default=False)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if "body" not in attrs and "content" not in attrs:
@@ -312,3 +321,150 @@ class SwitcherApi(APIView):
     def get(self, request: SignedInApiRequest) -> Response:
         entries = switcher_list(user=request.user, query=request.query_params.get("q", ""))
         return Response({"results": entries})
+
+
+# --- threads --------------------------------------------------------------------------------
+
+THREAD_PAGE = 50  # replies per page of GET /api/messages/<id>/thread (limit: 1-100)
+THREADS_PAGE = 30  # threads in GET /api/threads (limit: 1-50)
+
+
+def _thread_root(request: SignedInApiRequest, message_id: int) -> Message:
+    """The root of the thread of a message the caller can read; 404 otherwise."""
+    root = selectors.thread_root_for_member(user=request.user, message_id=message_id)
+    if root is None:
+        raise Http404("No such message.")
+    return root
+
+
+def _limit(request: SignedInApiRequest, default: int, most: int) -> int:
+    limit = int_param(request, "limit")
+    if limit is None:
+        return default
+    if not 1 <= limit <= most:
+        raise ApiError(400, INVALID_PAGING, f"limit must be from 1 to {most}.")
+    return limit
+
+
+class ThreadApi(APIView):
+    """A thread: its root and a keyset page of its replies, oldest first."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("limit", int, description=f"1-100, default {THREAD_PAGE}"),
+            OpenApiParameter("before", int, description="replies older than this id"),
+            OpenApiParameter("after", int, description="replies newer than this id"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="A thread (the message may be its root or any reply): root, replies, paging",
+    )
+    def get(self, request: SignedInApiRequest, message_id: int) -> Response:
+        root = _thread_root(request, message_id)
+        services.thread_kind_check(root=root)
+        page = selectors.thread_page(
+            root=root,
+            before_id=int_param(request, "before"),
+            after_id=int_param(request, "after"),
+            limit=_limit(request, THREAD_PAGE, 100),
+        )
+        reactions = selectors.reactions_for(messages=[root, *page.messages], viewer=request.user)
+        follow = selectors.thread_follow_get(user=request.user, root=root)
+        return Response(
+            {
+                "root": payloads.message_payload(root, reactions=reactions.get(root.pk, [])),
+                "replies": payloads.message_payloads(page.messages, reactions=reactions),
+                "has_more": page.has_more,
+                "has_newer": page.has_newer,
+                "following": bool(follow and follow.following),
+                "unread": selectors.thread_unread(user=request.user, root=root),
+            }
+        )
+
+
+class ThreadFollowApi(APIView):
+    """Follow (POST) or unfollow (DELETE) the thread of a message."""
+
+    def _set(self, request: SignedInApiRequest, message_id: int, *, following: bool) -> Response:
+        root = _thread_root(request, message_id)
+        services.thread_follow_set(user=request.user, root=root, following=following)
+        return Response({"message": root.pk, "following": following})
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, summary="Follow a thread")
+    def post(self, request: SignedInApiRequest, message_id: int) -> Response:
+        return self._set(request, message_id, following=True)
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, summary="Unfollow a thread")
+    def delete(self, request: SignedInApiRequest, message_id: int) -> Response:
+        return self._set(request, message_id, following=False)
+
+
+class ThreadReadApi(APIView):
+    """Move the caller's read marker in a thread."""
+
+    @extend_schema_serializer(component_name="ThreadReadInput")
+    class InputSerializer(serializers.Serializer):
+        message = serializers.IntegerField(required=False, min_value=1)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Mark a thread read up to a reply (default: the newest)",
+    )
+    def post(self, request: SignedInApiRequest, message_id: int) -> Response:
+        root = _thread_root(request, message_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        unread, total = services.thread_mark_read(
+            user=request.user, root=root, message_id=data.validated_data.get("message")
+        )
+        return Response({"message": root.pk, "unread": unread, "total": total})
+
+
+def _conversation_name(conversation: Conversation, partners: dict[int, Any]) -> str:
+    """A room's name; a direct conversation's other person (or "deleted user")."""
+    if conversation.pk not in partners:
+        return conversation.name
+    partner = partners[conversation.pk]
+    return partner.name if partner is not None else "deleted user"
+
+
+class ThreadListApi(APIView):
+    """The Threads view: the threads the caller follows, unread ones first."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("limit", int, description=f"1-50, default {THREADS_PAGE}")],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Followed threads: unread first, then by last reply; and the total unread",
+    )
+    def get(self, request: SignedInApiRequest) -> Response:
+        followed = selectors.threads_for_user(
+            user=request.user, limit=_limit(request, THREADS_PAGE, 50)
+        )
+        roots = [f.follow.message for f in followed]
+        reactions = selectors.reactions_for(messages=roots, viewer=request.user)
+        partners = selectors.direct_partners(
+            conversation_ids=[
+                r.conversation_id for r in roots if r.conversation.kind == Conversation.Kind.DIRECT
+            ],
+            user=request.user,
+        )
+        threads = []
+        for entry in followed:
+            root = entry.follow.message
+            conversation = root.conversation
+            threads.append(
+                {
+                    "root": payloads.message_payload(root, reactions=reactions.get(root.pk, [])),
+                    "conversation": {
+                        "id": conversation.pk,
+                        "kind": conversation.kind,
+                        "name": _conversation_name(conversation, partners),
+                    },
+                    "unread": entry.unread,
+                    "last_reply_at": root.last_reply_at.isoformat() if root.last_reply_at else None,
+                    "following": True,
+                }
+            )
+        return Response(
+            {"threads": threads, "total": selectors.threads_unread_total(user=request.user)}
+        )

@@ -21,7 +21,7 @@ class RoomsConfig(AppConfig):
             MessageEdited,
         )
         from rooms.models import Conversation
-        from rooms.services import conversations, notify
+        from rooms.services import conversations, notify, threads
 
         account_hooks.on_user_delete(services.memberships_release)
         notification_hooks.on_online_check(selectors.online_user_ids)
@@ -29,6 +29,7 @@ class RoomsConfig(AppConfig):
         # The engine's side effects, after the commit (core.domain_events). A new message's
         # broadcast is not here: the writer sends those itself, in seq order (rooms/writer.py).
         on(MessageCreated, notify.message_created, retries=1, when=notify.message_concerns_others)
+        on(MessageCreated, threads.reply_created, retries=1, when=threads.is_thread_reply)
         on(MessageEdited, services.message_broadcast)
         on(MessageDeleted, services.message_broadcast)
         on(MemberAdded, conversations.member_announce)

@@ -50,6 +50,8 @@ class MessageSend(TypedDict):
     content: NotRequired[dict[str, Any]]
     client_id: NotRequired[str | None]
     reply_to: NotRequired[int]
+    thread: NotRequired[int]  # a message of the thread this replies in (rooms, direct)
+    also_to_room: NotRequired[bool]
 
 
 class MessageEdit(TypedDict):
@@ -82,6 +84,7 @@ class Read(TypedDict):
 
 class TypingRequest(TypedDict):
     type: str
+    thread: NotRequired[int]  # typing in this thread's composer (its root's id)
 
 
 CLIENT_FRAMES: dict[str, type] = {
@@ -140,6 +143,26 @@ class Subscribed(TypedDict):
 class Typing(TypedDict):
     conversation: int
     user: PersonPayload
+    thread: NotRequired[int]  # typing in a thread (its root's id)
+
+
+class ThreadUpdated(TypedDict):
+    """A thread's root changed: to the conversation, after each reply."""
+
+    conversation: int
+    message: int  # the root
+    reply_count: int
+    last_reply_at: str | None
+    thread_participants: list[int]
+
+
+class ThreadUnread(TypedDict):
+    """To one person's own sockets, when their unread count of a thread changed."""
+
+    conversation: int
+    message: int  # the root
+    unread: int  # unread replies in this thread (0 when not following it)
+    total: int  # unread replies over every thread they follow
 
 
 class ReactionUpdated(TypedDict):
@@ -165,21 +188,6 @@ class MemberRemoved(TypedDict):
     room: RoomPayload
     user_id: int
     notice: str  # why, for the removed person to read; "" when nothing more is said
-
-
-class ThreadUpdated(TypedDict):
-    conversation: int
-    message: int  # the root's id
-    reply_count: int
-    last_reply_at: str | None
-    thread_participants: list[int]
-
-
-class ThreadUnread(TypedDict):
-    conversation: int
-    message: int  # the root's id
-    unread: int
-    total: int
 
 
 class Error(TypedDict):
@@ -208,11 +216,11 @@ SERVER_FRAMES: dict[str, type] = {
     MEMBER_REMOVED: MemberRemoved,
     ROOM_UPDATED: RoomPayload,
     ROOM_DELETED: RoomPayload,
+    THREAD_UPDATED: ThreadUpdated,
+    THREAD_UNREAD: ThreadUnread,
     NOTIFICATION_CREATED: NotificationCreated,
     NOTIFICATION_READ: NotificationRead,
     ACCESS_REVOKED: AccessRevoked,
     ERROR: Error,
     PONG: Pong,
-    THREAD_UPDATED: ThreadUpdated,
-    THREAD_UNREAD: ThreadUnread,
 }

@@ -123,9 +123,35 @@ class Message(models.Model):
     reply_to = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The thread this message replies in: its root message, same conversation, never itself a
+    # reply (a reply to a reply joins the root's thread; rooms.services.messages checks it).
+    # Only rooms and direct conversations have threads. A deleted root is a tombstone that
+    # keeps its thread; a purged one leaves its replies as plain messages.
+    # (No index of its own: message_thread_idx below serves every lookup by thread.)
+    thread = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        db_index=False,
+    )
+    # A thread reply the sender chose to show in the conversation's own list too.
+    # (Database defaults too: raw inserts of tests and benchmarks name only the older columns.)
+    also_to_room = models.BooleanField(default=False, db_default=False)
+    # A root's thread, kept by messages_store in the reply's transaction (under the
+    # conversation's row lock): how many replies, the newest one's time, and up to
+    # THREAD_PARTICIPANTS user ids (the root's author first, then repliers by first reply).
+    reply_count = models.PositiveIntegerField(default=0, db_default=0)
+    last_reply_at = models.DateTimeField(null=True, blank=True)
+    thread_participants = models.JSONField(
+        default=list, blank=True, db_default=models.Value([], output_field=models.JSONField())
+    )
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+
+    THREAD_PARTICIPANTS: Final = 5
 
     class Meta:
         constraints = [
@@ -139,7 +165,15 @@ class Message(models.Model):
             ),
         ]
         # History pages are "newest N before id X in this conversation": one index range scan.
-        indexes = [models.Index(fields=["conversation", "id"], name="message_history_idx")]
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="message_history_idx"),
+            # A thread's pages and unread counts: one range scan per thread.
+            models.Index(
+                fields=["thread", "id"],
+                condition=models.Q(thread__isnull=False),
+                name="message_thread_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} in {self.conversation_id}"
@@ -147,6 +181,37 @@ class Message(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class ThreadFollow(models.Model):
+    """One person and one thread (its root message): whether they follow it, and the newest
+    reply they have read there. ``following`` False is an explicit unfollow, which sticks
+    until they reply again or follow: automatic follows (a mention, the root's author) leave
+    it alone. Deleted with the person, the root, or their membership (member_remove)."""
+
+    # (No indexes of their own: the unique constraint and threadfollow_message_idx serve both.)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="thread_follows",
+        db_index=False,
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="follows", db_index=False
+    )
+    following = models.BooleanField(default=True)
+    # Highest reply id read in this thread; a plain id because messages can be purged.
+    last_read_id = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "message"], name="one_follow_per_thread"),
+        ]
+        indexes = [models.Index(fields=["message", "user"], name="threadfollow_message_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on #{self.message_id}"
 
 
 class Reaction(models.Model):

@@ -24,6 +24,12 @@ class MessagePayload(TypedDict):
     deleted: bool
     reactions: list[dict[str, Any]]
     reply_to: dict[str, Any] | None
+    thread: int | None  # the thread's root message (null: not a thread reply)
+    also_to_room: bool
+    # A thread's root (0, null and [] for any other message): kept live by thread.updated.
+    reply_count: int
+    last_reply_at: str | None
+    thread_participants: list[int]
 
 
 class MemberPayload(TypedDict):
@@ -61,6 +67,12 @@ def message_payload(
         "deleted": deleted,
         "reactions": [] if deleted or reactions is None else reactions,
         "reply_to": None if deleted else reply_payload(message),
+        # A deleted root keeps its thread: these stay.
+        "thread": message.thread_id,
+        "also_to_room": message.also_to_room,
+        "reply_count": message.reply_count,
+        "last_reply_at": message.last_reply_at.isoformat() if message.last_reply_at else None,
+        "thread_participants": list(message.thread_participants or []),
     }
     # Fields the conversation kinds add (rooms.kinds), after the engine's own: a kind cannot
     # overwrite those.
@@ -144,8 +156,14 @@ def direct_message_payload(message: Message, *, recipient_id: int) -> DirectMess
 
 def search_hit_payload(hit: SearchHit) -> dict[str, Any]:
     """One search result: where it is, who wrote it, and the highlighted snippet (``html``,
-    escaped text with <mark> around matches). ``url`` opens the conversation around it."""
+    escaped text with <mark> around matches). ``url`` opens the conversation around it; a
+    thread reply's opens its thread too (``thread``: the root's id)."""
     message = hit.message
+    url = reverse("conversation", args=[message.conversation_id])
+    if message.thread_id is not None:
+        url += f"?thread={message.thread_id}&around={message.pk}"
+    else:
+        url += f"?around={message.pk}"
     return {
         "conversation": message.conversation_id,
         "conversation_kind": message.conversation.kind,
@@ -155,5 +173,6 @@ def search_hit_payload(hit: SearchHit) -> dict[str, Any]:
         "sender": person_payload(message.sender) if message.sender is not None else None,
         "created_at": message.created_at.isoformat(),
         "html": hit.html,
-        "url": reverse("conversation", args=[message.conversation_id]) + f"?around={message.pk}",
+        "thread": message.thread_id,
+        "url": url,
     }

@@ -4,14 +4,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Case, Count, F, Min, Q, QuerySet, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
 from core.paging import take
 from rooms import kinds
-from rooms.models import Conversation, Membership, Message, Presence, Reaction
+from rooms.models import Conversation, Membership, Message, Presence, Reaction, ThreadFollow
 
 
 def membership_get(*, user: User, conversation: Conversation) -> Membership | None:
@@ -126,14 +126,22 @@ def message_page_newest_first(
 def _unread_sql() -> RawSQL:
     # A correlated, capped count: the cost is bounded by UCHAT_UNREAD_CAP index entries a room,
     # not by the room's size (portable SQL: SQLite and PostgreSQL).
+    # Thread replies count only for people who follow their thread, unless also sent to the
+    # conversation itself.
     message = Message._meta.db_table
     membership = Membership._meta.db_table
+    follow = ThreadFollow._meta.db_table
     return RawSQL(  # noqa: S611 - no input in the SQL; the cap is a parameter
         f"""SELECT COUNT(*) FROM (
                 SELECT 1 FROM {message} m
                 WHERE m.conversation_id = {membership}.conversation_id
                   AND m.id > {membership}.last_read_message_id
                   AND m.deleted_at IS NULL
+                  AND (m.thread_id IS NULL OR m.also_to_room OR EXISTS (
+                        SELECT 1 FROM {follow} f
+                        WHERE f.message_id = m.thread_id
+                          AND f.user_id = {membership}.user_id
+                          AND f.following))
                 LIMIT %s
             ) AS unread""",  # noqa: S608 - table names come from the models, not from input
         (settings.UCHAT_UNREAD_CAP,),
@@ -286,3 +294,134 @@ def message_for_reader(*, user: User, message_id: int) -> Message | None:
     return Message.objects.filter(
         pk=message_id, deleted_at__isnull=True, conversation__memberships__user=user
     ).first()
+
+
+# --- threads -------------------------------------------------------------------------------
+
+
+def thread_root_for_member(*, user: User, message_id: int) -> Message | None:
+    """The root of the thread ``message_id`` belongs to (the message itself when it is no
+    reply), if ``user`` is a member of its conversation; None otherwise (404: learn nothing).
+    A deleted root still counts: its thread stays readable."""
+    if not user.is_authenticated:
+        return None
+    found = (
+        Message.objects.filter(pk=message_id, conversation__memberships__user=user)
+        .select_related("conversation", "sender", "thread__sender", "thread__conversation")
+        .first()
+    )
+    if found is None:
+        return None
+    return found.thread if found.thread is not None else found
+
+
+def thread_page(
+    *, root: Message, before_id: int | None = None, after_id: int | None = None, limit: int = 50
+) -> HistoryPage:
+    """A keyset page of a thread's replies, oldest first: the newest ``limit`` (before
+    ``before_id`` when given), or the oldest after ``after_id``. ``has_more``: older replies
+    exist; ``has_newer``: newer ones. One index range scan on (thread, id), plus one existence
+    check when paging from an id."""
+    replies = Message.objects.filter(thread=root).select_related("sender", "reply_to__sender")
+    if after_id is not None:
+        page, has_newer = take(replies.filter(id__gt=after_id).order_by("id"), limit)
+        return HistoryPage(
+            messages=page,
+            has_more=replies.filter(id__lte=after_id).exists(),
+            has_newer=has_newer,
+        )
+    has_newer = False
+    if before_id is not None:
+        has_newer = replies.filter(id__gte=before_id).exists()
+        replies = replies.filter(id__lt=before_id)
+    page, has_more = take(replies.order_by("-id"), limit)
+    return HistoryPage(messages=page[::-1], has_more=has_more, has_newer=has_newer)
+
+
+def _thread_unread_sql() -> RawSQL:
+    """A follow's unread replies: newer than its read marker, not deleted, not the person's
+    own; capped like a conversation's count."""
+    message = Message._meta.db_table
+    follow = ThreadFollow._meta.db_table
+    return RawSQL(  # noqa: S611 - no input in the SQL; the cap is a parameter
+        f"""SELECT COUNT(*) FROM (
+                SELECT 1 FROM {message} m
+                WHERE m.thread_id = {follow}.message_id
+                  AND m.id > {follow}.last_read_id
+                  AND m.deleted_at IS NULL
+                  AND (m.sender_id IS NULL OR m.sender_id <> {follow}.user_id)
+                LIMIT %s
+            ) AS unread""",  # noqa: S608 - table names come from the models, not from input
+        (settings.UCHAT_UNREAD_CAP,),
+    )
+
+
+def _follows_readable(*, user: User) -> QuerySet[ThreadFollow]:
+    """The person's followed threads in conversations they are still in."""
+    return ThreadFollow.objects.filter(
+        user=user, following=True, message__conversation__memberships__user=user
+    )
+
+
+def thread_follow_get(*, user: User, root: Message) -> ThreadFollow | None:
+    return ThreadFollow.objects.filter(user=user, message=root).first()
+
+
+def thread_unread(*, user: User, root: Message) -> int:
+    """Unread replies in one thread for a follower (0 when not following)."""
+    found = (
+        ThreadFollow.objects.filter(user=user, message=root, following=True)
+        .annotate(unread=_thread_unread_sql())
+        .values_list("unread", flat=True)
+        .first()
+    )
+    return int(found or 0)
+
+
+def threads_unread_total(*, user: User) -> int:
+    """Unread replies over every thread the person follows (each thread's count capped)."""
+    counts = _follows_readable(user=user).annotate(unread=_thread_unread_sql())
+    return sum(counts.values_list("unread", flat=True))
+
+
+def threads_unread_for(*, root: Message, user_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """For followers of ``root`` among ``user_ids``: (unread in this thread, unread over all
+    their followed threads). Two queries whatever the number of people."""
+    if not user_ids:
+        return {}
+    rows = (
+        ThreadFollow.objects.filter(
+            user_id__in=user_ids,
+            following=True,
+            message__conversation__memberships__user_id=F("user_id"),
+        )
+        .annotate(unread=_thread_unread_sql())
+        .values_list("user_id", "message_id", "unread")
+    )
+    here: dict[int, int] = {}
+    total: dict[int, int] = {}
+    for user_id, root_id, unread in rows:
+        total[user_id] = total.get(user_id, 0) + unread
+        if root_id == root.pk:
+            here[user_id] = unread
+    return {u: (here.get(u, 0), total.get(u, 0)) for u in user_ids}
+
+
+@dataclass(frozen=True)
+class FollowedThread:
+    follow: ThreadFollow  # with message (the root), its sender and conversation loaded
+    unread: int
+
+
+def threads_for_user(*, user: User, limit: int = 30) -> list[FollowedThread]:
+    """The Threads view: followed threads with unread replies first, then by last reply,
+    newest first. One query."""
+    limit = max(1, min(limit, 50))
+    follows = (
+        _follows_readable(user=user)
+        .select_related("message__sender", "message__conversation", "message__reply_to__sender")
+        .annotate(unread=_thread_unread_sql())
+        .annotate(has_unread=Case(When(unread__gt=0, then=1), default=0))
+        .order_by("-has_unread", F("message__last_reply_at").desc(nulls_last=True), "-message_id")
+    )
+    return [FollowedThread(follow=f, unread=f.unread) for f in follows[:limit]]

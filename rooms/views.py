@@ -227,12 +227,16 @@ def conversation_messages(request: SignedInRequest, conversation_id: int) -> Jso
 def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonResponse:
     """A file from the composer (multipart: ``file`` (any accepted kind) or ``image``,
     ``caption``, ``client_id``, ``keep_metadata`` ("true" keeps a photo's EXIF, location
-    included; anything else strips it))."""
+    included; anything else strips it), ``thread`` (a thread's message id: the file is a
+    reply in it) and ``also_to_room`` ("true")."""
     conversation = _conversation_or_404(request, conversation_id)
     file, image = request.FILES.get("file"), request.FILES.get("image")
     try:
         if file is None and image is None:
             raise ValidationError("Choose a file.", code="invalid_file")
+        thread = request.POST.get("thread") or None
+        if thread is not None and not (thread.isascii() and thread.isdigit()):
+            raise ValidationError("thread must be a message id.", code="invalid_thread")
         message, _ = services.message_create(
             conversation=conversation,
             sender=request.user,
@@ -241,6 +245,8 @@ def conversation_upload(request: SignedInRequest, conversation_id: int) -> JsonR
             body=request.POST.get("caption", ""),
             client_id=request.POST.get("client_id") or None,
             keep_metadata=request.POST.get("keep_metadata", "").lower() in {"true", "1", "on"},
+            thread=int(thread) if thread is not None else None,
+            also_to_room=request.POST.get("also_to_room", "").lower() in {"true", "1", "on"},
         )
     except (ValidationError, PermissionDenied) as exc:
         return json_error(exc)

@@ -674,6 +674,8 @@ UCHAT_TICKETS_PER_HOUR = env.int("UCHAT_TICKETS_PER_HOUR", default=10)
 UCHAT_SEARCH_PER_MINUTE = env.int("UCHAT_SEARCH_PER_MINUTE", default=60)
 # Quick switcher (Ctrl/Cmd+K) look-ups per person a minute: one per pause in typing.
 UCHAT_SWITCHER_PER_MINUTE = env.int("UCHAT_SWITCHER_PER_MINUTE", default=120)
+# Thread follows, unfollows and read markers per person and minute (rooms.services.threads).
+UCHAT_THREAD_ACTIONS_PER_MINUTE = env.int("UCHAT_THREAD_ACTIONS_PER_MINUTE", default=120)
 # One search's time limit in PostgreSQL (statement_timeout; past it a clear error, 503 from the
 # API), and the search time per person and minute (page and API together; past it 429).
 UCHAT_SEARCH_TIMEOUT_MS = env.int("UCHAT_SEARCH_TIMEOUT_MS", default=1000)

@@ -11,6 +11,7 @@ broadcast. The modules:
 - ``rooms``: what room admins (and staff) do to a room;
 - ``messages``: store (in batches: rooms/writer.py batches the sockets'), edit, delete and
   purge messages;
+- ``threads``: following threads, their read markers, and what a thread reply sets off;
 - ``notify``: who is told about a new message or member (handlers of rooms.domain_events);
 - ``presence``: open sockets, and who is online.
 """
@@ -59,6 +60,7 @@ from rooms.services.rooms import (
     room_leave,
     room_update,
 )
+from rooms.services.threads import thread_follow_set, thread_kind_check, thread_mark_read
 
 __all__ = [
     "Draft",
@@ -97,4 +99,7 @@ __all__ = [
     "socket_name",
     "socket_open",
     "socket_subscribe",
+    "thread_follow_set",
+    "thread_kind_check",
+    "thread_mark_read",
 ]

@@ -15,7 +15,7 @@ from core.cache import rate_take
 from notifications import services as notifications
 from rooms import frames, payloads, selectors
 from rooms.domain_events import MemberAdded, MemberRemoved
-from rooms.models import Conversation, Membership
+from rooms.models import Conversation, Membership, ThreadFollow
 
 
 def require_member(*, user: User, conversation: Conversation) -> Membership:
@@ -125,7 +125,11 @@ def member_announce(event: MemberAdded) -> None:
 
 def member_remove(*, conversation: Conversation, membership: Membership, notice: str = "") -> None:
     """Remove one member (callers check who may); their sockets close at once. ``notice``
-    tells the removed person why ("This ticket was reassigned to …")."""
+    tells the removed person why ("This ticket was reassigned to …"). Their follows of its
+    threads end with it: they can no longer read them."""
+    ThreadFollow.objects.filter(
+        user_id=membership.user_id, message__conversation=conversation
+    ).delete()
     membership.delete()
     domain_events.record(MemberRemoved(conversation, membership.user_id, notice))
 

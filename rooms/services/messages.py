@@ -48,6 +48,9 @@ class Draft:
     reply_to: int | None = None  # the id of the message this one answers (same conversation)
     html: str = ""  # the body as HTML (rooms.markup), rendered here, outside the batch
     stored_as: str = ""  # the upload's name in storage, once saved (before the batch)
+    # A message of the thread this one replies in (its root or a reply: it joins the root's).
+    thread: int | None = None
+    also_to_room: bool = False  # a thread reply shown in the conversation's list too
 
     def __post_init__(self) -> None:
         self.html = markup.render(self.content.body)
@@ -76,6 +79,8 @@ def message_draft(
     file: UploadedFile | None = None,
     client_id: str | None = None,
     reply_to: Any = None,
+    thread: Any = None,
+    also_to_room: Any = False,
     keep_metadata: bool = False,
 ) -> Draft:
     """Check a message as it came in; raises ValidationError. No database work.
@@ -84,12 +89,15 @@ def message_draft(
     text / image by URL / video), an uploaded ``image``, or an uploaded ``file`` (an image,
     or a PDF, text, office document or archive), with ``body`` as its caption. ``reply_to``:
     the id of the message it answers (checked against the conversation when stored).
+    ``thread``: the id of a message whose thread this one replies in (rooms and direct
+    conversations only; checked when stored); ``also_to_room``: show it in the conversation too.
     An uploaded image loses its metadata (the GPS position above all) unless the person
     chose ``keep_metadata``.
     """
     client_id = _clean_client_id(client_id)
     if reply_to is not None and not is_id(reply_to):
         raise ValidationError("reply_to must be a message id.", code="invalid_reply")
+    thread, also_to_room = _thread_clean(conversation, thread, also_to_room)
     if image is not None or file is not None:
         if image is not None:
             extension, width, height = content_rules.clean_image_file(image)
@@ -107,12 +115,37 @@ def message_draft(
             data["size"] = upload.size or 0
         caption = content_rules.clean_text(body) if body and body.strip() else ""
         cleaned = content_rules.Content(kind=kind, body=caption, data=data)
-        return Draft(conversation, sender, cleaned, client_id, upload, extension, reply_to)
+        return Draft(
+            conversation, sender, cleaned, client_id, upload, extension, reply_to,
+            thread=thread, also_to_room=also_to_room,
+        )  # fmt: skip
     if content is not None:
         cleaned = content_rules.clean_content(content)
     else:
         cleaned = content_rules.Content(kind=Message.Kind.TEXT, body=content_rules.clean_text(body))
-    return Draft(conversation, sender, cleaned, client_id, reply_to=reply_to)
+    return Draft(
+        conversation, sender, cleaned, client_id, reply_to=reply_to,
+        thread=thread, also_to_room=also_to_room,
+    )  # fmt: skip
+
+
+THREAD_KINDS = (Conversation.Kind.ROOM, Conversation.Kind.DIRECT)
+INVALID_THREAD = "invalid_thread"  # the ValidationError code (API subcode 4023, socket error)
+
+
+def _thread_clean(
+    conversation: Conversation, thread: Any, also_to_room: Any
+) -> tuple[int | None, bool]:
+    """The shape of a thread reply's fields; whether the thread exists is checked when stored."""
+    if not isinstance(also_to_room, bool):
+        raise ValidationError("also_to_room must be true or false.", code=INVALID_THREAD)
+    if thread is None:
+        return None, False  # "also to the room" means nothing outside a thread
+    if not is_id(thread):
+        raise ValidationError("thread must be a message id.", code=INVALID_THREAD)
+    if conversation.kind not in THREAD_KINDS:
+        raise ValidationError("This conversation has no threads.", code=INVALID_THREAD)
+    return int(thread), also_to_room
 
 
 def message_create(
@@ -125,6 +158,8 @@ def message_create(
     file: UploadedFile | None = None,
     client_id: str | None = None,
     reply_to: int | None = None,
+    thread: int | None = None,
+    also_to_room: bool = False,
     keep_metadata: bool = False,
 ) -> tuple[Message, bool]:
     """Store one message and broadcast it once committed. Returns (message, created).
@@ -141,6 +176,8 @@ def message_create(
         file=file,
         client_id=client_id,
         reply_to=reply_to,
+        thread=thread,
+        also_to_room=also_to_room,
         keep_metadata=keep_metadata,
     )
     outcome = messages_store([draft])[0]
@@ -331,6 +368,7 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
         else:
             outcomes[i] = PermissionDenied("You are not a member of this conversation.")
     answered = _replies_check(drafts, allowed, outcomes)
+    roots = _threads_check(drafts, allowed, outcomes)
     allowed = [i for i in allowed if outcomes[i] is None]
     if not allowed:
         return
@@ -358,6 +396,8 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
             content=draft.content.data,
             client_id=draft.client_id,
             reply_to=answered.get(draft.reply_to) if draft.reply_to else None,
+            thread_id=roots[draft.thread] if draft.thread else None,
+            also_to_room=draft.also_to_room,
             attachment=draft.stored_as,
         )
         messages.append(message)
@@ -372,6 +412,7 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
         Conversation, {c: (m.seq, m.pk) for c, m in newest.items()}, "last_seq", "last_message_id"
     )
     _rows_set(Membership, {pk: (m,) for pk, m in read.items()}, "last_read_message_id")
+    _thread_counters_update([m for m in messages if m.thread_id is not None])
     for i, message in zip(allowed, messages, strict=True):
         outcomes[i] = (message, True)
     # After the commit, in order; not on a rollback.
@@ -399,6 +440,75 @@ def _replies_check(
                 code="invalid_reply",
             )
     return answered
+
+
+def _threads_check(
+    drafts: list[Draft], allowed: list[int], outcomes: list[Outcome | None]
+) -> dict[int, int]:
+    """Each named thread message's root id (one query, none when nothing is a thread reply).
+    A reply to a reply joins the root's thread. Refused: a message of another conversation
+    or of a conversation without threads, and a deleted message that has no thread yet."""
+    ids = {drafts[i].thread for i in allowed if drafts[i].thread}
+    if not ids:
+        return {}
+    found = {
+        pk: (conversation_id, thread_id, deleted_at, reply_count)
+        for pk, conversation_id, thread_id, deleted_at, reply_count in Message.objects.filter(
+            pk__in=ids
+        ).values_list("pk", "conversation_id", "thread_id", "deleted_at", "reply_count")
+    }
+    roots: dict[int, int] = {}
+    for i in allowed:
+        wanted = drafts[i].thread
+        if wanted is None:
+            continue
+        row = found.get(wanted)
+        conversation = drafts[i].conversation
+        if (
+            row is None
+            or row[0] != conversation.pk
+            or conversation.kind not in THREAD_KINDS
+            or (row[1] is None and row[2] is not None and not row[3])
+        ):
+            outcomes[i] = ValidationError(
+                "That thread is not in this conversation (or its message was deleted).",
+                code=INVALID_THREAD,
+            )
+            continue
+        roots[wanted] = row[1] or wanted
+    return roots
+
+
+def _thread_counters_update(replies: list[Message]) -> None:
+    """Inside the batch's transaction, under the conversations' row locks (which serialise
+    every writer of a thread's counters): each root's reply count, last reply time and
+    participants. One query for the roots, one UPDATE per thread."""
+    if not replies:
+        return
+    roots = {
+        pk: (count, participants, sender_id)
+        for pk, count, participants, sender_id in Message.objects.filter(
+            pk__in={m.thread_id for m in replies}
+        ).values_list("pk", "reply_count", "thread_participants", "sender_id")
+    }
+    changed: dict[int, tuple[int, list[int], datetime]] = {}
+    for reply in replies:
+        assert reply.thread_id is not None
+        stored_count, stored, author = roots[reply.thread_id]
+        count, participants, _ = changed.get(reply.thread_id) or (
+            stored_count,
+            list(stored or ([author] if author is not None else [])),
+            reply.created_at,
+        )
+        sender = reply.sender_id
+        room_left = len(participants) < Message.THREAD_PARTICIPANTS
+        if sender is not None and sender not in participants and room_left:
+            participants.append(sender)
+        changed[reply.thread_id] = (count + 1, participants, reply.created_at)
+    for pk, (count, participants, last) in changed.items():
+        Message.objects.filter(pk=pk).update(
+            reply_count=count, thread_participants=participants, last_reply_at=last
+        )
 
 
 def _rows_set(model: type[models.Model], values: dict[int, tuple[int, ...]], *columns: str) -> None:

@@ -26,7 +26,9 @@ def message_created(event: MessageCreated) -> None:
     """Direct messages notify the other party and @username in a room notifies that member."""
     message = event.message
     conversation = message.conversation
-    if conversation.kind == Conversation.Kind.DIRECT:
+    # A thread reply kept in its thread notifies its followers instead (services.threads).
+    in_thread_only = message.thread_id is not None and not message.also_to_room
+    if conversation.kind == Conversation.Kind.DIRECT and not in_thread_only:
         _direct_message(conversation=conversation, message=message)
     elif conversation.kind == Conversation.Kind.ROOM:
         _mentions(conversation=conversation, message=message)
@@ -75,6 +77,7 @@ def _message_summary(message: Message, *, recipient_id: int) -> dict[str, Any]:
         "conversation": message.conversation_id,
         "sender_name": message.sender.name if message.sender else "deleted user",
         "text": message.body,
+        **({"thread": message.thread_id} if message.thread_id is not None else {}),
     }
 
 

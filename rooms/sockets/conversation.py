@@ -87,6 +87,16 @@ class ConversationFrames(JsonFrameConsumer):
                 "bad_frame", 'message.send needs a text "body" or a "content" object.'
             )
             return
+        thread = frame.get("thread")
+        if (thread is not None and not is_id(thread)) or not isinstance(
+            frame.get("also_to_room", False), bool
+        ):
+            await self.send_error(
+                "invalid_thread",
+                'A thread reply\'s "thread" is a message id, "also_to_room" true or false.',
+                client_id=client_id,
+            )
+            return
         result = await self._answer(frame, self._store(frame))
         if result is not None:
             message, created = result
@@ -109,6 +119,8 @@ class ConversationFrames(JsonFrameConsumer):
             content=content if isinstance(content, dict) else None,
             client_id=frame.get("client_id"),
             reply_to=frame.get("reply_to"),
+            thread=frame.get("thread"),
+            also_to_room=frame.get("also_to_room", False),
         )
         return await message_submit(draft)
 
@@ -186,6 +198,10 @@ class ConversationFrames(JsonFrameConsumer):
         )
 
     async def on_typing(self, content: dict[str, Any]) -> None:
+        thread = content.get("thread")
+        if thread is not None and not is_id(thread):
+            await self.send_error("bad_frame", 'typing\'s "thread" is a message id.')
+            return
         now = time.monotonic()
         if now - self.last_typing < 2.0:  # at most one typing event per 2 s per socket
             return
@@ -195,6 +211,9 @@ class ConversationFrames(JsonFrameConsumer):
             "conversation": self.conversation.pk,
             "user": payloads.person_payload(self.user),
         }
+        if thread is not None:
+            # Passed on as given: a wrong id tells the members nothing (their pages ignore it).
+            typing["thread"] = thread
         await self.group_event(frames.TYPING, typing)
 
 

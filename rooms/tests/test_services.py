@@ -86,6 +86,11 @@ def test_message_create_stores_then_broadcasts_on_commit(
                 "ticket": None,
                 "reactions": [],
                 "reply_to": None,
+                "thread": None,
+                "also_to_room": False,
+                "reply_count": 0,
+                "last_reply_at": None,
+                "thread_participants": [],
             },
         )
     ]

@@ -58,6 +58,7 @@ export const SOCKET_ERROR = Object.freeze({
   BAD_FRAME: "bad_frame",
   BAD_JSON: "bad_json",
   FORBIDDEN: "forbidden",
+  INVALID_THREAD: "invalid_thread",
   NOT_MEMBER: "not_member",
   NOT_SUBSCRIBED: "not_subscribed",
   RATE_LIMITED: "rate_limited",
@@ -74,6 +75,7 @@ export const NOTIFICATION = Object.freeze({
   NEW_TICKET_MESSAGE: 10098,
   USER_CREATION: 10099,
   TICKET_UPDATE: 10100,
+  THREAD_REPLY: 10101,
 });
 
 /** The API's error subcodes ({"code", "subcode", "error"}: core/api_errors.py). */
@@ -101,6 +103,7 @@ export const API_ERROR = Object.freeze({
   INVALID_QUERY: 4020,
   INVALID_FILE: 4021,
   INVALID_REPLY: 4022,
+  INVALID_THREAD: 4023,
   SERVER_ERROR: 5000,
   DATABASE_UNAVAILABLE: 5003,
   SEARCH_TIMEOUT: 5004,
