@@ -7,6 +7,7 @@ from django.urls import reverse
 from accounts.payloads import PersonPayload, person_payload
 from rooms import kinds
 from rooms.models import Conversation, Membership, Message
+from rooms.notify_levels import membership_level
 from rooms.search import Hit as SearchHit
 
 
@@ -156,4 +157,17 @@ def search_hit_payload(hit: SearchHit) -> dict[str, Any]:
         "created_at": message.created_at.isoformat(),
         "html": hit.html,
         "url": reverse("conversation", args=[message.conversation_id]) + f"?around={message.pk}",
+    }
+
+
+class NotifyPayload(TypedDict):
+    level: str
+    muted_until: str | None
+
+
+def membership_notify_payload(membership: Membership) -> NotifyPayload:
+    """A member's notification setting in one conversation (the effective level)."""
+    return {
+        "level": membership_level(membership),
+        "muted_until": membership.muted_until.isoformat() if membership.muted_until else None,
     }
