@@ -4,6 +4,7 @@ e-mail and push on or off, online or not."""
 
 import itertools
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -87,9 +88,8 @@ def test_decide(reason, level, muted_until, dnd_until, quiet, record, loud):
         assert decided == expected, (email_on, push_on, online)
 
 
-def test_spot_checks_of_the_table():
-    """A few rows spelled out, so that the generated table above cannot drift with the code."""
-    kwargs = {
+def _decide(reason: str, level: str, **changes: Any) -> Decision:
+    kwargs: dict[str, Any] = {
         "muted_until": None,
         "dnd_until": None,
         "quiet_hours": None,
@@ -98,32 +98,28 @@ def test_spot_checks_of_the_table():
         "email_on": True,
         "push_on": True,
         "online": False,
+        **changes,
     }
+    return rules.decide(reason=reason, level=level, **kwargs)
+
+
+def test_spot_checks_of_the_table():
+    """A few rows spelled out, so that the generated table above cannot drift with the code."""
     loud = Decision(record=True, alert=True, email=True, push=True)
-    assert rules.decide(reason="message", level="mentions", **kwargs) == rules.NOTHING
-    assert rules.decide(reason="mention", level="none", **kwargs) == rules.NOTHING
-    assert rules.decide(reason="mention", level="mentions", **kwargs) == loud
-    assert rules.decide(reason="message", level="all", **kwargs) == loud
-    assert rules.decide(
-        reason="direct", level="all", **{**kwargs, "dnd_until": NOW + timedelta(hours=1)}
-    ) == Decision(record=True, alert=False, email=False, push=False)
-    assert rules.decide(reason="direct", level="all", **{**kwargs, "online": True}) == Decision(
+    assert _decide("message", "mentions") == rules.NOTHING
+    assert _decide("mention", "none") == rules.NOTHING
+    assert _decide("mention", "mentions") == loud
+    assert _decide("message", "all") == loud
+    assert _decide("direct", "all", dnd_until=NOW + timedelta(hours=1)) == Decision(
+        record=True, alert=False, email=False, push=False
+    )
+    assert _decide("direct", "all", online=True) == Decision(
         record=True, alert=True, email=False, push=True
     )
 
 
 def test_unknown_reason_or_level_is_a_bug():
-    kwargs = {
-        "muted_until": None,
-        "dnd_until": None,
-        "quiet_hours": None,
-        "tz": UTC,
-        "now": NOW,
-        "email_on": True,
-        "push_on": True,
-        "online": False,
-    }
     with pytest.raises(ValueError, match="reason"):
-        rules.decide(reason="gossip", level="all", **kwargs)
+        _decide("gossip", "all")
     with pytest.raises(ValueError, match="level"):
-        rules.decide(reason="direct", level="", **kwargs)
+        _decide("direct", "")
