@@ -86,8 +86,11 @@ def notification_settings_payload(user: User) -> NotificationSettingsPayload:
     }
 
 
-def dnd_active(user: User) -> bool:
-    return user.dnd_until is not None and user.dnd_until > timezone.now()
+def tomorrow_morning(*, time_zone: str, now: datetime | None = None) -> datetime:
+    """08:00 tomorrow on the person's clock ("until tomorrow morning")."""
+    zone = zoneinfo.ZoneInfo(time_zone if time_zone in time_zones() else "UTC")
+    local = (now or timezone.now()).astimezone(zone)
+    return datetime.combine(local.date() + timedelta(days=1), time(8), tzinfo=zone)
 
 
 def notification_settings_update(*, user: User, changes: NotificationSettingsChanges) -> User:

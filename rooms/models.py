@@ -107,6 +107,13 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} in {self.conversation}"
 
+    @property
+    def notify_muted(self) -> bool:
+        """Level "none" or a mute still running (the sidebar dims the conversation)."""
+        return self.notify_level == NotifyLevel.NONE or (
+            self.muted_until is not None and self.muted_until > timezone.now()
+        )
+
 
 class Message(models.Model):
     class Kind(models.TextChoices):

@@ -1,8 +1,6 @@
 """A membership's notification level as the rule sees it: the stored level, or (when "")
 the conversation kind's default; and the Scope handed to notifications. Pure: no query."""
 
-from django.utils import timezone
-
 from notifications import rules
 from notifications.rules import Scope
 from rooms.models import Conversation, Membership
@@ -21,10 +19,3 @@ def membership_level(membership: Membership, *, kind: str | None = None) -> str:
 
 def membership_scope(membership: Membership, *, kind: str | None = None) -> Scope:
     return Scope(level=membership_level(membership, kind=kind), muted_until=membership.muted_until)
-
-
-def membership_muted(membership: Membership, *, kind: str | None = None) -> bool:
-    """Level "none" or a mute still running: the sidebar dims the conversation."""
-    return membership_level(membership, kind=kind) == rules.NONE or (
-        membership.muted_until is not None and membership.muted_until > timezone.now()
-    )

@@ -165,9 +165,10 @@ class NotifyPayload(TypedDict):
     muted_until: str | None
 
 
-def membership_notify_payload(membership: Membership) -> NotifyPayload:
-    """A member's notification setting in one conversation (the effective level)."""
+def membership_notify_payload(membership: Membership, *, kind: str | None = None) -> NotifyPayload:
+    """A member's notification setting in one conversation (the effective level; ``kind``
+    saves looking the conversation up)."""
     return {
-        "level": membership_level(membership),
+        "level": membership_level(membership, kind=kind),
         "muted_until": membership.muted_until.isoformat() if membership.muted_until else None,
     }

@@ -2,6 +2,7 @@
 time zone; validated as a whole, nothing stored on bad input."""
 
 from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -91,3 +92,38 @@ def test_anonymous_is_refused_and_changes_are_rate_limited(auth_client, settings
     assert _put(auth_client, {"push": False}).status_code == 200
     assert _put(auth_client, {"push": True}).status_code == 429
     assert auth_client.get(URL).json()["push"] is False
+
+
+def test_the_profile_page_edits_them(auth_client, user):
+    page = auth_client.get("/accounts/profile/")
+    assert b"Quiet hours" in page.content
+    assert b'name="time_zone"' in page.content
+
+    answer = auth_client.post(
+        "/accounts/profile/notifications/",
+        {
+            "pause": "morning",
+            "quiet_start": "22:30",
+            "quiet_end": "06:45",
+            "time_zone": "Asia/Tokyo",
+            "push": "on",
+        },
+    )
+    assert answer.status_code == 302
+    user.refresh_from_db()
+    assert (user.quiet_hours_start, user.quiet_hours_end) == (time(22, 30), time(6, 45))
+    assert (user.time_zone, user.notify_email, user.notify_push) == ("Asia/Tokyo", False, True)
+    assert user.dnd_until is not None
+    local = user.dnd_until.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert (local.hour, local.minute) == (8, 0)
+    assert b"Paused until" in auth_client.get("/accounts/profile/").content
+
+    # One end of the quiet hours alone: refused, nothing changes.
+    answer = auth_client.post(
+        "/accounts/profile/notifications/",
+        {"pause": "off", "quiet_start": "21:00", "time_zone": "UTC"},
+    )
+    assert answer.status_code == 200
+    assert b"Give both ends of the quiet hours" in answer.content
+    user.refresh_from_db()
+    assert (user.time_zone, user.quiet_hours_start) == ("Asia/Tokyo", time(22, 30))
