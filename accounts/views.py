@@ -25,6 +25,7 @@ from accounts.http import SignedInRequest
 from accounts.notification_settings import (
     NotificationSettingsChanges,
     notification_settings_update,
+    time_zones,
     tomorrow_morning,
 )
 from accounts.payloads import person_payload
@@ -108,6 +109,10 @@ def _profile_render(
             "push": user.notify_push,
         }
     )
+    # The browser's zone (timezone.js's cookie), offered when it differs from the saved one.
+    browser_zone = request.COOKIES.get("tz", "")
+    if browser_zone in time_zones() and browser_zone != user.time_zone:
+        notify_form.fields["time_zone"].help_text = f"Your browser is on {browser_zone}."
     return render(
         request,
         "accounts/profile.html",
