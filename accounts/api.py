@@ -1,4 +1,8 @@
-"""Log-in, tokens and people over the API (the seed chat server's /login and /users)."""
+"""Log-in, tokens and people over the API (the seed chat server's /login and /users), and
+the person's notification settings."""
+
+from datetime import time
+from typing import Any, cast
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
@@ -9,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import selectors, services
+from accounts import notification_settings, selectors, services
 from accounts.http import SignedInApiRequest
 from accounts.models import User
 from accounts.permissions import TwoFactorSetUp
@@ -135,3 +139,57 @@ class UserListApi(APIView):
         data.is_valid(raise_exception=True)
         user = services.user_create(creator=request.user, **data.validated_data)
         return Response(user_payload(user), status=status.HTTP_201_CREATED)
+
+
+class NotificationSettingsApi(APIView):
+    """The caller's own notification settings: GET reads them, PUT changes the keys given
+    (all checked before anything is stored)."""
+
+    @extend_schema_serializer(component_name="QuietHours")
+    class QuietHoursSerializer(serializers.Serializer):
+        start = serializers.TimeField(input_formats=["%H:%M"])
+        end = serializers.TimeField(input_formats=["%H:%M"])
+
+    @extend_schema_serializer(component_name="NotificationSettingsInput")
+    class InputSerializer(serializers.Serializer):
+        dnd_until = serializers.DateTimeField(required=False, allow_null=True)
+        quiet_hours = serializers.JSONField(required=False, allow_null=True)
+        email = serializers.BooleanField(required=False)
+        push = serializers.BooleanField(required=False)
+        time_zone = serializers.CharField(required=False, max_length=64)
+
+        def validate_quiet_hours(self, value: Any) -> tuple[time, time] | None:
+            if value is None:
+                return None
+            hours = NotificationSettingsApi.QuietHoursSerializer(data=value)
+            if not isinstance(value, dict) or not hours.is_valid():
+                raise serializers.ValidationError(
+                    'Give {"start": "HH:MM", "end": "HH:MM"} (both) or null.'
+                )
+            return hours.validated_data["start"], hours.validated_data["end"]
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            unknown = set(self.initial_data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError(f"Unknown keys: {', '.join(sorted(unknown))}.")
+            if not attrs:
+                raise serializers.ValidationError("Give at least one setting.")
+            return attrs
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="My notification settings")
+    def get(self, request: SignedInApiRequest) -> Response:
+        return Response(notification_settings.notification_settings_payload(request.user))
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Change my notification settings",
+    )
+    def put(self, request: SignedInApiRequest) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = notification_settings.notification_settings_update(
+            user=request.user,
+            changes=cast(notification_settings.NotificationSettingsChanges, data.validated_data),
+        )
+        return Response(notification_settings.notification_settings_payload(user))

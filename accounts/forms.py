@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import names
 from accounts.models import User
+from accounts.notification_settings import time_zones
 
 NAME_MAX = 75
 
@@ -86,3 +87,43 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.", code="wrong_password")
         return password
+
+
+class NotificationSettingsForm(forms.Form):
+    """The profile page's notification settings (accounts.notification_settings)."""
+
+    PAUSES = [
+        ("", "Leave as it is"),
+        ("off", "Off"),
+        ("3600", "For 1 hour"),
+        ("28800", "For 8 hours"),
+        ("morning", "Until tomorrow morning (08:00)"),
+    ]
+    pause = forms.ChoiceField(choices=PAUSES, required=False, label="Do not disturb")
+    quiet_start = forms.TimeField(
+        required=False,
+        label="Quiet hours from",
+        widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M"),
+    )
+    quiet_end = forms.TimeField(
+        required=False,
+        label="to",
+        widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M"),
+        help_text="Every day, on your clock: notifications are kept silently (no pop-up, "
+        "e-mail or push). Leave both empty for none; 22:00 to 07:00 spans midnight.",
+    )
+    time_zone = forms.ChoiceField(label="Time zone")
+    email = forms.BooleanField(required=False, label="E-mail me about what I missed while away")
+    push = forms.BooleanField(required=False, label="Push notifications to my devices")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zone = self.fields["time_zone"]
+        assert isinstance(zone, forms.ChoiceField)
+        zone.choices = [(z, z.replace("_", " ")) for z in sorted(time_zones())]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("quiet_start") is None) != (data.get("quiet_end") is None):
+            raise ValidationError("Give both ends of the quiet hours, or neither.")
+        return data

@@ -62,11 +62,26 @@ class User(AbstractUser):
     is_agent = models.BooleanField(
         default=False, help_text="Agents handle the customer-care tickets assigned to them."
     )
+    # Notifications (notifications.rules): do not disturb until then, and daily quiet hours
+    # on the person's own clock (both or neither; start after end spans midnight).
+    time_zone = models.CharField(max_length=64, default="UTC")
+    dnd_until = models.DateTimeField(null=True, blank=True)
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    notify_email = models.BooleanField(default=True)
+    notify_push = models.BooleanField(default=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
         ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)
+                | models.Q(quiet_hours_start__isnull=False, quiet_hours_end__isnull=False),
+                name="quiet_hours_both_or_neither",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.username

@@ -10,6 +10,7 @@ urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="signup"),
     path("3rdparty/signup/", views.SocialSignupView.as_view(), name="social-signup"),
     path("profile/", views.profile, name="profile"),
+    path("profile/notifications/", views.notification_settings, name="notification-settings"),
     path("delete/", views.account_delete, name="delete"),
     path("suggest/", views.user_suggest, name="suggest"),
     path("tour/", views.tour, name="tour"),

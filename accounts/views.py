@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.internal.stagekit import clear_login
@@ -14,12 +15,19 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services, sms
-from accounts.forms import AccountDeleteForm, ProfileForm
+from accounts.forms import AccountDeleteForm, NotificationSettingsForm, ProfileForm
 from accounts.http import SignedInRequest
+from accounts.notification_settings import (
+    NotificationSettingsChanges,
+    notification_settings_update,
+    time_zones,
+    tomorrow_morning,
+)
 from accounts.payloads import person_payload
 from core.db_router import replica_reads
 from core.forms import apply_service_errors
@@ -81,8 +89,71 @@ def profile(request: SignedInRequest) -> HttpResponse:
         else:
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile")
+    return _profile_render(request, form=form)
+
+
+def _profile_render(
+    request: SignedInRequest,
+    *,
+    form: ProfileForm | None = None,
+    notify_form: NotificationSettingsForm | None = None,
+) -> HttpResponse:
+    user = request.user
     providers = [PROVIDER_NAMES[p] for p in settings.SOCIALACCOUNT_PROVIDERS]
-    return render(request, "accounts/profile.html", {"form": form, "social_providers": providers})
+    notify_form = notify_form or NotificationSettingsForm(
+        initial={
+            "quiet_start": user.quiet_hours_start,
+            "quiet_end": user.quiet_hours_end,
+            "time_zone": user.time_zone,
+            "email": user.notify_email,
+            "push": user.notify_push,
+        }
+    )
+    # The browser's zone (timezone.js's cookie), offered when it differs from the saved one.
+    browser_zone = request.COOKIES.get("tz", "")
+    if browser_zone in time_zones() and browser_zone != user.time_zone:
+        notify_form.fields["time_zone"].help_text = f"Your browser is on {browser_zone}."
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form or ProfileForm(instance=user),
+            "notify_form": notify_form,
+            "social_providers": providers,
+        },
+    )
+
+
+@login_required
+@require_POST
+def notification_settings(request: SignedInRequest) -> HttpResponse:
+    """The profile page's notification settings (the same service as the API's PUT)."""
+    form = NotificationSettingsForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        changes: NotificationSettingsChanges = {
+            "quiet_hours": (
+                (data["quiet_start"], data["quiet_end"]) if data["quiet_start"] else None
+            ),
+            "time_zone": data["time_zone"],
+            "email": data["email"],
+            "push": data["push"],
+        }
+        pause = data["pause"]
+        if pause == "off":
+            changes["dnd_until"] = None
+        elif pause == "morning":
+            changes["dnd_until"] = tomorrow_morning(time_zone=data["time_zone"])
+        elif pause:
+            changes["dnd_until"] = timezone.now() + timedelta(seconds=int(pause))
+        try:
+            notification_settings_update(user=request.user, changes=changes)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Notification settings saved.")
+            return redirect(reverse("accounts:profile") + "#profile-notifications")
+    return _profile_render(request, notify_form=form)
 
 
 @login_required

@@ -11,6 +11,7 @@ NOTIFICATION_READ = "notification.read"
 
 class NotificationCreated(NotificationPayload):
     unread: int
+    alert: bool  # pop up and sound in open tabs (False: recorded silently, or muted)
 
 
 class NotificationRead(TypedDict):

@@ -1,9 +1,11 @@
 """Messages and rooms over the API. Thin: parse, call one service or selector, answer."""
 
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 from django.http import Http404, HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -24,8 +26,9 @@ from core.db_router import replica_reads
 from core.paging import keyset_page
 from rooms import payloads, selectors, services
 from rooms.emoji_catalog import emoji_catalog
-from rooms.models import Conversation, Message
+from rooms.models import Conversation, Membership, Message, NotifyLevel
 from rooms.search import messages_search
+from rooms.services.notify_settings import NotifyChanges, membership_notify_set
 from rooms.switcher import switcher_list
 
 EMOJI_MAX_AGE = 86400  # seconds
@@ -468,3 +471,68 @@ class ThreadListApi(APIView):
         return Response(
             {"threads": threads, "total": selectors.threads_unread_total(user=request.user)}
         )
+
+
+MUTE_FOR_MAX = 366 * 86400  # seconds
+
+
+class ConversationNotifyApi(APIView):
+    """The caller's notification setting in one conversation they are a member of (404 for
+    any other): GET reads it, PUT changes the keys given."""
+
+    @extend_schema_serializer(component_name="ConversationNotifyInput")
+    class InputSerializer(serializers.Serializer):
+        level = serializers.ChoiceField(choices=NotifyLevel.values, required=False)
+        muted_until = serializers.DateTimeField(required=False, allow_null=True)
+        mute_for = serializers.IntegerField(required=False, min_value=60, max_value=MUTE_FOR_MAX)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            unknown = set(self.initial_data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError(f"Unknown keys: {', '.join(sorted(unknown))}.")
+            if not attrs:
+                raise serializers.ValidationError("Give level, muted_until or mute_for.")
+            if "muted_until" in attrs and "mute_for" in attrs:
+                raise serializers.ValidationError("Give muted_until or mute_for, not both.")
+            return attrs
+
+    def membership(self, request: SignedInApiRequest, conversation_id: int) -> Membership:
+        membership = (
+            Membership.objects.filter(conversation_id=conversation_id, user=request.user)
+            .select_related("conversation")
+            .first()
+        )
+        if membership is None:
+            raise Http404
+        return membership
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT}, summary="My notification level in a conversation"
+    )
+    def get(self, request: SignedInApiRequest, conversation_id: int) -> Response:
+        return Response(
+            payloads.membership_notify_payload(self.membership(request, conversation_id))
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Set my notification level or mute in a conversation",
+    )
+    def put(self, request: SignedInApiRequest, conversation_id: int) -> Response:
+        membership = self.membership(request, conversation_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes: NotifyChanges = {}
+        if "level" in data.validated_data:
+            changes["level"] = data.validated_data["level"]
+        if "muted_until" in data.validated_data:
+            changes["muted_until"] = data.validated_data["muted_until"]
+        if "mute_for" in data.validated_data:
+            changes["muted_until"] = timezone.now() + timedelta(
+                seconds=data.validated_data["mute_for"]
+            )
+        membership = membership_notify_set(
+            conversation=membership.conversation, user=request.user, changes=changes
+        )
+        return Response(payloads.membership_notify_payload(membership))

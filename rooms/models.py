@@ -40,6 +40,10 @@ class Conversation(models.Model):
     last_message = models.ForeignKey(
         "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Whether some member may have picked notify level "all" (rooms.services.notify_settings
+    # sets it under this row's lock). Read with the row lock by the message writer, so the
+    # "every message" handler's ``when`` test needs no query; a stale True costs one query.
+    notify_all = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -59,6 +63,12 @@ class Conversation(models.Model):
             raise ValidationError({"kind": refusal}) from None
 
 
+class NotifyLevel(models.TextChoices):
+    ALL = "all", "All messages"
+    MENTIONS = "mentions", "Mentions only"
+    NONE = "none", "Nothing"
+
+
 class Membership(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="memberships"
@@ -73,15 +83,36 @@ class Membership(models.Model):
     added_at = models.DateTimeField(default=timezone.now)
     # Highest message id this person has seen here; a plain id because messages can be purged.
     last_read_message_id = models.BigIntegerField(default=0)
+    # What this person is told about here (notifications.rules); "" is the kind's default
+    # (rooms.services.notify_settings.default_level). A mute is level "none" until then.
+    notify_level = models.CharField(
+        max_length=8, choices=NotifyLevel.choices, blank=True, default=""
+    )
+    muted_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["conversation", "user"], name="one_membership"),
         ]
-        indexes = [models.Index(fields=["user", "conversation"], name="membership_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "conversation"], name="membership_user_idx"),
+            # The members a room's every message notifies: few, found in one small index.
+            models.Index(
+                fields=["conversation"],
+                condition=models.Q(notify_level="all"),
+                name="membership_notify_all_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.conversation}"
+
+    @property
+    def notify_muted(self) -> bool:
+        """Level "none" or a mute still running (the sidebar dims the conversation)."""
+        return self.notify_level == NotifyLevel.NONE or (
+            self.muted_until is not None and self.muted_until > timezone.now()
+        )
 
 
 class Message(models.Model):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from accounts.payloads import PersonPayload, person_payload
 from rooms import kinds
 from rooms.models import Conversation, Membership, Message
+from rooms.notify_levels import membership_level
 from rooms.search import Hit as SearchHit
 
 
@@ -175,4 +176,18 @@ def search_hit_payload(hit: SearchHit) -> dict[str, Any]:
         "html": hit.html,
         "thread": message.thread_id,
         "url": url,
+    }
+
+
+class NotifyPayload(TypedDict):
+    level: str
+    muted_until: str | None
+
+
+def membership_notify_payload(membership: Membership, *, kind: str | None = None) -> NotifyPayload:
+    """A member's notification setting in one conversation (the effective level; ``kind``
+    saves looking the conversation up)."""
+    return {
+        "level": membership_level(membership, kind=kind),
+        "muted_until": membership.muted_until.isoformat() if membership.muted_until else None,
     }

@@ -119,6 +119,8 @@ def chat_context(
         # What the conversation kinds add to the page (buttons and badges on messages).
         **kinds.page_extras(user=request.user, conversation=conversation),
         "upload_url": reverse("conversation-upload", args=[conversation.pk]),
+        # The header's notification menu (notify_menu.js); None for a reader who is no member.
+        "notify": (payloads.membership_notify_payload(me, kind=conversation.kind) if me else None),
     }
 
 
@@ -135,6 +137,7 @@ def _chat_page(
         "chat": chat,
         "files": selectors.conversation_files(conversation=conversation),
         "other_online": bool(other and selectors.online_user_ids(user_ids=[other.pk])),
+        "notify": chat["notify"],
         **extra,
     }
     return render(request, "rooms/room_detail.html", context)

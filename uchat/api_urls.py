@@ -49,6 +49,16 @@ urlpatterns = [
     path(
         "rooms/<int:room_id>/messages", rooms_api.RoomMessageListApi.as_view(), name="room-messages"
     ),
+    path(
+        "conversations/<int:conversation_id>/notifications",
+        rooms_api.ConversationNotifyApi.as_view(),
+        name="conversation-notifications",
+    ),
+    path(
+        "notification-settings",
+        accounts_api.NotificationSettingsApi.as_view(),
+        name="notification-settings",
+    ),
     path("notifications", notifications_api.NotificationListApi.as_view(), name="notifications"),
     path(
         "notifications/read",

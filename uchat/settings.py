@@ -696,6 +696,8 @@ UCHAT_MAX_REQUEST_BYTES = env.int(
     "UCHAT_MAX_REQUEST_BYTES", default=5 * UCHAT_MAX_UPLOAD_BYTES + 1024 * 1024
 )
 UCHAT_NOTIFY_EMAIL_EVERY = env.int("UCHAT_NOTIFY_EMAIL_EVERY", default=300)  # seconds
+# PUTs of notification settings (a conversation's and the person's) per person and minute.
+UCHAT_NOTIFY_SETTINGS_PER_MINUTE = env.int("UCHAT_NOTIFY_SETTINGS_PER_MINUTE", default=30)
 # The ASGI server bin/serve starts (uchat/serve.py): a request's headers must arrive within
 # this many seconds, or the connection closes (slow-header connections would hold open files).
 UCHAT_HEADER_TIMEOUT = env.float("UCHAT_HEADER_TIMEOUT", default=10.0)

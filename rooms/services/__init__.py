@@ -35,6 +35,7 @@ from rooms.services.messages import (
     messages_purge,
     messages_store,
 )
+from rooms.services.notify_settings import membership_notify_set
 from rooms.services.presence import (
     Refused,
     SocketOpened,
@@ -72,6 +73,7 @@ __all__ = [
     "direct_conversation_get_or_create",
     "member_remove",
     "members_add",
+    "membership_notify_set",
     "memberships_release",
     "message_annotate",
     "message_broadcast",

@@ -375,16 +375,20 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
     # The row locks serialise writers of one conversation, taken in id order (no deadlock
     # between batches): ids commit in increasing order and each message gets the next
     # gap-free sequence number of its conversation.
-    last_seq = dict(
+    locked = list(
         Conversation.objects.select_for_update()
         .filter(pk__in={drafts[i].conversation.pk for i in allowed})
         .order_by("pk")
-        .values_list("pk", "last_seq")
+        .values_list("pk", "last_seq", "notify_all")
     )
+    last_seq = {pk: seq for pk, seq, _ in locked}
+    # Fresh under the lock, for rooms.services.notify's ``when`` test (no query of its own).
+    notify_all = {pk: flag for pk, _, flag in locked}
     messages = []
     for i in allowed:
         draft = drafts[i]
         conversation_id = draft.conversation.pk
+        draft.conversation.notify_all = notify_all[conversation_id]
         last_seq[conversation_id] += 1
         message = Message(
             conversation=draft.conversation,

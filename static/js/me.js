@@ -1,6 +1,7 @@
 /* The person's own socket, on every page: the notification badge, and the dashboard's list.
    Other scripts listen to "uchat:me" events (detail: the frame), or import `me`. */
 import { FRAME, NOTIFICATION } from "./protocol.js";
+import { isMuted } from "./notify_state.js";
 import { Socket } from "./socket.js";
 
 const badge = document.getElementById("notif-badge");
@@ -14,7 +15,8 @@ function setBadge(count) {
 }
 
 /* Browser notifications (opt-in, from the user menu): a direct message or a mention
-   while this tab is hidden. The unread count also shows in the tab's title. */
+   while this tab is hidden, when the server says the notification alerts (``alert``: false
+   under do not disturb or quiet hours). The unread count also shows in the tab's title. */
 const BROWSER_CODES = new Set([NOTIFICATION.NEW_MESSAGE, NOTIFICATION.MENTION, NOTIFICATION.NEW_TICKET_MESSAGE]);
 const baseTitle = document.title;
 let unseen = 0;
@@ -25,11 +27,12 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") { unseen = 0; showUnseen(); }
 });
 document.addEventListener("uchat:unseen", () => {
-  if (document.visibilityState !== "visible") { unseen += 1; showUnseen(); }
+  /* A muted conversation's messages never count, ring or pop in its open tab. */
+  if (document.visibilityState !== "visible" && !isMuted()) { unseen += 1; showUnseen(); }
 });
 /** @param {import("./socket.js").Frame} frame */
 function notifyBrowser(frame) {
-  if (!BROWSER_CODES.has(frame.code) || document.visibilityState === "visible") return;
+  if (!frame.alert || !BROWSER_CODES.has(frame.code) || document.visibilityState === "visible") return;
   if (!("Notification" in window) || Notification.permission !== "granted") return;
   if (localStorage.getItem("uchat-notify") !== "on") return;
   const message = frame.message || {};

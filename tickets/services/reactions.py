@@ -7,10 +7,13 @@ from django.db import transaction
 from accounts.models import User
 from core import events
 from notifications import hooks as notification_hooks
+from notifications import rules
 from notifications.models import Code
-from notifications.services import notification_create
+from notifications.rules import Scope
+from notifications.services import notification_create, notification_decide
 from rooms.domain_events import MessageCreated
-from rooms.models import Message
+from rooms.models import Membership, Message
+from rooms.notify_levels import membership_scope
 from tickets import emails, frames, payloads
 from tickets import kind as ticket_kind
 from tickets.models import Ticket, TicketEvent
@@ -34,6 +37,15 @@ def desk_ping(ticket: Ticket) -> None:
     events.broadcast([ticket_kind.desk_group()], frames.DESK_TICKET, {"ticket": ticket.pk})
 
 
+def desk_scope(ticket: Ticket, user: User) -> Scope | None:
+    """``user``'s notification setting in the ticket's conversation, when they are in it (an
+    admin told of a released ticket may not be: then the rule's default)."""
+    membership = Membership.objects.filter(
+        conversation_id=ticket.conversation_id, user=user
+    ).first()
+    return None if membership is None else membership_scope(membership, kind=ticket_kind.NAME)
+
+
 def notify(ticket: Ticket, user: User | None, title: str) -> None:
     if user is not None:
         notification_create(
@@ -46,6 +58,8 @@ def notify(ticket: Ticket, user: User | None, title: str) -> None:
                 "status": ticket.status,
             },
             email=False,  # ticket e-mails are sent by tickets.emails, always
+            reason=rules.DESK,
+            scope=desk_scope(ticket, user),
         )
 
 
@@ -162,12 +176,18 @@ def message_posted(event: MessageCreated) -> None:
             },
             # The customer gets the words themselves by e-mail instead (below), answerable.
             email=from_customer,
+            reason=rules.DESK,
+            scope=desk_scope(ticket, other),
         )
     customer = ticket.customer
     if (
         not from_customer
         and customer is not None
         and message.body
+        # The reply's e-mail obeys the customer's settings like any other channel.
+        and notification_decide(
+            user=customer, reason=rules.DESK, scope=desk_scope(ticket, customer)
+        ).email
         and customer.pk not in notification_hooks.online_user_ids(user_ids=[customer.pk])
     ):
         emails.ticket_reply(ticket, sender=message.sender, text=message.body)
