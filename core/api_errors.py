@@ -34,6 +34,7 @@ TWO_FACTOR_SETUP_REQUIRED = 4019
 INVALID_QUERY = 4020
 INVALID_FILE = 4021
 INVALID_REPLY = 4022
+INVALID_SUBSCRIPTION = 4025  # a Web Push subscription that is refused (notifications.push)
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 SEARCH_TIMEOUT = 5004
@@ -56,6 +57,7 @@ SERVICE_ERRORS = {
     "search_timeout": (503, SEARCH_TIMEOUT, "Search Timed Out"),
     "invalid_file": (400, INVALID_FILE, "Invalid File"),
     "invalid_reply": (400, INVALID_REPLY, "Invalid Reply"),
+    "invalid_subscription": (400, INVALID_SUBSCRIPTION, "Invalid Subscription"),
 }
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import users_mailable
 from core import events
-from notifications import frames, hooks, payloads, selectors, tasks
+from notifications import frames, hooks, payloads, push, selectors, tasks
 from notifications.models import Code, Notification
 
 
@@ -38,6 +38,7 @@ def _deliver(notification: Notification, frame: dict[str, Any], *, email: bool) 
     user = notification.user
     frame["unread"] = selectors.unread_count(user=user)
     events.broadcast([events.user_group(user.pk)], frames.NOTIFICATION_CREATED, frame)
+    push.push_notification(notification)
     if not email or user.pk in hooks.online_user_ids(user_ids=[user.pk]):
         return
     # Offline: tell them by e-mail, at most once per UCHAT_NOTIFY_EMAIL_EVERY seconds each.
