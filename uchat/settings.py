@@ -170,6 +170,7 @@ TEMPLATES = [
                 "notifications.context_processors.badge",
                 "accounts.context_processors.site_name",
                 "accounts.context_processors.tour",
+                "uchat.pwa.theme_color",
             ],
             # {% icon "name" %} and {% icon_sprite %} in every template (core/icons.py).
             "builtins": ["core.templatetags.icons"],
@@ -583,6 +584,8 @@ CONTENT_SECURITY_POLICY = {
         # Shared images redirect to signed URLs of the object store, when there is one.
         "img-src": [CSP_SELF, "data:", "blob:", *S3_ORIGINS],
         "connect-src": [CSP_SELF],
+        "worker-src": [CSP_SELF],  # the service worker, /sw.js
+        "manifest-src": [CSP_SELF],
         "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
         "object-src": [CSP_NONE],
         "base-uri": [CSP_SELF],
