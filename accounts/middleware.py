@@ -9,7 +9,6 @@ from django.urls import reverse
 from accounts.selectors import user_needs_two_factor_setup
 from accounts.sms import SmsBudgetExceeded
 
-
 # Left alone: log-in and set-up pages, static files, the API (refuses with JSON), and the
 # installable app's files (uchat/pwa.py), which a browser fetches on its own.
 APP_PATHS = (
