@@ -131,12 +131,15 @@ class GuardedSession(requests.Session):
     def __init__(self, *, allow_private: bool, timeout: float, max_bytes: int) -> None:
         super().__init__()
         self.trust_env = False  # no HTTP(S)_PROXY: the check must see the real destination
-        self.max_redirects = 0
         self.timeout = timeout
         self.max_bytes = max_bytes
         adapter = _GuardedAdapter(allow_private=allow_private)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        kwargs["allow_redirects"] = False  # whichever way it is called
+        return super().send(request, **kwargs)
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs["allow_redirects"] = False
