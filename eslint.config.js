@@ -15,6 +15,11 @@ export default [
     languageOptions: { sourceType: "script" },
   },
   {
+    // The service worker: a classic script too (served at /sw.js by uchat/pwa.py), in a worker.
+    files: ["static/js/sw.js"],
+    languageOptions: { sourceType: "script", globals: globals.serviceworker },
+  },
+  {
     files: ["tests/js/**/*.js", "tests/js/**/*.mjs", "eslint.config.js"],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.node },
   },

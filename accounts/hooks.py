@@ -11,6 +11,10 @@ class UserHook(Protocol):
     def __call__(self, *, user: User) -> None: ...
 
 
+class SessionHook(Protocol):
+    def __call__(self, *, session_key: str) -> None: ...
+
+
 class CreatedHook(Protocol):
     def __call__(self, *, user: User, creator: User | None) -> None: ...
 
@@ -23,6 +27,11 @@ before_user_delete: list[UserHook] = []
 # Inside the change's transaction, after the flag is saved: the desk keeps AgentProfile and
 # the agent's tickets in step with the role, whichever door changed it.
 after_agent_change: list[UserHook] = []
+# Inside user_access_revoke (a password change, deactivation, deletion): whatever else holds the
+# person's access ends too (notifications: their Web Push subscriptions on every device).
+after_access_revoke: list[UserHook] = []
+# A browser session ended (log-out): what that device was given ends (its push subscriptions).
+after_session_end: list[SessionHook] = []
 
 
 def on_user_delete(hook: UserHook) -> UserHook:

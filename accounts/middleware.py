@@ -9,6 +9,19 @@ from django.urls import reverse
 from accounts.selectors import user_needs_two_factor_setup
 from accounts.sms import SmsBudgetExceeded
 
+# Left alone: log-in and set-up pages, static files, the API (refuses with JSON), and the
+# installable app's files (uchat/pwa.py), which a browser fetches on its own.
+APP_PATHS = (
+    "/accounts/",
+    "/static/",
+    "/check",
+    "/api/",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/icons/",
+    "/offline/",
+)
+
 
 class RequireTwoFactorMiddleware:
     """With UCHAT_REQUIRE_MFA_FOR_STAFF on, staff and agents set up 2FA before anything else.
@@ -22,7 +35,7 @@ class RequireTwoFactorMiddleware:
         user = getattr(request, "user", None)
         if (
             user is not None
-            and not request.path.startswith(("/accounts/", "/static/", "/check", "/api/"))
+            and not request.path.startswith(APP_PATHS)
             and user_needs_two_factor_setup(user=user)
         ):
             return redirect(reverse("mfa_activate_totp") + f"?next={request.path}")

@@ -169,10 +169,15 @@ def user_access_revoke(*, user: User, reason: str) -> None:
     events.broadcast_on_commit(
         events.access_group(user.pk), frames.ACCESS_REVOKED, {"reason": reason}
     )
+    for hook in hooks.after_access_revoke:  # notifications: push subscriptions
+        hook(user=user)
 
 
 def session_sockets_close(*, session_key: str) -> None:
-    """A browser session ended (log-out): the sockets it opened close."""
+    """A browser session ended (log-out): the sockets it opened close, and what it was given
+    goes (the hooks: its push subscriptions)."""
+    for hook in hooks.after_session_end:
+        hook(session_key=session_key)
     events.broadcast_on_commit(
         events.session_group(session_key), frames.ACCESS_REVOKED, {"reason": "logged_out"}
     )

@@ -35,6 +35,7 @@ INVALID_QUERY = 4020
 INVALID_FILE = 4021
 INVALID_REPLY = 4022
 INVALID_THREAD = 4023
+INVALID_SUBSCRIPTION = 4025  # a Web Push subscription that is refused (notifications.push)
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 SEARCH_TIMEOUT = 5004
@@ -58,6 +59,7 @@ SERVICE_ERRORS = {
     "invalid_file": (400, INVALID_FILE, "Invalid File"),
     "invalid_reply": (400, INVALID_REPLY, "Invalid Reply"),
     "invalid_thread": (400, INVALID_THREAD, "Invalid Thread"),
+    "invalid_subscription": (400, INVALID_SUBSCRIPTION, "Invalid Subscription"),
 }
 
 

@@ -8,6 +8,8 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import hooks
         from core.hooks import register
-        from notifications import services
+        from notifications import push, services
 
         register(hooks.after_user_create, services.user_created_notify)
+        register(hooks.after_access_revoke, push.push_subscriptions_end_user)
+        register(hooks.after_session_end, push.push_subscriptions_end_session)

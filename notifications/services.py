@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import users_mailable
 from core import events
-from notifications import frames, hooks, payloads, rules, selectors, tasks
+from notifications import frames, hooks, payloads, push, rules, selectors, tasks
 from notifications.models import Code, Notification
 from notifications.rules import Decision, Scope
 
@@ -90,7 +90,8 @@ def _deliver(
     user = notification.user
     frame["unread"] = selectors.unread_count(user=user)
     events.broadcast([events.user_group(user.pk)], frames.NOTIFICATION_CREATED, frame)
-    # TODO(merge, P's notifications.push): if decision.push: push.push_notification(notification)
+    if decision.push:
+        push.push_notification(notification)
     if not (email and decision.email) or user.pk in hooks.online_user_ids(user_ids=[user.pk]):
         return
     # Offline: tell them by e-mail, at most once per UCHAT_NOTIFY_EMAIL_EVERY seconds each.

@@ -65,6 +65,12 @@ urlpatterns = [
         notifications_api.NotificationReadApi.as_view(),
         name="notifications-read",
     ),
+    path("push/key", notifications_api.PushKeyApi.as_view(), name="push-key"),
+    path(
+        "push/subscriptions",
+        notifications_api.PushSubscriptionsApi.as_view(),
+        name="push-subscriptions",
+    ),
     path("tickets", tickets_api.TicketListApi.as_view(), name="tickets"),
     path("tickets/<int:ticket_id>", tickets_api.TicketDetailApi.as_view(), name="ticket"),
     path(

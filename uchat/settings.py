@@ -4,6 +4,7 @@ The defaults give a working first run on one machine: SQLite under ``var/``, the
 channel layer, eager Celery tasks and e-mails printed to the console.
 """
 
+import base64
 import hashlib
 import re
 import secrets
@@ -51,6 +52,51 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _vapid_keys() -> tuple[str, str]:
+    """Web Push's VAPID key pair (RFC 8292), base64url: the private key's 32 bytes and the public
+    key as an uncompressed P-256 point. From the environment, else from (or into) the data
+    folder, once: every process of the site must sign with the one key the browsers hold."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    private = env.str("UCHAT_VAPID_PRIVATE_KEY", default="")
+    path = DATA_DIR / "vapid_private_key"
+    if not private:
+        key = ec.generate_private_key(ec.SECP256R1())
+        raw = key.private_numbers().private_value.to_bytes(32, "big")
+        try:  # exclusive: two processes starting together keep the first one's key
+            with open(path, "x") as out:
+                path.chmod(0o600)
+                out.write(_b64url(raw))
+            sys.stderr.write(f"uchat: no UCHAT_VAPID_PRIVATE_KEY set; generated one into {path}\n")
+        except FileExistsError:
+            pass
+        private = path.read_text().strip()
+    raw_private = _b64url_decode(private)
+    if len(raw_private) != 32:
+        raise ImproperlyConfigured("UCHAT_VAPID_PRIVATE_KEY: 32 bytes, base64url-encoded.")
+    value = int.from_bytes(raw_private, "big")
+    public_point = ec.derive_private_key(value, ec.SECP256R1()).public_key().public_numbers()
+    derived = _b64url(
+        b"\x04" + public_point.x.to_bytes(32, "big") + public_point.y.to_bytes(32, "big")
+    )
+    public = env.str("UCHAT_VAPID_PUBLIC_KEY", default="") or derived
+    if public.rstrip("=") != derived:
+        raise ImproperlyConfigured("UCHAT_VAPID_PUBLIC_KEY is not UCHAT_VAPID_PRIVATE_KEY's pair.")
+    return public, private
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _b64url_decode(text: str) -> bytes:
+    text = text.strip()
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+UCHAT_VAPID_PUBLIC_KEY, UCHAT_VAPID_PRIVATE_KEY = _vapid_keys()
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -124,6 +170,7 @@ TEMPLATES = [
                 "notifications.context_processors.badge",
                 "accounts.context_processors.site_name",
                 "accounts.context_processors.tour",
+                "uchat.pwa.theme_color",
             ],
             # {% icon "name" %} and {% icon_sprite %} in every template (core/icons.py).
             "builtins": ["core.templatetags.icons"],
@@ -537,6 +584,8 @@ CONTENT_SECURITY_POLICY = {
         # Shared images redirect to signed URLs of the object store, when there is one.
         "img-src": [CSP_SELF, "data:", "blob:", *S3_ORIGINS],
         "connect-src": [CSP_SELF],
+        "worker-src": [CSP_SELF],  # the service worker, /sw.js
+        "manifest-src": [CSP_SELF],
         "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
         "object-src": [CSP_NONE],
         "base-uri": [CSP_SELF],
@@ -698,6 +747,32 @@ UCHAT_MAX_REQUEST_BYTES = env.int(
 UCHAT_NOTIFY_EMAIL_EVERY = env.int("UCHAT_NOTIFY_EMAIL_EVERY", default=300)  # seconds
 # PUTs of notification settings (a conversation's and the person's) per person and minute.
 UCHAT_NOTIFY_SETTINGS_PER_MINUTE = env.int("UCHAT_NOTIFY_SETTINGS_PER_MINUTE", default=30)
+
+# --- Web Push (notifications/push.py, docs/notifications.md) ---------------------------------
+# The VAPID "sub" claim: how a push service reaches the site's operator (default: a mailto: of
+# the support address, else of DEFAULT_FROM_EMAIL's address).
+UCHAT_VAPID_SUBJECT = env.str("UCHAT_VAPID_SUBJECT", default="") or "mailto:" + (
+    UCHAT_SUPPORT_ADDRESS or re.sub(r"^.*<([^>]*)>.*$", r"\1", DEFAULT_FROM_EMAIL).strip()
+)
+# Endpoints are accepted only on these hosts and their subdomains (a suffix match): the
+# browsers' own push services. Anything else is refused when a browser subscribes.
+UCHAT_PUSH_ALLOWED_HOSTS = env.list(
+    "UCHAT_PUSH_ALLOWED_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "push.services.mozilla.com",
+        "web.push.apple.com",
+        "notify.windows.com",
+    ],
+)
+# Tests and closed networks only: endpoints on private and loopback addresses (http allowed for
+# loopback). Cloud metadata addresses stay refused.
+UCHAT_PUSH_ALLOW_PRIVATE = env.bool("UCHAT_PUSH_ALLOW_PRIVATE", default=False)
+# Devices one person may register (a new one past it replaces their oldest), and registrations
+# per person and hour.
+UCHAT_PUSH_MAX_SUBSCRIPTIONS = env.int("UCHAT_PUSH_MAX_SUBSCRIPTIONS", default=10)
+UCHAT_PUSH_SUBSCRIBE_PER_HOUR = env.int("UCHAT_PUSH_SUBSCRIBE_PER_HOUR", default=30)
 # The ASGI server bin/serve starts (uchat/serve.py): a request's headers must arrive within
 # this many seconds, or the connection closes (slow-header connections would hold open files).
 UCHAT_HEADER_TIMEOUT = env.float("UCHAT_HEADER_TIMEOUT", default=10.0)

@@ -5,12 +5,17 @@ from accounts import views as account_views
 from dashboard.views import dashboard, sidebar_lists
 from rooms.urls import conversation_urlpatterns
 from tickets import views as ticket_views
-from uchat import health
+from uchat import health, pwa
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("sidebar/", sidebar_lists, name="sidebar"),
     path("check", health.check, name="check"),
+    # The installable app (uchat/pwa.py): at the root, so the service worker's scope is the site.
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("offline/", pwa.offline, name="offline"),
+    path("icons/<str:name>.png", pwa.icon, name="icon"),
     path("admin/login/", account_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/", include("uchat.api_urls")),
