@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0002_alter_notification_code'),
+        ('notifications', '0003_thread_reply_code'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
