@@ -322,3 +322,17 @@ def test_search_hits_in_threads_open_the_thread(room, user, other_user, thread):
     hits = client_for(user).get("/api/search?q=zanzibar").json()["results"]
     assert hits[0]["id"] == plain.pk
     assert hits[0]["thread"] is None
+
+
+def test_one_batch_of_replies_counts_each(room, user, other_user, carol):
+    """The writer stores a batch in one transaction: several replies to one root in it."""
+    root = say(room, user, "root")
+    drafts = [
+        services.message_draft(conversation=room, sender=person, body="x", thread=root.pk)
+        for person in (carol, other_user, carol, user)
+    ]
+    stored = [o[0] for o in services.messages_store(drafts) if isinstance(o, tuple)]
+    assert len(stored) == 4
+    root.refresh_from_db()
+    assert (root.reply_count, root.thread_participants) == (4, [user.pk, carol.pk, other_user.pk])
+    assert root.last_reply_at == stored[-1].created_at
