@@ -102,13 +102,24 @@ def test_bad_threads_are_refused_and_store_nothing(room, user, other_user, agent
     assert post(other_user, f"/api/messages/{first.pk}/follow").json()["subcode"] == 4023
 
 
-def test_a_deleted_root_keeps_its_thread(room, user, other_user, thread):
+def test_a_deleted_root_keeps_its_thread_and_a_deleted_reply_stops_counting(
+    room, user, other_user, thread, sent, django_capture_on_commit_callbacks
+):
     services.message_delete(conversation=room, message_id=thread.pk, actor=user)
     say(room, other_user, "still here", thread=thread.pk)
     got = client_for(other_user).get(f"/api/messages/{thread.pk}/thread").json()
     assert got["root"]["deleted"] is True
     assert got["root"]["reply_count"] == 2
     assert [r["body"] for r in got["replies"]] == ["The next one", "still here"]
+    # Bob deletes his first reply: a tombstone in the thread, no longer counted, and told.
+    first = got["replies"][0]["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_delete(conversation=room, message_id=first, actor=other_user)
+    got = client_for(other_user).get(f"/api/messages/{thread.pk}/thread").json()
+    assert got["root"]["reply_count"] == 1
+    assert [r["deleted"] for r in got["replies"]] == [True, False]
+    [updated] = [p for _, t, p in sent if t == "thread.updated"]
+    assert (updated["message"], updated["reply_count"]) == (thread.pk, 1)
     # A deleted message with no thread starts none.
     lone = say(room, user, "gone")
     services.message_delete(conversation=room, message_id=lone.pk, actor=user)
