@@ -3,6 +3,7 @@ and follow APIs, read markers and unread counts, notifications of followers, and
 any of it. The socket path is in test_threads_socket.py."""
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 
@@ -275,6 +276,11 @@ def test_followers_are_notified_but_not_the_sender(
     assert notification.payload["thread"] == thread.pk
     assert notification.payload["id"] == reply.pk
     assert not Notification.objects.filter(user__in=[other_user, carol]).exists()
+    # Alice is offline: the e-mail (one per UCHAT_NOTIFY_EMAIL_EVERY, so of the first reply)
+    # links to the reply in its thread.
+    [email] = mail.outbox
+    first = thread.replies.order_by("id").first()
+    assert f"/conversations/{room.pk}/?thread={thread.pk}&around={first.pk}" in email.body
     # A mention in a reply: the mention notification only, one per person per message.
     with django_capture_on_commit_callbacks(execute=True):
         say(room, other_user, "@alice look", thread=thread.pk)
