@@ -30,6 +30,9 @@ def notification_email(*, notification_id: int) -> None:
         if conversation
         else reverse("notifications:list")
     )
+    thread = notification.payload.get("thread")
+    if conversation and isinstance(thread, int):  # a reply in a thread: open the thread
+        path += f"?thread={thread}&around={notification.payload.get('id', thread)}"
     context = {
         "notification": notification,
         "user": notification.user,

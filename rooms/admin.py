@@ -104,6 +104,12 @@ class MessageAdmin(admin.ModelAdmin):
         "created_at",
         "edited_at",
         "deleted_at",
+        # A thread's shape is the message services' to keep (the root's counters with it).
+        "thread",
+        "also_to_room",
+        "reply_count",
+        "last_reply_at",
+        "thread_participants",
     ]
     actions = ["delete_softly"]
     show_full_result_count = False  # no COUNT(*) over millions of messages

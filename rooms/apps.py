@@ -32,6 +32,7 @@ class RoomsConfig(AppConfig):
         on(MessageCreated, threads.reply_created, retries=1, when=threads.is_thread_reply)
         on(MessageEdited, services.message_broadcast)
         on(MessageDeleted, services.message_broadcast)
+        on(MessageDeleted, threads.reply_deleted, when=threads.is_thread_reply)
         on(MemberAdded, conversations.member_announce)
         on(MemberAdded, notify.member_added, retries=1)
         on(MemberRemoved, conversations.member_removed_announce)

@@ -34,7 +34,11 @@ def world(db, settings):
         customer=people["customer"], subject="Help", description="please help me"
     )
     desk.ticket_assign(ticket=ticket, agent=people["agent"], actor=people["admin"])
-    return {"people": people, "room": room, "direct": direct, "ticket": ticket}
+    said = {
+        name: rooms.message_create(conversation=where, sender=people["customer"], body="hi")[0]
+        for name, where in (("room", room), ("direct", direct), ("ticket", ticket.conversation))
+    }
+    return {"people": people, "room": room, "direct": direct, "ticket": ticket, "said": said}
 
 
 def page_client(world, role) -> Client:
@@ -93,6 +97,15 @@ API = {
     ("PATCH", "/api/tickets/{ticket}"): [401, 200, 404, 200, 404, 200],
     ("GET", "/api/tickets/{ticket}/messages"): [401, 200, 404, 200, 404, 200],
     ("POST", "/api/tickets/{ticket}/messages"): [401, 201, 404, 201, 404, 403],
+    # Threads: members of the message's conversation; tickets have none.
+    ("GET", "/api/messages/{room_message}/thread"): [401, 200, 404, 404, 404, 404],
+    ("GET", "/api/messages/{direct_message}/thread"): [401, 200, 404, 200, 404, 404],
+    ("GET", "/api/messages/{ticket_message}/thread"): [401, 400, 404, 400, 404, 404],
+    ("POST", "/api/messages/{room_message}/follow"): [401, 200, 404, 404, 404, 404],
+    ("DELETE", "/api/messages/{direct_message}/follow"): [401, 200, 404, 200, 404, 404],
+    ("POST", "/api/messages/{ticket_message}/follow"): [401, 400, 404, 400, 404, 404],
+    ("POST", "/api/messages/{room_message}/thread/read"): [401, 200, 404, 404, 404, 404],
+    ("GET", "/api/threads"): [401, 200, 200, 200, 200, 200],
 }
 SOCKETS = {
     "/ws/rooms/{room}/": [False, True, False, False, False, False],
@@ -110,6 +123,9 @@ def fill(template: str, world) -> str:
         ticket_conversation=world["ticket"].conversation_id,
         agent_id=world["people"]["agent"].pk,
         customer_id=world["people"]["customer"].pk,
+        room_message=world["said"]["room"].pk,
+        direct_message=world["said"]["direct"].pk,
+        ticket_message=world["said"]["ticket"].pk,
     )
 
 

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import User
@@ -595,6 +595,13 @@ def message_delete_as_staff(*, message: Message) -> Message:
 
 
 def _message_tombstone(message: Message) -> Message:
+    if message.thread_id is not None:
+        # A deleted reply no longer counts. Under the conversation's row lock, as every
+        # writer of a root's counters (messages_store).
+        list(Conversation.objects.select_for_update().filter(pk=message.conversation_id))
+        Message.objects.filter(pk=message.thread_id, reply_count__gt=0).update(
+            reply_count=F("reply_count") - 1
+        )
     if message.attachment:  # a deleted file is gone, not just hidden: once this commits
         uploads.files_delete_on_commit([message.attachment.name])
         message.attachment = ""

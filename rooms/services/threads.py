@@ -17,7 +17,7 @@ from core.cache import rate_take
 from notifications import services as notifications
 from notifications.models import Code
 from rooms import frames, payloads, selectors
-from rooms.domain_events import MessageCreated
+from rooms.domain_events import MessageCreated, MessageDeleted
 from rooms.models import Conversation, Membership, Message, ThreadFollow
 from rooms.services.messages import INVALID_THREAD, THREAD_KINDS
 
@@ -110,9 +110,38 @@ def unread_announce(*, root: Message, user_ids: list[int]) -> None:
 # --- a new reply (handler of MessageCreated) -------------------------------------------------
 
 
-def is_thread_reply(event: MessageCreated) -> bool:
-    """``reply_created``'s ``when`` test: asked before its transaction opens."""
+def is_thread_reply(event: MessageCreated | MessageDeleted) -> bool:
+    """The ``when`` test of ``reply_created`` and ``reply_deleted``: asked before their
+    transaction opens."""
     return event.message.thread_id is not None
+
+
+def _root_announce(root: Message) -> None:
+    """``thread.updated``: the root's counters, to its conversation once committed."""
+    updated: frames.ThreadUpdated = {
+        "conversation": root.conversation_id,
+        "message": root.pk,
+        "reply_count": root.reply_count,
+        "last_reply_at": root.last_reply_at.isoformat() if root.last_reply_at else None,
+        "thread_participants": list(root.thread_participants or []),
+    }
+    events.broadcast_on_commit(
+        events.conversation_group(root.conversation_id), frames.THREAD_UPDATED, updated
+    )
+
+
+def reply_deleted(event: MessageDeleted) -> None:
+    """After a thread reply was deleted: its root's new count to the conversation, and the
+    followers' unread counts (a deleted reply is not unread)."""
+    root_id = event.message.thread_id
+    root = Message.objects.filter(pk=root_id).first() if root_id is not None else None
+    if root is None:
+        return
+    _root_announce(root)
+    followers = list(
+        ThreadFollow.objects.filter(message=root, following=True).values_list("user_id", flat=True)
+    )
+    transaction.on_commit(lambda: unread_announce(root=root, user_ids=followers), robust=True)
 
 
 def reply_created(event: MessageCreated) -> None:
@@ -130,16 +159,7 @@ def reply_created(event: MessageCreated) -> None:
     conversation = root.conversation
     mentioned = _mentioned(reply.body, conversation)
     _follows_update(reply=reply, sender_id=sender_id, root=root, mentioned=mentioned)
-    updated: frames.ThreadUpdated = {
-        "conversation": conversation.pk,
-        "message": root.pk,
-        "reply_count": root.reply_count,
-        "last_reply_at": root.last_reply_at.isoformat() if root.last_reply_at else None,
-        "thread_participants": list(root.thread_participants or []),
-    }
-    events.broadcast_on_commit(
-        events.conversation_group(conversation.pk), frames.THREAD_UPDATED, updated
-    )
+    _root_announce(root)
     followers = list(
         ThreadFollow.objects.filter(
             message=root, following=True, user__memberships__conversation=conversation

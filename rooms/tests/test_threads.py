@@ -3,6 +3,7 @@ and follow APIs, read markers and unread counts, notifications of followers, and
 any of it. The socket path is in test_threads_socket.py."""
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 
@@ -102,13 +103,24 @@ def test_bad_threads_are_refused_and_store_nothing(room, user, other_user, agent
     assert post(other_user, f"/api/messages/{first.pk}/follow").json()["subcode"] == 4023
 
 
-def test_a_deleted_root_keeps_its_thread(room, user, other_user, thread):
+def test_a_deleted_root_keeps_its_thread_and_a_deleted_reply_stops_counting(
+    room, user, other_user, thread, sent, django_capture_on_commit_callbacks
+):
     services.message_delete(conversation=room, message_id=thread.pk, actor=user)
     say(room, other_user, "still here", thread=thread.pk)
     got = client_for(other_user).get(f"/api/messages/{thread.pk}/thread").json()
     assert got["root"]["deleted"] is True
     assert got["root"]["reply_count"] == 2
     assert [r["body"] for r in got["replies"]] == ["The next one", "still here"]
+    # Bob deletes his first reply: a tombstone in the thread, no longer counted, and told.
+    first = got["replies"][0]["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_delete(conversation=room, message_id=first, actor=other_user)
+    got = client_for(other_user).get(f"/api/messages/{thread.pk}/thread").json()
+    assert got["root"]["reply_count"] == 1
+    assert [r["deleted"] for r in got["replies"]] == [True, False]
+    [updated] = [p for _, t, p in sent if t == "thread.updated"]
+    assert (updated["message"], updated["reply_count"]) == (thread.pk, 1)
     # A deleted message with no thread starts none.
     lone = say(room, user, "gone")
     services.message_delete(conversation=room, message_id=lone.pk, actor=user)
@@ -264,6 +276,11 @@ def test_followers_are_notified_but_not_the_sender(
     assert notification.payload["thread"] == thread.pk
     assert notification.payload["id"] == reply.pk
     assert not Notification.objects.filter(user__in=[other_user, carol]).exists()
+    # Alice is offline: the e-mail (one per UCHAT_NOTIFY_EMAIL_EVERY, so of the first reply)
+    # links to the reply in its thread.
+    [email] = mail.outbox
+    first = thread.replies.order_by("id").first()
+    assert f"/conversations/{room.pk}/?thread={thread.pk}&around={first.pk}" in email.body
     # A mention in a reply: the mention notification only, one per person per message.
     with django_capture_on_commit_callbacks(execute=True):
         say(room, other_user, "@alice look", thread=thread.pk)
@@ -322,3 +339,17 @@ def test_search_hits_in_threads_open_the_thread(room, user, other_user, thread):
     hits = client_for(user).get("/api/search?q=zanzibar").json()["results"]
     assert hits[0]["id"] == plain.pk
     assert hits[0]["thread"] is None
+
+
+def test_one_batch_of_replies_counts_each(room, user, other_user, carol):
+    """The writer stores a batch in one transaction: several replies to one root in it."""
+    root = say(room, user, "root")
+    drafts = [
+        services.message_draft(conversation=room, sender=person, body="x", thread=root.pk)
+        for person in (carol, other_user, carol, user)
+    ]
+    stored = [o[0] for o in services.messages_store(drafts) if isinstance(o, tuple)]
+    assert len(stored) == 4
+    root.refresh_from_db()
+    assert (root.reply_count, root.thread_participants) == (4, [user.pk, carol.pk, other_user.pk])
+    assert root.last_reply_at == stored[-1].created_at

@@ -43,7 +43,7 @@ const context = () => ({
   person: (/** @type {number} */ id) => store.members.get(id)?.user,
   rootText: (/** @type {number} */ id) => excerpt(store.get(id) || pane?.store.get(id), 60),
 });
-const view = new MessagesView(list, store, context, firstUnread(data.messages, data.last_read_id, me.id));
+const view = new MessagesView(list, store, context, firstUnread(data.messages.filter(inMainList), data.last_read_id, me.id));
 
 function nearBottom() {
   return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
@@ -61,7 +61,10 @@ function put(messages) {
   for (const m of messages) {
     pane?.take(m);  /* the open thread's root and replies */
     if (inMainList(m)) view.put(m);
-    else store.noteSeq(m.seq);  /* kept in its thread: nothing is missing from the list */
+    else {
+      store.noteSeq(m.seq);  /* kept in its thread: nothing is missing from the list */
+      newestInThreads = Math.max(newestInThreads, m.id);
+    }
   }
   if (store.hasGap() && !gapTimer) {
     gapTimer = setTimeout(() => {
@@ -71,10 +74,14 @@ function put(messages) {
   }
 }
 
+/* The room's read marker also passes the thread replies that arrived (their threads have
+   their own markers: the pane's). */
 let readSent = 0;
+let newestInThreads = 0;
 function markRead() {
-  if (store.newestId > readSent && document.visibilityState === "visible") {
-    if (socket.send({ type: FRAME.READ, id: store.newestId })) readSent = store.newestId;
+  const newest = Math.max(store.newestId, newestInThreads);
+  if (newest > readSent && document.visibilityState === "visible") {
+    if (socket.send({ type: FRAME.READ, id: newest })) readSent = newest;
   }
 }
 

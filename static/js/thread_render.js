@@ -54,7 +54,6 @@ export function buildThreadSummary(message, lookup) {
   open.className = "thread-open-hint";
   open.textContent = "View thread";
   line.append(open);
-  line.setAttribute("aria-label", `${repliesText(message.reply_count || 0)}: open the thread`);
   return line;
 }
 

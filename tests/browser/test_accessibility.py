@@ -72,13 +72,22 @@ def desk_world(transactional_db, settings):
         services.message_create, conversation=room, sender=member, body="Hi!", reply_to=first.pk
     )
     run_outside_loop(services.reaction_set, message_id=first.pk, user=member, emoji="👍", on=True)
+    for also in (False, True):  # a thread: its reply line, and a reply also in the room
+        run_outside_loop(
+            services.message_create,
+            conversation=room,
+            sender=member,
+            body="In a thread",
+            thread=first.pk,
+            also_to_room=also,
+        )
     direct = run_outside_loop(services.direct_conversation_get_or_create, user=member, other=admin)
     run_outside_loop(services.message_create, conversation=direct, sender=admin, body="psst")
     ticket = run_outside_loop(
         desk.ticket_open, customer=member, subject="Parcel lost", description="Where is it?"
     )
     run_outside_loop(desk.ticket_assign, ticket=ticket, agent=agent, actor=admin)
-    return {"admin": admin, "member": member, "room": room, "ticket": ticket}
+    return {"admin": admin, "member": member, "room": room, "ticket": ticket, "root": first}
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -103,6 +112,8 @@ def test_members_pages(new_page, axe_path, desk_world, width, theme):
         [
             "/",
             f"/rooms/{room.pk}/",
+            f"/rooms/{room.pk}/?thread={desk_world['root'].pk}",  # the thread's pane open
+            "/threads/",
             "/dm/himanshu/",
             "/search/?q=hello",
             "/search/?q=nothing-matches-this",
