@@ -106,6 +106,19 @@ API = {
     ("POST", "/api/messages/{ticket_message}/follow"): [401, 400, 404, 400, 404, 404],
     ("POST", "/api/messages/{room_message}/thread/read"): [401, 200, 404, 404, 404, 404],
     ("GET", "/api/threads"): [401, 200, 200, 200, 200, 200],
+    ("GET", "/api/conversations/{room}/notifications"): [401, 200, 404, 404, 404, 404],
+    ("PUT", "/api/conversations/{room}/notifications"): [401, 200, 404, 404, 404, 404],
+    ("GET", "/api/conversations/{direct}/notifications"): [401, 200, 404, 200, 404, 404],
+    ("PUT", "/api/conversations/{ticket_conversation}/notifications"): [
+        401,
+        200,
+        404,
+        200,
+        404,
+        404,
+    ],
+    ("GET", "/api/notification-settings"): [401, 200, 200, 200, 200, 200],
+    ("PUT", "/api/notification-settings"): [401, 200, 200, 200, 200, 200],
 }
 SOCKETS = {
     "/ws/rooms/{room}/": [False, True, False, False, False, False],
@@ -140,6 +153,9 @@ def test_api(world, method, path):
     body = {
         ("POST", "/api/users"): {"username": "", "password": "x", "email": "bad"},
         ("PATCH", "/api/tickets/{ticket}"): {},
+        ("PUT", "/api/conversations/{room}/notifications"): {"level": "all"},
+        ("PUT", "/api/conversations/{ticket_conversation}/notifications"): {"level": "none"},
+        ("PUT", "/api/notification-settings"): {"push": False},
     }.get((method, path), {"body": "hello"} if method == "POST" else None)
     got = []
     for role in ROLES:

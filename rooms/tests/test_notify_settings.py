@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from notifications.models import Code, Notification
 from rooms import selectors, services
-from rooms.models import Membership
+from rooms.models import Conversation, Membership
 
 URL = "/api/conversations/{}/notifications"
 
@@ -188,3 +188,25 @@ def test_a_room_at_all_notifies_its_opted_in_members_for_every_message(user, oth
     assert not _about_messages(carol).exists()
     services.message_create(conversation=room, sender=other_user, body="@everyone standup")
     assert Notification.objects.filter(user=carol, code=Code.MENTION).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_every_message_handler_runs_only_for_rooms_with_someone_at_all(user, other_user):
+    """Its ``when`` test reads the flag the writer fetched with its row lock: no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rooms.domain_events import MessageCreated
+    from rooms.services import notify
+
+    room = services.room_create(creator=user, name="Flag", members=[other_user])
+    plain, _ = services.message_create(conversation=room, sender=user, body="nothing")
+    assert not notify.message_concerns_others(MessageCreated(plain))
+
+    # Set through another object: the writer refreshes the flag on the caller's conversation.
+    stale = Conversation.objects.get(pk=room.pk)
+    services.membership_notify_set(conversation=stale, user=other_user, changes={"level": "all"})
+    again, _ = services.message_create(conversation=room, sender=user, body="still nothing")
+    with CaptureQueriesContext(connection) as queries:
+        assert notify.message_concerns_others(MessageCreated(again))
+    assert len(queries) == 0

@@ -14,7 +14,7 @@ function draw(root, setting) {
   root.dataset.level = setting.level;
   root.dataset.mutedUntil = setting.muted_until || "";
   root.dataset.muted = String(isMuted(setting));
-  for (const item of root.querySelectorAll("[data-level][role=menuitemradio]")) {
+  for (const item of root.querySelectorAll("[data-level][role=radio]")) {
     if (item instanceof HTMLElement) item.setAttribute("aria-checked", String(item.dataset.level === setting.level));
   }
   const state = root.querySelector("#notify-state");
@@ -50,7 +50,7 @@ function setUp(root) {
   root.addEventListener("click", (event) => {
     const target = event.target instanceof Element ? event.target.closest("button") : null;
     if (!(target instanceof HTMLElement)) return;
-    if (target.dataset.level && target.getAttribute("role") === "menuitemradio") change({ level: target.dataset.level });
+    if (target.dataset.level && target.getAttribute("role") === "radio") change({ level: target.dataset.level });
     const mute = target.dataset.mute;
     if (mute === "off") change({ muted_until: null });
     else if (mute === "tomorrow") change({ muted_until: tomorrowMorning() });

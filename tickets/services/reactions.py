@@ -122,7 +122,15 @@ def queue_drain_when_freed(event: TicketStatusChanged) -> None:
 
 
 def ticket_breached(event: TicketBreached) -> None:
-    emails.sla_breached(event.ticket, missed=list(event.missed))
+    """The admins and the ticket's agent: by e-mail (the desk's own) and a notification,
+    which the one rule lets through, silences or drops like any other."""
+    ticket = event.ticket
+    emails.sla_breached(ticket, missed=list(event.missed))
+    title = f"{ticket.number} missed its {' and '.join(event.missed)} target"
+    for admin in User.objects.filter(is_staff=True, is_active=True):
+        notify(ticket, admin, title)
+    if ticket.agent is not None and not ticket.agent.is_staff:
+        notify(ticket, ticket.agent, title)
 
 
 def ticket_released(event: TicketReleased) -> None:
