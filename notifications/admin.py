@@ -1,7 +1,9 @@
+from urllib.parse import urlsplit
+
 from django.contrib import admin
 from django.http import HttpRequest
 
-from notifications.models import Notification
+from notifications.models import Notification, PushSubscription
 
 
 @admin.register(Notification)
@@ -22,4 +24,29 @@ class NotificationAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    """Who gets Web Push on how many devices, and which devices fail. Deleting one stops that
+    device (it is what a 410 from its push service does); nothing else is editable."""
+
+    list_display = ["id", "user", "push_service", "created_at", "last_success_at", "failures"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "endpoint", "created_at", "last_success_at", "failures"]
+    exclude = ["p256dh", "auth", "session_hash"]
+    show_full_result_count = False
+
+    @admin.display(description="push service")
+    def push_service(self, obj: PushSubscription) -> str:
+        return urlsplit(obj.endpoint).hostname or ""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: PushSubscription | None = None
+    ) -> bool:
         return False

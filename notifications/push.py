@@ -11,6 +11,7 @@ notification marks private.
 import base64
 import binascii
 import hashlib
+import ipaddress
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +28,6 @@ from notifications import tasks
 from notifications.models import Code, Notification, PushSubscription
 
 BODY_MAX = 120  # characters of a message's text in a push, at most
-_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "[::1]", "::1"}
 
 
 def b64url_decode(text: str) -> bytes:
@@ -46,6 +46,13 @@ def session_hash(session_key: str | None) -> str:
 
 def _invalid(message: str) -> ValidationError:
     return ValidationError(message, code="invalid_subscription")
+
+
+def _is_loopback_address(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _host_allowed(host: str) -> bool:
@@ -67,7 +74,7 @@ def endpoint_check(endpoint: str) -> str:
         raise _invalid("The endpoint is not a URL.") from exc
     if parts.username is not None or parts.password is not None or not host:
         raise _invalid("The endpoint is not a push service's URL.")
-    loopback = host in _LOOPBACK_NAMES or host.startswith("127.")
+    loopback = host == "localhost" or _is_loopback_address(host)
     if parts.scheme != "https" and not (
         parts.scheme == "http" and loopback and settings.UCHAT_PUSH_ALLOW_PRIVATE
     ):

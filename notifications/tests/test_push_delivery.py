@@ -177,3 +177,31 @@ def test_pushes_arrive_encrypted_and_signed_and_a_410_removes_the_subscription(
     with django_capture_on_commit_callbacks(execute=True):
         engine.message_create(conversation=direct, sender=other_user, body="Still there?")
     assert not PushSubscription.objects.filter(endpoint=endpoint).exists()
+
+
+def test_server_errors_are_tried_again_and_repeated_refusals_drop_the_subscription(
+    user, push_service, browser_keys
+):
+    from notifications import push, tasks
+
+    _, p256dh, auth = browser_keys
+    subscription, _ = push.push_subscription_save(
+        user=user,
+        endpoint=f"{push_service.origin}/push/device-2",
+        p256dh=p256dh,
+        auth=b64url(auth),
+        session_key=None,
+    )
+    push_service.status = 503
+    assert tasks.push_deliver(subscription_id=subscription.pk, data="{}", attempt=2) == 120
+    push_service.status = 429
+    assert tasks.push_deliver(subscription_id=subscription.pk, data="{}") == 30
+    subscription.refresh_from_db()
+    assert subscription.failures == 0  # the service's trouble, not the subscription's
+    push_service.status = 400
+    for failures in (1, 2):
+        assert tasks.push_deliver(subscription_id=subscription.pk, data="{}") is None
+        subscription.refresh_from_db()
+        assert subscription.failures == failures
+    tasks.push_deliver(subscription_id=subscription.pk, data="{}")
+    assert not PushSubscription.objects.filter(pk=subscription.pk).exists()

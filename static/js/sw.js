@@ -102,6 +102,7 @@
   scope.addEventListener("fetch", (/** @type {FetchLike} */ event) => {
     const request = event.request;
     const origin = scope.location.origin;
+    if (request.method !== "GET") return; // forms and API writes: the browser's own way
     if (request.mode === "navigate") {
       // The network always; the offline page only when it fails (never a stored page).
       event.respondWith(

@@ -64,6 +64,8 @@ describe("sw.js", () => {
     let answered = null;
     listeners.fetch({ request: request("/api/rooms"), respondWith: (p) => (answered = p) });
     assert.equal(answered, null);
+    listeners.fetch({ request: request("/accounts/logout/", { mode: "navigate", method: "POST" }), respondWith: (p) => (answered = p) });
+    assert.equal(answered, null);
     listeners.fetch({ request: request("/conversations/4/", { mode: "navigate" }), respondWith: (p) => (answered = p) });
     assert.equal(await answered, offlinePage);
   });
