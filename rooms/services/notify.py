@@ -51,7 +51,9 @@ def message_created(event: MessageCreated) -> None:
         told = (
             _mentions(conversation=conversation, message=message) if "@" in message.body else set()
         )
-        if conversation.notify_all:
+        # "Every message" means the room's own: a thread reply reaches its followers (threads),
+        # and one also sent to the room reaches them there too, so nobody hears it twice.
+        if conversation.notify_all and message.thread_id is None:
             _every_message(conversation=conversation, message=message, told=told)
 
 

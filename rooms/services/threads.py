@@ -14,11 +14,13 @@ from django.db.models.functions import Greatest, Lower
 from accounts.models import User
 from core import events
 from core.cache import rate_take
+from notifications import rules
 from notifications import services as notifications
 from notifications.models import Code
 from rooms import frames, payloads, selectors
 from rooms.domain_events import MessageCreated, MessageDeleted
 from rooms.models import Conversation, Membership, Message, ThreadFollow
+from rooms.notify_levels import membership_scope
 from rooms.services.conversations import require_member
 from rooms.services.messages import INVALID_THREAD, THREAD_KINDS
 
@@ -227,14 +229,25 @@ def _followers_notify(
     title = "Reply in thread"
     if conversation.kind == Conversation.Kind.ROOM:
         title = f"Reply in thread in {conversation.name}"[:120]
+    memberships = {
+        m.user_id: m
+        for m in Membership.objects.filter(
+            conversation=conversation, user_id__in=[f.user_id for f in followers]
+        )
+    }
     for follow in followers:
-        if follow.user_id in mentioned and conversation.kind == Conversation.Kind.ROOM:
+        membership = memberships.get(follow.user_id)
+        if membership is None or (
+            follow.user_id in mentioned and conversation.kind == Conversation.Kind.ROOM
+        ):
             continue
         notifications.notification_create(
             user=follow.user,
             code=Code.THREAD_REPLY,
             title=title,
             payload=_reply_summary(reply, recipient_id=follow.user_id),
+            reason=rules.THREAD,
+            scope=membership_scope(membership, kind=conversation.kind),
         )
 
 

@@ -17,7 +17,7 @@ function setBadge(count) {
 /* Browser notifications (opt-in, from the user menu): a direct message or a mention
    while this tab is hidden, when the server says the notification alerts (``alert``: false
    under do not disturb or quiet hours). The unread count also shows in the tab's title. */
-const BROWSER_CODES = new Set([NOTIFICATION.NEW_MESSAGE, NOTIFICATION.MENTION, NOTIFICATION.NEW_TICKET_MESSAGE]);
+const BROWSER_CODES = new Set([NOTIFICATION.NEW_MESSAGE, NOTIFICATION.MENTION, NOTIFICATION.NEW_TICKET_MESSAGE, NOTIFICATION.THREAD_REPLY]);
 const baseTitle = document.title;
 let unseen = 0;
 function showUnseen() {
@@ -36,7 +36,8 @@ function notifyBrowser(frame) {
   if (!("Notification" in window) || Notification.permission !== "granted") return;
   if (localStorage.getItem("uchat-notify") !== "on") return;
   const message = frame.message || {};
-  const where = message.conversation ? `/conversations/${Number(message.conversation)}/` : "/notifications/";
+  const thread = message.thread ? `?thread=${Number(message.thread)}&around=${Number(message.id)}` : "";
+  const where = message.conversation ? `/conversations/${Number(message.conversation)}/${thread}` : "/notifications/";
   const shown = new Notification(frame.title, { body: String(message.text || "").slice(0, 140), tag: "uchat-" + frame.id });
   shown.onclick = () => { window.focus(); window.location.assign(where); };
 }
