@@ -205,3 +205,70 @@ def test_server_errors_are_tried_again_and_repeated_refusals_drop_the_subscripti
         assert subscription.failures == failures
     tasks.push_deliver(subscription_id=subscription.pk, data="{}")
     assert not PushSubscription.objects.filter(pk=subscription.pk).exists()
+
+
+def test_a_followed_thread_reply_pushes_and_a_muted_room_or_do_not_disturb_push_nothing(
+    user, other_user, auth_client, push_service, browser_keys, django_capture_on_commit_callbacks
+):
+    """The same rule for push as for every channel: a reply in a thread Alice follows reaches
+    her phone; in a room she muted, or while she does not want to be disturbed, nothing does
+    (not even a mention)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rooms.services.notify_settings import membership_notify_set
+
+    private, p256dh, auth = browser_keys
+    body = {
+        "endpoint": f"{push_service.origin}/push/d3",
+        "keys": {"p256dh": p256dh, "auth": b64url(auth)},
+    }
+    assert (
+        auth_client.post(
+            "/api/push/subscriptions", body, content_type="application/json"
+        ).status_code
+        == 201
+    )
+
+    def pushed() -> list[dict]:
+        return [
+            json.loads(
+                http_ece.decrypt(
+                    r["body"], private_key=private, auth_secret=auth, version="aes128gcm"
+                )
+            )
+            for r in push_service.received
+        ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        room = engine.conversation_create(
+            kind=Conversation.Kind.ROOM, creator=other_user, name="general", members=[user]
+        )
+        root, _ = engine.message_create(conversation=room, sender=user, body="Who has the keys?")
+    push_service.received.clear()  # "Added to general"
+    with django_capture_on_commit_callbacks(execute=True):
+        reply, _ = engine.message_create(
+            conversation=room, sender=other_user, body="I do, at the desk.", thread=root.pk
+        )
+    [thread_push] = pushed()
+    assert thread_push["body"].endswith("I do, at the desk.")
+    assert thread_push["url"] == f"/conversations/{room.pk}/?thread={root.pk}&around={reply.pk}"
+
+    membership_notify_set(
+        conversation=room, user=user, changes={"muted_until": timezone.now() + timedelta(hours=1)}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.message_create(
+            conversation=room, sender=other_user, body="@alice muted?", thread=root.pk
+        )
+        engine.message_create(conversation=room, sender=other_user, body="@alice still muted?")
+    assert len(pushed()) == 1
+
+    user.dnd_until = timezone.now() + timedelta(hours=1)
+    user.save(update_fields=["dnd_until"])
+    with django_capture_on_commit_callbacks(execute=True):
+        direct = engine.direct_conversation_get_or_create(user=other_user, other=user)
+        engine.message_create(conversation=direct, sender=other_user, body="Call me?")
+    assert len(pushed()) == 1
+    assert user.notifications.filter(payload__conversation=direct.pk).exists()  # kept, silently
