@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from core.cache import rate_take
@@ -120,6 +121,8 @@ def push_subscription_save(
     existing = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
     created = existing is None or existing.user_id != user.pk
     subscription = existing or PushSubscription(endpoint=endpoint)
+    if existing is not None and created:  # another person's browser: theirs from now on
+        subscription.created_at, subscription.last_success_at = timezone.now(), None
     subscription.user = user
     subscription.p256dh, subscription.auth = p256dh, auth
     subscription.session_hash = session_hash(session_key)

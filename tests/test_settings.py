@@ -55,6 +55,23 @@ def test_a_missing_secret_key_is_generated_once_and_kept(tmp_path):
     assert (tmp_path / "secret_key").read_text().strip() == first
 
 
+def test_the_vapid_key_pair_is_generated_once_and_a_wrong_public_key_stops_the_start(tmp_path):
+    show = (
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.UCHAT_VAPID_PUBLIC_KEY)",
+    )
+    first = _manage(*show, UCHAT_DATA_DIR=str(tmp_path)).stdout.strip().splitlines()[-1]
+    second = _manage(*show, UCHAT_DATA_DIR=str(tmp_path)).stdout.strip().splitlines()[-1]
+    assert first == second
+    assert len(first) == 87  # 65 bytes, base64url without padding
+    assert first.startswith("B")  # 0x04: an uncompressed point
+    assert len((tmp_path / "vapid_private_key").read_text().strip()) == 43
+    wrong = _manage(*show, UCHAT_DATA_DIR=str(tmp_path), UCHAT_VAPID_PUBLIC_KEY="B" + "A" * 86)
+    assert wrong.returncode != 0
+    assert "UCHAT_VAPID_PUBLIC_KEY" in wrong.stderr
+
+
 def _variables_read() -> set[str]:
     """Every environment variable the settings and bin/run read."""
     import re

@@ -6,6 +6,7 @@ channel layer, eager Celery tasks and e-mails printed to the console.
 
 import base64
 import hashlib
+import os
 import re
 import secrets
 import sys
@@ -65,13 +66,18 @@ def _vapid_keys() -> tuple[str, str]:
     if not private:
         key = ec.generate_private_key(ec.SECP256R1())
         raw = key.private_numbers().private_value.to_bytes(32, "big")
-        try:  # exclusive: two processes starting together keep the first one's key
-            with open(path, "x") as out:
-                path.chmod(0o600)
-                out.write(_b64url(raw))
+        # Written whole, then linked into place: of two processes starting together, the
+        # second keeps the first one's key and never reads a half-written file.
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.write_text(_b64url(raw))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
             sys.stderr.write(f"uchat: no UCHAT_VAPID_PRIVATE_KEY set; generated one into {path}\n")
         except FileExistsError:
             pass
+        finally:
+            draft.unlink()
         private = path.read_text().strip()
     raw_private = _b64url_decode(private)
     if len(raw_private) != 32:

@@ -54,7 +54,9 @@ async function api(method, body) {
 
 /** @param {ServiceWorkerRegistration} registration */
 async function subscribe(registration) {
-  if ((await Notification.requestPermission()) !== "granted") return false;
+  const permission = await Notification.requestPermission();
+  if (permission === "denied") throw new Error("Notifications are blocked for this site: allow them in the browser's site settings.");
+  if (permission !== "granted") return false;
   const answer = await fetch("/api/push/key", { credentials: "same-origin" });
   if (!answer.ok) throw new Error(`push key: ${answer.status}`);
   const { public_key: key } = await answer.json();
@@ -96,6 +98,7 @@ async function wireToggle(registration) {
   show(button, on);
   button.addEventListener("click", async () => {
     button.disabled = true;
+    button.removeAttribute("title");
     try {
       if (on) await unsubscribe(registration);
       on = on ? false : await subscribe(registration);
