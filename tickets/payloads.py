@@ -45,6 +45,9 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
 def event_text(event: TicketEvent) -> str:
     actor = event.actor.name if event.actor else settings.UCHAT_SITE_NAME
     labels = dict(Ticket.Status.choices)
+    if event.kind in (TicketEvent.Kind.RULE, TicketEvent.Kind.MACRO, TicketEvent.Kind.LABELS):
+        by = "" if event.kind == TicketEvent.Kind.RULE else f" (by {actor})"
+        return f"{event.detail}{by}"
     if event.kind == TicketEvent.Kind.CREATED:
         return f"Created by {actor}"
     if event.kind == TicketEvent.Kind.ASSIGNED:

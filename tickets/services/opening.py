@@ -133,3 +133,14 @@ def ticket_from_message(*, message_id: int, actor: User) -> Ticket:
         message_id=message.pk, key="ticket", value={"id": ticket.pk, "number": ticket.number}
     )
     return ticket
+
+
+def ticket_follow_up(previous: Ticket, *, customer: User, description: str) -> Ticket:
+    """A new ticket for a customer who wrote on ``previous`` after its reopen window: same
+    subject (marked), category, priority and source, linked by ``follows``."""
+    subject = previous.subject if previous.subject.startswith("Re: ") else f"Re: {previous.subject}"
+    return _ticket_open(
+        customer=customer, subject=subject[:150], description=description[:4000],
+        category=previous.category, priority=previous.priority, images=(),
+        source=previous.source, follows=previous,
+    )  # fmt: skip

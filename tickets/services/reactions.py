@@ -23,7 +23,7 @@ from tickets.services.events import (
     TicketReleased,
     TicketStatusChanged,
 )
-from tickets.services.status import status_change
+from tickets.services.status import status_change, ticket_customer_wrote_after_resolution
 
 Status = Ticket.Status
 
@@ -127,7 +127,9 @@ def message_in_ticket(event: MessageCreated) -> bool:
 
 def message_posted(event: MessageCreated) -> None:
     """A message in a ticket's conversation, committed: the agent's first response is timed,
-    a waiting ticket is back in progress, the other party is told, inboxes re-sort."""
+    and their first reply puts an assigned ticket in progress; a waiting ticket is back in
+    progress when its customer answers, and a resolved one reopens (or, after the reopen
+    window, a follow-up ticket opens); the other party is told, inboxes re-sort."""
     message = event.message
     if not message_in_ticket(event) or message.sender is None:
         return
@@ -145,6 +147,15 @@ def message_posted(event: MessageCreated) -> None:
     transaction.on_commit(lambda: desk_ping(ticket), robust=True)  # last message, re-sort
     if message.sender_id == ticket.customer_id and ticket.status == Status.WAITING:
         status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS)
+    elif message.sender_id == ticket.agent_id and ticket.status == Status.ASSIGNED:
+        # The agent's first reply: the ticket is being worked on.
+        status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS)
+    elif (
+        message.sender_id == ticket.customer_id
+        and ticket.status == Status.RESOLVED
+        and ticket_customer_wrote_after_resolution(ticket, message) is not None
+    ):
+        return  # a follow-up ticket opened: its opening tells the desk
     from_customer = message.sender_id == ticket.customer_id
     other = ticket.agent if from_customer else ticket.customer
     if other is not None and from_customer and _assigned_after(ticket, message):
