@@ -120,6 +120,7 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
         "history": [
             (payloads.event_text(e), e.created_at)
             for e in ticket.events.select_related("actor", "agent")
+            if staff_side or e.kind not in payloads.DESK_ONLY_KINDS
         ],
         "notes": ticket.notes.select_related("author") if staff_side else None,
         "note_form": NoteForm() if staff_side else None,

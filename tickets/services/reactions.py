@@ -3,6 +3,7 @@ and of the engine's MessageCreated, registered in TicketsConfig.ready(). Each ru
 transaction (core.domain_events); one that fails is logged and leaves the others be."""
 
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
 from core import events
@@ -10,7 +11,7 @@ from notifications import hooks as notification_hooks
 from notifications.models import Code
 from notifications.services import notification_create
 from rooms.domain_events import MessageCreated
-from rooms.models import Message
+from rooms.models import Membership, Message
 from tickets import emails, frames, payloads
 from tickets import kind as ticket_kind
 from tickets.models import Ticket, TicketEvent
@@ -53,6 +54,12 @@ def ticket_updated(event: TicketChanged) -> None:
     """Every ticket event: live on the ticket's page and in every inbox."""
     ticket = event.ticket
     groups = [events.conversation_group(ticket.conversation_id)]
+    if event.audit.kind in payloads.DESK_ONLY_KINDS:
+        # Labels, macros and rules are the desk's: its people on the ticket hear them.
+        desk = Membership.objects.filter(conversation_id=ticket.conversation_id).filter(
+            Q(user__is_staff=True) | Q(user_id=ticket.agent_id)
+        )
+        groups = [events.user_group(uid) for uid in desk.values_list("user_id", flat=True)]
     if isinstance(event, TicketAssigned) and event.previous is not None:
         # The agent it was taken from has left the conversation's group: their open page
         # hears it through their own group (ticket.js drops a second copy by its event id).
