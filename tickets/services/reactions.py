@@ -98,6 +98,8 @@ def ticket_assigned(event: TicketAssigned) -> None:
 
 def ticket_status_changed(event: TicketStatusChanged) -> None:
     ticket = event.ticket
+    if event.quiet:
+        return
     notify(
         ticket,
         ticket.customer if event.actor != ticket.customer else ticket.agent,
@@ -156,7 +158,7 @@ def message_posted(event: MessageCreated) -> None:
         status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS)
     elif message.sender_id == ticket.agent_id and ticket.status == Status.ASSIGNED:
         # The agent's first reply: the ticket is being worked on.
-        status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS)
+        status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS, quiet=True)
     elif (
         message.sender_id == ticket.customer_id
         and ticket.status == Status.RESOLVED

@@ -39,7 +39,12 @@ def ticket_status_set(*, ticket: Ticket, actor: User, status: str) -> Ticket:
 
 
 def status_change(
-    ticket: Ticket, *, actor: User | None, status: str, kind: str = TicketEvent.Kind.STATUS
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    status: str,
+    kind: str = TicketEvent.Kind.STATUS,
+    quiet: bool = False,
 ) -> Ticket:
     """Inside the caller's transaction, with the ticket's row locked."""
     old = ticket.status
@@ -52,7 +57,7 @@ def status_change(
         ticket.closed_at = now
     ticket.save(update_fields=["status", "resolved_at", "closed_at", "resolution_count"])
     row = audit(ticket, kind, actor=actor, from_status=old, to_status=status)
-    record(TicketStatusChanged(ticket, row, actor=actor, old_status=old))
+    record(TicketStatusChanged(ticket, row, actor=actor, old_status=old, quiet=quiet))
     return ticket
 
 

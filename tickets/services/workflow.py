@@ -14,17 +14,13 @@ from rooms import services as engine
 from rooms.models import Membership
 from tickets import selectors, workflow
 from tickets.models import Label, Macro, Ticket, TicketEvent
+from tickets.rules import may_act
 from tickets.services.assignment import ticket_assign
 from tickets.services.conversation import ticket_note_add
 from tickets.services.events import TicketChanged, audit, record
 from tickets.services.status import ticket_status_set
 
 BULK_MAX = 100
-
-
-def may_act(ticket: Ticket, user: User) -> bool:
-    """Labels and macros on a ticket: its agent and admins."""
-    return user.is_active and (user.is_staff or (user.is_agent and ticket.agent_id == user.pk))
 
 
 def label_create(*, actor: User, name: str, color: str = "#64748b") -> Label:

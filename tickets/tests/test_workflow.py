@@ -285,6 +285,7 @@ def test_each_rule_action(carla, agnes, stella):
     _rule(actions=[{"reply": "Queued: we answer within a day."}])
     third = _open(carla)
     sender = Message.objects.get(conversation=third.conversation).sender
+    assert sender is not None
     assert sender.username == "desk"
     assert not sender.has_usable_password()
 
@@ -414,3 +415,35 @@ def test_bulk_actions_check_each_ticket_all_or_nothing(carla, agnes, stella):
     assert result == [{"ticket": theirs.pk, "ok": True}]
     theirs.refresh_from_db()
     assert theirs.agent == agnes
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+def test_the_inbox_filters_by_label_and_reports_count_by_label(carla, agnes, stella, client):
+    vip = Label.objects.create(name="VIP", color="#dc2626")
+    Macro.objects.create(name="Thanks", actions=[{"reply": "Thanks!"}])
+    tagged, plain = (
+        _assigned(carla, agnes, stella, subject="Tagged"),
+        _assigned(carla, agnes, stella, subject="Plain"),
+    )
+    tagged.labels.add(vip)
+    client.force_login(agnes)
+    page = client.get("/tickets/inbox/?label=VIP").content.decode()
+    assert f"{tagged.number} Tagged" in page
+    assert f"{plain.number} Plain" not in page
+    assert 'class="label-chip" style="--label: #dc2626">VIP' in page
+    assert 'id="bulk-bar"' in page
+    assert f"{plain.number} Plain" in client.get("/tickets/inbox/").content.decode()
+    detail = client.get(f"/tickets/{tagged.pk}/").content.decode()
+    assert 'id="macro-menu"' in detail
+    assert 'id="label-editor"' in detail
+    client.force_login(carla)
+    mine = client.get(f"/tickets/{tagged.pk}/").content.decode()
+    assert "macro-menu" not in mine
+    assert "VIP" not in mine
+    client.force_login(stella)
+    reports = client.get("/tickets/reports/").content.decode()
+    assert '<td><span class="label-chip" style="--label: #dc2626">VIP</span></td><td>1</td>' in (
+        reports
+    )
