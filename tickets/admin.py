@@ -353,8 +353,12 @@ class MacroForm(_StepsForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="An internal note (never shown to the customer).",
     )
-    labels_add = forms.ModelMultipleChoiceField(Label.objects.all(), required=False)
-    labels_remove = forms.ModelMultipleChoiceField(Label.objects.all(), required=False)
+    labels_add = forms.ModelMultipleChoiceField(
+        Label.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    labels_remove = forms.ModelMultipleChoiceField(
+        Label.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     priority = forms.ChoiceField(choices=_blank(Ticket.Priority.choices), required=False)
     assign = forms.ModelChoiceField(_agents(), required=False, help_text="Assign to this agent.")
     status = forms.ChoiceField(
@@ -401,8 +405,9 @@ class RuleForm(_StepsForm):
         choices=_blank(Ticket.Priority.choices), required=False, label="Set the priority"
     )
     actions_labels_add = forms.ModelMultipleChoiceField(
-        Label.objects.all(), required=False, label="Add the labels"
-    )
+        Label.objects.all(), required=False, label="Add the labels",
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
     actions_reply = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Send the reply",
         help_text="Sent to the customer as the ticket's agent (the desk when it has none).",
