@@ -15,7 +15,7 @@ from core.api import PAGING_PARAMETERS, page_params
 from core.paging import keyset_page
 from rooms.api import ConversationMessagesApi
 from rooms.models import Conversation
-from tickets import payloads, selectors, services, workflow
+from tickets import payloads, rules, selectors, services, workflow
 from tickets.models import TEXT_MAX_LENGTH, Label, Macro, Ticket
 
 
@@ -119,7 +119,9 @@ class TicketDetailApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if "labels" in data.validated_data:
-            # Checked first: unknown labels refuse the whole change (nothing else is done).
+            # Checked first: who may, and unknown labels, refuse the whole change.
+            if not rules.may_act(ticket, request.user):
+                raise PermissionDenied("Only the ticket's agent and admins label it.")
             workflow.labels_clean(data.validated_data["labels"])
         if "agent_id" in data.validated_data:
             if not request.user.is_staff:

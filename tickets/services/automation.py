@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
@@ -44,17 +45,19 @@ def rules_triggered_by_rule() -> bool:
     return _running.get()
 
 
+# A username with a space: no sign-up, mail-in or admin form can make one (Django's username
+# validator refuses spaces), so no person can be, or become, the desk's account.
+DESK_USERNAME = "uchat desk"
+
+
 def desk_account() -> User:
     """Who a rule's reply comes from when the ticket has no agent: the desk itself, an
-    account no one signs in to, named after the site."""
-    from django.conf import settings
-
-    user, _ = User.objects.get_or_create(
-        username="desk", defaults={"display_name": f"{settings.UCHAT_SITE_NAME} desk"}
-    )
-    if user.has_usable_password():
+    account no one signs in to (no password, no e-mail), named after the site."""
+    user = User.objects.filter(username=DESK_USERNAME).first()
+    if user is None:
+        user = User(username=DESK_USERNAME, display_name=f"{settings.UCHAT_SITE_NAME} desk")
         user.set_unusable_password()
-        user.save(update_fields=["password"])
+        user.save()
     return user
 
 

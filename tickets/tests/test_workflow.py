@@ -146,7 +146,10 @@ def test_labels_admins_define_agents_set_customers_never_see(carla, agnes, stell
     mine = bearer(carla).get(url).json()
     assert "labels" not in mine
     assert all(e["kind"] != "labels" for e in mine["history"])
-    assert bearer(carla).patch(url, {"labels": []}, format="json").status_code == 403
+    closing = bearer(carla).patch(url, {"labels": [], "status": "closed"}, format="json")
+    assert closing.status_code == 403
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.labels.count()) == (Status.ASSIGNED, 1)  # nothing done
 
     other = AgentFactory(username="otto")
     assert bearer(other).patch(url, {"labels": []}, format="json").status_code == 404
@@ -280,13 +283,14 @@ def test_each_rule_action(carla, agnes, stella):
     second = _open(carla)
     second.refresh_from_db()
     assert second.agent == agnes
-    # Without an agent a rule's reply comes from the desk itself.
+    # Without an agent a rule's reply comes from the desk itself, never from a person named so.
+    UserFactory(username="desk")
     AutomationRule.objects.all().delete()
     _rule(actions=[{"reply": "Queued: we answer within a day."}])
     third = _open(carla)
     sender = Message.objects.get(conversation=third.conversation).sender
     assert sender is not None
-    assert sender.username == "desk"
+    assert sender.username == "uchat desk"
     assert not sender.has_usable_password()
 
 
