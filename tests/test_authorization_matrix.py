@@ -71,6 +71,8 @@ PAGES = {
     "/accounts/profile/": [LOGIN, 200, 200, 200, 200, 200],
     "/admin/": [LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200],
     "/admin/tickets/ticket/": [LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200],
+    "/admin/tickets/automationrule/add/": [LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200],
+    "/admin/tickets/macro/": [LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200],
 }
 API = {
     ("GET", "/api/check"): [200, 200, 200, 200, 200, 200],
@@ -93,6 +95,11 @@ API = {
     ("PATCH", "/api/tickets/{ticket}"): [401, 200, 404, 200, 404, 200],
     ("GET", "/api/tickets/{ticket}/messages"): [401, 200, 404, 200, 404, 200],
     ("POST", "/api/tickets/{ticket}/messages"): [401, 201, 404, 201, 404, 403],
+    # The desk's workflow: labels and macros are never the customers'; admins define labels.
+    ("GET", "/api/labels"): [401, 403, 403, 200, 200, 200],
+    ("POST", "/api/labels"): [401, 403, 403, 403, 403, 400],
+    ("GET", "/api/macros"): [401, 403, 403, 200, 200, 200],
+    ("POST", "/api/tickets/bulk"): [401, 403, 403, 400, 400, 400],
 }
 SOCKETS = {
     "/ws/rooms/{room}/": [False, True, False, False, False, False],

@@ -99,6 +99,12 @@ def ticket_customer_wrote_after_resolution(ticket: Ticket, message: Message) -> 
     if ticket.resolved_at is None or message.created_at - ticket.resolved_at <= limit:
         _reopen(ticket, message.sender)
         return None
+    # An e-mail's text and its images are messages of their own: one follow-up for them all.
+    recent = Ticket.objects.filter(
+        follows=ticket, created_at__gte=message.created_at - timedelta(minutes=2)
+    ).first()
+    if recent is not None:
+        return recent
     text = message.body.strip() or "(The message was an image or a file: see the conversation.)"
     assert ticket.customer is not None
     return ticket_follow_up(ticket, customer=ticket.customer, description=text)

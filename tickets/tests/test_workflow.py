@@ -98,6 +98,8 @@ def test_a_customer_message_reopens_within_the_window_and_follows_up_after(
         carla, Status.NEW, "And again, weeks later.",
     )  # fmt: skip
     assert follow.subject == "Re: Blender broken"
+    _say(ticket, carla, "(and a second line, as an e-mail's image would be)")
+    assert Ticket.objects.filter(follows=ticket).count() == 1
     assert bearer(carla).get(f"/api/tickets/{follow.pk}").json()["follows"] == ticket.pk
 
 
