@@ -36,6 +36,7 @@ from tickets.services.sla import sla_breaches_check
 from tickets.services.status import ticket_reopen, ticket_status_set, tickets_auto_resolve
 from tickets.services.workflow import (
     label_create,
+    macro_create,
     macro_run,
     ticket_labels_set,
     tickets_bulk,
@@ -48,6 +49,7 @@ __all__ = [
     "canned_reply_create",
     "category_create",
     "label_create",
+    "macro_create",
     "macro_run",
     "platform_feedback_give",
     "sla_breaches_check",
