@@ -146,7 +146,11 @@ def bulk_action_clean(action: object) -> dict[str, Any]:
                               "labels_remove, status or macro.")  # fmt: skip
     ((key, value),) = action.items()
     if key == "macro":
-        if not isinstance(value, int) or not Macro.objects.filter(pk=value).exists():
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or not Macro.objects.filter(pk=value).exists()
+        ):
             raise ValidationError(f"action: no macro {value!r}.")
         return {key: value}
     if key == "status":
