@@ -75,6 +75,8 @@ PAGES = {
     "/accounts/profile/": [LOGIN, 200, 200, 200, 200, 200],
     "/admin/": [LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200],
     "/admin/tickets/ticket/": [LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200],
+    "/admin/tickets/automationrule/add/": [LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200],
+    "/admin/tickets/macro/": [LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200],
 }
 API = {
     ("GET", "/api/check"): [200, 200, 200, 200, 200, 200],
@@ -119,6 +121,11 @@ API = {
     ],
     ("GET", "/api/notification-settings"): [401, 200, 200, 200, 200, 200],
     ("PUT", "/api/notification-settings"): [401, 200, 200, 200, 200, 200],
+    # The desk's workflow: labels and macros are never the customers'; admins define labels.
+    ("GET", "/api/labels"): [401, 403, 403, 200, 200, 200],
+    ("POST", "/api/labels"): [401, 403, 403, 403, 403, 400],
+    ("GET", "/api/macros"): [401, 403, 403, 200, 200, 200],
+    ("POST", "/api/tickets/bulk"): [401, 403, 403, 400, 400, 400],
 }
 SOCKETS = {
     "/ws/rooms/{room}/": [False, True, False, False, False, False],

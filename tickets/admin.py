@@ -12,13 +12,16 @@ from django.utils.html import format_html
 
 from accounts.http import staff_user
 from accounts.models import User
-from tickets import services
+from tickets import services, workflow
 from tickets.models import (
     AgentProfile,
+    AutomationRule,
     CannedReply,
     Category,
     Feedback,
     InternalNote,
+    Label,
+    Macro,
     MailboxState,
     MailFailure,
     PlatformFeedback,
@@ -46,7 +49,9 @@ class AgentListFilter(admin.RelatedFieldListFilter):
 
 class TicketEventInline(admin.TabularInline):
     model = TicketEvent
-    fields = readonly_fields = ("created_at", "kind", "actor", "agent", "from_status", "to_status")
+    fields = readonly_fields = (
+        "created_at", "kind", "actor", "agent", "from_status", "to_status", "detail",
+    )  # fmt: skip
     extra = 0
     can_delete = False
 
@@ -74,9 +79,10 @@ class TicketAdmin(admin.ModelAdmin):
         "status",
         "priority",
         "category",
+        "source",
         "created_at",
     ]
-    list_filter = ["status", "priority", "category", ("agent", AgentListFilter)]
+    list_filter = ["status", "priority", "source", "category", ("agent", AgentListFilter)]
     search_fields = ["=id", "subject", "customer__username", "agent__username"]
     list_select_related = ["customer", "agent", "category"]
     readonly_fields = [
@@ -89,18 +95,20 @@ class TicketAdmin(admin.ModelAdmin):
         "agent",
         "conversation",
         "source",
+        "raised_from",
+        "follows",
         "created_at",
         "first_response_at",
         "resolved_at",
         "closed_at",
         "resolution_count",
     ]
-    exclude = ["source_message"]  # shown as "source": its author, conversation and words
+    exclude = ["source_message"]  # shown as "raised from": its author, conversation and words
     inlines = [TicketEventInline, InternalNoteInline]
     actions = ["reassign", "assign_to_least_busy", "close_tickets"]
 
     @admin.display(description="raised from")
-    def source(self, ticket: Ticket) -> str:
+    def raised_from(self, ticket: Ticket) -> str:
         message = ticket.source_message
         if message is None:
             return "—"
@@ -267,3 +275,216 @@ class MailboxStateAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: MailboxState | None = None) -> bool:
         return False
+
+
+def _agents() -> QuerySet[User]:
+    return User.objects.filter(is_agent=True, is_active=True).order_by("username")
+
+
+def _blank(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("", "—"), *choices]
+
+
+class _StepsForm(forms.ModelForm):
+    """A form of one optional field per step; saved as the model's ordered JSON list (in the
+    order of the fields) and checked by tickets.workflow."""
+
+    steps: dict[str, tuple[str, ...]] = {}  # JSON field -> the form fields, in order
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for json_field in self.steps:
+            for step in getattr(self.instance, json_field) or []:
+                ((key, value),) = step.items()
+                field = self.fields.get(key if key in self.fields else f"{json_field}_{key}")
+                if field is None:
+                    continue
+                name = key if key in self.fields else f"{json_field}_{key}"
+                self.initial[name] = self._initial(name, value)
+
+    def _initial(self, name: str, value: Any) -> Any:
+        field = self.fields[name]
+        queryset = getattr(field, "queryset", None)
+        if queryset is None:
+            return value
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            return list(queryset.filter(name__in=value))
+        lookup = "username" if queryset.model is User else "name"
+        return queryset.filter(**{lookup: value}).first()
+
+    @staticmethod
+    def _value(value: Any) -> Any:
+        if isinstance(value, User):
+            return value.username
+        if isinstance(value, (Category, Label)):
+            return value.name
+        if isinstance(value, QuerySet):
+            return [item.name for item in value]
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for json_field, names in self.steps.items():
+            steps = []
+            for name in names:
+                value = data.get(name)
+                if value in (None, "", [], False) or (isinstance(value, QuerySet) and not value):
+                    continue
+                key = name.removeprefix(f"{json_field}_")
+                steps.append({key: self._value(value)})
+            try:
+                setattr(self.instance, json_field, self.check(json_field, steps))
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
+
+    def check(self, json_field: str, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+class MacroForm(_StepsForm):
+    reply = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Sent to the customer, as the agent who runs the macro.",
+    )
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="An internal note (never shown to the customer).",
+    )
+    labels_add = forms.ModelMultipleChoiceField(
+        Label.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    labels_remove = forms.ModelMultipleChoiceField(
+        Label.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    priority = forms.ChoiceField(choices=_blank(Ticket.Priority.choices), required=False)
+    assign = forms.ModelChoiceField(_agents(), required=False, help_text="Assign to this agent.")
+    status = forms.ChoiceField(
+        choices=_blank([(s, Ticket.Status(s).label) for s in workflow.MACRO_STATUSES]),
+        required=False, help_text="Set last, after the steps above.",
+    )  # fmt: skip
+    steps = {
+        "actions": ("reply", "note", "labels_add", "labels_remove", "priority", "assign", "status")
+    }
+
+    class Meta:
+        model = Macro
+        fields = ["name"]
+
+    def check(self, json_field: str, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return workflow.macro_actions_clean(steps)
+
+
+class RuleForm(_StepsForm):
+    conditions_subject_contains = forms.CharField(required=False, label="Subject contains")
+    conditions_description_contains = forms.CharField(required=False, label="Description contains")
+    conditions_category_is = forms.ModelChoiceField(
+        Category.objects.all(), required=False, label="Category is"
+    )
+    conditions_priority_is = forms.ChoiceField(
+        choices=_blank(Ticket.Priority.choices), required=False, label="Priority is"
+    )
+    conditions_label_has = forms.ModelChoiceField(
+        Label.objects.all(), required=False, label="Has the label"
+    )
+    conditions_source_is = forms.ChoiceField(
+        choices=_blank(Ticket.Source.choices), required=False, label="Came in by"
+    )
+    conditions_customer_domain_is = forms.CharField(
+        required=False, label="Customer's e-mail domain is", help_text="e.g. example.com"
+    )
+    actions_assign_agent = forms.ModelChoiceField(_agents(), required=False,
+                                                  label="Assign to the agent")  # fmt: skip
+    actions_assign_category = forms.ModelChoiceField(
+        Category.objects.all(), required=False, label="Put in the category",
+        help_text="And give it to an online agent of that category when it has no agent.",
+    )  # fmt: skip
+    actions_priority = forms.ChoiceField(
+        choices=_blank(Ticket.Priority.choices), required=False, label="Set the priority"
+    )
+    actions_labels_add = forms.ModelMultipleChoiceField(
+        Label.objects.all(), required=False, label="Add the labels",
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    actions_reply = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Send the reply",
+        help_text="Sent to the customer as the ticket's agent (the desk when it has none).",
+    )  # fmt: skip
+    actions_notify = forms.ModelChoiceField(
+        User.objects.filter(is_active=True).filter(Q(is_staff=True) | Q(is_agent=True)),
+        required=False, label="Notify this person",
+    )  # fmt: skip
+    actions_notify_admins = forms.BooleanField(required=False, label="Notify the admins")
+    steps = {
+        "conditions": tuple(f"conditions_{key}" for key in workflow.RULE_CONDITIONS),
+        "actions": tuple(f"actions_{key}" for key in workflow.RULE_ACTIONS),
+    }
+
+    class Meta:
+        model = AutomationRule
+        fields = ["name", "position", "active", "trigger"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for step in self.instance.actions or []:
+            if step == {"notify": "admins"}:
+                self.initial["actions_notify_admins"] = True
+                self.initial.pop("actions_notify", None)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("actions_notify_admins"):
+            self.instance.actions = [*self.instance.actions, {"notify": "admins"}]
+        if not self.instance.actions and not self.errors:
+            self.add_error(None, "A rule does at least one thing: choose an action.")
+        return data
+
+    def check(self, json_field: str, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if json_field == "conditions":
+            return workflow.rule_conditions_clean(steps)
+        return workflow.rule_actions_clean(steps) if steps else []
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ["name", "color", "ticket_count"]
+    search_fields = ["name"]
+
+    @admin.display(description="tickets")
+    def ticket_count(self, label: Label) -> int:
+        return label.tickets.count()
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    form = MacroForm
+    list_display = ["name", "summary"]
+    fieldsets = [
+        (None, {"fields": ["name"]}),
+        ("Actions, in this order", {"fields": list(MacroForm.steps["actions"])}),
+    ]
+
+    @admin.display(description="actions")
+    def summary(self, macro: Macro) -> str:
+        return ", ".join(next(iter(step)) for step in macro.actions)
+
+
+@admin.register(AutomationRule)
+class AutomationRuleAdmin(admin.ModelAdmin):
+    form = RuleForm
+    list_display = ["name", "position", "active", "trigger", "summary"]
+    list_editable = ["position", "active"]
+    list_filter = ["trigger", "active"]
+    fieldsets = [
+        ("When", {"fields": ["name", "trigger", "position", "active"]}),
+        ("If all of these hold (leave empty to match every ticket)",
+         {"fields": list(RuleForm.steps["conditions"])}),
+        ("Then, in this order",
+         {"fields": [*RuleForm.steps["actions"], "actions_notify_admins"]}),
+    ]  # fmt: skip
+
+    @admin.display(description="does")
+    def summary(self, rule: AutomationRule) -> str:
+        return ", ".join(next(iter(step)) for step in rule.actions)

@@ -15,8 +15,8 @@ from core.api import PAGING_PARAMETERS, page_params
 from core.paging import keyset_page
 from rooms.api import ConversationMessagesApi
 from rooms.models import Conversation
-from tickets import payloads, selectors, services
-from tickets.models import TEXT_MAX_LENGTH, Ticket
+from tickets import payloads, rules, selectors, services, workflow
+from tickets.models import TEXT_MAX_LENGTH, Label, Macro, Ticket
 
 
 def _ticket(request: SignedInApiRequest, ticket_id: int) -> Ticket:
@@ -51,7 +51,15 @@ class TicketListApi(APIView):
             limit=limit,
             descending=True,
         )
-        return Response({"tickets": [payloads.ticket_payload(t) for t in page], "next": next_start})
+        user = request.user
+        return Response(
+            {
+                "tickets": [
+                    payloads.ticket_payload(t, desk=payloads.desk_side(t, user)) for t in page
+                ],
+                "next": next_start,
+            }
+        )
 
     @extend_schema(
         request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Raise a ticket"
@@ -70,7 +78,10 @@ class TicketListApi(APIView):
             category=category,
             priority=data.validated_data["priority"],
         )
-        return Response(payloads.ticket_payload(ticket), status=status.HTTP_201_CREATED)
+        return Response(
+            payloads.ticket_payload(ticket, desk=payloads.desk_side(ticket, request.user)),
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class TicketDetailApi(APIView):
@@ -83,14 +94,20 @@ class TicketDetailApi(APIView):
             "waiting, resolved; admins: any allowed move",
         )
         agent_id = serializers.IntegerField(required=False, help_text="admins: assign or reassign")
+        labels = serializers.JSONField(
+            required=False, help_text="the ticket's agent and admins: label names (all of them)"
+        )
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="A ticket with its history")
     def get(self, request: SignedInApiRequest, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
+        desk = payloads.desk_side(ticket, request.user)
         history = [
-            payloads.event_payload(e) for e in ticket.events.select_related("actor", "agent")
+            payloads.event_payload(e)
+            for e in ticket.events.select_related("actor", "agent")
+            if desk or e.kind not in payloads.DESK_ONLY_KINDS
         ]
-        return Response({**payloads.ticket_payload(ticket), "history": history})
+        return Response({**payloads.ticket_payload(ticket, desk=desk), "history": history})
 
     @extend_schema(
         request=InputSerializer,
@@ -101,6 +118,11 @@ class TicketDetailApi(APIView):
         ticket = _ticket(request, ticket_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if "labels" in data.validated_data:
+            # Checked first: who may, and unknown labels, refuse the whole change.
+            if not rules.may_act(ticket, request.user):
+                raise PermissionDenied("Only the ticket's agent and admins label it.")
+            workflow.labels_clean(data.validated_data["labels"])
         if "agent_id" in data.validated_data:
             if not request.user.is_staff:
                 raise PermissionDenied("Only admins assign tickets.")
@@ -112,6 +134,10 @@ class TicketDetailApi(APIView):
         elif new_status:
             ticket = services.ticket_status_set(
                 ticket=ticket, actor=request.user, status=new_status
+            )
+        if "labels" in data.validated_data:
+            ticket = services.ticket_labels_set(
+                ticket=ticket, actor=request.user, labels=data.validated_data["labels"]
             )
         return self.get(request, ticket.pk)
 
@@ -135,3 +161,83 @@ class TicketMessageListApi(ConversationMessagesApi):
     )
     def post(self, request: SignedInApiRequest, ticket_id: int) -> Response:
         return self.send(request, ticket_id)
+
+
+def _desk_only(request: SignedInApiRequest) -> None:
+    if not (request.user.is_staff or request.user.is_agent):
+        raise PermissionDenied("Labels and macros are the support team's.")
+
+
+def label_payload(label: Label) -> dict[str, object]:
+    return {"id": label.pk, "name": label.name, "color": label.color}
+
+
+class LabelListApi(APIView):
+    @extend_schema_serializer(component_name="LabelInput")
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=40)
+        color = serializers.CharField(max_length=7, default="#64748b")
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="The desk's labels")
+    def get(self, request: SignedInApiRequest) -> Response:
+        _desk_only(request)
+        return Response({"labels": [label_payload(label) for label in Label.objects.all()]})
+
+    @extend_schema(
+        request=InputSerializer, responses={201: OpenApiTypes.OBJECT}, summary="Define a label"
+    )
+    def post(self, request: SignedInApiRequest) -> Response:
+        if not request.user.is_staff:
+            raise PermissionDenied("Only admins define labels.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        label = services.label_create(actor=request.user, **data.validated_data)
+        return Response(label_payload(label), status=status.HTTP_201_CREATED)
+
+
+class MacroListApi(APIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="The desk's macros")
+    def get(self, request: SignedInApiRequest) -> Response:
+        _desk_only(request)
+        return Response(
+            {"macros": [{"id": m.pk, "name": m.name, "actions": m.actions}
+                        for m in Macro.objects.all()]}
+        )  # fmt: skip
+
+
+class MacroRunApi(APIView):
+    @extend_schema(
+        request=None, responses={200: OpenApiTypes.OBJECT}, summary="Run a macro on a ticket"
+    )
+    def post(self, request: SignedInApiRequest, ticket_id: int, macro_id: int) -> Response:
+        _desk_only(request)
+        ticket = _ticket(request, ticket_id)
+        macro = get_object_or_404(Macro, pk=macro_id)
+        ticket = services.macro_run(ticket=ticket, macro=macro, actor=request.user)
+        return TicketDetailApi().get(request, ticket.pk)
+
+
+class TicketBulkApi(APIView):
+    @extend_schema_serializer(component_name="TicketBulkInput")
+    class InputSerializer(serializers.Serializer):
+        tickets = serializers.JSONField(help_text="ticket ids (at most 100)")
+        action = serializers.JSONField(
+            help_text='one of {"assign": username}, {"labels_add": [names]}, '
+            '{"labels_remove": [names]}, {"status": s}, {"macro": id}'
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="One action on many tickets",
+    )
+    def post(self, request: SignedInApiRequest) -> Response:
+        _desk_only(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        results = services.tickets_bulk(
+            actor=request.user,
+            ticket_ids=data.validated_data["tickets"],
+            action=data.validated_data["action"],
+        )
+        return Response({"results": results})

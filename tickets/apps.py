@@ -14,7 +14,7 @@ class TicketsConfig(AppConfig):
         from rooms.domain_events import MessageCreated
         from tickets import services
         from tickets.kind import TICKET
-        from tickets.services import events, reactions
+        from tickets.services import automation, events, reactions
 
         account_hooks.on_user_delete(services.tickets_release)
         register(account_hooks.after_agent_change, services.agent_role_changed)
@@ -31,4 +31,8 @@ class TicketsConfig(AppConfig):
         on(events.TicketStatusChanged, reactions.queue_drain_when_freed)
         on(events.TicketBreached, reactions.ticket_breached)
         on(events.TicketReleased, reactions.ticket_released)
+        # Automation rules, after the handlers above (a reopen is done before rules look).
+        on(events.TicketOpened, automation.on_ticket_opened)
+        on(events.TicketBreached, automation.on_ticket_breached)
+        on(MessageCreated, automation.on_customer_message, when=automation.customer_message)
         kinds.register(TICKET)

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import User
-from tickets.models import TEXT_MAX_LENGTH, Category, PlatformFeedback, Ticket
+from tickets.models import TEXT_MAX_LENGTH, Category, Label, PlatformFeedback, Ticket
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -113,6 +113,10 @@ class InboxFilterForm(forms.Form):
     category = forms.ModelChoiceField(
         queryset=Category.objects.filter(is_active=True), required=False, empty_label="Any category"
     )
+    label = forms.ModelChoiceField(
+        queryset=Label.objects.all(), required=False, empty_label="Any label",
+        to_field_name="name",
+    )  # fmt: skip
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

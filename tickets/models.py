@@ -1,11 +1,14 @@
 """The customer-care desk: tickets, their audit trail, notes, canned replies and feedback.
 A ticket's conversation is a rooms.Conversation of kind "ticket" (the one message engine)."""
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 # A ticket's description, an internal note and a canned reply: one length for the desk's
@@ -42,6 +45,31 @@ class AgentProfile(models.Model):
         return f"agent {self.user}"
 
 
+color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour is #rrggbb, e.g. #3b82f6.")
+
+
+class Label(models.Model):
+    """A tag agents put on tickets ("refund", "vip"); admins define them."""
+
+    name = models.CharField(max_length=40)
+    color = models.CharField(max_length=7, default="#64748b", validators=[color_validator])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="label_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def validate_unique(self, exclude: "Collection[str] | None" = None) -> None:
+        super().validate_unique(exclude)
+        same = Label.objects.filter(name__iexact=self.name.strip()).exclude(pk=self.pk)
+        if same.exists():
+            raise ValidationError({"name": "A label with this name exists."}, code="unique")
+
+
 class Ticket(models.Model):
     class Priority(models.TextChoices):
         LOW = "low", "Low"
@@ -57,6 +85,12 @@ class Ticket(models.Model):
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"
 
+    class Source(models.TextChoices):
+        WEB = "web", "Web"  # the site's form and the API
+        EMAIL = "email", "E-mail"
+        WIDGET = "widget", "Website widget"
+        CHAT = "chat", "Chat message"  # a room or direct message made into a ticket
+
     OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING)
 
     # SET_NULL: a customer may delete their account; the ticket stays (as "deleted user").
@@ -70,6 +104,8 @@ class Ticket(models.Model):
     )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    # Where the ticket came in: the customer's panel and reports show it; rules match on it.
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -92,6 +128,11 @@ class Ticket(models.Model):
     source_message = models.OneToOneField(
         "rooms.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="ticket"
     )
+    # The resolved ticket this one follows up: a customer who wrote after the reopen window.
+    follows = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
+    )
+    labels = models.ManyToManyField(Label, blank=True, related_name="tickets")
     first_response_due = models.DateTimeField(null=True, blank=True)
     resolution_due = models.DateTimeField(null=True, blank=True)
     first_response_breached_at = models.DateTimeField(null=True, blank=True)
@@ -131,6 +172,50 @@ class Ticket(models.Model):
         return due is not None and due < (now or timezone.now())
 
 
+class Macro(models.Model):
+    """A named list of actions an agent runs on a ticket in one click. ``actions`` is checked
+    by tickets.workflow (the admin site's form, and again when it runs)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    actions = models.JSONField(
+        default=list,
+        help_text="A list of actions, e.g. "
+        '[{"reply": "Thanks!"}, {"status": "waiting"}, {"labels_add": ["refund"]}]',
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AutomationRule(models.Model):
+    """When (trigger), if (every condition holds), then (actions): run after the commit, in
+    position order; a rule's own writes trigger no rules (tickets.services.automation). Its
+    JSON is checked by tickets.workflow (the admin site's form, and again when it runs)."""
+
+    class Trigger(models.TextChoices):
+        CREATED = "created", "Ticket created"
+        CUSTOMER_REPLIED = "customer_replied", "Customer replied"
+        SLA_BREACHED = "sla_breached", "SLA breached"
+
+    name = models.CharField(max_length=80)
+    position = models.PositiveIntegerField(default=0, help_text="Rules run lowest first.")
+    active = models.BooleanField(default=True)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    conditions = models.JSONField(default=list, blank=True)
+    actions = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class SlaPolicy(models.Model):
     """How soon a ticket of one priority is answered and resolved (service-level targets).
     Due times are set on the ticket when it is raised (and the resolution's again when it is
@@ -164,6 +249,9 @@ class TicketEvent(models.Model):
         FEEDBACK = "feedback", "Feedback"
         RELEASED = "released", "Back to the queue"
         SLA = "sla", "SLA missed"
+        RULE = "rule", "Automation rule"
+        MACRO = "macro", "Macro"
+        LABELS = "labels", "Labels changed"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -175,6 +263,8 @@ class TicketEvent(models.Model):
     )
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
+    # A rule's or a macro's run: its name and what it did ("Rule “VIP”: priority → urgent").
+    detail = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -6,16 +6,29 @@ from typing import Any
 
 from django.conf import settings
 
+from accounts.models import User
 from accounts.payloads import person_payload
 from tickets import rules
 from tickets.models import Ticket, TicketEvent
 
+# History rows of the desk's own tools: never shown to the customer.
+DESK_ONLY_KINDS = (TicketEvent.Kind.RULE, TicketEvent.Kind.MACRO, TicketEvent.Kind.LABELS)
 
-def ticket_payload(ticket: Ticket) -> dict[str, Any]:
+
+def desk_side(ticket: Ticket, user: User) -> bool:
+    """Whether ``user`` sees the desk's side of ``ticket`` (labels, rules' and macros' runs)."""
+    return user.is_staff or (user.is_agent and ticket.customer_id != user.pk)
+
+
+def ticket_payload(ticket: Ticket, *, desk: bool = False) -> dict[str, Any]:
+    """The ticket object; ``desk`` adds ``labels`` (agents and admins only)."""
+
     def when(value: Any) -> str | None:
         return value.isoformat() if value else None
 
+    extra = {"labels": sorted(label.name for label in ticket.labels.all())} if desk else {}
     return {
+        **extra,
         "id": ticket.pk,
         "number": ticket.number,
         "subject": ticket.subject,
@@ -27,6 +40,8 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
         "customer": person_payload(ticket.customer) if ticket.customer else None,
         "agent": person_payload(ticket.agent) if ticket.agent else None,
         "conversation": ticket.conversation_id,
+        "source": ticket.source,
+        "follows": ticket.follows_id,
         "created_at": when(ticket.created_at),
         "first_response_at": when(ticket.first_response_at),
         "resolved_at": when(ticket.resolved_at),
@@ -43,6 +58,9 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
 def event_text(event: TicketEvent) -> str:
     actor = event.actor.name if event.actor else settings.UCHAT_SITE_NAME
     labels = dict(Ticket.Status.choices)
+    if event.kind in (TicketEvent.Kind.RULE, TicketEvent.Kind.MACRO, TicketEvent.Kind.LABELS):
+        by = "" if event.kind == TicketEvent.Kind.RULE else f" (by {actor})"
+        return f"{event.detail}{by}"
     if event.kind == TicketEvent.Kind.CREATED:
         return f"Created by {actor}"
     if event.kind == TicketEvent.Kind.ASSIGNED:

@@ -58,3 +58,8 @@ def customer_may(ticket: Ticket) -> dict[str, bool]:
 def rateable(ticket: Ticket) -> bool:
     """Feedback is for a resolution: a resolved (or since closed) ticket."""
     return ticket.resolution_count > 0 and ticket.status in (Status.RESOLVED, Status.CLOSED)
+
+
+def may_act(ticket: Ticket, user: User) -> bool:
+    """Labels and macros on a ticket (and bulk actions): its agent and admins."""
+    return user.is_active and (user.is_staff or (user.is_agent and ticket.agent_id == user.pk))

@@ -28,6 +28,8 @@ from tickets.models import (
     CannedReply,
     Category,
     Feedback,
+    Label,
+    Macro,
     MailboxState,
     PlatformFeedback,
     Ticket,
@@ -40,6 +42,18 @@ def category_active(*, name: str) -> Category | None:
 
 def canned_replies() -> QuerySet[CannedReply]:
     return CannedReply.objects.all()
+
+
+def labels() -> QuerySet[Label]:
+    return Label.objects.all()
+
+
+def macros() -> QuerySet[Macro]:
+    return Macro.objects.all()
+
+
+def agents_active() -> QuerySet[User]:
+    return User.objects.filter(is_agent=True, is_active=True).order_by("username")
 
 
 def feedback_current(*, ticket: Ticket, resolution: int | None = None) -> Feedback | None:
@@ -92,6 +106,15 @@ def status_counts(*, since: datetime | None = None) -> dict[str, int]:
         tickets = tickets.filter(created_at__gte=since)
     counts = dict(tickets.values_list("status").annotate(n=Count("id")).order_by())
     return {status: counts.get(status, 0) for status, _ in Ticket.Status.choices}
+
+
+def label_counts() -> list[tuple[Label, int, int]]:
+    """(label, open tickets, all tickets) for every label, most used first."""
+    labels = Label.objects.annotate(
+        open_count=Count("tickets", filter=Q(tickets__status__in=Ticket.OPEN_STATUSES)),
+        total=Count("tickets"),
+    ).order_by("-total", "name")
+    return [(label, label.open_count, label.total) for label in labels]
 
 
 def agent_workload() -> list[tuple[User, int, int]]:
@@ -171,7 +194,13 @@ def _sla_next() -> Case:
 
 
 def inbox_tickets(
-    *, user: User, view: str, status: str = "", priority: str = "", category: int | None = None
+    *,
+    user: User,
+    view: str,
+    status: str = "",
+    priority: str = "",
+    category: int | None = None,
+    label: int | None = None,
 ) -> QuerySet[Ticket]:
     """The inbox's list: ``view`` is "mine", "unassigned" or (admins) "all"; open tickets
     unless a status is chosen; what is due soonest first, with the last message's text."""
@@ -190,14 +219,20 @@ def inbox_tickets(
         tickets = tickets.filter(priority=priority)
     if category:
         tickets = tickets.filter(category_id=category)
+    if label:
+        tickets = tickets.filter(labels=label)
     last = Message.objects.filter(
         conversation=OuterRef("conversation"), deleted_at__isnull=True
     ).order_by("-id")
-    return tickets.annotate(
-        sla_next=_sla_next(),
-        last_text=Subquery(last.values("body")[:1]),
-        last_at=Subquery(last.values("created_at")[:1]),
-    ).order_by(F("sla_next").asc(nulls_last=True), "created_at", "id")
+    return (
+        tickets.prefetch_related("labels")
+        .annotate(
+            sla_next=_sla_next(),
+            last_text=Subquery(last.values("body")[:1]),
+            last_at=Subquery(last.values("created_at")[:1]),
+        )
+        .order_by(F("sla_next").asc(nulls_last=True), "created_at", "id")
+    )
 
 
 def customer_summary(*, customer: User | None) -> dict[str, object] | None:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.http import SignedInRequest
+from accounts.models import User
 from core import api_errors
 from core.db_router import replica_reads
 from core.forms import apply_service_errors
@@ -120,6 +121,7 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
         "history": [
             (payloads.event_text(e), e.created_at)
             for e in ticket.events.select_related("actor", "agent")
+            if staff_side or e.kind not in payloads.DESK_ONLY_KINDS
         ],
         "notes": ticket.notes.select_related("author") if staff_side else None,
         "note_form": NoteForm() if staff_side else None,
@@ -140,6 +142,8 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
         "rated": rated if is_customer else None,
         "all_feedback": ticket.feedback.all() if staff_side else None,
         "chat": chat_context(request, ticket.conversation, readonly=not member),
+        "may_act": rules.may_act(ticket, user),
+        **(_workflow_context(user) if staff_side else {}),
     }
     return render(request, "tickets/detail.html", context)
 
@@ -257,6 +261,7 @@ def inbox(request: SignedInRequest) -> HttpResponse:
         status=filters.get("status") or "",
         priority=filters.get("priority") or "",
         category=filters["category"].pk if filters.get("category") else None,
+        label=filters["label"].pk if filters.get("label") else None,
     )[:100]
     query = request.GET.copy()
     query.pop("ticket", None)
@@ -269,6 +274,7 @@ def inbox(request: SignedInRequest) -> HttpResponse:
         "tickets": tickets,
         "query": query.urlencode(),
         "now": timezone.now(),
+        **_workflow_context(user),
     }
     chosen = request.GET.get("ticket") or request.GET.get("selected") or ""
     context["selected_id"] = int(chosen) if chosen.isdigit() else None
@@ -297,8 +303,25 @@ def inbox(request: SignedInRequest) -> HttpResponse:
             notes=[_note_payload(n) for n in ticket.notes.select_related("author")]
             if (user.is_staff or ticket.agent_id == user.pk) else [],
             here=f"{reverse('tickets:inbox')}?{request.GET.urlencode()}",
+            may_act=rules.may_act(ticket, user),
         )  # fmt: skip
     return render(request, "tickets/inbox.html", context)
+
+
+def _workflow_context(user: User) -> dict[str, Any]:
+    """What the bulk bar, the macro menu and the label editor offer (the desk's side only)."""
+    labels = list(selectors.labels())
+    return {
+        "labels": labels,
+        "labels_json": [{"name": label.name, "color": label.color} for label in labels],
+        "macros": list(selectors.macros()),
+        "bulk_agents": list(selectors.agents_active()) if user.is_staff else [],
+        "bulk_statuses": [
+            (s, Ticket.Status(s).label)
+            for s in (Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING, Ticket.Status.RESOLVED,
+                      Ticket.Status.CLOSED)
+        ],
+    }  # fmt: skip
 
 
 def _note_payload(note: InternalNote) -> dict[str, Any]:
@@ -439,6 +462,7 @@ def reports(request: SignedInRequest) -> HttpResponse:
     medians = selectors.medians_by_priority()
     ratings = selectors.ratings_distribution()
     workload = selectors.agent_workload()
+    by_label = selectors.label_counts()
 
     def minutes(value: timedelta | None) -> float:
         return value.total_seconds() / 60 if value else 0.0
@@ -446,6 +470,7 @@ def reports(request: SignedInRequest) -> HttpResponse:
     context = {
         "counts": payloads.status_counts_text(selectors.status_counts()),
         "workload": workload,
+        "by_label": by_label,
         "satisfaction": figures,
         "first_response": payloads.duration_text(figures.median_first_response),
         "resolution": payloads.duration_text(figures.median_resolution),
@@ -486,6 +511,16 @@ def reports(request: SignedInRequest) -> HttpResponse:
                 charts.Series("Resolved or closed", [d for _, _, d in workload]),
             ],
         ),
+        "chart_labels": charts.columns(
+            title="Tickets per label",
+            labels=[label.name for label, _, _ in by_label],
+            series=[
+                charts.Series("Open", [o for _, o, _ in by_label]),
+                charts.Series("All", [t for _, _, t in by_label]),
+            ],
+        )
+        if by_label
+        else "",
     }
     return render(request, "tickets/reports.html", context)
 

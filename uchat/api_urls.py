@@ -72,6 +72,14 @@ urlpatterns = [
         name="push-subscriptions",
     ),
     path("tickets", tickets_api.TicketListApi.as_view(), name="tickets"),
+    path("tickets/bulk", tickets_api.TicketBulkApi.as_view(), name="tickets-bulk"),
+    path("labels", tickets_api.LabelListApi.as_view(), name="labels"),
+    path("macros", tickets_api.MacroListApi.as_view(), name="macros"),
+    path(
+        "tickets/<int:ticket_id>/macros/<int:macro_id>/run",
+        tickets_api.MacroRunApi.as_view(),
+        name="ticket-macro-run",
+    ),
     path("tickets/<int:ticket_id>", tickets_api.TicketDetailApi.as_view(), name="ticket"),
     path(
         "tickets/<int:ticket_id>/messages",

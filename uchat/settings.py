@@ -374,6 +374,7 @@ UCHAT_MAIL_FAILURE_DAYS = env.int("UCHAT_MAIL_FAILURE_DAYS", default=30)
 # Periodic tasks, run by exactly one `celery beat` (docs/deploy.md).
 CELERY_BEAT_SCHEDULE = {
     "sla-check": {"task": "tickets.tasks.sla_check", "schedule": 60.0},
+    "auto-resolve": {"task": "tickets.tasks.auto_resolve", "schedule": 3600.0},
     "uploads-sweep": {"task": "rooms.tasks.uploads_sweep", "schedule": 600.0},
 }
 
@@ -798,6 +799,10 @@ UCHAT_PRESENCE_TTL = 90
 # Customer-care desk: new tickets go to online agents; customers reopen within so many days.
 UCHAT_TICKET_AUTO_ASSIGN = env.bool("UCHAT_TICKET_AUTO_ASSIGN", default=True)
 UCHAT_TICKET_REOPEN_DAYS = env.int("UCHAT_TICKET_REOPEN_DAYS", default=7)
+# Days a ticket waits on its customer before it is resolved with a note (0: never).
+UCHAT_TICKET_AUTO_RESOLVE_DAYS = env.int("UCHAT_TICKET_AUTO_RESOLVE_DAYS", default=7)
+# Bulk actions from the inbox, per agent and minute.
+UCHAT_TICKET_BULK_PER_MINUTE = env.int("UCHAT_TICKET_BULK_PER_MINUTE", default=20)
 
 LOGGING = {
     "version": 1,

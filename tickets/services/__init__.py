@@ -11,7 +11,9 @@ events, after the transaction commits.
 - ``sla``: due times and breaches;
 - ``conversation``: the check before a message is stored, admins joining, internal notes;
 - ``feedback``: ratings and platform feedback;
-- ``agents``: agents, categories, canned replies.
+- ``agents``: agents, categories, canned replies;
+- ``workflow``: labels, macros and bulk actions;
+- ``automation``: automation rules (their handlers).
 """
 
 from tickets.services.agents import (
@@ -31,7 +33,14 @@ from tickets.services.conversation import ticket_join, ticket_message_check, tic
 from tickets.services.feedback import platform_feedback_give, ticket_feedback_give
 from tickets.services.opening import ticket_from_message, ticket_open
 from tickets.services.sla import sla_breaches_check
-from tickets.services.status import ticket_reopen, ticket_status_set
+from tickets.services.status import ticket_reopen, ticket_status_set, tickets_auto_resolve
+from tickets.services.workflow import (
+    label_create,
+    macro_create,
+    macro_run,
+    ticket_labels_set,
+    tickets_bulk,
+)
 
 __all__ = [
     "agent_came_online",
@@ -39,6 +48,9 @@ __all__ = [
     "agent_role_changed",
     "canned_reply_create",
     "category_create",
+    "label_create",
+    "macro_create",
+    "macro_run",
     "platform_feedback_give",
     "sla_breaches_check",
     "ticket_assign",
@@ -46,11 +58,14 @@ __all__ = [
     "ticket_feedback_give",
     "ticket_from_message",
     "ticket_join",
+    "ticket_labels_set",
     "ticket_message_check",
     "ticket_note_add",
     "ticket_open",
     "ticket_reopen",
     "ticket_status_set",
+    "tickets_auto_resolve",
+    "tickets_bulk",
     "tickets_queue_drain",
     "tickets_release",
 ]

@@ -39,6 +39,9 @@ class TicketStatusChanged(TicketChanged):
     name: ClassVar[str] = "ticket.status_changed"
     actor: User | None = None
     old_status: str = ""
+    # A move the conversation made by itself (the agent's first reply): live on the pages, but
+    # the customer is not told twice (they get the reply itself).
+    quiet: bool = False
 
 
 @dataclass(frozen=True)

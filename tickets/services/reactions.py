@@ -3,6 +3,7 @@ and of the engine's MessageCreated, registered in TicketsConfig.ready(). Each ru
 transaction (core.domain_events); one that fails is logged and leaves the others be."""
 
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
 from core import events
@@ -26,7 +27,7 @@ from tickets.services.events import (
     TicketReleased,
     TicketStatusChanged,
 )
-from tickets.services.status import status_change
+from tickets.services.status import status_change, ticket_customer_wrote_after_resolution
 
 Status = Ticket.Status
 
@@ -67,6 +68,12 @@ def ticket_updated(event: TicketChanged) -> None:
     """Every ticket event: live on the ticket's page and in every inbox."""
     ticket = event.ticket
     groups = [events.conversation_group(ticket.conversation_id)]
+    if event.audit.kind in payloads.DESK_ONLY_KINDS:
+        # Labels, macros and rules are the desk's: its people on the ticket hear them.
+        desk = Membership.objects.filter(conversation_id=ticket.conversation_id).filter(
+            Q(user__is_staff=True) | Q(user_id=ticket.agent_id)
+        )
+        groups = [events.user_group(uid) for uid in desk.values_list("user_id", flat=True)]
     if isinstance(event, TicketAssigned) and event.previous is not None:
         # The agent it was taken from has left the conversation's group: their open page
         # hears it through their own group (ticket.js drops a second copy by its event id).
@@ -105,6 +112,8 @@ def ticket_assigned(event: TicketAssigned) -> None:
 
 def ticket_status_changed(event: TicketStatusChanged) -> None:
     ticket = event.ticket
+    if event.quiet:
+        return
     notify(
         ticket,
         ticket.customer if event.actor != ticket.customer else ticket.agent,
@@ -149,7 +158,9 @@ def message_in_ticket(event: MessageCreated) -> bool:
 
 def message_posted(event: MessageCreated) -> None:
     """A message in a ticket's conversation, committed: the agent's first response is timed,
-    a waiting ticket is back in progress, the other party is told, inboxes re-sort."""
+    and their first reply puts an assigned ticket in progress; a waiting ticket is back in
+    progress when its customer answers, and a resolved one reopens (or, after the reopen
+    window, a follow-up ticket opens); the other party is told, inboxes re-sort."""
     message = event.message
     if not message_in_ticket(event) or message.sender is None:
         return
@@ -167,6 +178,15 @@ def message_posted(event: MessageCreated) -> None:
     transaction.on_commit(lambda: desk_ping(ticket), robust=True)  # last message, re-sort
     if message.sender_id == ticket.customer_id and ticket.status == Status.WAITING:
         status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS)
+    elif message.sender_id == ticket.agent_id and ticket.status == Status.ASSIGNED:
+        # The agent's first reply: the ticket is being worked on.
+        status_change(ticket, actor=message.sender, status=Status.IN_PROGRESS, quiet=True)
+    elif (
+        message.sender_id == ticket.customer_id
+        and ticket.status == Status.RESOLVED
+        and ticket_customer_wrote_after_resolution(ticket, message) is not None
+    ):
+        return  # a follow-up ticket opened: its opening tells the desk
     from_customer = message.sender_id == ticket.customer_id
     other = ticket.agent if from_customer else ticket.customer
     if other is not None and from_customer and _assigned_after(ticket, message):

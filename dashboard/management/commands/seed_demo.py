@@ -111,6 +111,14 @@ class Command(BaseCommand):
         desk.canned_reply_create(
             title="Need order number", body="Could you send me your order number, please?"
         )
+        # The workflow's tools (docs/desk-workflow.md): labels and a macro to try in the inbox.
+        refund = desk.label_create(actor=people["himanshu"], name="refund", color="#16a34a")
+        desk.label_create(actor=people["himanshu"], name="vip", color="#dc2626")
+        desk.macro_create(
+            actor=people["himanshu"], name="Ask for the order number",
+            actions=[{"reply": "Could you send me your order number, please?"},
+                     {"status": "waiting"}],
+        )  # fmt: skip
         blender = desk.ticket_open(
             customer=people["suraj"],
             subject="Blender stops after 10 seconds",
@@ -119,6 +127,7 @@ class Command(BaseCommand):
             priority=Ticket.Priority.HIGH,
         )
         desk.ticket_assign(ticket=blender, agent=people["priya"], actor=people["himanshu"])
+        desk.ticket_labels_set(ticket=blender, actor=people["himanshu"], labels=[refund.name])
         services.message_create(
             conversation=blender.conversation,
             sender=people["priya"],
