@@ -1,7 +1,7 @@
 /* The live-chat widget's loader: a classic script a website embeds with
    <script src="https://<uchat>/widget/<key>.js" async></script>. The server wraps this file
    and calls uchatWidget(config) with the widget's public settings (widget/views.py).
-   It draws the launcher button in a closed shadow root (the page's CSS cannot reach it),
+   It draws the launcher button in a shadow root (the page's CSS cannot reach it),
    opens the chat in an <iframe> served by uchat, and carries the one call the frame cannot
    make itself: opening a session, which must come from the website's own origin (the server
    checks it, and refuses the frame to websites the widget does not list). It holds no
@@ -20,7 +20,7 @@ function uchatWidget(config) {
 
   const host = document.createElement("div");
   host.setAttribute("data-uchat-widget", config.key);
-  const root = host.attachShadow({ mode: "closed" });
+  const root = host.attachShadow({ mode: "open" });
   const style = document.createElement("style");
   style.textContent = `
     :host { all: initial; }
