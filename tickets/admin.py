@@ -74,9 +74,10 @@ class TicketAdmin(admin.ModelAdmin):
         "status",
         "priority",
         "category",
+        "source",
         "created_at",
     ]
-    list_filter = ["status", "priority", "category", ("agent", AgentListFilter)]
+    list_filter = ["status", "priority", "source", "category", ("agent", AgentListFilter)]
     search_fields = ["=id", "subject", "customer__username", "agent__username"]
     list_select_related = ["customer", "agent", "category"]
     readonly_fields = [
@@ -89,18 +90,20 @@ class TicketAdmin(admin.ModelAdmin):
         "agent",
         "conversation",
         "source",
+        "raised_from",
+        "follows",
         "created_at",
         "first_response_at",
         "resolved_at",
         "closed_at",
         "resolution_count",
     ]
-    exclude = ["source_message"]  # shown as "source": its author, conversation and words
+    exclude = ["source_message"]  # shown as "raised from": its author, conversation and words
     inlines = [TicketEventInline, InternalNoteInline]
     actions = ["reassign", "assign_to_least_busy", "close_tickets"]
 
     @admin.display(description="raised from")
-    def source(self, ticket: Ticket) -> str:
+    def raised_from(self, ticket: Ticket) -> str:
         message = ticket.source_message
         if message is None:
             return "—"

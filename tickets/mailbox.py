@@ -218,6 +218,7 @@ def mail_store(raw: bytes) -> Stored:
                 subject=subject,
                 description=text or "(The e-mail had no text.)",
                 images=images,
+                source=Ticket.Source.EMAIL,
             )
             return Stored(ticket, opened=True)
     except ValidationError as exc:

@@ -57,6 +57,12 @@ class Ticket(models.Model):
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"
 
+    class Source(models.TextChoices):
+        WEB = "web", "Web"  # the site's form and the API
+        EMAIL = "email", "E-mail"
+        WIDGET = "widget", "Website widget"
+        CHAT = "chat", "Chat message"  # a room or direct message made into a ticket
+
     OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING)
 
     # SET_NULL: a customer may delete their account; the ticket stays (as "deleted user").
@@ -70,6 +76,8 @@ class Ticket(models.Model):
     )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    # Where the ticket came in: the customer's panel and reports show it; rules match on it.
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -91,6 +99,10 @@ class Ticket(models.Model):
     # The room or direct message this ticket was raised from ("Turn into ticket"), if any.
     source_message = models.OneToOneField(
         "rooms.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="ticket"
+    )
+    # The resolved ticket this one follows up: a customer who wrote after the reopen window.
+    follows = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
     )
     first_response_due = models.DateTimeField(null=True, blank=True)
     resolution_due = models.DateTimeField(null=True, blank=True)

@@ -27,6 +27,8 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
         "customer": person_payload(ticket.customer) if ticket.customer else None,
         "agent": person_payload(ticket.agent) if ticket.agent else None,
         "conversation": ticket.conversation_id,
+        "source": ticket.source,
+        "follows": ticket.follows_id,
         "created_at": when(ticket.created_at),
         "first_response_at": when(ticket.first_response_at),
         "resolved_at": when(ticket.resolved_at),

@@ -30,6 +30,8 @@ def ticket_open(
     category: Category | None = None,
     priority: str = Ticket.Priority.NORMAL,
     images: Iterable[UploadedFile] = (),
+    source: str = Ticket.Source.WEB,
+    follows: Ticket | None = None,
 ) -> Ticket:
     """A customer raises a ticket: stored with its conversation, acknowledged by e-mail,
     admins told, and given to an online agent at once when auto-assignment finds one.
@@ -49,7 +51,7 @@ def ticket_open(
     with uploads.removed_on_error():
         return _ticket_open(
             customer=customer, subject=subject, description=description, category=category,
-            priority=priority, images=images,
+            priority=priority, images=images, source=source, follows=follows,
         )  # fmt: skip
 
 
@@ -62,6 +64,8 @@ def _ticket_open(
     category: Category | None,
     priority: str,
     images: Iterable[UploadedFile],
+    source: str = Ticket.Source.WEB,
+    follows: Ticket | None = None,
     source_message: Message | None = None,
     made_by: User | None = None,
 ) -> Ticket:
@@ -77,6 +81,8 @@ def _ticket_open(
         priority=priority,
         conversation=conversation,
         source_message=source_message,
+        source=source,
+        follows=follows,
     )
     sla_start(ticket, ticket.created_at, first_response=True)
     ticket.full_clean()
@@ -120,7 +126,7 @@ def ticket_from_message(*, message_id: int, actor: User) -> Ticket:
         customer=message.sender, subject=subject,
         description=text or "(The message was an image or a video: see the conversation.)",
         category=None, priority=Ticket.Priority.NORMAL, images=(), source_message=message,
-        made_by=actor,
+        source=Ticket.Source.CHAT, made_by=actor,
     )  # fmt: skip
     # The engine's service writes the link into the message (and redraws it on open pages).
     engine.message_annotate(

@@ -173,6 +173,7 @@ def test_a_tickets_source_message_reads_as_who_said_what_where(admin_client, cus
     room = engine.room_create(creator=customer, name="Support chat", members=[agent])
     message, _ = engine.message_create(conversation=room, sender=customer, body="Order 42 lost")
     ticket = services.ticket_from_message(message_id=message.pk, actor=agent)
+    assert ticket.source == "chat"
     page = admin_client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").content.decode()
     assert f"#{message.pk} in {room.pk}" not in page
     assert "Carla’s message in Support chat</a>: “Order 42 lost”" in page

@@ -209,6 +209,7 @@ def test_plain_html_and_image_mail_open_tickets(imap):
     assert poll().strip() == "fetch_mail: 3 stored, 0 quarantined, 0 left unread"
     assert unseen(imap) == 0
     router = Ticket.objects.get(subject="Router blinks red")
+    assert router.source == Ticket.Source.EMAIL
     assert router.description == "Since this morning the router blinks red.\nPlease help."
     meera = User.objects.get(email="meera@customer.example")
     assert (router.customer, meera.first_name, meera.last_name) == (meera, "Meera", "Nair")
