@@ -25,7 +25,7 @@ def visitor_state(*, visitor: Visitor) -> dict[str, Any]:
         if visitor.ticket_id
         else None
     )
-    back_at = services.hours_back_at()
+    away, back_at = services.hours_state()
     rated = (
         ticket is not None
         and Feedback.objects.filter(ticket=ticket, resolution=ticket.resolution_count).exists()
@@ -44,6 +44,7 @@ def visitor_state(*, visitor: Visitor) -> dict[str, Any]:
             "rateable": rules.rateable(ticket) and not rated,
             "rated": rated,
         },
+        "away": away,
         "back_at": back_at.isoformat() if back_at else None,
     }
 

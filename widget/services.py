@@ -136,9 +136,8 @@ def session_create(
             f"“{widget.name}”.",
             category=widget.category,
             priority=widget.priority,
+            source=Ticket.Source.WIDGET,
         )
-        if hasattr(Ticket, "source"):  # tickets 0007_workflow (issue 28)
-            Ticket.objects.filter(pk=ticket.pk).update(source="widget")
         visitor = Visitor(
             widget=widget,
             user=user,
@@ -196,19 +195,20 @@ def visitor_rate(*, visitor: Visitor, rating: int, comment: str = "") -> Feedbac
     )
 
 
-def hours_back_at(*, at: datetime | None = None) -> datetime | None:
-    """When the desk opens again, or None while it is open (or keeps no calendar): F2's
-    tickets.services.hours, when it is there."""
+def hours_state(*, at: datetime | None = None) -> tuple[bool, datetime | None]:
+    """Whether the team is away now by the desk's business-hours calendar, and when it is
+    back (None: open, no calendar, or no opening ahead). tickets.services.hours is issue 28's
+    business hours, built in parallel: until it is there the desk is always open."""
     try:
         hours: Any = importlib.import_module("tickets.services.hours")
     except ImportError:
-        return None
+        return False, None
     calendar = hours.desk_calendar()
     now = at or timezone.now()
     if calendar is None or hours.is_open(calendar, now):
-        return None
-    result: datetime | None = hours.next_open(calendar, now)
-    return result
+        return False, None
+    back: datetime | None = hours.next_open(calendar, now)
+    return True, back
 
 
 @transaction.atomic

@@ -50,6 +50,7 @@ describe("backAtText", () => {
   it("says nothing while the team is in", () => {
     assert.equal(backAtText(null, now, "UTC"), "");
     assert.equal(backAtText("2026-12-05T16:00:00Z", now, "UTC"), "");
+    assert.match(backAtText(null, now, "UTC", true), /away right now/);
   });
   it("names the time and day in the visitor's zone", () => {
     assert.match(backAtText("2026-12-07T09:00:00Z", now, "UTC"), /back at 09:00 Monday/);

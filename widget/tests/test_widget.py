@@ -2,9 +2,12 @@
 claim on sign-up, the pages and the command (docs/widget.md)."""
 
 import gzip
+import sys
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -308,3 +311,19 @@ def test_the_inbox_customer_panel_shows_page_browser_and_time_zone(client, widge
     assert f"{SITE}/cart" in page
     assert "Chrome 131 on Linux" in page
     assert "Europe/Paris" in page
+
+
+def test_outside_business_hours_the_frame_hears_when_the_team_is_back(client, widget, monkeypatch):
+    back = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    closed = SimpleNamespace(
+        desk_calendar=lambda: "desk", is_open=lambda c, at: False, next_open=lambda c, at: back
+    )
+    monkeypatch.setitem(sys.modules, "tickets.services.hours", closed)
+    token = start(client, widget).json()["token"]
+    auth = {"authorization": f"Widget {token}"}
+    state = client.get(f"/api/widget/{widget.key}/state", headers=auth).json()
+    assert state["away"] is True
+    assert state["back_at"] == "2026-12-07T09:00:00+00:00"
+    monkeypatch.setattr(closed, "is_open", lambda c, at: True)
+    state = client.get(f"/api/widget/{widget.key}/state", headers=auth).json()
+    assert (state["away"], state["back_at"]) == (False, None)

@@ -63,7 +63,7 @@ function drawState(state) {
   const ticket = state.ticket;
   $("w-agent").textContent = ticket && ticket.agent ? `${ticket.agent} is here to help` : "We usually answer in a few minutes";
   const hours = $("w-hours");
-  hours.textContent = backAtText(state.back_at, new Date());
+  hours.textContent = backAtText(state.back_at, new Date(), undefined, state.away);
   hours.hidden = !hours.textContent;
   $("w-rating").hidden = !(ticket && ticket.rateable);
   $("w-thanks").hidden = !(ticket && ticket.rated);

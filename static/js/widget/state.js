@@ -93,9 +93,10 @@ export function prechatErrors(form) {
  * @param {string | null} iso when the desk opens again
  * @param {Date} now
  * @param {string} [timeZone]
+ * @param {boolean} [away] the team is away with no opening ahead
  */
-export function backAtText(iso, now, timeZone) {
-  if (!iso) return "";
+export function backAtText(iso, now, timeZone, away = false) {
+  if (!iso) return away ? "We're away right now: leave a message and we'll answer when we're back." : "";
   const at = new Date(iso);
   if (Number.isNaN(at.getTime()) || at <= now) return "";
   const time = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone }).format(at);
