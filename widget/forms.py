@@ -18,7 +18,10 @@ class WidgetForm(forms.Form):
     )
     greeting = forms.CharField(max_length=300, initial="Hi! How can we help?")
     color = forms.CharField(
-        label="Colour", max_length=7, initial="#4a154b", widget=forms.TextInput({"type": "color"})
+        label="Colour",
+        max_length=7,
+        initial="#4a154b",
+        widget=forms.TextInput({"type": "color", "class": "form-control-color"}),
     )
     category = forms.ModelChoiceField(
         Category.objects.filter(is_active=True), required=False, help_text="For new chats."

@@ -149,6 +149,7 @@ function connect() {
   ws.addEventListener("open", () => {
     retries = 0;
     showError("");
+    composer.hidden = false; // only now: a message sent before would have nowhere to go
     ws.send(JSON.stringify({ type: FRAME.SYNC, after_seq: log.lastSeq() }));
   });
   ws.addEventListener("message", (event) => onFrame(JSON.parse(event.data)));
@@ -182,7 +183,6 @@ async function resume(token) {
   session = { token, conversation: answer.data.ticket.conversation, visitor: answer.data.visitor.id };
   drawState(answer.data);
   prechat.hidden = true;
-  composer.hidden = false;
   connect();
 }
 
