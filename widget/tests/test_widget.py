@@ -327,3 +327,19 @@ def test_outside_business_hours_the_frame_hears_when_the_team_is_back(client, wi
     monkeypatch.setattr(closed, "is_open", lambda c, at: True)
     state = client.get(f"/api/widget/{widget.key}/state", headers=auth).json()
     assert (state["away"], state["back_at"]) == (False, None)
+
+
+def test_the_admin_site_lists_searches_and_turns_off_widgets(admin_client, client, widget):
+    token = start(client, widget).json()["token"]
+    assert "Shop" in admin_client.get("/admin/widget/widget/?q=Shop").content.decode()
+    assert admin_client.get(f"/admin/widget/widget/{widget.pk}/change/").status_code == 200
+    assert "vera@home.example" in admin_client.get("/admin/widget/visitor/").content.decode()
+    answer = admin_client.post(f"/admin/widget/widget/{widget.pk}/change/", {
+        "name": "Shop", "origins": f'["{SITE}"]', "greeting": "Hi", "color": "#112233",
+        "priority": "normal", "pre_chat_form": "on",
+    })  # fmt: skip
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert services.visitor_for_token(widget_key=None, token=token) is None
+    admin_client.post(f"/admin/widget/widget/{widget.pk}/delete/", {"post": "yes"})
+    assert not Widget.objects.exists()
+    assert Ticket.objects.count() == 1
