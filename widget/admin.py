@@ -35,5 +35,12 @@ class VisitorAdmin(admin.ModelAdmin):
         "created_at", "expires_at", "claimed_by",
     ]  # fmt: skip
 
+    actions = ["revoke"]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.action(description="End their chats in the widget (revoke the tokens)")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        count = services.visitors_revoke(visitors=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} visitor token(s) revoked.")
