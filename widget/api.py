@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
@@ -32,6 +32,7 @@ class WidgetSessionCreateApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="WidgetSessionInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
         email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -117,6 +118,7 @@ class WidgetRatingApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="WidgetRatingInput")
     class InputSerializer(serializers.Serializer):
         rating = serializers.IntegerField(min_value=1, max_value=5)
         comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
