@@ -16,6 +16,7 @@ from tickets import services as desk
 from tickets.models import Ticket
 from tickets.tests.factories import AgentFactory
 from widget import services
+from widget.models import Visitor
 
 pytestmark = pytest.mark.browser
 
@@ -84,7 +85,7 @@ def test_a_visitor_on_another_website_chats_live_with_an_agent(
     expect(frame.locator(".w-mine .w-bubble")).to_have_text("Do you have wool socks in size 42?")
 
     ticket = Ticket.objects.get()
-    assert ticket.customer.widget_visitor.page == f"{listed_url}/"
+    assert Visitor.objects.get(ticket=ticket).page == f"{listed_url}/"
     run_outside_loop(desk.ticket_assign, ticket=ticket, agent=agent, actor=admin)
 
     inbox = new_page()
