@@ -11,7 +11,7 @@ export default [
   },
   {
     // Classic scripts (no import/export), loaded with defer (theme.js: in <head>, before the first paint).
-    files: ["static/js/suggest.js", "static/js/tour.js", "static/js/theme.js"],
+    files: ["static/js/suggest.js", "static/js/tour.js", "static/js/theme.js", "static/js/widget/loader.js"],
     languageOptions: { sourceType: "script" },
   },
   {

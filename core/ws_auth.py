@@ -1,5 +1,6 @@
 """WebSocket authentication and origin checks, in front of every consumer."""
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -61,6 +62,19 @@ def _user_for_token_sync(token: str) -> tuple[Any, float | None]:
 
 _user_for_token = database_sync_to_async(_user_for_token_sync, thread_sensitive=False)
 
+# Other tokens a socket may carry (``?<name>=<token>``), by name, registered by the apps that
+# issue them (the widget's visitors: ``widget``). A reader takes the token and the handshake's
+# path and returns the person it names for that path, or None (nobody); it runs in a worker
+# thread. Such a socket never falls back to the browser session.
+token_readers: dict[str, Callable[[str, str], Any]] = {}
+
+
+def _read_other_sync(name: str, token: str, path: str) -> Any:
+    return token_readers[name](token, path) or AnonymousUser()
+
+
+_read_other = database_sync_to_async(_read_other_sync, thread_sensitive=False)
+
 
 class TokenOrSessionAuth:
     """``?token=<JWT access token>`` authenticates a socket (one database trip: the person);
@@ -72,7 +86,12 @@ class TokenOrSessionAuth:
         self.by_session = AuthMiddlewareStack(application)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        token = parse_qs(scope.get("query_string", b"").decode()).get("token")
+        query = parse_qs(scope.get("query_string", b"").decode())
+        token = query.get("token")
+        for name in token_readers:
+            if query.get(name):
+                user = await _read_other(name, query[name][0], scope.get("path", ""))
+                return await self.application(dict(scope, user=user), receive, send)
         if not token:
             return await self.by_session(scope, receive, send)
         user, expires = await _user_for_token(token[0])

@@ -17,6 +17,10 @@ EXEMPT = {
     "/api/check",  # the same
     "/api/login",  # JSON only (a cross-site form cannot send it), and no session is set
     "/api/token/refresh",  # the same, with a refresh token in the body
+    # A widget visitor has no session (docs/widget.md): a chat's start is checked by its
+    # Origin (cross-site on purpose), the rating by the visitor's token in a header.
+    "/api/widget/x/sessions",
+    "/api/widget/x/rating",
 }
 
 

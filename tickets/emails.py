@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.selectors import users_mailable
 from accounts.site import email_subject
 from accounts.tasks import send_email
-from tickets import tokens
+from tickets import hooks, tokens
 from tickets.models import Ticket
 from tickets.tokens import feedback_token
 
@@ -67,6 +67,11 @@ def _send(
     it and two of them cannot loop through the desk: ``auto-replied`` for the answer to an
     inbound mail's sender (naming that mail in In-Reply-To), ``auto-generated`` otherwise."""
     recipients = users_mailable(users=to)
+    addresses = {user.pk: user.email for user in recipients}
+    for person in to:  # people with no address of their own (a widget visitor who gave one)
+        if person is not None and not person.email and (found := hooks.mail_address(person)):
+            recipients.append(person)
+            addresses[person.pk] = found
     answered = _answering.get()
     # (Only the customer's copy carries the reply address: agents answer on the page.)
     customer_copy: dict[str, Any] = {"headers": {"Auto-Submitted": "auto-generated"}}
@@ -100,7 +105,7 @@ def _send(
                 subject=email_subject(subject),
                 body=render_to_string("tickets/email.txt", context),
                 html=render_to_string("tickets/email.html", context),
-                to=[user.email],
+                to=[addresses[user.pk]],
                 **(customer_copy if user.pk == ticket_customer_id else others),
             )
 

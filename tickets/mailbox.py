@@ -48,7 +48,7 @@ from accounts import services as account_services
 from accounts.models import User
 from rooms import services as engine
 from rooms import uploads
-from tickets import emails, services, tokens
+from tickets import emails, hooks, services, tokens
 from tickets.models import MailboxState, MailFailure, Ticket
 
 logger = logging.getLogger(__name__)
@@ -239,6 +239,8 @@ def _reply(
     if ticket is None:
         raise Refused("unknown_ticket", f"no ticket {ticket_id}")
     customer: User | None = ticket.customer
+    if customer is not None and (account is None or account.pk != customer.pk):
+        account = hooks.mail_reply_sender(ticket, sender) or account  # a widget visitor
     if customer is None or account is None or account.pk != customer.pk:
         raise Refused("not_customer", f"{sender} is not the customer of {ticket.number}")
     # The same e-mail fetched twice (a poll cut off before it marked it read) stores once.

@@ -26,7 +26,7 @@ from core.forms import apply_service_errors
 from rooms import selectors as room_selectors
 from rooms.models import Message
 from rooms.views import chat_context
-from tickets import charts, payloads, rules, selectors, services, tokens
+from tickets import charts, hooks, payloads, rules, selectors, services, tokens
 from tickets.forms import (
     INBOX_VIEW_LABELS,
     AgentCreateForm,
@@ -292,6 +292,7 @@ def inbox(request: SignedInRequest) -> HttpResponse:
             member=member,
             chat=chat_context(request, ticket.conversation, readonly=not member),
             customer=selectors.customer_summary(customer=ticket.customer),
+            customer_facts=hooks.facts_for(ticket),  # the widget: page, browser, time zone
             next_statuses=[
                 (s, Ticket.Status(s).label) for s in rules.statuses_offered(ticket, user)
             ] if (user.is_staff or ticket.agent_id == user.pk) else [],

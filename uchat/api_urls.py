@@ -9,6 +9,7 @@ from notifications import api as notifications_api
 from rooms import api as rooms_api
 from tickets import api as tickets_api
 from uchat.health import CheckApi
+from widget.urls import api_urlpatterns as widget_api
 
 
 class SchemaApi(SpectacularAPIView):
@@ -86,6 +87,7 @@ urlpatterns = [
         tickets_api.TicketMessageListApi.as_view(),
         name="ticket-messages",
     ),
+    *widget_api,
     path("schema", SchemaApi.as_view(), name="schema"),
     # A page for people: anonymous visitors are sent to log in (the schema itself answers 401).
     path(

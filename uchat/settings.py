@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "rooms",
     "notifications",
     "tickets",
+    "widget",
     "dashboard",
 ]
 
@@ -732,6 +733,17 @@ UCHAT_SEARCH_PER_MINUTE = env.int("UCHAT_SEARCH_PER_MINUTE", default=60)
 UCHAT_SWITCHER_PER_MINUTE = env.int("UCHAT_SWITCHER_PER_MINUTE", default=120)
 # Thread follows, unfollows and read markers per person and minute (rooms.services.threads).
 UCHAT_THREAD_ACTIONS_PER_MINUTE = env.int("UCHAT_THREAD_ACTIONS_PER_MINUTE", default=120)
+# The live-chat widget (docs/widget.md): chats started per address and hour, and per widget;
+# messages per visitor and minute, and per widget; how long a visitor's token lasts.
+UCHAT_WIDGET_SESSIONS_PER_HOUR = env.int("UCHAT_WIDGET_SESSIONS_PER_HOUR", default=10)
+UCHAT_WIDGET_SESSIONS_PER_HOUR_PER_WIDGET = env.int(
+    "UCHAT_WIDGET_SESSIONS_PER_HOUR_PER_WIDGET", default=500
+)
+UCHAT_WIDGET_MESSAGES_PER_MINUTE = env.int("UCHAT_WIDGET_MESSAGES_PER_MINUTE", default=20)
+UCHAT_WIDGET_MESSAGES_PER_MINUTE_PER_WIDGET = env.int(
+    "UCHAT_WIDGET_MESSAGES_PER_MINUTE_PER_WIDGET", default=600
+)
+UCHAT_WIDGET_TOKEN_DAYS = env.int("UCHAT_WIDGET_TOKEN_DAYS", default=30)
 # One search's time limit in PostgreSQL (statement_timeout; past it a clear error, 503 from the
 # API), and the search time per person and minute (page and API together; past it 429).
 UCHAT_SEARCH_TIMEOUT_MS = env.int("UCHAT_SEARCH_TIMEOUT_MS", default=1000)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("tickets/", include("tickets.urls")),
     path("feedback/", ticket_views.platform_feedback, name="platform-feedback"),
+    path("", include("widget.urls")),
     path("", include(conversation_urlpatterns)),
 ]
 # MEDIA is never served as static files: attachments go through rooms.views.attachment,
