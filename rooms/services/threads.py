@@ -19,6 +19,7 @@ from notifications.models import Code
 from rooms import frames, payloads, selectors
 from rooms.domain_events import MessageCreated, MessageDeleted
 from rooms.models import Conversation, Membership, Message, ThreadFollow
+from rooms.services.conversations import require_member
 from rooms.services.messages import INVALID_THREAD, THREAD_KINDS
 
 # The same pattern as rooms.services.notify (a mention there notifies; here it follows).
@@ -48,6 +49,7 @@ def thread_follow_set(*, user: User, root: Message, following: bool) -> bool:
     """Follow or unfollow a thread (``root``: its root message, from
     selectors.thread_root_for_member). An unfollow sticks until the person replies again or
     follows. Following starts from now: replies already there are not unread."""
+    require_member(user=user, conversation=root.conversation)
     thread_kind_check(root=root)
     _rate_take(user)
     newest = (
@@ -74,6 +76,7 @@ def thread_mark_read(
     """Move the person's read marker in a thread forward (never back) to ``message_id`` (a
     reply of this thread; default: the newest). Returns (unread here, unread over all
     followed threads). Nothing is stored for someone who never followed it."""
+    require_member(user=user, conversation=root.conversation)
     thread_kind_check(root=root)
     _rate_take(user)
     replies = Message.objects.filter(thread=root)

@@ -4,7 +4,7 @@ any of it. The socket path is in test_threads_socket.py."""
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
@@ -320,6 +320,10 @@ def test_leaving_a_room_ends_its_follows(room, user, other_user, thread):
         kept.pk
     ]
     assert client_for(other_user).get(f"/api/messages/{thread.pk}/thread").status_code == 404
+    with pytest.raises(PermissionDenied):  # the services check it themselves too
+        services.thread_follow_set(user=other_user, root=thread, following=True)
+    with pytest.raises(PermissionDenied):
+        services.thread_mark_read(user=other_user, root=thread)
 
 
 def test_follow_and_read_are_rate_limited(settings, room, user, thread):
