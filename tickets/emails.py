@@ -57,6 +57,7 @@ def _send(
     lines: list[str],
     ticket: Ticket | None = None,
     replyable: bool = True,
+    given_address: bool = False,
     **extra: object,
 ) -> None:
     """Render and queue one e-mail per person, once the transaction commits. ``replyable``:
@@ -68,7 +69,11 @@ def _send(
     inbound mail's sender (naming that mail in In-Reply-To), ``auto-generated`` otherwise."""
     recipients = users_mailable(users=to)
     addresses = {user.pk: user.email for user in recipients}
-    for person in to:  # people with no address of their own (a widget visitor who gave one)
+    # People with no address of their own (a widget visitor who gave one) get only what a
+    # person wrote them (``given_address``): the address was typed, never confirmed, so
+    # automatic mail (received, assigned, status) to it would let anyone make the desk mail
+    # a stranger.
+    for person in to if given_address else ():
         if person is not None and not person.email and (found := hooks.mail_address(person)):
             recipients.append(person)
             addresses[person.pk] = found
@@ -166,6 +171,7 @@ def ticket_reply(ticket: Ticket, *, sender: User, text: str) -> None:
         subject=f"Re: {ticket.number} {ticket.subject}",
         headline=f"{_name(sender)} wrote on {ticket.number}:",
         lines=[text, "Reply to this e-mail, or open the ticket, to answer."],
+        given_address=True,
     )
 
 
