@@ -15,9 +15,12 @@ from accounts.models import User
 from tickets import services
 from tickets.models import (
     AgentProfile,
+    BusinessHours,
+    BusinessInterval,
     CannedReply,
     Category,
     Feedback,
+    Holiday,
     InternalNote,
     MailboxState,
     MailFailure,
@@ -195,7 +198,29 @@ class PlatformFeedbackAdmin(admin.ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["priority", "first_response_minutes", "resolution_minutes"]
+    list_display = [
+        "priority", "first_response_minutes", "resolution_minutes", "business_hours_only",
+        "calendar",
+    ]  # fmt: skip
+
+
+class BusinessIntervalInline(admin.TabularInline):
+    model = BusinessInterval
+    extra = 1
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+
+
+@admin.register(BusinessHours)
+class BusinessHoursAdmin(admin.ModelAdmin):
+    """The desk's calendars: weekly intervals (several per day; a night shift is two) and
+    holidays, in the calendar's time zone."""
+
+    list_display = ["name", "time_zone", "is_default"]
+    inlines = [BusinessIntervalInline, HolidayInline]
 
 
 @admin.register(CannedReply)
@@ -217,7 +242,8 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "capacity", "last_assigned_at"]
+    list_display = ["user", "availability", "capacity", "last_assigned_at"]
+    list_filter = ["availability"]
     filter_horizontal = ["categories"]
     search_fields = ["user__username"]
 
