@@ -210,3 +210,34 @@ def test_sla_due_times_count_business_hours(office: BusinessHours, ticket: Ticke
     sla_start(ticket, local("2026-12-05 09:00"), first_response=False)
     assert ticket.first_response_due == local("2026-12-04 18:00")
     assert ticket.resolution_due == local("2026-12-08 12:00")  # Monday 7 h, Tuesday 3
+
+
+def test_acknowledgement_says_when_the_team_is_back(
+    customer, settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """Outside the desk's hours the acknowledgement names the next opening; inside, not."""
+    from django.core import mail
+    from django.utils import timezone
+
+    from tickets import services
+
+    settings.UCHAT_TICKET_AUTO_ASSIGN = False
+    # Open only three days from now: closed now whatever the day.
+    later = (timezone.now().astimezone(BERLIN).weekday() + 3) % 7
+    calendar = calendar_make({later: [("09:00", "10:00")]})
+
+    def acknowledgement() -> str:
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.ticket_open(customer=customer, subject="Noise", description="A noise.")
+        return next(m for m in mail.outbox if m.to == ["carla@example.com"]).body
+
+    closed = acknowledgement()
+    assert "The team is back on " in closed
+    assert "at 09:00 (Europe/Berlin). An agent will answer then." in closed
+    BusinessInterval.objects.filter(calendar=calendar).update(
+        weekday=timezone.now().astimezone(BERLIN).weekday(), start=time(0), end=time(0)
+    )
+    opened = acknowledgement()
+    assert "The team is back" not in opened
+    assert "An agent will be assigned to it shortly." in opened
