@@ -16,7 +16,7 @@ from core.paging import keyset_page
 from rooms.api import ConversationMessagesApi
 from rooms.models import Conversation
 from tickets import payloads, selectors, services
-from tickets.models import TEXT_MAX_LENGTH, Ticket
+from tickets.models import TEXT_MAX_LENGTH, Availability, Ticket
 
 
 def _ticket(request: SignedInApiRequest, ticket_id: int) -> Ticket:
@@ -135,3 +135,29 @@ class TicketMessageListApi(ConversationMessagesApi):
     )
     def post(self, request: SignedInApiRequest, ticket_id: int) -> Response:
         return self.send(request, ticket_id)
+
+
+class AgentAvailabilityApi(APIView):
+    """An agent's own availability: online (auto-assignment gives them work), away or
+    offline. Agents only."""
+
+    @extend_schema_serializer(component_name="AgentAvailabilityInput")
+    class InputSerializer(serializers.Serializer):
+        availability = serializers.ChoiceField(choices=Availability.choices)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="My availability")
+    def get(self, request: SignedInApiRequest) -> Response:
+        if not request.user.is_agent:
+            raise PermissionDenied("Only agents have an availability.")
+        return Response({"availability": services.agent_availability_get(agent=request.user)})
+
+    @extend_schema(request=InputSerializer, responses={200: OpenApiTypes.OBJECT}, summary="Set it")
+    def put(self, request: SignedInApiRequest) -> Response:
+        if not request.user.is_agent:
+            raise PermissionDenied("Only agents have an availability.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = services.agent_availability_set(
+            agent=request.user, availability=data.validated_data["availability"]
+        )
+        return Response({"availability": profile.availability})

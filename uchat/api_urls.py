@@ -54,6 +54,11 @@ urlpatterns = [
         tickets_api.TicketMessageListApi.as_view(),
         name="ticket-messages",
     ),
+    path(
+        "agent/availability",
+        tickets_api.AgentAvailabilityApi.as_view(),
+        name="agent-availability",
+    ),
     path("schema", SchemaApi.as_view(), name="schema"),
     # A page for people: anonymous visitors are sent to log in (the schema itself answers 401).
     path(

@@ -713,6 +713,10 @@ UCHAT_PRESENCE_TTL = 90
 # Customer-care desk: new tickets go to online agents; customers reopen within so many days.
 UCHAT_TICKET_AUTO_ASSIGN = env.bool("UCHAT_TICKET_AUTO_ASSIGN", default=True)
 UCHAT_TICKET_REOPEN_DAYS = env.int("UCHAT_TICKET_REOPEN_DAYS", default=7)
+# Agent availability changes (PUT /api/agent/availability) per agent and minute.
+UCHAT_AVAILABILITY_PER_MINUTE = env.int("UCHAT_AVAILABILITY_PER_MINUTE", default=30)
+# Collision: how long "X is replying" lasts after their last keystroke in the reply box.
+UCHAT_TICKET_REPLYING_SECONDS = env.int("UCHAT_TICKET_REPLYING_SECONDS", default=6)
 
 LOGGING = {
     "version": 1,

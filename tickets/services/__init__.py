@@ -11,11 +11,13 @@ events, after the transaction commits.
 - ``sla``: due times and breaches;
 - ``conversation``: the check before a message is stored, admins joining, internal notes;
 - ``feedback``: ratings and platform feedback;
-- ``agents``: agents, categories, canned replies.
+- ``agents``: agents, categories, canned replies;
+- ``availability``: an agent's online/away/offline;
+- ``hours``: business hours (calendars, open minutes);
+- ``viewers``: who is viewing and replying on a ticket (collision).
 """
 
 from tickets.services.agents import (
-    agent_came_online,
     agent_create,
     agent_role_changed,
     canned_reply_create,
@@ -27,6 +29,7 @@ from tickets.services.assignment import (
     tickets_queue_drain,
     tickets_release,
 )
+from tickets.services.availability import agent_availability_get, agent_availability_set
 from tickets.services.conversation import ticket_join, ticket_message_check, ticket_note_add
 from tickets.services.feedback import platform_feedback_give, ticket_feedback_give
 from tickets.services.opening import ticket_from_message, ticket_open
@@ -34,7 +37,8 @@ from tickets.services.sla import sla_breaches_check
 from tickets.services.status import ticket_reopen, ticket_status_set
 
 __all__ = [
-    "agent_came_online",
+    "agent_availability_get",
+    "agent_availability_set",
     "agent_create",
     "agent_role_changed",
     "canned_reply_create",

@@ -214,7 +214,7 @@ def test_sla_due_times_count_business_hours(office: BusinessHours, ticket: Ticke
 
 def test_acknowledgement_says_when_the_team_is_back(
     customer, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Outside the desk's hours the acknowledgement names the next opening; inside, not."""
     from django.core import mail
     from django.utils import timezone
@@ -230,7 +230,7 @@ def test_acknowledgement_says_when_the_team_is_back(
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
             services.ticket_open(customer=customer, subject="Noise", description="A noise.")
-        return next(m for m in mail.outbox if m.to == ["carla@example.com"]).body
+        return str(next(m for m in mail.outbox if m.to == ["carla@example.com"]).body)
 
     closed = acknowledgement()
     assert "The team is back on " in closed
