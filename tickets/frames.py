@@ -36,6 +36,14 @@ class TicketViewers(TypedDict):
     replying: list[PersonPayload]
 
 
+class TicketView(TypedDict):
+    ticket: int
+    replying: bool
+
+
+# Taken by /ws/me/ through rooms.hooks.socket_frames (registered in TicketsConfig.ready()).
+CLIENT_FRAMES: dict[str, type] = {TICKET_VIEW: TicketView}
+
 SERVER_FRAMES: dict[str, type] = {
     TICKET_UPDATED: TicketUpdated,
     DESK_TICKET: DeskTicket,

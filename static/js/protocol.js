@@ -18,6 +18,7 @@ export const FRAME = Object.freeze({
   SYNC: "sync",
   READ: "read",
   TYPING: "typing",
+  TICKET_VIEW: "ticket.view",
   // server → client
   MESSAGE_ACK: "message.ack",
   MESSAGE_CREATED: "message.created",
@@ -38,6 +39,8 @@ export const FRAME = Object.freeze({
   ACCESS_REVOKED: "access.revoked",
   TICKET_UPDATED: "ticket.updated",
   DESK_TICKET: "desk.ticket",
+  AGENT_AVAILABILITY: "agent.availability",
+  TICKET_VIEWERS: "ticket.viewers",
 });
 
 /** The server's close codes (rooms/sockets/base.py, CLOSE_*). */
