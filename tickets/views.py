@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
@@ -140,6 +141,7 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
         "rated": rated if is_customer else None,
         "all_feedback": ticket.feedback.all() if staff_side else None,
         "chat": chat_context(request, ticket.conversation, readonly=not member),
+        "replying_seconds": settings.UCHAT_TICKET_REPLYING_SECONDS,
     }
     return render(request, "tickets/detail.html", context)
 
@@ -269,6 +271,9 @@ def inbox(request: SignedInRequest) -> HttpResponse:
         "tickets": tickets,
         "query": query.urlencode(),
         "now": timezone.now(),
+        # The team beside the list (availability, open load).
+        "team": services.agents_with_load(),
+        "replying_seconds": settings.UCHAT_TICKET_REPLYING_SECONDS,
     }
     chosen = request.GET.get("ticket") or request.GET.get("selected") or ""
     context["selected_id"] = int(chosen) if chosen.isdigit() else None

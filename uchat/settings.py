@@ -124,6 +124,7 @@ TEMPLATES = [
                 "notifications.context_processors.badge",
                 "accounts.context_processors.site_name",
                 "accounts.context_processors.tour",
+                "tickets.context_processors.availability",
             ],
             # {% icon "name" %} and {% icon_sprite %} in every template (core/icons.py).
             "builtins": ["core.templatetags.icons"],

@@ -29,7 +29,11 @@ from tickets.services.assignment import (
     tickets_queue_drain,
     tickets_release,
 )
-from tickets.services.availability import agent_availability_get, agent_availability_set
+from tickets.services.availability import (
+    agent_availability_get,
+    agent_availability_set,
+    agents_with_load,
+)
 from tickets.services.conversation import ticket_join, ticket_message_check, ticket_note_add
 from tickets.services.feedback import platform_feedback_give, ticket_feedback_give
 from tickets.services.opening import ticket_from_message, ticket_open
@@ -41,6 +45,7 @@ __all__ = [
     "agent_availability_set",
     "agent_create",
     "agent_role_changed",
+    "agents_with_load",
     "canned_reply_create",
     "category_create",
     "platform_feedback_give",

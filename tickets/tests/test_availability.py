@@ -15,7 +15,7 @@ from tickets.tests.factories import AgentFactory
 URL = "/api/agent/availability"
 
 
-def api(user) -> APIClient:  # type: ignore[no-untyped-def]
+def api(user) -> APIClient:
     client = APIClient()
     if user is not None:
         client.force_authenticate(user)
@@ -25,7 +25,7 @@ def api(user) -> APIClient:  # type: ignore[no-untyped-def]
 @pytest.mark.django_db
 def test_availability_api_for_agents_only(
     desk_agent, customer, staff, settings, sent, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Agents read and set their own; everyone else is refused, bad values store nothing,
     and every inbox hears the change."""
     assert api(desk_agent).get(URL).json() == {"availability": "online"}  # the default
@@ -59,7 +59,7 @@ def test_availability_api_for_agents_only(
 @pytest.mark.django_db
 def test_auto_assignment_picks_only_online_agents_without_any_tab(
     customer, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """No agent has a socket open: online ones get work; away and offline ones keep what they
     have and get nothing new; going online drains the queue to them."""
     settings.UCHAT_TICKET_AUTO_ASSIGN = True
@@ -80,7 +80,7 @@ def test_auto_assignment_picks_only_online_agents_without_any_tab(
 
 
 @pytest.mark.django_db
-def test_assignee_lists_show_availability_and_load(client, customer, staff, settings) -> None:  # type: ignore[no-untyped-def]
+def test_assignee_lists_show_availability_and_load(client, customer, staff, settings) -> None:
     settings.UCHAT_TICKET_AUTO_ASSIGN = False
     amy = AgentFactory(username="amy", display_name="Amy")
     ticket = services.ticket_open(customer=customer, subject="one", description="first problem")
