@@ -241,3 +241,26 @@ def test_acknowledgement_says_when_the_team_is_back(
     opened = acknowledgement()
     assert "The team is back" not in opened
     assert "An agent will be assigned to it shortly." in opened
+
+
+def test_admin_edits_a_calendar_with_inline_intervals_and_holidays(admin_client) -> None:
+    def form(zone: str) -> dict[str, str]:
+        data = {"name": "Berlin office", "time_zone": zone, "is_default": "on"}
+        for prefix, rows in (("intervals", [("0", "09:00", "17:00")]), ("holidays", [])):
+            data |= {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0"}
+            for i, (weekday, start, end) in enumerate(rows):
+                data |= {f"{prefix}-{i}-weekday": weekday, f"{prefix}-{i}-start": start,
+                         f"{prefix}-{i}-end": end}  # fmt: skip
+        return data
+
+    url = "/admin/tickets/businesshours/add/"
+    assert admin_client.get(url).status_code == 200
+    refused = admin_client.post(url, form("Atlantis/Capital"))
+    assert refused.status_code == 200
+    assert "Unknown time zone." in refused.content.decode()
+    assert not BusinessHours.objects.exists()
+    assert admin_client.post(url, form("Europe/Berlin")).status_code == 302
+    calendar = BusinessHours.objects.get()
+    assert [str(i) for i in calendar.intervals.all()] == ["Monday 09:00-17:00"]
+    page = admin_client.get(f"/admin/tickets/businesshours/{calendar.pk}/change/")
+    assert "Holidays" in page.content.decode()
