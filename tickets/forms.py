@@ -62,7 +62,8 @@ class StatusForm(forms.Form):
 
 class AssignForm(forms.Form):
     agent = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_agent=True, is_active=True).order_by("username")
+        queryset=User.objects.filter(is_agent=True, is_active=True).order_by("username"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
