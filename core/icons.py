@@ -15,6 +15,7 @@ import lucide
 SPRITE = (
     "corner-up-left",
     "ellipsis",
+    "eye",
     "file",
     "file-image",
     "file-text",

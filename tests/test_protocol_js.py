@@ -42,6 +42,7 @@ def scan(folder: Path = SCRIPTS) -> dict[str, Any]:
 def server_frames() -> dict[str, str]:
     """Every frame type the server defines, by its constant's name."""
     defined = set(frames.CLIENT_FRAMES) | set(frames.SERVER_FRAMES) | set(desk_frames.SERVER_FRAMES)
+    defined |= set(desk_frames.CLIENT_FRAMES)
     names = {
         name: value
         for module in (frames, desk_frames)

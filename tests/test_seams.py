@@ -27,7 +27,14 @@ DESK_WORDS = {"ticket", "tickets", "desk", "desks", "inbox", "inboxes", "agent",
 GENERIC = re.compile(r"user[_-]?agent", re.IGNORECASE)
 # The desk's own pages' scripts, and protocol.js, which mirrors every frame the server defines
 # (the desk's in tickets/frames.py too, as rooms/frames.py lists the lower layers').
-DESK_SCRIPTS = {"ticket.js", "inbox.js", "workflow.js", "protocol.js"}
+DESK_SCRIPTS = {
+    "ticket.js",
+    "inbox.js",
+    "workflow.js",
+    "protocol.js",
+    "collision.js",
+    "availability.js",
+}
 # (file, word): not the desk's seam yet, with why.
 ALLOWED = {
     # The seed chat server's published notification codes (10098, 10100): stored, on the wire

@@ -16,9 +16,12 @@ from tickets import services, workflow
 from tickets.models import (
     AgentProfile,
     AutomationRule,
+    BusinessHours,
+    BusinessInterval,
     CannedReply,
     Category,
     Feedback,
+    Holiday,
     InternalNote,
     Label,
     Macro,
@@ -203,7 +206,29 @@ class PlatformFeedbackAdmin(admin.ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["priority", "first_response_minutes", "resolution_minutes"]
+    list_display = [
+        "priority", "first_response_minutes", "resolution_minutes", "business_hours_only",
+        "calendar",
+    ]  # fmt: skip
+
+
+class BusinessIntervalInline(admin.TabularInline):
+    model = BusinessInterval
+    extra = 1
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+
+
+@admin.register(BusinessHours)
+class BusinessHoursAdmin(admin.ModelAdmin):
+    """The desk's calendars: weekly intervals (several per day; a night shift is two) and
+    holidays, in the calendar's time zone."""
+
+    list_display = ["name", "time_zone", "is_default"]
+    inlines = [BusinessIntervalInline, HolidayInline]
 
 
 @admin.register(CannedReply)
@@ -225,7 +250,8 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "capacity", "last_assigned_at"]
+    list_display = ["user", "availability", "capacity", "last_assigned_at"]
+    list_filter = ["availability"]
     filter_horizontal = ["categories"]
     search_fields = ["user__username"]
 

@@ -16,7 +16,7 @@ from core.paging import keyset_page
 from rooms.api import ConversationMessagesApi
 from rooms.models import Conversation
 from tickets import payloads, rules, selectors, services, workflow
-from tickets.models import TEXT_MAX_LENGTH, Label, Macro, Ticket
+from tickets.models import TEXT_MAX_LENGTH, Availability, Label, Macro, Ticket
 
 
 def _ticket(request: SignedInApiRequest, ticket_id: int) -> Ticket:
@@ -241,3 +241,29 @@ class TicketBulkApi(APIView):
             action=data.validated_data["action"],
         )
         return Response({"results": results})
+
+
+class AgentAvailabilityApi(APIView):
+    """An agent's own availability: online (auto-assignment gives them work), away or
+    offline. Agents only."""
+
+    @extend_schema_serializer(component_name="AgentAvailabilityInput")
+    class InputSerializer(serializers.Serializer):
+        availability = serializers.ChoiceField(choices=Availability.choices)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="My availability")
+    def get(self, request: SignedInApiRequest) -> Response:
+        if not request.user.is_agent:
+            raise PermissionDenied("Only agents have an availability.")
+        return Response({"availability": services.agent_availability_get(agent=request.user)})
+
+    @extend_schema(request=InputSerializer, responses={200: OpenApiTypes.OBJECT}, summary="Set it")
+    def put(self, request: SignedInApiRequest) -> Response:
+        if not request.user.is_agent:
+            raise PermissionDenied("Only agents have an availability.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = services.agent_availability_set(
+            agent=request.user, availability=data.validated_data["availability"]
+        )
+        return Response({"availability": profile.availability})

@@ -12,14 +12,16 @@ class TicketsConfig(AppConfig):
         from rooms import hooks as engine_hooks
         from rooms import kinds
         from rooms.domain_events import MessageCreated
-        from tickets import services
+        from tickets import frames, services
         from tickets.kind import TICKET
-        from tickets.services import automation, events, reactions
+        from tickets.services import automation, events, reactions, viewers
 
         account_hooks.on_user_delete(services.tickets_release)
         register(account_hooks.after_agent_change, services.agent_role_changed)
         engine_hooks.on_message_check(TICKET.name, services.ticket_message_check)
-        engine_hooks.on_person_online(services.agent_came_online)
+        # Collision: a ticket page's ticket.view frames; a closed tab stops viewing.
+        engine_hooks.on_socket_frame(frames.TICKET_VIEW, viewers.ticket_view)
+        engine_hooks.on_socket_closed(viewers.viewers_closed)
 
         # The desk's side effects, after the commit (core.domain_events; docs/architecture.md).
         # retries: each try is its own transaction (a deadlock on the ticket's row passes).

@@ -119,15 +119,19 @@ def _send(
     transaction.on_commit(send, robust=True)
 
 
-def ticket_received(ticket: Ticket) -> None:
+def ticket_received(ticket: Ticket, *, closed_text: str = "") -> None:
+    """The acknowledgement; outside business hours ``closed_text`` says when the team is back
+    (tickets.services.hours.opening_text)."""
     _send(
         to=[ticket.customer],
         ticket=ticket,
         subject=f"We received your ticket {ticket.number}",
         headline=f"Your ticket {ticket.number} “{ticket.subject}” has been received.",
         lines=[
-            "An agent will be assigned to it shortly. "
-            "You can follow it and talk with the agent on its page."
+            f"{closed_text} An agent will answer then."
+            if closed_text
+            else "An agent will be assigned to it shortly.",
+            "You can follow it and talk with the agent on its page.",
         ],
     )
 

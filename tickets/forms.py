@@ -4,6 +4,7 @@ from django import forms
 
 from accounts.models import User
 from tickets.models import TEXT_MAX_LENGTH, Category, Label, PlatformFeedback, Ticket
+from tickets.services.availability import agents_with_load
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -61,8 +62,24 @@ class StatusForm(forms.Form):
 
 class AssignForm(forms.Form):
     agent = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_agent=True, is_active=True).order_by("username")
+        queryset=User.objects.filter(is_agent=True, is_active=True).order_by("username"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each agent with their availability and open load: "Amy (away, 2 open)".
+        field = self.fields["agent"]
+        assert isinstance(field, forms.ModelChoiceField)
+        loads: dict[int, tuple[str, int]] = {}
+
+        def label(user: User) -> str:
+            if not loads:
+                loads.update({u.pk: (a, n) for u, a, n in agents_with_load()})
+            availability, count = loads.get(user.pk, ("online", 0))
+            return f"{user.name} ({availability}, {count} open)"
+
+        field.label_from_instance = label  # type: ignore[assignment]
 
 
 class NoteForm(forms.Form):

@@ -3,8 +3,15 @@ forward them as they forward any event their groups carry (rooms.sockets.base)."
 
 from typing import Any, TypedDict
 
+from accounts.payloads import PersonPayload
+
 TICKET_UPDATED = "ticket.updated"
 DESK_TICKET = "desk.ticket"
+AGENT_AVAILABILITY = "agent.availability"
+TICKET_VIEWERS = "ticket.viewers"
+# Client -> server, on /ws/me/ (rooms.hooks.socket_frames): a ticket page is open, and whether
+# its reply box is being typed in.
+TICKET_VIEW = "ticket.view"
 
 
 class TicketUpdated(TypedDict):
@@ -16,4 +23,30 @@ class DeskTicket(TypedDict):
     ticket: int
 
 
-SERVER_FRAMES: dict[str, type] = {TICKET_UPDATED: TicketUpdated, DESK_TICKET: DeskTicket}
+class AgentAvailability(TypedDict):
+    agent: int
+    availability: str  # online, away, offline
+
+
+class TicketViewers(TypedDict):
+    """Collision: the staff on a ticket's page besides the one told (person payloads)."""
+
+    ticket: int
+    viewing: list[PersonPayload]
+    replying: list[PersonPayload]
+
+
+class TicketView(TypedDict):
+    ticket: int
+    replying: bool
+
+
+# Taken by /ws/me/ through rooms.hooks.socket_frames (registered in TicketsConfig.ready()).
+CLIENT_FRAMES: dict[str, type] = {TICKET_VIEW: TicketView}
+
+SERVER_FRAMES: dict[str, type] = {
+    TICKET_UPDATED: TicketUpdated,
+    DESK_TICKET: DeskTicket,
+    AGENT_AVAILABILITY: AgentAvailability,
+    TICKET_VIEWERS: TicketViewers,
+}

@@ -3,6 +3,7 @@ A ticket's conversation is a rooms.Conversation of kind "ticket" (the one messag
 
 from collections.abc import Collection
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +29,100 @@ class Category(models.Model):
         return self.name
 
 
+class Availability(models.TextChoices):
+    ONLINE = "online", "Online"
+    AWAY = "away", "Away"
+    OFFLINE = "offline", "Offline"
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError("Unknown time zone.", code="time_zone") from exc
+    if value not in available_timezones():  # ZoneInfo also opens paths like "../x"
+        raise ValidationError("Unknown time zone.", code="time_zone")
+
+
+class BusinessHours(models.Model):
+    """A weekly calendar in one time zone, with holidays: when the desk is open
+    (tickets.services.hours). The one marked default is the desk's; an SLA policy may name
+    another. A calendar without intervals counts as always open (nothing set up yet)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone],
+        help_text="An IANA name such as Europe/Berlin: the intervals are local times there.",
+    )  # fmt: skip
+    is_default = models.BooleanField(
+        default=False, help_text="The desk's calendar (auto-reply, widget, SLA policies)."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "business hours"
+        verbose_name_plural = "business hours"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True),
+                name="one_default_calendar",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BusinessInterval(models.Model):
+    """One open span of a weekday, local time, start < end; an end of 00:00 means midnight.
+    A night shift is two intervals (Mon 22:00-00:00, Tue 00:00-06:00): they join up."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    calendar = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="intervals")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField(help_text="00:00 means midnight, the end of the day.")
+
+    class Meta:
+        ordering = ["weekday", "start"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        midnight = self.end is not None and self.end.isoformat() == "00:00:00"
+        if self.start and self.end and not midnight and self.end <= self.start:
+            raise ValidationError(
+                {"end": "The end comes after the start (00:00 for midnight)."},
+                code="interval",
+            )
+
+
+class Holiday(models.Model):
+    """A day (in the calendar's zone) the desk is closed all day."""
+
+    calendar = models.ForeignKey(BusinessHours, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="one_holiday_per_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.name or 'holiday'}"
+
+
 class AgentProfile(models.Model):
     """How much an agent takes on, and what: used by auto-assignment."""
 
@@ -40,6 +135,11 @@ class AgentProfile(models.Model):
     )
     # Round robin among equals: the one who waited longest for a ticket goes first.
     last_assigned_at = models.DateTimeField(null=True, blank=True)
+    # Set by the agent (PUT /api/agent/availability); auto-assignment gives work only to
+    # online agents. Online by default, so a desk that never used it keeps assigning.
+    availability = models.CharField(
+        max_length=8, choices=Availability.choices, default=Availability.ONLINE
+    )
 
     def __str__(self) -> str:
         return f"agent {self.user}"
@@ -229,6 +329,13 @@ class SlaPolicy(models.Model):
         help_text="The ticket is due to be resolved this many minutes after it is raised "
         "(or reopened)."
     )
+    business_hours_only = models.BooleanField(
+        default=False, help_text="Count only the minutes the desk is open (its calendar)."
+    )
+    calendar = models.ForeignKey(
+        BusinessHours, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="Empty: the desk's default calendar.",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = "SLA policy"

@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
@@ -144,6 +145,7 @@ def ticket_detail(request: SignedInRequest, ticket_id: int) -> HttpResponse:
         "chat": chat_context(request, ticket.conversation, readonly=not member),
         "may_act": rules.may_act(ticket, user),
         **(_workflow_context(user) if staff_side else {}),
+        "replying_seconds": settings.UCHAT_TICKET_REPLYING_SECONDS,
     }
     return render(request, "tickets/detail.html", context)
 
@@ -275,6 +277,9 @@ def inbox(request: SignedInRequest) -> HttpResponse:
         "query": query.urlencode(),
         "now": timezone.now(),
         **_workflow_context(user),
+        # The team beside the list (availability, open load).
+        "team": services.agents_with_load(),
+        "replying_seconds": settings.UCHAT_TICKET_REPLYING_SECONDS,
     }
     chosen = request.GET.get("ticket") or request.GET.get("selected") or ""
     context["selected_id"] = int(chosen) if chosen.isdigit() else None

@@ -88,6 +88,11 @@ urlpatterns = [
         name="ticket-messages",
     ),
     *widget_api,
+    path(
+        "agent/availability",
+        tickets_api.AgentAvailabilityApi.as_view(),
+        name="agent-availability",
+    ),
     path("schema", SchemaApi.as_view(), name="schema"),
     # A page for people: anonymous visitors are sent to log in (the schema itself answers 401).
     path(

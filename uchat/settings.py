@@ -178,6 +178,7 @@ TEMPLATES = [
                 "accounts.context_processors.site_name",
                 "accounts.context_processors.tour",
                 "uchat.pwa.theme_color",
+                "tickets.context_processors.availability",
             ],
             # {% icon "name" %} and {% icon_sprite %} in every template (core/icons.py).
             "builtins": ["core.templatetags.icons"],
@@ -815,6 +816,10 @@ UCHAT_TICKET_REOPEN_DAYS = env.int("UCHAT_TICKET_REOPEN_DAYS", default=7)
 UCHAT_TICKET_AUTO_RESOLVE_DAYS = env.int("UCHAT_TICKET_AUTO_RESOLVE_DAYS", default=7)
 # Bulk actions from the inbox, per agent and minute.
 UCHAT_TICKET_BULK_PER_MINUTE = env.int("UCHAT_TICKET_BULK_PER_MINUTE", default=20)
+# Agent availability changes (PUT /api/agent/availability) per agent and minute.
+UCHAT_AVAILABILITY_PER_MINUTE = env.int("UCHAT_AVAILABILITY_PER_MINUTE", default=30)
+# Collision: how long "X is replying" lasts after their last keystroke in the reply box.
+UCHAT_TICKET_REPLYING_SECONDS = env.int("UCHAT_TICKET_REPLYING_SECONDS", default=6)
 
 LOGGING = {
     "version": 1,

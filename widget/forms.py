@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from tickets.models import Category, Ticket
+from tickets.models import BusinessHours, Category, Ticket
 from widget.models import Widget
 
 
@@ -30,6 +30,13 @@ class WidgetForm(forms.Form):
         choices=[c for c in Ticket.Priority.choices if c[0] != Ticket.Priority.URGENT],
         initial=Ticket.Priority.NORMAL,
         help_text="For new chats.",
+    )
+    calendar = forms.ModelChoiceField(
+        BusinessHours.objects.all(),
+        required=False,
+        label="Business hours",
+        empty_label="The desk's",
+        help_text="Outside these hours the chat says when the team is back.",
     )
     pre_chat_form = forms.BooleanField(
         label="Ask the visitor's name and e-mail address first", required=False, initial=True

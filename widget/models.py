@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from tickets.models import Category, Ticket
+from tickets.models import BusinessHours, Category, Ticket
 
 
 def new_key() -> str:
@@ -51,6 +51,10 @@ class Widget(models.Model):
     )
     pre_chat_form = models.BooleanField(
         default=True, help_text="Ask the visitor's name and e-mail address before the chat."
+    )
+    # Whose hours the chat keeps ("We're back at 09:00"); null: the desk's default calendar.
+    calendar = models.ForeignKey(
+        BusinessHours, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

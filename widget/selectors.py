@@ -25,7 +25,7 @@ def visitor_state(*, visitor: Visitor) -> dict[str, Any]:
         if visitor.ticket_id
         else None
     )
-    away, back_at = services.hours_state()
+    away, back_at = services.hours_state(widget=visitor.widget)
     rated = (
         ticket is not None
         and Feedback.objects.filter(ticket=ticket, resolution=ticket.resolution_count).exists()

@@ -2,7 +2,6 @@
 on sign-up. Views, API views, the command and the admin call these (docs/widget.md)."""
 
 import hashlib
-import importlib
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from core.client_address import address_key
 from rooms import services as engine
 from tickets import services as desk
 from tickets.models import Feedback, Ticket
+from tickets.services import hours
 from widget.models import Visitor, Widget
 
 TOKEN_PREFIX = "uw_"  # noqa: S105  (a marker of the widget's tokens, not a secret)
@@ -195,20 +195,18 @@ def visitor_rate(*, visitor: Visitor, rating: int, comment: str = "") -> Feedbac
     )
 
 
-def hours_state(*, at: datetime | None = None) -> tuple[bool, datetime | None]:
-    """Whether the team is away now by the desk's business-hours calendar, and when it is
-    back (None: open, no calendar, or no opening ahead). tickets.services.hours is issue 28's
-    business hours, built in parallel: until it is there the desk is always open."""
-    try:
-        hours: Any = importlib.import_module("tickets.services.hours")
-    except ImportError:
-        return False, None
-    calendar = hours.desk_calendar()
+def hours_state(*, widget: Widget, at: datetime | None = None) -> tuple[bool, datetime | None]:
+    """Whether the team is away now by the widget's calendar (else the desk's), and when it is
+    back (None: open, no calendar, or no opening ahead)."""
+    calendar = (
+        hours.calendar_get(widget.calendar_id)
+        if widget.calendar_id is not None
+        else hours.desk_calendar()
+    )
     now = at or timezone.now()
     if calendar is None or hours.is_open(calendar, now):
         return False, None
-    back: datetime | None = hours.next_open(calendar, now)
-    return True, back
+    return True, hours.next_open(calendar, now)
 
 
 @transaction.atomic

@@ -6,10 +6,11 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from core import events
 from core.input_limits import is_id
-from rooms import frames, kinds, services
+from rooms import frames, hooks, kinds, services
 from rooms.sockets.base import TokenBucket
 from rooms.sockets.conversation import ConversationFrames
 
@@ -45,12 +46,37 @@ class UserConsumer(ConversationFrames):
     async def disconnect(self, code: int) -> None:
         await self.leave_presence()
         await self.leave_all_groups()
+        if hooks.socket_closed and getattr(self, "hooked", False):
+            await database_sync_to_async(self._closed_hooks)()
+
+    def _closed_hooks(self) -> None:
+        for hook in hooks.socket_closed:
+            try:
+                hook(user=self.user, socket=self.socket_id)
+            except Exception:
+                logger.exception("socket_closed hook %r failed", hook)
 
     def frame_handlers(self) -> dict[str, Any]:
         handlers = self.conversation_frame_handlers()
         if self.conversation is None:
             handlers = dict.fromkeys(handlers, self.on_unsubscribed)
-        return {**super().frame_handlers(), **handlers, frames.SUBSCRIBE: self.on_subscribe}
+        hooked = dict.fromkeys(hooks.socket_frames, self.on_hooked_frame)
+        return {
+            **super().frame_handlers(), **hooked, **handlers, frames.SUBSCRIBE: self.on_subscribe
+        }  # fmt: skip
+
+    async def on_hooked_frame(self, content: dict[str, Any]) -> None:
+        """A frame a higher app registered (rooms.hooks.socket_frames)."""
+        handler = hooks.socket_frames[content["type"]]
+        self.hooked = True  # its socket_closed hooks run when this socket closes
+        try:
+            await database_sync_to_async(handler)(
+                user=self.user, socket=self.socket_id, content=content
+            )
+        except PermissionDenied as exc:
+            await self.send_error("forbidden", str(exc) or "Not allowed.")
+        except ValidationError as exc:
+            await self.send_error(exc.code or "bad_frame", " ".join(exc.messages))
 
     async def on_unsubscribed(self, content: dict[str, Any]) -> None:
         await self.send_error(

@@ -18,6 +18,7 @@ export const FRAME = Object.freeze({
   SYNC: "sync",
   READ: "read",
   TYPING: "typing",
+  TICKET_VIEW: "ticket.view",
   // server → client
   MESSAGE_ACK: "message.ack",
   MESSAGE_CREATED: "message.created",
@@ -40,6 +41,8 @@ export const FRAME = Object.freeze({
   DESK_TICKET: "desk.ticket",
   THREAD_UPDATED: "thread.updated",
   THREAD_UNREAD: "thread.unread",
+  AGENT_AVAILABILITY: "agent.availability",
+  TICKET_VIEWERS: "ticket.viewers",
 });
 
 /** The server's close codes (rooms/sockets/base.py, CLOSE_*). */

@@ -58,7 +58,9 @@ def test_inbox_live_for_agent_and_admin_with_an_sla_breach(
 
     admin_page.locator(row).click()
     expect(admin_page.locator("#customer-panel")).to_contain_text("Suraj")
-    admin_page.locator("#id_agent").select_option(label="priya")
+    admin_page.locator("#id_agent").select_option(
+        label="Priya (online, 0 open)"
+    )  # availability, open load
     admin_page.get_by_role("button", name="Assign").click()
     expect(admin_page.locator(row)).to_contain_text("→ Priya")
     expect(agent_page.locator(row)).to_have_count(0)  # gone from the unassigned list, live

@@ -33,7 +33,9 @@ def test_ticket_from_raising_to_rating(new_page, transactional_db):
     log_in(admin, "himanshu")
     admin.get_by_role("navigation").get_by_role("link", name="All tickets").click()
     admin.get_by_role("link", name="Blender stops after 10 seconds").click()
-    admin.locator("#id_agent").select_option(label="priya")
+    admin.locator("#id_agent").select_option(
+        label="Priya (online, 0 open)"
+    )  # availability, open load
     admin.get_by_role("button", name="Assign").click()
     expect(admin.locator("#ticket-status")).to_have_text("Assigned")
 

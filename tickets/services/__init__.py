@@ -14,10 +14,12 @@ events, after the transaction commits.
 - ``agents``: agents, categories, canned replies;
 - ``workflow``: labels, macros and bulk actions;
 - ``automation``: automation rules (their handlers).
+- ``availability``: an agent's online/away/offline;
+- ``hours``: business hours (calendars, open minutes);
+- ``viewers``: who is viewing and replying on a ticket (collision).
 """
 
 from tickets.services.agents import (
-    agent_came_online,
     agent_create,
     agent_role_changed,
     canned_reply_create,
@@ -28,6 +30,11 @@ from tickets.services.assignment import (
     ticket_assign_least_busy,
     tickets_queue_drain,
     tickets_release,
+)
+from tickets.services.availability import (
+    agent_availability_get,
+    agent_availability_set,
+    agents_with_load,
 )
 from tickets.services.conversation import ticket_join, ticket_message_check, ticket_note_add
 from tickets.services.feedback import platform_feedback_give, ticket_feedback_give
@@ -43,9 +50,11 @@ from tickets.services.workflow import (
 )
 
 __all__ = [
-    "agent_came_online",
+    "agent_availability_get",
+    "agent_availability_set",
     "agent_create",
     "agent_role_changed",
+    "agents_with_load",
     "canned_reply_create",
     "category_create",
     "label_create",

@@ -10,7 +10,7 @@ from accounts import services as account_services
 from accounts.models import User
 from tickets import emails
 from tickets.models import AgentProfile, CannedReply, Category
-from tickets.services.assignment import tickets_queue_drain, tickets_release
+from tickets.services.assignment import tickets_release
 
 
 @transaction.atomic
@@ -49,12 +49,6 @@ def agent_role_changed(*, user: User) -> None:
         AgentProfile.objects.get_or_create(user=user)
     else:
         tickets_release(user=user, reason="not_agent")
-
-
-def agent_came_online(*, user: User) -> None:
-    """rooms.hooks.person_online: queued tickets go to an agent as soon as one is online."""
-    if user.is_agent:
-        tickets_queue_drain()
 
 
 @transaction.atomic

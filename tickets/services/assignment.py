@@ -1,5 +1,6 @@
 """Who handles a ticket: assignment by an admin, taking by an agent, auto-assignment of the
-queue to online agents below capacity, and release back to the queue."""
+queue to agents who are online (their availability, not an open tab) below capacity, and
+release back to the queue."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,10 +9,9 @@ from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import User
-from rooms import selectors as room_selectors
 from rooms import services as engine
 from rooms.models import Membership
-from tickets.models import AgentProfile, Ticket, TicketEvent
+from tickets.models import AgentProfile, Availability, Ticket, TicketEvent
 from tickets.services.events import TicketAssigned, TicketReleased, audit, record
 
 Status = Ticket.Status
@@ -63,12 +63,9 @@ def ticket_assign(*, ticket: Ticket, agent: User, actor: User | None) -> Ticket:
     return ticket
 
 
-def _online_agent_ids() -> Q:
-    return Q(user__presences__last_seen__gte=room_selectors.presence_fresh_since())
-
-
 def auto_assign(ticket: Ticket) -> User | None:
-    """Auto-assignment: the chosen online agent below capacity. None: it stays queued."""
+    """Auto-assignment: the chosen online agent below capacity (AgentProfile.availability;
+    whether they have a tab open does not matter). None: it stays queued."""
     agent = _agent_choose(ticket, online=True, below_capacity=True)
     if agent is not None:
         ticket_assign(ticket=ticket, agent=agent, actor=None)
@@ -89,7 +86,7 @@ def _agent_choose(ticket: Ticket, *, online: bool, below_capacity: bool) -> User
     agents) with the fewest open tickets; among equals the one who waited longest."""
     profiles = AgentProfile.objects.filter(user__is_active=True, user__is_agent=True)
     if online:
-        profiles = profiles.filter(_online_agent_ids())
+        profiles = profiles.filter(availability=Availability.ONLINE)
     if ticket.category_id and AgentProfile.objects.filter(categories=ticket.category_id).exists():
         profiles = profiles.filter(categories=ticket.category_id)
     profiles = (
@@ -121,7 +118,7 @@ _PRIORITY_RANK = Case(
 
 def tickets_queue_drain() -> int:
     """Assign queued tickets (most urgent, then oldest, first) while an agent fits.
-    Called when an agent comes online or frees up. Returns how many were assigned."""
+    Called when an agent sets themselves online or frees up. Returns how many were assigned."""
     if not settings.UCHAT_TICKET_AUTO_ASSIGN:
         return 0
     assigned = 0

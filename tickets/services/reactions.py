@@ -18,6 +18,7 @@ from rooms.notify_levels import membership_scope
 from tickets import emails, frames, payloads
 from tickets import kind as ticket_kind
 from tickets.models import Ticket, TicketEvent
+from tickets.services import hours
 from tickets.services.assignment import tickets_queue_drain
 from tickets.services.events import (
     TicketAssigned,
@@ -88,7 +89,9 @@ def ticket_updated(event: TicketChanged) -> None:
 
 def ticket_opened(event: TicketOpened) -> None:
     ticket = event.ticket
-    emails.ticket_received(ticket)
+    emails.ticket_received(
+        ticket, closed_text=hours.opening_text(hours.desk_calendar(), ticket.created_at)
+    )
     emails.ticket_new_for_admins(ticket)
     if event.made_by is not None:  # "turn into ticket": the message's author is told
         notify(

@@ -7,19 +7,32 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tickets.models import SlaPolicy, Ticket, TicketEvent
+from tickets.services import hours
 from tickets.services.events import TicketBreached, audit, record
 
 
 def sla_start(ticket: Ticket, since: datetime, *, first_response: bool) -> None:
-    """Set the ticket's due times from its priority's policy (none: no due times)."""
+    """Set the ticket's due times from its priority's policy (none: no due times). A policy
+    that counts business hours only adds open minutes of its calendar (or the desk's)."""
     policy = SlaPolicy.objects.filter(priority=ticket.priority).first()
     if policy is None:
         ticket.first_response_due = ticket.resolution_due = None
         return
+    calendar = None
+    if policy.business_hours_only:
+        calendar = (
+            hours.calendar_get(policy.calendar_id) if policy.calendar_id else hours.desk_calendar()
+        )
+
+    def due(minutes: int) -> datetime:
+        if calendar is None:
+            return since + timedelta(minutes=minutes)
+        return hours.add_business_minutes(calendar, since, minutes)
+
     if first_response:
-        ticket.first_response_due = since + timedelta(minutes=policy.first_response_minutes)
+        ticket.first_response_due = due(policy.first_response_minutes)
         ticket.first_response_breached_at = None
-    ticket.resolution_due = since + timedelta(minutes=policy.resolution_minutes)
+    ticket.resolution_due = due(policy.resolution_minutes)
     ticket.resolution_breached_at = None
 
 

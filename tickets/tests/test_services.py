@@ -11,7 +11,6 @@ from rooms import services as engine
 from rooms.models import Membership
 from tickets import selectors, services, tokens
 from tickets.models import Feedback, Ticket, TicketEvent
-from tickets.tests.conftest import online
 from tickets.tests.factories import AgentFactory, CategoryFactory
 
 Status = Ticket.Status
@@ -233,9 +232,8 @@ def test_auto_assign_picks_online_agent_with_fewest_open_then_longest_waiting(
     customer, settings, django_capture_on_commit_callbacks
 ):
     settings.UCHAT_TICKET_AUTO_ASSIGN = True
-    a, b, _offline = (AgentFactory(username=n, capacity=2) for n in ("amy", "ben", "off"))
-    online(a)
-    online(b)
+    a, b, offline = (AgentFactory(username=n, capacity=2) for n in ("amy", "ben", "off"))
+    services.agent_availability_set(agent=offline, availability="offline")
     first = services.ticket_open(customer=customer, subject="one", description="first problem here")
     second = services.ticket_open(
         customer=customer, subject="two", description="second problem here"
@@ -260,18 +258,21 @@ def test_auto_assign_picks_online_agent_with_fewest_open_then_longest_waiting(
     assert queued.agent == first.agent  # assigned as soon as someone frees up
 
 
-def test_auto_assign_respects_categories_and_waits_for_someone_online(customer, settings):
+def test_auto_assign_respects_categories_and_waits_for_someone_online(
+    customer, settings, django_capture_on_commit_callbacks
+):
     settings.UCHAT_TICKET_AUTO_ASSIGN = True
     kitchen = CategoryFactory(name="Kitchen")
-    generalist = AgentFactory(username="gen")
+    AgentFactory(username="gen")
     specialist = AgentFactory(username="spec", categories=[kitchen])
-    online(generalist)
+    services.agent_availability_set(agent=specialist, availability="offline")
     ticket = services.ticket_open(
         customer=customer, subject="Oven", description="the oven is cold", category=kitchen
     )
     ticket.refresh_from_db()
     assert ticket.agent is None  # the kitchen specialist is offline
-    engine.presence_connect(user=specialist, channel_name="spec-tab")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agent_availability_set(agent=specialist, availability="online")
     ticket.refresh_from_db()
     assert ticket.agent == specialist
 

@@ -2,12 +2,10 @@
 claim on sign-up, the pages and the command (docs/widget.md)."""
 
 import gzip
-import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from io import StringIO
-from types import SimpleNamespace
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -317,18 +315,31 @@ def test_the_inbox_customer_panel_shows_page_browser_and_time_zone(client, widge
     assert "Europe/Paris" in page
 
 
-def test_outside_business_hours_the_frame_hears_when_the_team_is_back(client, widget, monkeypatch):
-    back = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-    closed = SimpleNamespace(
-        desk_calendar=lambda: "desk", is_open=lambda c, at: False, next_open=lambda c, at: back
-    )
-    monkeypatch.setitem(sys.modules, "tickets.services.hours", closed)
+def test_outside_business_hours_the_frame_hears_when_the_team_is_back(client, widget):
+    """The desk's calendar (a holiday today) by default; a widget's own calendar wins."""
+    from datetime import time
+
+    from django.utils import timezone
+
+    from tickets.models import BusinessHours, BusinessInterval, Holiday
+    from tickets.services import hours
+
+    desk_hours = BusinessHours.objects.create(name="Desk", time_zone="UTC", is_default=True)
+    for day in range(7):
+        BusinessInterval.objects.create(
+            calendar=desk_hours, weekday=day, start=time(9), end=time(17)
+        )
+    Holiday.objects.create(calendar=desk_hours, date=timezone.now().date(), name="Today")
     token = start(client, widget).json()["token"]
     auth = {"authorization": f"Widget {token}"}
     state = client.get(f"/api/widget/{widget.key}/state", headers=auth).json()
+    back = hours.next_open(hours.desk_calendar(), timezone.now())
+    assert back is not None
+    assert back.date() > timezone.now().date()
     assert state["away"] is True
-    assert state["back_at"] == "2026-12-07T09:00:00+00:00"
-    monkeypatch.setattr(closed, "is_open", lambda c, at: True)
+    assert datetime.fromisoformat(state["back_at"]) == back
+    widget.calendar = BusinessHours.objects.create(name="Always", time_zone="UTC")  # no hours
+    widget.save()
     state = client.get(f"/api/widget/{widget.key}/state", headers=auth).json()
     assert (state["away"], state["back_at"]) == (False, None)
 
