@@ -14,7 +14,10 @@ def test_seed_demo_on_empty_database(db, capsys):
     assert "uchat-demo-2026" in out
     room = Conversation.objects.get(name="Coding Group")
     assert room.memberships.count() == 5
-    assert Message.objects.filter(conversation=room).count() == 5
+    assert Message.objects.filter(conversation=room, thread=None).count() == 5
+    # Three replies in a thread on the second message, counted on its root.
+    root = Message.objects.get(conversation=room, seq=2)
+    assert (root.reply_count, len(root.thread_participants)) == (3, 3)
     assert User.objects.get(username="himanshu").check_password("uchat-demo-2026")
     # Made through the services: confirmed e-mails, the agent's profile and category.
     assert EmailAddress.objects.get(user__username="abhishek").verified

@@ -28,6 +28,12 @@ CONVERSATION = [
     ("hitesh", "They are here: https://example.org/notes/chapter-4"),
     ("aman", "Great, thank you.\nSee you all at 10."),
 ]
+# Replies in a thread on CONVERSATION's second message (threads, docs/api.md).
+THREAD = [
+    ("abhishek", "Thanks! Which hall are we in?"),
+    ("himanshu", "Hall B, second floor. Bring your ID card."),
+    ("hitesh", "And a calculator: the formula sheet is not allowed."),
+]
 
 
 class Command(BaseCommand):
@@ -57,8 +63,14 @@ class Command(BaseCommand):
             topic="End-sem preparation",
             members=everyone[:5],
         )
-        for username, text in CONVERSATION:
-            services.message_create(conversation=coding, sender=people[username], body=text)
+        said = [
+            services.message_create(conversation=coding, sender=people[username], body=text)[0]
+            for username, text in CONVERSATION
+        ]
+        for username, text in THREAD:
+            services.message_create(
+                conversation=coding, sender=people[username], body=text, thread=said[1].pk
+            )
         direct = services.direct_conversation_get_or_create(
             user=people["abhishek"], other=people["himanshu"]
         )
