@@ -423,14 +423,6 @@ class ThreadReadApi(APIView):
         return Response({"message": root.pk, "unread": unread, "total": total})
 
 
-def _conversation_name(conversation: Conversation, partners: dict[int, Any]) -> str:
-    """A room's name; a direct conversation's other person (or "deleted user")."""
-    if conversation.pk not in partners:
-        return conversation.name
-    partner = partners[conversation.pk]
-    return partner.name if partner is not None else "deleted user"
-
-
 class ThreadListApi(APIView):
     """The Threads view: the threads the caller follows, unread ones first."""
 
@@ -445,12 +437,6 @@ class ThreadListApi(APIView):
         )
         roots = [f.follow.message for f in followed]
         reactions = selectors.reactions_for(messages=roots, viewer=request.user)
-        partners = selectors.direct_partners(
-            conversation_ids=[
-                r.conversation_id for r in roots if r.conversation.kind == Conversation.Kind.DIRECT
-            ],
-            user=request.user,
-        )
         threads = []
         for entry in followed:
             root = entry.follow.message
@@ -461,7 +447,7 @@ class ThreadListApi(APIView):
                     "conversation": {
                         "id": conversation.pk,
                         "kind": conversation.kind,
-                        "name": _conversation_name(conversation, partners),
+                        "name": entry.where,
                     },
                     "unread": entry.unread,
                     "last_reply_at": root.last_reply_at.isoformat() if root.last_reply_at else None,

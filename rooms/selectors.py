@@ -411,6 +411,9 @@ def threads_unread_for(*, root: Message, user_ids: list[int]) -> dict[int, tuple
 class FollowedThread:
     follow: ThreadFollow  # with message (the root), its sender and conversation loaded
     unread: int
+    # What the conversation is called for the reader: a room's name, or a direct
+    # conversation's other person ("deleted user" once they are gone).
+    where: str
 
 
 def threads_for_user(*, user: User, limit: int = 30) -> list[FollowedThread]:
@@ -424,4 +427,22 @@ def threads_for_user(*, user: User, limit: int = 30) -> list[FollowedThread]:
         .annotate(has_unread=Case(When(unread__gt=0, then=1), default=0))
         .order_by("-has_unread", F("message__last_reply_at").desc(nulls_last=True), "-message_id")
     )
-    return [FollowedThread(follow=f, unread=f.unread) for f in follows[:limit]]
+    page = list(follows[:limit])
+    partners = direct_partners(
+        conversation_ids=[
+            f.message.conversation_id
+            for f in page
+            if f.message.conversation.kind == Conversation.Kind.DIRECT
+        ],
+        user=user,
+    )
+
+    def where(conversation: Conversation) -> str:
+        if conversation.pk not in partners:
+            return conversation.name
+        partner = partners[conversation.pk]
+        return partner.name if partner is not None else "deleted user"
+
+    return [
+        FollowedThread(follow=f, unread=f.unread, where=where(f.message.conversation)) for f in page
+    ]

@@ -378,22 +378,11 @@ def threads(request: SignedInRequest) -> HttpResponse:
     """The Threads page: the threads the person follows, unread ones first (rooms.selectors),
     each opening its conversation with the thread's pane open."""
     followed = selectors.threads_for_user(user=request.user, limit=THREADS_PAGE)
-    roots = [entry.follow.message for entry in followed]
-    partners = selectors.direct_partners(
-        conversation_ids=[
-            r.conversation_id for r in roots if r.conversation.kind == Conversation.Kind.DIRECT
-        ],
-        user=request.user,
-    )
     rows = []
     for entry in followed:
         root = entry.follow.message
         conversation = root.conversation
-        if conversation.pk in partners:
-            partner = partners[conversation.pk]
-            where = partner.name if partner is not None else "deleted user"
-        else:
-            where = f"#{conversation.name}"
+        where = f"#{entry.where}" if conversation.kind == Conversation.Kind.ROOM else entry.where
         url = reverse("conversation", args=[conversation.pk]) + f"?thread={root.pk}"
         author = root.sender.name if root.sender is not None else "?"
         words = author.split() or ["?"]
