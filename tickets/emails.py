@@ -166,16 +166,17 @@ def ticket_assigned(ticket: Ticket) -> None:
     )
 
 
-def ticket_reply(ticket: Ticket, *, sender: User, text: str) -> None:
+def ticket_reply(ticket: Ticket, *, sender: User, text: str, given_address: bool = True) -> None:
     """An agent's (or admin's) message, to a customer who is not on the page. Replying to
-    the e-mail writes into the ticket (manage.py fetch_mail)."""
+    the e-mail writes into the ticket (manage.py fetch_mail). ``given_address`` False: not
+    to an address the customer only typed (a rule's automatic reply)."""
     _send(
         to=[ticket.customer],
         ticket=ticket,
         subject=f"Re: {ticket.number} {ticket.subject}",
         headline=f"{_name(sender)} wrote on {ticket.number}:",
         lines=[text, "Reply to this e-mail, or open the ticket, to answer."],
-        given_address=True,
+        given_address=given_address,
     )
 
 

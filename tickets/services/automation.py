@@ -6,10 +6,7 @@ A rule never triggers rules: its writes run with ``_running`` set, and the conte
 travels with the events it records (core.domain_events), so the handlers here see the flag
 and return. A rule that fails is logged and undone alone; the rules after it still run."""
 
-import contextlib
-import contextvars
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -23,29 +20,20 @@ from rooms.domain_events import MessageCreated
 from tickets import workflow
 from tickets.models import AutomationRule, Category, Ticket, TicketEvent
 from tickets.services.assignment import auto_assign, ticket_assign
-from tickets.services.events import TicketBreached, TicketChanged, TicketOpened, audit, record
+from tickets.services.events import (
+    TicketBreached,
+    TicketChanged,
+    TicketOpened,
+    audit,
+    record,
+    rule_writes,
+    rules_triggered_by_rule,
+)
 from tickets.services.reactions import desk_scope
 from tickets.services.workflow import _desk_reply, _priority_set, labels_change
 
 logger = logging.getLogger(__name__)
 Trigger = AutomationRule.Trigger
-
-_running: contextvars.ContextVar[bool] = contextvars.ContextVar("rule_running", default=False)
-
-
-@contextlib.contextmanager
-def rule_writes() -> Iterator[None]:
-    """Writes (and the events they record) that are a rule's own: they trigger no rules."""
-    token = _running.set(True)
-    try:
-        yield
-    finally:
-        _running.reset(token)
-
-
-def rules_triggered_by_rule() -> bool:
-    return _running.get()
-
 
 # A username with a space: no sign-up, mail-in or admin form can make one (Django's username
 # validator refuses spaces), so no person can be, or become, the desk's account.
@@ -128,7 +116,7 @@ def rule_run(rule: AutomationRule, ticket_id: int) -> bool:
 
 def rules_run(ticket_id: int, trigger: str) -> int:
     """The active rules of ``trigger``, lowest position first. How many acted."""
-    if _running.get():
+    if rules_triggered_by_rule():
         return 0
     acted = 0
     for rule in AutomationRule.objects.filter(active=True, trigger=trigger):
@@ -155,7 +143,7 @@ def customer_message(event: MessageCreated) -> bool:
     """Whether a committed message is its ticket's customer's (a cheap test first)."""
     from tickets.services.reactions import message_in_ticket
 
-    return message_in_ticket(event) and not _running.get()
+    return message_in_ticket(event) and not rules_triggered_by_rule()
 
 
 def on_customer_message(event: MessageCreated) -> None:

@@ -3,6 +3,9 @@ stores a TicketEvent row in its transaction and records one of these; what peopl
 (the ticket's page, every inbox, notifications, e-mails) are handlers, registered in
 TicketsConfig.ready() and run after the commit (tickets.services.reactions)."""
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -73,3 +76,23 @@ def audit(ticket: Ticket, kind: str, *, actor: User | None, **fields: object) ->
 
 def record(event: TicketChanged) -> None:
     domain_events.record(event)
+
+
+# --- a rule's own writes (tickets.services.automation) ------------------------------------
+# Here, below the handlers, so that any of them can ask: a rule's writes trigger no rules, and
+# what a rule writes to a customer is never mailed to an address nobody confirmed.
+_running: contextvars.ContextVar[bool] = contextvars.ContextVar("rule_running", default=False)
+
+
+@contextlib.contextmanager
+def rule_writes() -> Iterator[None]:
+    """Writes (and the events they record) that are a rule's own: they trigger no rules."""
+    token = _running.set(True)
+    try:
+        yield
+    finally:
+        _running.reset(token)
+
+
+def rules_triggered_by_rule() -> bool:
+    return _running.get()

@@ -27,6 +27,7 @@ from tickets.services.events import (
     TicketOpened,
     TicketReleased,
     TicketStatusChanged,
+    rules_triggered_by_rule,
 )
 from tickets.services.status import status_change, ticket_customer_wrote_after_resolution
 
@@ -221,7 +222,13 @@ def message_posted(event: MessageCreated) -> None:
         ).email
         and customer.pk not in notification_hooks.online_user_ids(user_ids=[customer.pk])
     ):
-        emails.ticket_reply(ticket, sender=message.sender, text=message.body)
+        # A rule's reply is automatic mail: never to an address a visitor only typed.
+        emails.ticket_reply(
+            ticket,
+            sender=message.sender,
+            text=message.body,
+            given_address=not rules_triggered_by_rule(),
+        )
 
 
 def _assigned_after(ticket: Ticket, message: Message) -> bool:

@@ -21,7 +21,7 @@ from rooms import services as engine
 from rooms.models import Message
 from tickets import mailbox, tokens
 from tickets import services as desk
-from tickets.models import Ticket
+from tickets.models import AutomationRule, Ticket
 from uchat.asgi import application
 from widget import services
 from widget.models import Visitor, Widget
@@ -203,13 +203,18 @@ def test_agents_replies_are_e_mailed_and_the_visitor_answers_by_e_mail(
     client, widget, agent, settings, django_capture_on_commit_callbacks
 ):
     settings.UCHAT_SUPPORT_ADDRESS = "support@help.example"
+    AutomationRule.objects.create(
+        name="Thanks", trigger="created", actions=[{"reply": "Thanks, we got your chat."}]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         start(client, widget)
     ticket = Ticket.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         desk.ticket_assign(ticket=ticket, agent=agent, actor=UserFactory(staff=True))
-    # The typed address was never confirmed: no automatic mail (received, assigned) goes to
-    # it, or anyone could make the desk mail a stranger. Only what an agent writes does.
+    # The typed address was never confirmed: no automatic mail (received, assigned, a rule's
+    # reply) goes to it, or anyone could make the desk mail a stranger. Only what an agent
+    # writes does.
+    assert ticket.conversation.messages.filter(body="Thanks, we got your chat.").exists()
     assert not [m for m in mail.outbox if "vera@home.example" in m.to]
     with django_capture_on_commit_callbacks(execute=True):
         engine.message_create(conversation=ticket.conversation, sender=agent, body="Try size M.")
