@@ -23,6 +23,11 @@ class WidgetAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Widget) -> None:
         services.widget_delete(actor=request.user, widget=obj)  # type: ignore[arg-type]
 
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        """ "Delete selected" too ends every visitor's token and socket first."""
+        for widget in queryset:
+            services.widget_delete(actor=request.user, widget=widget)  # type: ignore[arg-type]
+
 
 @admin.register(Visitor)
 class VisitorAdmin(admin.ModelAdmin):
@@ -32,13 +37,21 @@ class VisitorAdmin(admin.ModelAdmin):
     exclude = ["token_hash"]
     readonly_fields = [
         "widget", "user", "ticket", "name", "email", "page", "user_agent", "time_zone", "ip",
-        "created_at", "expires_at", "claimed_by",
+        "created_at", "expires_at", "claimed_by", "revoked_at",
     ]  # fmt: skip
 
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def delete_model(self, request: HttpRequest, obj: Visitor) -> None:
+        self.delete_queryset(request, Visitor.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        """A deleted visitor's token ends first, and their open socket with it."""
+        services.visitors_revoke(visitors=list(queryset.values_list("pk", flat=True)))
+        queryset.delete()
 
     @admin.action(description="End their chats in the widget (revoke the tokens)")
     def revoke(self, request: HttpRequest, queryset: Any) -> None:

@@ -2,6 +2,8 @@
 role customer with no password and no address of its own (``Visitor`` says it is one, and keeps
 what the visitor typed): a widget conversation is an ordinary ticket conversation."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -16,13 +18,23 @@ def new_key() -> str:
     return get_random_string(24)
 
 
+_ORIGIN = re.compile(r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?")
+
+
 def origin_clean(origin: str) -> str:
     """``scheme://host[:port]`` exactly as a browser sends it in Origin (no path, no slash)."""
     from urllib.parse import urlsplit
 
     text = origin.strip().rstrip("/").lower()
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+    # Exactly scheme://host[:port]: it goes into the frame's CSP (frame-ancestors), where a
+    # "*", a space or a ";" would widen or add to the policy.
+    if (
+        parts.scheme not in ("http", "https")
+        or not _ORIGIN.fullmatch(text)
+        or parts.path
+        or parts.query
+    ):
         raise ValidationError(
             f"“{origin}” is not a website origin (like https://www.example.com).", code="origin"
         )

@@ -83,8 +83,13 @@ def widget_delete(*, actor: User, widget: Widget) -> None:
 
 
 def _page_clean(page: str) -> str:
-    parts = urlsplit(page.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """The page the visitor was on, when it is an http(s) URL: "" for anything else."""
+    try:
+        parts = urlsplit(page.strip())
+        hostname = parts.hostname
+    except ValueError:  # "http://[": not a URL
+        return ""
+    if parts.scheme not in ("http", "https") or not hostname:
         return ""
     return page.strip()[:500]
 
@@ -128,6 +133,7 @@ def session_create(
         user.set_unusable_password()
         user.full_clean()
         user.save()
+        page = _page_clean(page)
         place = urlsplit(page).hostname or widget.name
         ticket = desk.ticket_open(
             customer=user,
@@ -145,7 +151,7 @@ def session_create(
             token_hash=_hash(token),
             name=name,
             email=email,
-            page=_page_clean(page),
+            page=page,
             user_agent=user_agent[:300],
             time_zone=timezone_name[:64],
             ip=ip or None,
@@ -240,7 +246,9 @@ def visitor_tickets_claim(*, user: User, email: str) -> int:
 def visitor_mail_address(*, user: User) -> str | None:
     """tickets.hooks: the address a visitor gave, for the desk's e-mails to them (agents'
     replies while they are away). None for anyone else, and once claimed."""
-    visitor = Visitor.objects.filter(user=user, claimed_by__isnull=True).first()
+    visitor = Visitor.objects.filter(
+        user=user, claimed_by__isnull=True, revoked_at__isnull=True
+    ).first()
     return visitor.email or None if visitor is not None else None
 
 
@@ -251,7 +259,12 @@ def visitor_mail_sender(*, ticket: Ticket, sender: str) -> User | None:
         return None
     visitor = (
         Visitor.objects.select_related("user")
-        .filter(ticket=ticket, user_id=ticket.customer_id, claimed_by__isnull=True)
+        .filter(
+            ticket=ticket,
+            user_id=ticket.customer_id,
+            claimed_by__isnull=True,
+            revoked_at__isnull=True,
+        )
         .first()
     )
     if visitor is None or not visitor.email or visitor.email.lower() != sender.lower():

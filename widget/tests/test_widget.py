@@ -282,8 +282,10 @@ def test_createwidget_prints_the_key_and_refuses_bad_origins(db):
     assert widget.origins == ["http://localhost:3000", "https://docs.example"]
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError):
-        call_command("createwidget", "Bad", "--origin", "https://x.example/path", stdout=out)
+    # Each goes into the frame's CSP: nothing that widens it or adds a directive.
+    for bad in ("https://x.example/path", "https://*", "https://a.example;sandbox", "https://"):
+        with pytest.raises(CommandError):
+            call_command("createwidget", "Bad", "--origin", bad, stdout=out)
 
 
 def test_admins_manage_widgets_on_the_desk_settings_page(client, widget, agent):
@@ -368,3 +370,10 @@ def test_the_admin_site_lists_searches_and_turns_off_widgets(admin_client, clien
     admin_client.post(f"/admin/widget/widget/{widget.pk}/delete/", {"post": "yes"})
     assert not Widget.objects.exists()
     assert Ticket.objects.count() == 2  # the chats stay
+
+
+def test_a_page_that_is_no_url_is_left_out_not_a_server_error(client, widget):
+    for page in ("http://[", "javascript:alert(1)", "refund approved by manager"):
+        assert start(client, widget, page=page).status_code == 201
+    assert set(Visitor.objects.values_list("page", flat=True)) == {""}
+    assert all("approved" not in t.description for t in Ticket.objects.all())
