@@ -342,9 +342,13 @@ def user_create(
 def user_agent_set(*, user: User, is_agent: bool) -> User:
     """Make someone an agent, or stop them being one, from any door (the Django admin's
     tick box included). The desk's hooks give a new agent a profile, so auto-assignment
-    finds them, and send a former agent's open tickets back to the queue."""
+    finds them, and send a former agent's open tickets back to the queue. A former agent's
+    tokens and sockets end, as a former admin's do: their open tabs heard the desk's frames."""
+    was_agent = user.is_agent
     User.objects.filter(pk=user.pk).update(is_agent=is_agent)
     user.is_agent = is_agent
+    if was_agent and not is_agent:
+        user_access_revoke(user=user, reason="role_changed")
     for hook in hooks.after_agent_change:
         hook(user=user)
     return user

@@ -429,3 +429,15 @@ def test_only_a_superuser_makes_a_superuser_and_never_on_themselves(user, staff)
     services.user_superuser_set(user=plain, is_superuser=True, actor=staff)
     plain.refresh_from_db()
     assert plain.is_superuser
+
+
+def test_a_former_agent_loses_access_as_a_former_admin_does(
+    user, sent, django_capture_on_commit_callbacks
+):
+    """Their open tabs were in the desk's group (collision, availability, the inbox's pings)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_agent_set(user=user, is_agent=True)
+    assert sent == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_agent_set(user=user, is_agent=False)
+    assert sent == [([events.access_group(user.pk)], "access.revoked", {"reason": "role_changed"})]

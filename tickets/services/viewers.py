@@ -44,8 +44,11 @@ def ticket_view(*, user: User, socket: str, content: dict[str, Any]) -> None:
     ticket_id = int(raw)  # type: ignore[arg-type]
     if not (user.is_agent or user.is_staff):
         raise PermissionDenied("Only agents and admins say what they are viewing.")
-    if selectors.ticket_for_user(user=user, ticket_id=ticket_id) is None:
+    ticket = selectors.ticket_for_user(user=user, ticket_id=ticket_id)
+    if ticket is None:
         raise PermissionDenied("You cannot see that ticket.")
+    if ticket.customer_id == user.pk:  # an agent's own ticket: they are its customer there
+        raise PermissionDenied("This is your own ticket.")
     previous = cache.get(_socket_key(socket))
     if previous is not None and previous != ticket_id:
         viewer_forget(socket=socket, ticket_id=previous)

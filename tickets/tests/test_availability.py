@@ -135,3 +135,18 @@ def test_collision_frames_reach_other_staff_never_the_customer(settings) -> None
 
     async_to_sync(scenario)()
     assert viewers.ticket_viewers(ticket_id=ticket.pk)["viewing"] == []
+
+
+@pytest.mark.django_db
+def test_an_agent_is_no_viewer_of_their_own_ticket() -> None:
+    """An agent who raised a ticket is its customer there: no collision line, and a
+    ``ticket.view`` of it is refused (the desk's state stays the desk's)."""
+    from django.core.exceptions import PermissionDenied
+
+    agent = AgentFactory(username="raiser")
+    ticket = services.ticket_open(customer=agent, subject="My laptop", description="It is slow.")
+    with pytest.raises(PermissionDenied):
+        viewers.ticket_view(
+            user=agent, socket="s1", content={"ticket": ticket.pk, "replying": False}
+        )
+    assert viewers.ticket_viewers(ticket_id=ticket.pk)["viewing"] == []
