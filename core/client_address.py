@@ -32,10 +32,11 @@ def client_address(*, remote_addr: str, forwarded_for: str | None, trusted: int)
         return remote_addr
 
 
-def address_key(address: str) -> str:
+def address_key(address: str, *, ipv6_prefix: int = 64) -> str:
     """What a limit counts an address as: an IPv4 address itself, an IPv6 address its /64
     (one host or one home holds a whole /64 and may use any address in it, so counting each
-    address would give a guesser 2**64 counters)."""
+    address would give a guesser 2**64 counters). Doors anyone may knock on without an account
+    (the widget's sessions) count a /48: a home is often given a /56, a site a /48."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -43,7 +44,7 @@ def address_key(address: str) -> str:
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+        return str(ipaddress.ip_network(f"{ip}/{ipv6_prefix}", strict=False))
     return str(ip)
 
 

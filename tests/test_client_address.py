@@ -66,3 +66,16 @@ def test_made_up_forwarded_for_does_not_reset_the_api_log_in_throttle(settings):
         statuses.append(response.status_code)
     assert statuses[:20] == [401] * 20
     assert set(statuses[20:]) == {429}
+
+
+def test_limits_count_an_ipv6_network_not_an_address():
+    from core.client_address import address_key
+
+    assert address_key("192.0.2.7") == "192.0.2.7"
+    assert address_key("::ffff:192.0.2.7") == "192.0.2.7"
+    assert (
+        address_key("2001:db8:1:2::5") == address_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    )
+    # A door without an account counts a /48: a home's /56 is one counter, not 256.
+    wide = {address_key(f"2001:db8:1:{n:x}::1", ipv6_prefix=48) for n in range(256)}
+    assert wide == {"2001:db8:1::/48"}

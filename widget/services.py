@@ -119,7 +119,7 @@ def session_create(
     if widget.pre_chat_form and (not name or not email):
         raise ValidationError({"email": "Your name and e-mail address, please."})
     _limit(
-        f"ip:{address_key(ip)}", settings.UCHAT_WIDGET_SESSIONS_PER_HOUR, 3600,
+        f"ip:{address_key(ip, ipv6_prefix=48)}", settings.UCHAT_WIDGET_SESSIONS_PER_HOUR, 3600,
         "Many chats were started from your network in the last hour. Try again later.",
     )  # fmt: skip
     _limit(
