@@ -105,6 +105,9 @@ def test_a_visitor_on_another_website_chats_live_with_an_agent(
     expect(frame.locator(".w-msg:not(.w-mine) .w-bubble")).to_have_text("Yes, in grey and navy.")
     expect(frame.locator(".w-msg:not(.w-mine) .w-who")).to_have_text("Priya")
     expect(frame.locator("#w-typing")).to_have_text("")
+    # The frame says "typing" at most once per 2.5 s; its last one went with the first
+    # message, which on a quick machine was less than that ago.
+    visitor.wait_for_timeout(2600)
     composer.press_sequentially("Gre", delay=50)
     expect(inbox.locator("#typing")).to_contain_text("Vera Visitor")
 
