@@ -70,6 +70,14 @@ class User(AbstractUser):
     quiet_hours_end = models.TimeField(null=True, blank=True)
     notify_email = models.BooleanField(default=True)
     notify_push = models.BooleanField(default=True)
+    # A bot (accounts.services.bot_create): a program's account, reached only with API tokens
+    # (no password, no log-in page), owned by the person who made it.
+    is_bot = models.BooleanField(default=False)
+    bot_owner = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="bots"
+    )
+    # A guest (made by a guest invite link): sees only the rooms they were invited to.
+    is_guest = models.BooleanField(default=False)
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -9,7 +9,15 @@ class PersonPayload(TypedDict):
     id: int
     username: str
     name: str
+    is_bot: bool
+    is_guest: bool
 
 
 def person_payload(user: User) -> PersonPayload:
-    return {"id": user.pk, "username": user.username, "name": user.name}
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "name": user.name,
+        "is_bot": user.is_bot,
+        "is_guest": user.is_guest,
+    }

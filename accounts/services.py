@@ -246,6 +246,29 @@ def _email_taken(*, email: str, user: User | None) -> bool:
 
 
 @transaction.atomic
+def bot_create(*, owner: User, name: str, username: str = "") -> User:
+    """A bot owned by ``owner``: an account with no password (so no log-in page or API
+    log-in), reached only with API tokens, and a member only of the rooms it is added to.
+    ``username`` defaults to the name's letters and digits plus ``-bot``, made unique."""
+    display = names.display_name_clean(name, user=User())
+    if not display:
+        raise ValidationError("A bot needs a name.", code="bot_name_required")
+    if not username:
+        stem = re.sub(r"[^a-z0-9]+", "-", display.lower()).strip("-")[:20] or "bot"
+        username = f"{stem}-bot"
+        suffix = 1
+        while User.objects.filter(username__iexact=username).exists():
+            suffix += 1
+            username = f"{stem}-bot-{suffix}"
+    user_new_check(username=username, email="")
+    bot = User(username=username, display_name=display, is_bot=True, bot_owner=owner)
+    bot.set_unusable_password()
+    bot.full_clean()
+    bot.save()
+    return bot
+
+
+@transaction.atomic
 def user_for_email(*, email: str, name: str = "") -> User:
     """The account that proved it owns an inbound e-mail's sender address, or a new one for
     the sender (tickets by e-mail). An address someone only claimed (given at sign-up, never
