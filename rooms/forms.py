@@ -47,8 +47,13 @@ class VisibilityFields(forms.Form):
     """Who may find the room; only staff see (and set) "open to customers"."""
 
     visibility = forms.ChoiceField(
-        choices=VISIBILITY_CHOICES, initial=Visibility.PRIVATE.value, widget=forms.RadioSelect
+        choices=VISIBILITY_CHOICES,
+        initial=Visibility.PRIVATE.value,
+        widget=forms.RadioSelect,
+        required=False,
     )
+    # What a post without a choice means: private for a new room; as it was for an edit.
+    visibility_default: str | None = Visibility.PRIVATE
     open_to_customers = forms.BooleanField(
         required=False,
         label="Customers can see it too",
@@ -59,6 +64,9 @@ class VisibilityFields(forms.Form):
         super().__init__(*args, **kwargs)
         if not user.is_staff:
             del self.fields["open_to_customers"]
+
+    def clean_visibility(self) -> str | None:
+        return self.cleaned_data.get("visibility") or self.visibility_default
 
 
 class RoomCreateForm(VisibilityFields):
@@ -73,6 +81,7 @@ class RoomEditForm(VisibilityFields):
     topic = forms.CharField(max_length=250, required=False)
     members = UsernamesField(help_text="Everyone in the room, separated by commas.")
     admins = UsernamesField(help_text="Room admins (they must be members). At least one.")
+    visibility_default = None
     field_order = ["name", "topic", "visibility", "open_to_customers", "members", "admins"]
 
     def clean(self) -> dict[str, Any]:
