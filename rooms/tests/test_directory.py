@@ -351,3 +351,16 @@ def test_create_and_edit_forms_set_visibility(owner, staff):
     )
     assert staff_room.status_code == 302
     assert Conversation.objects.get(name="Help").open_to_customers is True
+
+
+def test_the_switcher_offers_public_rooms_to_join(owner, public_room, private_room):
+    from rooms.switcher import switcher_list
+
+    member = _member_of_something(UserFactory(username="mia"), owner)
+    entries = switcher_list(user=member, query="general")
+    assert [(e["name"], e["label"]) for e in entries] == [("General chat", "Public room to join")]
+    assert entries[0]["url"] == f"/rooms/{public_room.pk}/"
+    assert switcher_list(user=member, query="secret") == []
+    assert switcher_list(user=_pure_customer(owner), query="general") == []
+    services.room_join(room=public_room, user=member)
+    assert [e["label"] for e in switcher_list(user=member, query="general")] == ["Room"]
