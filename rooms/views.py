@@ -202,9 +202,7 @@ def room_browse(request: SignedInRequest) -> HttpResponse:
         "rooms/browse.html",
         {
             "query": query,
-            "rooms": [
-                {**payloads.directory_room_payload(r), "at": r.last_activity} for r in rooms
-            ],
+            "rooms": [{**payloads.directory_room_payload(r), "at": r.last_activity} for r in rooms],
             "title": "Browse rooms",
         },
     )
