@@ -57,7 +57,10 @@ class VisibilityFields(forms.Form):
     open_to_customers = forms.BooleanField(
         required=False,
         label="Customers can see it too",
-        help_text="People who only raise tickets find it in the directory (public rooms only).",
+        help_text=(
+            "Customers who are in no room or direct conversation find it in the directory "
+            "too (public rooms only)."
+        ),
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
