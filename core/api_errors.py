@@ -36,6 +36,8 @@ INVALID_FILE = 4021
 INVALID_REPLY = 4022
 INVALID_THREAD = 4023
 INVALID_SUBSCRIPTION = 4025  # a Web Push subscription that is refused (notifications.push)
+DIRECTORY_REFUSED = 4051  # guests and bots browse no room directory (rooms.selectors)
+CANNOT_LEAVE_ROOM = 4052  # the last admin or the last member of a room (rooms.services.room_leave)
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 SEARCH_TIMEOUT = 5004
@@ -60,6 +62,8 @@ SERVICE_ERRORS = {
     "invalid_reply": (400, INVALID_REPLY, "Invalid Reply"),
     "invalid_thread": (400, INVALID_THREAD, "Invalid Thread"),
     "invalid_subscription": (400, INVALID_SUBSCRIPTION, "Invalid Subscription"),
+    "last_admin": (400, CANNOT_LEAVE_ROOM, "Cannot Leave Room"),
+    "last_member": (400, CANNOT_LEAVE_ROOM, "Cannot Leave Room"),
 }
 
 

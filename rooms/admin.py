@@ -44,11 +44,11 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "kind", "created_by", "created_at"]
-    list_filter = [KindFilter, "created_at"]
+    list_display = ["id", "name", "kind", "visibility", "created_by", "created_at"]
+    list_filter = [KindFilter, "visibility", "open_to_customers", "created_at"]
     search_fields = ["name", "topic", "created_by__username"]
     readonly_fields = ["kind", "direct_key", "created_by", "created_at", "last_message"]
-    fields = ["name", "topic", *readonly_fields]
+    fields = ["name", "topic", "visibility", "open_to_customers", *readonly_fields]
     inlines = [MembershipInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -58,7 +58,16 @@ class ConversationAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: Conversation, form: object, change: bool
     ) -> None:
         stored = Conversation.objects.get(pk=obj.pk)
-        services.room_details_set(room=stored, name=obj.name, topic=obj.topic)
+        if stored.kind != Conversation.Kind.ROOM:  # only rooms are public or private
+            services.room_details_set(room=stored, name=obj.name, topic=obj.topic)
+            return
+        services.room_details_set(
+            room=stored,
+            name=obj.name,
+            topic=obj.topic,
+            visibility=obj.visibility,
+            open_to_customers=obj.open_to_customers,
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Conversation | None = None) -> bool:
         # Rooms only: a direct conversation goes with its people, a ticket's with the ticket.

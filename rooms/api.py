@@ -4,6 +4,7 @@ import contextlib
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -16,17 +17,20 @@ from accounts import selectors as account_selectors
 from accounts.http import SignedInApiRequest
 from core.api import PAGING_PARAMETERS, int_param, page_params
 from core.api_errors import (
+    DIRECTORY_REFUSED,
     INVALID_PAGING,
+    INVALID_QUERY,
     NOT_FOUND,
     UNKNOWN_RECIPIENT,
     UNKNOWN_USERS,
     ApiError,
 )
+from core.cache import rate_take
 from core.db_router import replica_reads
 from core.paging import keyset_page
 from rooms import payloads, selectors, services
 from rooms.emoji_catalog import emoji_catalog
-from rooms.models import Conversation, Membership, Message, NotifyLevel
+from rooms.models import Conversation, Membership, Message, NotifyLevel, Visibility
 from rooms.search import messages_search
 from rooms.services.notify_settings import NotifyChanges, membership_notify_set
 from rooms.switcher import switcher_list
@@ -125,6 +129,11 @@ class RoomListApi(APIView):
             default=list,
             max_length=500,
         )
+        visibility = serializers.ChoiceField(
+            choices=Visibility.values, required=False, default=Visibility.PRIVATE
+        )
+        # Staff only (403 for anyone else); holds for public rooms only.
+        open_to_customers = serializers.BooleanField(required=False, default=False)
 
     @extend_schema(
         parameters=PAGING_PARAMETERS,
@@ -157,8 +166,121 @@ class RoomListApi(APIView):
             name=data.validated_data["name"],
             topic=data.validated_data["topic"],
             members=members,
+            visibility=data.validated_data["visibility"],
+            open_to_customers=data.validated_data["open_to_customers"],
         )
         return Response(payloads.room_payload(room), status=status.HTTP_201_CREATED)
+
+
+def _room_for_member(request: SignedInApiRequest, room_id: int) -> Conversation:
+    room = selectors.conversation_for_member(
+        user=request.user, conversation_id=room_id, kind=Conversation.Kind.ROOM
+    )
+    if room is None:
+        raise Http404
+    return room
+
+
+class RoomDetailApi(APIView):
+    """A room's details: room admins change them (only staff ``open_to_customers``)."""
+
+    @extend_schema_serializer(component_name="RoomUpdateInput")
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=80, required=False)
+        topic = serializers.CharField(max_length=250, required=False, allow_blank=True)
+        visibility = serializers.ChoiceField(choices=Visibility.values, required=False)
+        open_to_customers = serializers.BooleanField(required=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            unknown = set(self.initial_data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError(f"Unknown keys: {', '.join(sorted(unknown))}.")
+            if not attrs:
+                raise serializers.ValidationError(
+                    "Give name, topic, visibility or open_to_customers."
+                )
+            return attrs
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Change a room's name, topic or visibility (room admins)",
+    )
+    def patch(self, request: SignedInApiRequest, room_id: int) -> Response:
+        room = _room_for_member(request, room_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = data.validated_data
+        room = services.room_update(
+            room=room,
+            actor=request.user,
+            name=changes.get("name", room.name),
+            topic=changes.get("topic", room.topic),
+            visibility=changes.get("visibility"),
+            open_to_customers=changes.get("open_to_customers"),
+        )
+        return Response(payloads.room_payload(room))
+
+
+class RoomDirectoryApi(APIView):
+    """Public rooms the caller may find (rooms.selectors.directory_rooms_visible)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="part of a name or topic (at most 100)"),
+            OpenApiParameter(
+                "limit", int, description=f"1-{selectors.DIRECTORY_LIMIT}, default the most"
+            ),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="The room directory: public rooms, most recently active first",
+    )
+    def get(self, request: SignedInApiRequest) -> Response:
+        if not selectors.may_browse_directory(user=request.user):
+            raise ApiError(403, DIRECTORY_REFUSED, "Guests Cannot Browse Rooms")
+        limit = _limit(request, selectors.DIRECTORY_LIMIT, selectors.DIRECTORY_LIMIT)
+        query = request.query_params.get("q", "")
+        if len(query) > selectors.DIRECTORY_QUERY_MAX:
+            raise ApiError(
+                400, INVALID_QUERY, "Invalid Query", detail="q is at most 100 characters."
+            )
+        rate_take(
+            scope="directory", who=request.user.pk, limit=settings.UCHAT_SWITCHER_PER_MINUTE,
+            window=60, message="Too many searches. Wait a minute and try again.",
+        )  # fmt: skip
+        rooms = selectors.directory_rooms(user=request.user, query=query, limit=limit)
+        return Response({"rooms": [payloads.directory_room_payload(r) for r in rooms]})
+
+
+class RoomJoinApi(APIView):
+    """Join a public room the caller may find in the directory; again: no change."""
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
+        summary="Join a public room (201; 200 when already a member)",
+    )
+    def post(self, request: SignedInApiRequest, room_id: int) -> Response:
+        room = selectors.conversation_for_member(
+            user=request.user, conversation_id=room_id, kind=Conversation.Kind.ROOM
+        ) or selectors.directory_room_get(user=request.user, room_id=room_id)
+        if room is None:
+            raise Http404
+        membership, joined = services.room_join(room=room, user=request.user)
+        return Response(
+            {**payloads.room_payload(room), "is_admin": membership.is_admin, "joined": True},
+            status=status.HTTP_201_CREATED if joined else status.HTTP_200_OK,
+        )
+
+
+class RoomLeaveApi(APIView):
+    """Leave a room (not as its last admin or last member)."""
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, summary="Leave a room")
+    def post(self, request: SignedInApiRequest, room_id: int) -> Response:
+        room = _room_for_member(request, room_id)
+        services.room_leave(room=room, user=request.user)
+        return Response({**payloads.room_payload(room), "joined": False})
 
 
 class ConversationMessagesApi(APIView):
@@ -214,12 +336,7 @@ class ConversationMessagesApi(APIView):
 
 class RoomMessageListApi(ConversationMessagesApi):
     def conversation(self, request: SignedInApiRequest, object_id: int) -> Conversation:
-        room = selectors.conversation_for_member(
-            user=request.user, conversation_id=object_id, kind=Conversation.Kind.ROOM
-        )
-        if room is None:
-            raise Http404
-        return room
+        return _room_for_member(request, object_id)
 
     @extend_schema(
         parameters=PAGING_PARAMETERS, responses={200: OpenApiTypes.OBJECT}, summary="Room history"

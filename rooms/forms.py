@@ -5,6 +5,7 @@ from django import forms
 
 from accounts import selectors as account_selectors
 from accounts.models import User
+from rooms.models import Visibility
 
 _SPLIT = re.compile(r"[\s,;]+")
 
@@ -36,17 +37,55 @@ class UsernamesField(forms.CharField):
         return users
 
 
-class RoomCreateForm(forms.Form):
+VISIBILITY_CHOICES = [
+    (Visibility.PUBLIC.value, "Public: anyone in the team can find and join it"),
+    (Visibility.PRIVATE.value, "Private: only people added or invited"),
+]
+
+
+class VisibilityFields(forms.Form):
+    """Who may find the room; only staff see (and set) "open to customers"."""
+
+    visibility = forms.ChoiceField(
+        choices=VISIBILITY_CHOICES,
+        initial=Visibility.PRIVATE.value,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    # What a post without a choice means: private for a new room; as it was for an edit.
+    visibility_default: str | None = Visibility.PRIVATE
+    open_to_customers = forms.BooleanField(
+        required=False,
+        label="Customers can see it too",
+        help_text=(
+            "Customers who are in no room or direct conversation find it in the directory "
+            "too (public rooms only)."
+        ),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not user.is_staff:
+            del self.fields["open_to_customers"]
+
+    def clean_visibility(self) -> str | None:
+        return self.cleaned_data.get("visibility") or self.visibility_default
+
+
+class RoomCreateForm(VisibilityFields):
     name = forms.CharField(max_length=80)
     topic = forms.CharField(max_length=250, required=False)
     members = UsernamesField(help_text="Usernames, separated by commas. You are added as admin.")
+    field_order = ["name", "topic", "visibility", "open_to_customers", "members"]
 
 
-class RoomEditForm(forms.Form):
+class RoomEditForm(VisibilityFields):
     name = forms.CharField(max_length=80)
     topic = forms.CharField(max_length=250, required=False)
     members = UsernamesField(help_text="Everyone in the room, separated by commas.")
     admins = UsernamesField(help_text="Room admins (they must be members). At least one.")
+    visibility_default = None
+    field_order = ["name", "topic", "visibility", "open_to_customers", "members", "admins"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -11,6 +11,13 @@ from django.utils import timezone
 from rooms import kinds
 
 
+class Visibility(models.TextChoices):
+    """Who may find a room (rooms.selectors.directory_rooms) and join it by themselves."""
+
+    PUBLIC = "public", "Public"
+    PRIVATE = "private", "Private"
+
+
 class Conversation(models.Model):
     """Anything people talk in. Every kind of conversation (rooms, direct conversations and
     those of the apps above) shares this table."""
@@ -44,11 +51,27 @@ class Conversation(models.Model):
     # sets it under this row's lock). Read with the row lock by the message writer, so the
     # "every message" handler's ``when`` test needs no query; a stale True costs one query.
     notify_all = models.BooleanField(default=False)
+    # Rooms only: a public room is listed in the directory and anyone who may see it there
+    # joins by themselves; a private one (the default) only gains the members its admins add.
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    # A public room that pure desk customers see in the directory too (staff set it).
+    open_to_customers = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(kind="room") | ~models.Q(name=""), name="room_has_name"
+            ),
+        ]
+        indexes = [
+            # The directory: public rooms, most recently active first, from a small index.
+            models.Index(
+                models.F("last_message_id").desc(nulls_last=True),
+                "id",
+                condition=models.Q(visibility="public"),
+                name="conversation_public_idx",
             ),
         ]
 

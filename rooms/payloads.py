@@ -9,6 +9,7 @@ from rooms import kinds
 from rooms.models import Conversation, Membership, Message
 from rooms.notify_levels import membership_level
 from rooms.search import Hit as SearchHit
+from rooms.selectors import DirectoryRoom
 
 
 class MessagePayload(TypedDict):
@@ -44,6 +45,8 @@ class RoomPayload(TypedDict):
     kind: str
     name: str
     topic: str
+    visibility: str  # "public" or "private" (rooms.models.Visibility; other kinds: private)
+    open_to_customers: bool
 
 
 def message_payload(
@@ -118,6 +121,32 @@ def room_payload(conversation: Conversation) -> RoomPayload:
         "kind": conversation.kind,
         "name": conversation.name,
         "topic": conversation.topic,
+        "visibility": conversation.visibility,
+        "open_to_customers": conversation.open_to_customers,
+    }
+
+
+class DirectoryRoomPayload(TypedDict):
+    id: int
+    name: str
+    topic: str
+    members: int
+    last_activity: str
+    joined: bool
+    url: str
+
+
+def directory_room_payload(entry: DirectoryRoom) -> DirectoryRoomPayload:
+    """A row of the room directory (rooms.selectors.directory_rooms)."""
+    room = entry.room
+    return {
+        "id": room.pk,
+        "name": room.name,
+        "topic": room.topic,
+        "members": entry.members,
+        "last_activity": entry.last_activity.isoformat(),
+        "joined": entry.joined,
+        "url": reverse("rooms:detail", args=[room.pk]),
     }
 
 

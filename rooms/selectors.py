@@ -4,14 +4,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Min, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from core.paging import take
 from rooms import kinds
-from rooms.models import Conversation, Membership, Message, Presence, Reaction, ThreadFollow
+from rooms.models import (
+    Conversation,
+    Membership,
+    Message,
+    Presence,
+    Reaction,
+    ThreadFollow,
+    Visibility,
+)
 
 
 def membership_get(*, user: User, conversation: Conversation) -> Membership | None:
@@ -446,3 +455,85 @@ def threads_for_user(*, user: User, limit: int = 30) -> list[FollowedThread]:
     return [
         FollowedThread(follow=f, unread=f.unread, where=where(f.message.conversation)) for f in page
     ]
+
+
+# --- the room directory ---------------------------------------------------------------------
+
+DIRECTORY_LIMIT = 100  # rooms in one directory answer (the API's ``limit``: 1-100)
+DIRECTORY_QUERY_MAX = 100  # characters of a directory search
+
+
+def may_browse_directory(*, user: User) -> bool:
+    """Guests see only the rooms they were invited to, and bots only those they are added
+    to: neither browses (the API answers 403)."""
+    return user.is_authenticated and user.is_active and not user.is_guest and not user.is_bot
+
+
+def directory_rooms_visible(*, user: User) -> QuerySet[Conversation]:
+    """THE rule of who finds which public rooms (the directory, joining, the "You are not in
+    #room" page, the switcher); docs/api.md ("Room directory") says it in words:
+
+    - guests, bots and inactive accounts: none (may_browse_directory);
+    - staff, agents, and everyone who is a member of a room or a direct conversation: every
+      public room;
+    - anyone else (a pure desk customer: their conversations, if any, are all of the kinds
+      other apps register): only public rooms marked ``open_to_customers``.
+
+    One query whatever the case: the membership test is an uncorrelated EXISTS inside it.
+    This is what the directory shows, not a wall: a person who creates a room or starts a
+    direct conversation counts as a member from then on."""
+    rooms = Conversation.objects.filter(kind=Conversation.Kind.ROOM, visibility=Visibility.PUBLIC)
+    if not may_browse_directory(user=user):
+        return rooms.none()
+    if user.role != Role.CUSTOMER:  # staff and the people who answer customers
+        return rooms
+    engaged = Membership.objects.filter(
+        user=user, conversation__kind__in=[Conversation.Kind.ROOM, Conversation.Kind.DIRECT]
+    )
+    return rooms.filter(Q(open_to_customers=True) | Exists(engaged))
+
+
+def directory_room_get(*, user: User, room_id: int) -> Conversation | None:
+    """A public room ``user`` may find and join; None otherwise (callers answer 404)."""
+    return directory_rooms_visible(user=user).filter(pk=room_id).first()
+
+
+@dataclass(frozen=True)
+class DirectoryRoom:
+    room: Conversation
+    members: int
+    joined: bool
+
+    @property
+    def last_activity(self) -> datetime:
+        """The newest message's time; the room's creation while it has none."""
+        last = self.room.last_message
+        return last.created_at if last is not None else self.room.created_at
+
+
+def directory_rooms(
+    *, user: User, query: str = "", limit: int = DIRECTORY_LIMIT
+) -> list[DirectoryRoom]:
+    """The public rooms ``user`` may find (directory_rooms_visible) whose name or topic holds
+    ``query`` (case-insensitive), most recently active first, at most ``limit``: one query
+    whatever the number of rooms (member counts and "joined" are subqueries)."""
+    rooms = directory_rooms_visible(user=user)
+    query = query.replace("\x00", "").strip()[:DIRECTORY_QUERY_MAX]
+    if query:
+        rooms = rooms.filter(Q(name__icontains=query) | Q(topic__icontains=query))
+    counts = (
+        Membership.objects.filter(conversation=OuterRef("pk"))
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    mine = Membership.objects.filter(conversation=OuterRef("pk"), user_id=user.pk)
+    rows = (
+        rooms.select_related("last_message")
+        .annotate(members=Coalesce(Subquery(counts), 0), joined=Exists(mine))
+        .order_by(F("last_message_id").desc(nulls_last=True), "-id")[
+            : max(1, min(limit, DIRECTORY_LIMIT))
+        ]
+    )
+    return [DirectoryRoom(room=r, members=r.members, joined=r.joined) for r in rows]

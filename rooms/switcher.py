@@ -6,7 +6,7 @@ conversations here, other kinds from their apps. People come from the accounts' 
 which list only people the viewer may see (and so may message under UCHAT_DM_POLICY)."""
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 from accounts import selectors as account_selectors
@@ -21,14 +21,15 @@ PER_KIND = 20
 
 
 def rooms_for_switcher(user: User, query: str, limit: int) -> list[SwitcherEntry]:
-    """Rooms the person is in, most recently active first."""
+    """Rooms the person is in, most recently active first; for a typed query, then public
+    rooms they may join (selectors.directory_rooms_visible), which open on their Join page."""
     memberships = Membership.objects.filter(user=user, conversation__kind=Conversation.Kind.ROOM)
     if query:
         memberships = memberships.filter(conversation__name__icontains=query)
     rooms = memberships.order_by("-conversation__last_message_id", "-conversation_id").values_list(
         "conversation_id", "conversation__name"
     )[:limit]
-    return [
+    entries: list[SwitcherEntry] = [
         {
             "kind": Conversation.Kind.ROOM,
             "label": "Room",
@@ -38,6 +39,25 @@ def rooms_for_switcher(user: User, query: str, limit: int) -> list[SwitcherEntry
         }
         for pk, name in rooms
     ]
+    if query and len(entries) < limit:
+        public = (
+            selectors.directory_rooms_visible(user=user)
+            .filter(name__icontains=query)
+            .exclude(memberships__user=user)
+            .order_by(F("last_message_id").desc(nulls_last=True), "-id")
+            .values_list("pk", "name")[: limit - len(entries)]
+        )
+        entries += [
+            {
+                "kind": Conversation.Kind.ROOM,
+                "label": "Public room to join",
+                "name": name,
+                "url": reverse("rooms:detail", args=[pk]),
+                "icon": "hash",
+            }
+            for pk, name in public
+        ]
+    return entries
 
 
 def directs_for_switcher(user: User, query: str, limit: int) -> list[SwitcherEntry]:

@@ -5,6 +5,8 @@ from rooms import views
 app_name = "rooms"
 urlpatterns = [
     path("new/", views.room_create, name="create"),
+    path("browse/", views.room_browse, name="browse"),
+    path("<int:room_id>/join/", views.room_join, name="join"),
     path("<int:room_id>/", views.room_detail, name="detail"),
     path("<int:room_id>/edit/", views.room_edit, name="edit"),
     path("<int:room_id>/leave/", views.room_leave, name="leave"),

@@ -27,7 +27,7 @@ from core.forms import apply_service_errors
 from rooms import kinds, payloads, selectors, services, uploads
 from rooms.content import IMAGE_TYPES, file_name_clean
 from rooms.forms import RoomCreateForm, RoomEditForm
-from rooms.models import Conversation, Message
+from rooms.models import Conversation, Membership, Message
 from rooms.search import messages_search as search_messages
 
 THREADS_PAGE = 50  # threads on the Threads page (the most rooms.selectors.threads_for_user gives)
@@ -62,7 +62,9 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_create(request: SignedInRequest) -> HttpResponse:
-    form = RoomCreateForm(request.POST or None)
+    if request.user.is_guest:
+        raise PermissionDenied("Guests cannot create rooms.")
+    form = RoomCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             room = services.room_create(creator=request.user, **form.cleaned_data)
@@ -71,7 +73,15 @@ def room_create(request: SignedInRequest) -> HttpResponse:
         else:
             messages.success(request, f"Room “{room.name}” created.")
             return redirect("rooms:detail", room_id=room.pk)
-    return render(request, "rooms/room_form.html", {"form": form, "title": "Create room"})
+    return render(
+        request,
+        "rooms/room_form.html",
+        {"form": form, "title": "Create room", "may_browse": _may_browse(request)},
+    )
+
+
+def _may_browse(request: SignedInRequest) -> bool:
+    return selectors.may_browse_directory(user=request.user)
 
 
 def chat_context(
@@ -146,8 +156,56 @@ def _chat_page(
 @login_required
 @require_GET
 def room_detail(request: SignedInRequest, room_id: int) -> HttpResponse:
-    room = _room_or_404(request, room_id)
-    return _chat_page(request, room, title=room.name)
+    room = selectors.conversation_for_member(
+        user=request.user, conversation_id=room_id, kind=Conversation.Kind.ROOM
+    )
+    if room is not None:
+        return _chat_page(request, room, title=room.name)
+    # Not a member: a public room they may find gets a door in; anything else stays a 404.
+    public = selectors.directory_room_get(user=request.user, room_id=room_id)
+    if public is None:
+        raise Http404("No such conversation.")
+    members = Membership.objects.filter(conversation=public).count()
+    return render(
+        request,
+        "rooms/room_join.html",
+        {"room": public, "members": members, "title": f"#{public.name}"},
+    )
+
+
+@login_required
+@require_POST
+def room_join(request: SignedInRequest, room_id: int) -> HttpResponse:
+    """The Join buttons (browse page, "You are not in #room"): join, then open the room."""
+    room = selectors.directory_room_get(user=request.user, room_id=room_id)
+    if room is None:
+        raise Http404("No such conversation.")
+    try:
+        services.room_join(room=room, user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+        return redirect("rooms:browse")
+    return redirect("rooms:detail", room_id=room.pk)
+
+
+@login_required
+@require_GET
+def room_browse(request: SignedInRequest) -> HttpResponse:
+    """The room directory: public rooms the person may find (a GET form searches; browse.js
+    filters as one types, through the API)."""
+    if not selectors.may_browse_directory(user=request.user):
+        raise PermissionDenied("Guests cannot browse rooms.")
+    query = request.GET.get("q", "")[: selectors.DIRECTORY_QUERY_MAX]
+    rooms = selectors.directory_rooms(user=request.user, query=query)
+    return render(
+        request,
+        "rooms/browse.html",
+        {
+            "query": query,
+            "rooms": [{**payloads.directory_room_payload(r), "at": r.last_activity} for r in rooms],
+            "title": "Browse rooms",
+        },
+    )
 
 
 @login_required
@@ -304,10 +362,12 @@ def room_edit(request: SignedInRequest, room_id: int) -> HttpResponse:
     initial = {
         "name": room.name,
         "topic": room.topic,
+        "visibility": room.visibility,
+        "open_to_customers": room.open_to_customers,
         "members": ", ".join(m.user.username for m, _ in members),
         "admins": ", ".join(m.user.username for m, _ in members if m.is_admin),
     }
-    form = RoomEditForm(request.POST or None, initial=initial)
+    form = RoomEditForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.room_update(room=room, actor=request.user, **form.cleaned_data)

@@ -47,6 +47,10 @@ urlpatterns = [
     path("switcher", rooms_api.SwitcherApi.as_view(), name="switcher"),
     path("emoji", rooms_api.EmojiApi.as_view(), name="emoji"),
     path("rooms", rooms_api.RoomListApi.as_view(), name="rooms"),
+    path("rooms/directory", rooms_api.RoomDirectoryApi.as_view(), name="room-directory"),
+    path("rooms/<int:room_id>", rooms_api.RoomDetailApi.as_view(), name="room"),
+    path("rooms/<int:room_id>/join", rooms_api.RoomJoinApi.as_view(), name="room-join"),
+    path("rooms/<int:room_id>/leave", rooms_api.RoomLeaveApi.as_view(), name="room-leave"),
     path(
         "rooms/<int:room_id>/messages", rooms_api.RoomMessageListApi.as_view(), name="room-messages"
     ),

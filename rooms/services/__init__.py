@@ -58,6 +58,7 @@ from rooms.services.rooms import (
     room_create,
     room_delete,
     room_details_set,
+    room_join,
     room_leave,
     room_update,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "room_create",
     "room_delete",
     "room_details_set",
+    "room_join",
     "room_leave",
     "room_update",
     "socket_close",

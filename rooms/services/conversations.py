@@ -15,7 +15,7 @@ from core.cache import rate_take
 from notifications import services as notifications
 from rooms import frames, payloads, selectors
 from rooms.domain_events import MemberAdded, MemberRemoved
-from rooms.models import Conversation, Membership, ThreadFollow
+from rooms.models import Conversation, Membership, ThreadFollow, Visibility
 
 
 def require_member(*, user: User, conversation: Conversation) -> Membership:
@@ -35,12 +35,20 @@ def conversation_create(
     direct_key: str | None = None,
     members: Iterable[User] = (),
     notify_added: bool = True,
+    visibility: str = Visibility.PRIVATE,
+    open_to_customers: bool = False,
 ) -> Conversation:
     """A conversation of a registered ``kind`` (rooms.kinds) with its creator as first member
     (and admin, for a room), then the other ``members``. Every new member's dashboard hears of
     it once committed."""
     conversation = Conversation(
-        kind=kind, name=name, topic=topic, created_by=creator, direct_key=direct_key
+        kind=kind,
+        name=name,
+        topic=topic,
+        created_by=creator,
+        direct_key=direct_key,
+        visibility=visibility,
+        open_to_customers=open_to_customers,
     )
     # The kind (registered?) and the fields' lengths, with no query: the creator is a real
     # row already, and a direct pair's key stays the database's to guard (two people opening

@@ -10,7 +10,7 @@ from accounts.models import User
 from core import events
 from core.cache import rate_take
 from rooms import frames, payloads, selectors, uploads
-from rooms.models import Conversation, Membership, Message
+from rooms.models import Conversation, Membership, Message, Visibility
 from rooms.services.conversations import (
     conversation_create,
     member_remove,
@@ -37,19 +37,49 @@ def _clean_room(*, name: str, topic: str) -> tuple[str, str]:
     return name, topic
 
 
+def _clean_visibility(
+    *, actor: User, visibility: str, open_to_customers: bool, was_open: bool = False
+) -> tuple[str, bool]:
+    """``visibility`` is one of Visibility; only staff change ``open_to_customers``, which
+    holds only for a public room (a room made private stops being open to customers)."""
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": "Choose public or private."})
+    if open_to_customers != was_open and not actor.is_staff:
+        raise PermissionDenied("Only staff can open a room to customers.")
+    return visibility, open_to_customers and visibility == Visibility.PUBLIC
+
+
 @transaction.atomic
 def room_create(
-    *, creator: User, name: str, topic: str = "", members: Iterable[User] = ()
+    *,
+    creator: User,
+    name: str,
+    topic: str = "",
+    members: Iterable[User] = (),
+    visibility: str = Visibility.PRIVATE,
+    open_to_customers: bool = False,
 ) -> Conversation:
-    """Create a room; the creator is its first admin and the others are members."""
+    """Create a room; the creator is its first admin and the others are members. Public
+    rooms show in the directory (selectors.directory_rooms_visible); guests create none."""
+    if creator.is_guest:
+        raise PermissionDenied("Guests cannot create rooms.")
     name, topic = _clean_room(name=name, topic=topic)
+    visibility, open_to_customers = _clean_visibility(
+        actor=creator, visibility=visibility, open_to_customers=open_to_customers
+    )
     if not creator.is_staff:
         rate_take(
             scope="rooms", who=creator.pk, limit=settings.UCHAT_ROOMS_PER_HOUR, window=3600,
             message="You have created many rooms in the last hour. Try again later.",
         )  # fmt: skip
     return conversation_create(
-        kind=Conversation.Kind.ROOM, creator=creator, name=name, topic=topic, members=members
+        kind=Conversation.Kind.ROOM,
+        creator=creator,
+        name=name,
+        topic=topic,
+        members=members,
+        visibility=visibility,
+        open_to_customers=open_to_customers,
     )
 
 
@@ -62,15 +92,32 @@ def room_update(
     topic: str,
     members: Iterable[User] | None = None,
     admins: Iterable[User] | None = None,
+    visibility: str | None = None,
+    open_to_customers: bool | None = None,
 ) -> Conversation:
-    """Room admins rename, change the topic, set members and room admins in one go.
+    """Room admins rename, change the topic and the visibility, set members and room admins
+    in one go (only staff change ``open_to_customers``).
 
     ``members`` (if given) is the whole new member list; ``admins`` the admins among them.
-    A room always keeps at least one admin.
+    A room always keeps at least one admin. ``None``: leave it as it is.
     """
     Conversation.objects.select_for_update().filter(pk=room.pk).first()
     _require_room_admin(user=actor, room=room)
-    room_details_set(room=room, name=name, topic=topic)
+    visibility, open_to_customers = _clean_visibility(
+        actor=actor,
+        visibility=room.visibility if visibility is None else visibility,
+        open_to_customers=(
+            room.open_to_customers if open_to_customers is None else open_to_customers
+        ),
+        was_open=room.open_to_customers,
+    )
+    room_details_set(
+        room=room,
+        name=name,
+        topic=topic,
+        visibility=visibility,
+        open_to_customers=open_to_customers,
+    )
     if members is None:
         return room
     by_id = {u.pk: u for u in members}
@@ -103,16 +150,51 @@ def room_update(
 
 
 @transaction.atomic
-def room_details_set(*, room: Conversation, name: str, topic: str) -> Conversation:
-    """Rename and re-topic; callers check who may (room_update for admins, the admin site)."""
+def room_details_set(
+    *,
+    room: Conversation,
+    name: str,
+    topic: str,
+    visibility: str | None = None,
+    open_to_customers: bool | None = None,
+) -> Conversation:
+    """Rename, re-topic, and (if given) set the visibility and whether customers see it;
+    callers check who may (room_update for admins, the admin site for staff)."""
     name, topic = _clean_room(name=name, topic=topic)
-    if (name, topic) != (room.name, room.topic):
-        room.name, room.topic = name, topic
-        room.save(update_fields=["name", "topic"])
+    visibility = room.visibility if visibility is None else visibility
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": "Choose public or private."})
+    if open_to_customers is None:
+        open_to_customers = room.open_to_customers
+    open_to_customers = open_to_customers and visibility == Visibility.PUBLIC
+    now = (name, topic, visibility, open_to_customers)
+    if now != (room.name, room.topic, room.visibility, room.open_to_customers):
+        room.name, room.topic, room.visibility, room.open_to_customers = now
+        room.save(update_fields=["name", "topic", "visibility", "open_to_customers"])
         events.broadcast_on_commit(
             events.conversation_group(room.pk), frames.ROOM_UPDATED, payloads.room_payload(room)
         )
     return room
+
+
+@transaction.atomic
+def room_join(*, room: Conversation, user: User) -> tuple[Membership, bool]:
+    """Join a public room by oneself: one the person may find in the directory
+    (selectors.directory_rooms_visible). Joining again returns the membership one has
+    (``False``: nothing new). New joins count against UCHAT_ROOM_JOINS_PER_MINUTE; the
+    members and the person's other tabs hear of it as of any new member."""
+    Conversation.objects.select_for_update().filter(pk=room.pk).first()  # one join at a time
+    membership = selectors.membership_get(user=user, conversation=room)
+    if membership is not None:
+        return membership, False
+    if selectors.directory_room_get(user=user, room_id=room.pk) is None:
+        raise PermissionDenied("You cannot join this room.")
+    rate_take(
+        scope="room-joins", who=user.pk, limit=settings.UCHAT_ROOM_JOINS_PER_MINUTE, window=60,
+        message="You have joined many rooms in the last minute. Try again later.",
+    )  # fmt: skip
+    [membership] = members_add(conversation=room, actor=user, users=[user], notify=False)
+    return membership, True
 
 
 @transaction.atomic

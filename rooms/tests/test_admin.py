@@ -42,11 +42,21 @@ def test_rename_from_admin_goes_through_the_service(admin_client, room):
     form = dict(
         re.findall(r'<input type="hidden" name="(memberships-[^"]+)" value="([^"]*)"', page)
     )
-    form.update({"name": "Renamed", "topic": "x"})
+    form.update(
+        {"name": "Renamed", "topic": "x", "visibility": "public", "open_to_customers": "on"}
+    )
     response = admin_client.post(f"/admin/rooms/conversation/{room.pk}/change/", form)
     assert response.status_code == 302
     room.refresh_from_db()
     assert room.name == "Renamed"
+    assert room.visibility == "public"
+    assert room.open_to_customers is True
+    # Private again: no longer open to customers either (the service's rule).
+    form.update({"visibility": "private"})
+    admin_client.post(f"/admin/rooms/conversation/{room.pk}/change/", form)
+    room.refresh_from_db()
+    assert room.visibility == "private"
+    assert room.open_to_customers is False
 
 
 def test_message_search_and_soft_delete_action(admin_client, room):

@@ -63,7 +63,12 @@ def desk_world(transactional_db, settings):
     member = UserFactory(username="abhishek", display_name="Abhishek Kumar")
     agent = AgentFactory(username="priya", display_name="Sakthi Priya")
     room = run_outside_loop(
-        services.room_create, creator=member, name="General", topic="Everything", members=[admin]
+        services.room_create, creator=member, name="General", topic="Everything", members=[admin],
+        visibility="public",
+    )  # fmt: skip
+    # A public room the member is not in: the directory's Join, the "You are not in" page.
+    news = run_outside_loop(
+        services.room_create, creator=admin, name="News", topic="For everyone", visibility="public"
     )
     first, _ = run_outside_loop(
         services.message_create, conversation=room, sender=admin, body="Hello **team**, @abhishek"
@@ -87,7 +92,14 @@ def desk_world(transactional_db, settings):
         desk.ticket_open, customer=member, subject="Parcel lost", description="Where is it?"
     )
     run_outside_loop(desk.ticket_assign, ticket=ticket, agent=agent, actor=admin)
-    return {"admin": admin, "member": member, "room": room, "ticket": ticket, "root": first}
+    return {
+        "admin": admin,
+        "member": member,
+        "room": room,
+        "ticket": ticket,
+        "root": first,
+        "news": news,
+    }
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -123,6 +135,9 @@ def test_members_pages(new_page, axe_path, desk_world, width, theme):
             f"/tickets/{ticket.pk}/",
             "/rooms/new/",
             f"/rooms/{room.pk}/edit/",
+            "/rooms/browse/",
+            "/rooms/browse/?q=nothing-matches-this",
+            f"/rooms/{desk_world['news'].pk}/",  # a public room they are not in
             "/accounts/profile/",
             "/accounts/password/change/",
             "/feedback/",
