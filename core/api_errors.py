@@ -36,6 +36,8 @@ INVALID_FILE = 4021
 INVALID_REPLY = 4022
 INVALID_THREAD = 4023
 INVALID_SUBSCRIPTION = 4025  # a Web Push subscription that is refused (notifications.push)
+TOO_MANY_TOKENS = 4061  # UCHAT_API_TOKENS_MAX live API tokens already (accounts.tokens)
+TOO_MANY_BOTS = 4062  # UCHAT_BOTS_PER_OWNER bots already (accounts.services.bot_create)
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 SEARCH_TIMEOUT = 5004
@@ -60,6 +62,8 @@ SERVICE_ERRORS = {
     "invalid_reply": (400, INVALID_REPLY, "Invalid Reply"),
     "invalid_thread": (400, INVALID_THREAD, "Invalid Thread"),
     "invalid_subscription": (400, INVALID_SUBSCRIPTION, "Invalid Subscription"),
+    "too_many_tokens": (400, TOO_MANY_TOKENS, "Too Many Tokens"),
+    "too_many_bots": (400, TOO_MANY_BOTS, "Too Many Bots"),
 }
 
 

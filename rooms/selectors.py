@@ -446,3 +446,10 @@ def threads_for_user(*, user: User, limit: int = 30) -> list[FollowedThread]:
     return [
         FollowedThread(follow=f, unread=f.unread, where=where(f.message.conversation)) for f in page
     ]
+
+
+def user_administers_a_room(*, user: User) -> bool:
+    """Whether the person is an admin of at least one room (they may make bots)."""
+    return Membership.objects.filter(
+        user=user, is_admin=True, conversation__kind=Conversation.Kind.ROOM
+    ).exists()
