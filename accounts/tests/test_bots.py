@@ -46,8 +46,10 @@ def test_who_may_make_bots_and_the_cap(user, other_user, staff, settings):
     services.room_create(creator=user, name="Team", members=[other_user])  # alice: its admin
     status, made = _call("post", "/api/bots", client=alice, body={"name": "CI", "avatar": "rocket"})
     assert status == 201, made
-    assert made["username"] == "ci-bot" and made["is_bot"] is True
-    assert made["avatar"] == "rocket" and made["owner"]["username"] == "alice"
+    assert made["username"] == "ci-bot"
+    assert made["is_bot"] is True
+    assert made["avatar"] == "rocket"
+    assert made["owner"]["username"] == "alice"
     assert _call("post", "/api/bots", client=alice, body={"name": "X", "avatar": "<svg>"})[0] == 400
     user.is_guest = True
     user.save()

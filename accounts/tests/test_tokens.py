@@ -47,7 +47,8 @@ def test_make_list_and_revoke_a_token_over_the_api(auth_client, user):
         "post", "/api/tokens", client=auth_client, body={"name": " CI  job ", "expires_in": 3600}
     )
     assert status == 201, made
-    assert made["token"].startswith("uchat_pat_") and len(made["token"]) >= 10 + 43
+    assert made["token"].startswith("uchat_pat_")
+    assert len(made["token"]) >= 10 + 43
     assert made["name"] == "CI job"
     assert made["prefix"] == made["token"][10:18]
     assert made["expires_at"] is not None
@@ -58,7 +59,8 @@ def test_make_list_and_revoke_a_token_over_the_api(auth_client, user):
     status, body = _call("get", "/api/tokens", token=made["token"])
     assert status == 200
     assert [t["id"] for t in body["tokens"]] == [made["id"]]
-    assert "token" not in body["tokens"][0] and body["tokens"][0]["last_used_at"] is not None
+    assert "token" not in body["tokens"][0]
+    assert body["tokens"][0]["last_used_at"] is not None
     # Someone else cannot delete it; its owner can, and it stops at once.
     other = Client()
     other.force_login(UserFactory(username="eve"))
@@ -149,7 +151,7 @@ async def test_a_socket_opened_with_a_token_closes_when_it_ends(user, other_user
     token, text = await sync_to_async(tokens.api_token_create)(
         user=user, actor=user, name="t", expires_in=None
     )
-    other, other_text = await sync_to_async(tokens.api_token_create)(
+    _other, other_text = await sync_to_async(tokens.api_token_create)(
         user=user, actor=user, name="kept", expires_in=None
     )
     socket = await _open(f"/ws/rooms/{room.pk}/?token={text}")
