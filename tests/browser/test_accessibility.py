@@ -124,6 +124,7 @@ def test_members_pages(new_page, axe_path, desk_world, width, theme):
             "/rooms/new/",
             f"/rooms/{room.pk}/edit/",
             "/accounts/profile/",
+            "/bots/",  # a room admin may make bots
             "/accounts/password/change/",
             "/feedback/",
             "/no-such-page/",
