@@ -179,3 +179,20 @@ async def test_a_socket_opened_with_a_token_closes_when_it_ends(user, other_user
     connected, _ = await refused.connect(timeout=5)
     assert not connected
     await refused.disconnect()
+
+
+def test_the_admin_shows_prefixes_and_revokes_through_the_service(user, staff, sent):
+    token, text = tokens.api_token_create(user=user, actor=user, name="CI", expires_in=None)
+    admin = Client()
+    admin.force_login(staff)
+    page = admin.get("/admin/accounts/apitoken/").content.decode()
+    assert f"{token.prefix}" in page
+    assert token.token_hash not in page
+    assert text not in page
+    response = admin.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    assert response.status_code == 302
+    assert not ApiToken.objects.exists()
+    assert any(groups == [f"access.token.{token.pk}"] for groups, _kind, _p in sent)
