@@ -142,3 +142,11 @@ def test_an_owner_who_leaves_takes_their_bots_along(staff, how):
     assert _call("get", "/api/rooms", token=text)[0] == 401
     assert ApiToken.objects.filter(user=bystander).exists()
     assert bots.bots_for(viewer=staff).filter(pk=bystander.pk, is_active=True).exists()
+
+
+def test_the_switcher_offers_no_direct_conversation_with_a_bot(user, staff):
+    bot = account_services.bot_create(owner=staff, name="Pager")
+    services.room_create(creator=user, name="Team", members=[bot])
+    results = _call("get", "/api/switcher?q=pager", client=_client(user))[1]["results"]
+    assert all(r["kind"] != "person" for r in results)
+    assert _client(user).get(f"/dm/{bot.username}/").status_code == 302  # refused, sent back
