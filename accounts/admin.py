@@ -93,6 +93,13 @@ class PasswordForm(AdminPasswordChangeForm):
     """The admin's password page sets (or takes away) a password through the service, so the
     person's tokens, sockets and other sessions end as for any password change."""
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.user.is_bot and cleaned.get("set_usable_password", True):
+            # On the field: the admin's password page shows no form-wide errors.
+            self.add_error("password1", "A bot has no password: it uses API tokens.")
+        return cleaned
+
     def save(self, commit: bool = True) -> User:
         usable = self.cleaned_data.get("set_usable_password", True)
         password = self.cleaned_data["password1"] if usable else None

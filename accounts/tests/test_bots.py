@@ -150,3 +150,16 @@ def test_the_switcher_offers_no_direct_conversation_with_a_bot(user, staff):
     results = _call("get", "/api/switcher?q=pager", client=_client(user))[1]["results"]
     assert all(r["kind"] != "person" for r in results)
     assert _client(user).get(f"/dm/{bot.username}/").status_code == 302  # refused, sent back
+
+
+def test_the_admin_gives_a_bot_no_password(staff):
+    bot = account_services.bot_create(owner=staff, name="Pager")
+    admin = _client(staff)
+    response = admin.post(
+        f"/admin/accounts/user/{bot.pk}/password/",
+        {"password1": "new-horse-77x", "password2": "new-horse-77x", "usable_password": "true"},
+    )
+    assert response.status_code == 200
+    assert b"A bot has no password" in response.content
+    bot.refresh_from_db()
+    assert not bot.has_usable_password()
