@@ -121,6 +121,10 @@ def test_nobody_starts_a_direct_conversation_with_a_bot(user, staff):
     # One the bot starts stays open to both.
     started = conversations.direct_conversation_get_or_create(user=bot, other=user)
     assert conversations.direct_conversation_get_or_create(user=user, other=bot) == started
+    # Its name carries the badge in the sidebar's direct messages (templates/_person_badge.html).
+    services.message_create(conversation=started, sender=bot, body="Your build failed")
+    sidebar = _client(user).get("/sidebar/").content.decode()
+    assert '<span class="person-badge person-badge-bot"' in sidebar
 
 
 @pytest.mark.parametrize("how", ["deactivate", "delete", "password"])
