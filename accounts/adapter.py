@@ -52,6 +52,21 @@ class AccountAdapter(DefaultAccountAdapter):
         # Fully rendered here: the task needs no database row, so it may run at once.
         tasks.send_email.delay(subject=message.subject, body=message.body, to=message.to, html=html)
 
+    def pre_login(self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> Any:
+        """A bot logs in nowhere (no page, no code, no social account): it has only tokens."""
+        if getattr(user, "is_bot", False):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return self.respond_user_inactive(request, user)
+        return super().pre_login(request, user, **kwargs)
+
+    def set_password(self, user: AbstractBaseUser, password: str | None) -> None:
+        """A bot never gets a password, whatever door asks (a reset link, the admin)."""
+        if getattr(user, "is_bot", False) and password is not None:
+            raise ValidationError("A bot has no password: it uses API tokens.")
+        super().set_password(user, password)
+
     def clean_username(self, username: str, shallow: bool = False) -> str:
         username = super().clean_username(username, shallow=shallow)
         names.username_check(username)

@@ -13,9 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from accounts import services
+from accounts import services, tokens
 from accounts.http import staff_user
-from accounts.models import Role, User
+from accounts.models import ApiToken, Role, User
 
 
 class RoleFilter(admin.SimpleListFilter):
@@ -93,6 +93,13 @@ class PasswordForm(AdminPasswordChangeForm):
     """The admin's password page sets (or takes away) a password through the service, so the
     person's tokens, sockets and other sessions end as for any password change."""
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.user.is_bot and cleaned.get("set_usable_password", True):
+            # On the field: the admin's password page shows no form-wide errors.
+            self.add_error("password1", "A bot has no password: it uses API tokens.")
+        return cleaned
+
     def save(self, commit: bool = True) -> User:
         usable = self.cleaned_data.get("set_usable_password", True)
         password = self.cleaned_data["password1"] if usable else None
@@ -111,7 +118,7 @@ class UserAdmin(DjangoUserAdmin):
         "is_active",
         "date_joined",
     ]
-    list_filter = [RoleFilter, "is_active", "is_superuser"]
+    list_filter = [RoleFilter, "is_active", "is_superuser", "is_bot", "is_guest"]
     search_fields = ["username", "email", "phone", "display_name"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
@@ -119,7 +126,11 @@ class UserAdmin(DjangoUserAdmin):
             "Name, role and phone",
             {"fields": ("display_name", "is_agent", "phone", "phone_verified")},
         ),
+        # Bots are made on /bots/ or with POST /api/bots (accounts.services.bot_create).
+        ("Bot or guest", {"fields": ("is_bot", "bot_owner", "bot_avatar", "is_guest")}),
     )
+    readonly_fields = ("is_bot", "is_guest")
+    raw_id_fields = ("bot_owner",)
     add_form = UserAddForm
     form = UserEditForm
     add_fieldsets = (
@@ -207,3 +218,42 @@ class UserAdmin(DjangoUserAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             services.user_delete(user=user)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Personal and bots' API tokens: seen by their prefix only (the hash never shows), and
+    ended here through the service (their sockets close too). Made by their owners only."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at"]
+    list_filter = ["user__is_bot"]
+    search_fields = ["name", "prefix", "user__username"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+    ]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # "revoke" ends them through the service
+        return actions
+
+    @admin.action(description="Revoke the selected tokens", permissions=["delete"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset:
+            tokens.api_token_delete(token=token)
+
+    def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
+        tokens.api_token_delete(token=obj)

@@ -4,6 +4,8 @@ the person's notification settings."""
 from datetime import time
 from typing import Any, cast
 
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
@@ -13,9 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import notification_settings, selectors, services
+from accounts import bots, notification_settings, selectors, services, tokens
 from accounts.http import SignedInApiRequest
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.permissions import TwoFactorSetUp
 from core import api_errors
 from core.api import PAGING_PARAMETERS, page_params
@@ -193,3 +195,126 @@ class NotificationSettingsApi(APIView):
             changes=cast(notification_settings.NotificationSettingsChanges, data.validated_data),
         )
         return Response(notification_settings.notification_settings_payload(user))
+
+
+class TokenListApi(APIView):
+    """The caller's personal API tokens: list them, make one (its text shown this once)."""
+
+    @extend_schema_serializer(component_name="ApiTokenInput")
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=80)
+        expires_in = serializers.IntegerField(allow_null=True, required=False, default=None)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="My API tokens")
+    def get(self, request: SignedInApiRequest) -> Response:
+        live = tokens.api_tokens_live(user=request.user)
+        return Response({"tokens": [tokens.api_token_payload(t) for t in live]})
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+        summary="Make an API token (its text is in this answer only)",
+    )
+    def post(self, request: SignedInApiRequest) -> Response:
+        return token_create_response(request, user=request.user, serializer=self.InputSerializer)
+
+
+def token_create_response(
+    request: SignedInApiRequest, *, user: User, serializer: type[serializers.Serializer]
+) -> Response:
+    data = serializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    token, text = tokens.api_token_create(user=user, actor=request.user, **data.validated_data)
+    return Response(
+        {**tokens.api_token_payload(token), "token": text}, status=status.HTTP_201_CREATED
+    )
+
+
+class TokenDetailApi(APIView):
+    @extend_schema(responses={204: None}, summary="End one of my API tokens now")
+    def delete(self, request: SignedInApiRequest, token_id: int) -> Response:
+        token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+        tokens.api_token_delete(token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BotListApi(APIView):
+    @extend_schema_serializer(component_name="BotCreateInput")
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=80)
+        username = serializers.CharField(max_length=150, required=False, default="")
+        avatar = serializers.CharField(max_length=20, required=False, default="")
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="My bots (staff: every bot)")
+    def get(self, request: SignedInApiRequest) -> Response:
+        return Response({"bots": [bots.bot_payload(b) for b in bots.bots_for(viewer=request.user)]})
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+        summary="Make a bot (staff and room admins)",
+    )
+    def post(self, request: SignedInApiRequest) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        bot = services.bot_create(owner=request.user, **data.validated_data)
+        return Response(bots.bot_payload(bot), status=status.HTTP_201_CREATED)
+
+
+def _bot_or_404(request: SignedInApiRequest, bot_id: int) -> User:
+    bot = bots.bot_for_manager(viewer=request.user, bot_id=bot_id)
+    if bot is None:
+        raise Http404
+    return bot
+
+
+class BotDetailApi(APIView):
+    @extend_schema_serializer(component_name="BotUpdateInput")
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=80, required=False)
+        avatar = serializers.CharField(max_length=20, required=False)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="One of my bots")
+    def get(self, request: SignedInApiRequest, bot_id: int) -> Response:
+        return Response(bots.bot_payload(_bot_or_404(request, bot_id)))
+
+    @extend_schema(
+        request=InputSerializer, responses={200: OpenApiTypes.OBJECT}, summary="Change a bot"
+    )
+    def patch(self, request: SignedInApiRequest, bot_id: int) -> Response:
+        bot = _bot_or_404(request, bot_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        bot = bots.bot_update(bot=bot, actor=request.user, **data.validated_data)
+        return Response(bots.bot_payload(bot))
+
+    @extend_schema(responses={204: None}, summary="Deactivate a bot (its tokens end)")
+    def delete(self, request: SignedInApiRequest, bot_id: int) -> Response:
+        bots.bot_deactivate(bot=_bot_or_404(request, bot_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BotTokenListApi(APIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="A bot's API tokens")
+    def get(self, request: SignedInApiRequest, bot_id: int) -> Response:
+        bot = _bot_or_404(request, bot_id)
+        return Response(
+            {"tokens": [tokens.api_token_payload(t) for t in tokens.api_tokens_live(user=bot)]}
+        )
+
+    @extend_schema(
+        request=TokenListApi.InputSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+        summary="Make a token for a bot (its text is in this answer only)",
+    )
+    def post(self, request: SignedInApiRequest, bot_id: int) -> Response:
+        bot = _bot_or_404(request, bot_id)
+        return token_create_response(request, user=bot, serializer=TokenListApi.InputSerializer)
+
+
+class BotTokenDetailApi(APIView):
+    @extend_schema(responses={204: None}, summary="End a bot's token now")
+    def delete(self, request: SignedInApiRequest, bot_id: int, token_id: int) -> Response:
+        bot = _bot_or_404(request, bot_id)
+        tokens.api_token_delete(token=get_object_or_404(ApiToken, pk=token_id, user=bot))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -20,3 +20,18 @@ def tour(request: HttpRequest) -> dict[str, Any]:
     if user.tour_done_at is not None:
         return {}
     return {"tour_steps": tour_steps(user)}
+
+
+def bots_menu(request: HttpRequest) -> dict[str, Any]:
+    """``bots_menu``: whether the user menu links the Bots page (staff, room admins, and owners
+    of bots). A callable: the query runs only when a page draws the menu."""
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+
+    def shown() -> bool:
+        from accounts.token_views import may_make_bots
+
+        return user.bots.exists() or may_make_bots(user)
+
+    return {"bots_menu": shown}

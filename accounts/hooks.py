@@ -34,5 +34,13 @@ after_access_revoke: list[UserHook] = []
 after_session_end: list[SessionHook] = []
 
 
+class UserCheck(Protocol):
+    def __call__(self, *, user: User) -> bool: ...
+
+
+# Whether a person who is not staff may make bots (rooms: they administer a room).
+may_create_bots: list[UserCheck] = []
+
+
 def on_user_delete(hook: UserHook) -> UserHook:
     return register(before_user_delete, hook)

@@ -76,6 +76,8 @@ class User(AbstractUser):
     bot_owner = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="bots"
     )
+    # A bot's picture (BotAvatar, a Lucide icon name); empty for people.
+    bot_avatar = models.CharField(max_length=20, blank=True)
     # A guest (made by a guest invite link): sees only the rooms they were invited to.
     is_guest = models.BooleanField(default=False)
 
@@ -125,3 +127,42 @@ class EmailChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.email}"
+
+
+class BotAvatar(models.TextChoices):
+    """A bot's picture: one of a few Lucide icons (no uploads: nothing to re-encode, nothing
+    to scan, and every one reads well in light and dark)."""
+
+    BOT = "bot", "Robot"
+    CPU = "cpu", "Chip"
+    ZAP = "zap", "Lightning"
+    BELL = "bell", "Bell"
+    TERMINAL = "terminal", "Terminal"
+    GIT_BRANCH = "git-branch", "Branch"
+    ROCKET = "rocket", "Rocket"
+    MEGAPHONE = "megaphone", "Megaphone"
+
+
+class ApiToken(models.Model):
+    """A personal API token (``uchat_pat_<secret>``), or a bot's. Only the secret's sha256 is
+    stored; ``prefix`` (its first characters) lets people tell tokens apart. It authenticates
+    as ``user`` until it expires, is deleted, or the person's access is revoked (a password
+    change, deactivation, deletion: accounts.tokens.api_tokens_end)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=10)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # Who made it: the person, or the owner (or staff member) who made a bot's.
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (uchat_pat_{self.prefix}…)"

@@ -24,7 +24,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import frames, hooks, names, phones, selectors, sms, tasks
 from accounts.domain_events import PersonDeleted
-from accounts.models import EmailChange, Theme, User
+from accounts.models import BotAvatar, EmailChange, Theme, User
 from accounts.selectors import user_contact_verified, user_needs_two_factor_setup
 from core import domain_events, events
 from core.client_address import address_key
@@ -118,7 +118,7 @@ def api_login(*, request: HttpRequest, login: str, password: str, code: str | No
             by_phone = None
         username = by_phone.username if by_phone else login
     user = authenticate(request, username=username, password=password)
-    if user is None:
+    if user is None or user.is_bot:  # a bot has no password; staff may not have given one
         raise failed("credentials")
     if not user_contact_verified(user=user):
         raise LoginRefused("email_unconfirmed")
@@ -245,14 +245,35 @@ def _email_taken(*, email: str, user: User | None) -> bool:
     return others.filter(email__iexact=email).exists() or confirmed.exists()
 
 
+def bot_create_check(*, owner: User) -> None:
+    """Who may make bots: staff, and anyone who administers a room (accounts.hooks.
+    may_create_bots: rooms answers), never guests or bots; UCHAT_BOTS_PER_OWNER each."""
+    if not owner.is_active or owner.is_bot or owner.is_guest:
+        raise PermissionDenied("You may not make bots.")
+    if not owner.is_staff and not any(check(user=owner) for check in hooks.may_create_bots):
+        raise PermissionDenied("Only staff and room admins make bots.")
+    if User.objects.filter(bot_owner=owner, is_bot=True, is_active=True).count() >= (
+        settings.UCHAT_BOTS_PER_OWNER
+    ):
+        raise ValidationError(
+            f"You own {settings.UCHAT_BOTS_PER_OWNER} bots already: deactivate one first.",
+            code="too_many_bots",
+        )
+
+
 @transaction.atomic
-def bot_create(*, owner: User, name: str, username: str = "") -> User:
+def bot_create(*, owner: User, name: str, username: str = "", avatar: str = "") -> User:
     """A bot owned by ``owner``: an account with no password (so no log-in page or API
     log-in), reached only with API tokens, and a member only of the rooms it is added to.
-    ``username`` defaults to the name's letters and digits plus ``-bot``, made unique."""
+    ``username`` defaults to the name's letters and digits plus ``-bot``, made unique;
+    ``avatar`` is a BotAvatar (default the robot). bot_create_check says who may."""
+    User.objects.select_for_update().filter(pk=owner.pk).first()  # one count at a time
+    bot_create_check(owner=owner)
     display = names.display_name_clean(name, user=User())
     if not display:
         raise ValidationError("A bot needs a name.", code="bot_name_required")
+    if avatar and avatar not in BotAvatar.values:
+        raise ValidationError("Pick one of the bot pictures.", code="bot_avatar_invalid")
     if not username:
         stem = re.sub(r"[^a-z0-9]+", "-", display.lower()).strip("-")[:20] or "bot"
         username = f"{stem}-bot"
@@ -261,7 +282,13 @@ def bot_create(*, owner: User, name: str, username: str = "") -> User:
             suffix += 1
             username = f"{stem}-bot-{suffix}"
     user_new_check(username=username, email="")
-    bot = User(username=username, display_name=display, is_bot=True, bot_owner=owner)
+    bot = User(
+        username=username,
+        display_name=display,
+        is_bot=True,
+        bot_owner=owner,
+        bot_avatar=avatar or BotAvatar.BOT,
+    )
     bot.set_unusable_password()
     bot.full_clean()
     bot.save()
@@ -388,6 +415,8 @@ def user_password_set(*, user: User, password: str | None, request: HttpRequest 
     those. ``None`` takes the password away (log-in by code or a social account only), ending
     access the same way. Raises ValidationError, changing nothing, for a password the rules
     refuse."""
+    if user.is_bot and password is not None:
+        raise ValidationError("A bot has no password: it uses API tokens.", code="bot_password")
     if password is not None:
         validate_password(password, user)
     get_adapter().set_password(user, password)

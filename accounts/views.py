@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import selectors, services, sms
+from accounts import selectors, services, sms, token_views
 from accounts.forms import AccountDeleteForm, NotificationSettingsForm, ProfileForm
 from accounts.http import SignedInRequest
 from accounts.notification_settings import (
@@ -120,6 +120,7 @@ def _profile_render(
             "form": form or ProfileForm(instance=user),
             "notify_form": notify_form,
             "social_providers": providers,
+            **token_views.tokens_context(request),
         },
     )
 

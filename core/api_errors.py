@@ -38,6 +38,8 @@ INVALID_THREAD = 4023
 INVALID_SUBSCRIPTION = 4025  # a Web Push subscription that is refused (notifications.push)
 DIRECTORY_REFUSED = 4051  # guests and bots browse no room directory (rooms.selectors)
 CANNOT_LEAVE_ROOM = 4052  # the last admin or the last member of a room (rooms.services.room_leave)
+TOO_MANY_TOKENS = 4061  # UCHAT_API_TOKENS_MAX live API tokens already (accounts.tokens)
+TOO_MANY_BOTS = 4062  # UCHAT_BOTS_PER_OWNER bots already (accounts.services.bot_create)
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 SEARCH_TIMEOUT = 5004
@@ -64,6 +66,8 @@ SERVICE_ERRORS = {
     "invalid_subscription": (400, INVALID_SUBSCRIPTION, "Invalid Subscription"),
     "last_admin": (400, CANNOT_LEAVE_ROOM, "Cannot Leave Room"),
     "last_member": (400, CANNOT_LEAVE_ROOM, "Cannot Leave Room"),
+    "too_many_tokens": (400, TOO_MANY_TOKENS, "Too Many Tokens"),
+    "too_many_bots": (400, TOO_MANY_BOTS, "Too Many Bots"),
 }
 
 

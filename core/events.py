@@ -36,6 +36,11 @@ def session_group(session_key: str) -> str:
     return "access.session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
+def token_group(token_id: int) -> str:
+    """Every socket opened with one personal API token: deleting the token closes them."""
+    return f"access.token.{token_id}"
+
+
 def frame_encode(frame: Mapping[str, Any]) -> str:
     """A socket frame's text: compact JSON, encoded by orjson (several times json's speed)."""
     return orjson.dumps(frame).decode()

@@ -76,6 +76,22 @@ def _read_other_sync(name: str, token: str, path: str) -> Any:
 _read_other = database_sync_to_async(_read_other_sync, thread_sensitive=False)
 
 
+# Readers of ``?token=`` values that are not JWTs, by their prefix, registered by the apps that
+# issue them (accounts: personal API tokens, ``uchat_pat_``). A reader takes the token and
+# returns the person (None: nobody) and extra scope keys (``token_exp``; ``api_token``, whose
+# group, core.events.token_group, closes the socket when the token ends); it runs in a worker
+# thread. A prefixed token never reaches the JWT parser.
+prefixed_readers: dict[str, Callable[[str], tuple[Any, dict[str, Any]]]] = {}
+
+
+def _read_prefixed_sync(prefix: str, token: str) -> tuple[Any, dict[str, Any]]:
+    user, extra = prefixed_readers[prefix](token)
+    return user or AnonymousUser(), extra
+
+
+_read_prefixed = database_sync_to_async(_read_prefixed_sync, thread_sensitive=False)
+
+
 class TokenOrSessionAuth:
     """``?token=<JWT access token>`` authenticates a socket (one database trip: the person);
     without one the browser session does (Channels' AuthMiddlewareStack). ``token_exp`` in the
@@ -94,6 +110,10 @@ class TokenOrSessionAuth:
                 return await self.application(dict(scope, user=user), receive, send)
         if not token:
             return await self.by_session(scope, receive, send)
+        for prefix in prefixed_readers:
+            if token[0].startswith(prefix):
+                user, extra = await _read_prefixed(prefix, token[0])
+                return await self.application(dict(scope, user=user, **extra), receive, send)
         user, expires = await _user_for_token(token[0])
         return await self.application(dict(scope, user=user, token_exp=expires), receive, send)
 

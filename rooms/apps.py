@@ -11,6 +11,7 @@ class RoomsConfig(AppConfig):
         from accounts import hooks as account_hooks
         from accounts.models import User
         from core.domain_events import on
+        from core.hooks import register
         from notifications import hooks as notification_hooks
         from rooms import kinds, selectors, services, switcher
         from rooms.domain_events import (
@@ -24,6 +25,7 @@ class RoomsConfig(AppConfig):
         from rooms.services import conversations, notify, threads
 
         account_hooks.on_user_delete(services.memberships_release)
+        register(account_hooks.may_create_bots, selectors.user_administers_a_room)
         notification_hooks.on_online_check(selectors.online_user_ids)
 
         # The engine's side effects, after the commit (core.domain_events). A new message's

@@ -537,3 +537,10 @@ def directory_rooms(
         ]
     )
     return [DirectoryRoom(room=r, members=r.members, joined=r.joined) for r in rows]
+
+
+def user_administers_a_room(*, user: User) -> bool:
+    """Whether the person is an admin of at least one room (they may make bots)."""
+    return Membership.objects.filter(
+        user=user, is_admin=True, conversation__kind=Conversation.Kind.ROOM
+    ).exists()

@@ -109,6 +109,8 @@ def switcher_list(*, user: User, query: str) -> list[SwitcherEntry]:
     entries = kinds.switcher_entries(user=user, query=query, limit=PER_KIND)
     if query:
         for person in account_selectors.users_suggest(query=query, viewer=user, limit=8):
+            if person.is_bot:  # nobody starts a direct conversation with a bot
+                continue
             entries.append(
                 {
                     "kind": "person",

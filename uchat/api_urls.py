@@ -29,6 +29,16 @@ urlpatterns = [
     path("login", accounts_api.LoginApi.as_view(), name="login"),
     path("token/refresh", accounts_api.TokenRefreshApi.as_view(), name="token-refresh"),
     path("users", accounts_api.UserListApi.as_view(), name="users"),
+    path("tokens", accounts_api.TokenListApi.as_view(), name="tokens"),
+    path("tokens/<int:token_id>", accounts_api.TokenDetailApi.as_view(), name="token"),
+    path("bots", accounts_api.BotListApi.as_view(), name="bots"),
+    path("bots/<int:bot_id>", accounts_api.BotDetailApi.as_view(), name="bot"),
+    path("bots/<int:bot_id>/tokens", accounts_api.BotTokenListApi.as_view(), name="bot-tokens"),
+    path(
+        "bots/<int:bot_id>/tokens/<int:token_id>",
+        accounts_api.BotTokenDetailApi.as_view(),
+        name="bot-token",
+    ),
     path("messages", rooms_api.MessageListApi.as_view(), name="messages"),
     path(
         "messages/<int:message_id>/reactions",

@@ -177,6 +177,7 @@ TEMPLATES = [
                 "notifications.context_processors.badge",
                 "accounts.context_processors.site_name",
                 "accounts.context_processors.tour",
+                "accounts.context_processors.bots_menu",
                 "uchat.pwa.theme_color",
                 "tickets.context_processors.availability",
             ],
@@ -651,6 +652,7 @@ USE_TZ = True
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",  # Bearer uchat_pat_…
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -829,3 +831,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("UCHAT_LOG_LEVEL", default="WARNING")},
 }
+# Personal API tokens and bots (accounts.tokens, accounts.bots): tokens a person (or a bot)
+# holds at most, tokens made per person and hour, bots a person may own.
+UCHAT_API_TOKENS_MAX = env.int("UCHAT_API_TOKENS_MAX", default=20)
+UCHAT_API_TOKENS_PER_HOUR = env.int("UCHAT_API_TOKENS_PER_HOUR", default=20)
+UCHAT_BOTS_PER_OWNER = env.int("UCHAT_BOTS_PER_OWNER", default=10)

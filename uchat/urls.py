@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import urls as account_urls
 from accounts import views as account_views
 from dashboard.views import dashboard, sidebar_lists
 from rooms.urls import conversation_urlpatterns
@@ -20,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("uchat.api_urls")),
     path("accounts/", include("accounts.urls")),
+    path("bots/", include(account_urls.bot_urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("rooms/", include("rooms.urls")),
     path("notifications/", include("notifications.urls")),

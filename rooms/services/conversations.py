@@ -175,6 +175,8 @@ def direct_conversation_get_or_create(*, user: User, other: User) -> Conversatio
         raise PermissionDenied(
             "You can start a conversation only with people you already share a conversation with."
         )
+    if other.is_bot and user.pk != other.pk:  # one a bot started stays open (above)
+        raise PermissionDenied("Bots take no direct messages: talk to them in a room.")
     try:
         return conversation_create(
             kind=Conversation.Kind.DIRECT, creator=user, direct_key=key, members=[other]

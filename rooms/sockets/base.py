@@ -275,6 +275,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         session_key = getattr(self.scope.get("session"), "session_key", None)
         if session_key and self.scope.get("token_exp") is None:
             groups.append(events.session_group(session_key))
+        if self.scope.get("api_token"):  # opened with a personal API token: deleting it closes
+            groups.append(events.token_group(self.scope["api_token"]))
         return groups
 
     async def event_access_revoked(self, event: dict[str, Any]) -> None:

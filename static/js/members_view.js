@@ -1,3 +1,5 @@
+import { appendBadge } from "./badges.js";
+
 /* The details panel's member list (#members) with presence, and the "… is typing" line, drawn
    from the store. */
 
@@ -17,6 +19,7 @@ export function renderMembers(membersList, store) {
     const state = document.createElement("span");
     state.className = "visually-hidden";
     state.textContent = member.online ? " (online)" : " (offline)";
+    appendBadge(name, member.user);
     li.append(dot, name, state);
     if (member.is_admin) {
       const badge = document.createElement("span");

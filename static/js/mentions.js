@@ -2,6 +2,8 @@
    members (arrow keys, Enter or Tab to choose, Escape to close). The matching is pure
    (mentionQuery, matchMembers); attachMentions draws the list. */
 
+import { appendBadge } from "./badges.js";
+
 /** @typedef {import("./store.js").Person} Person */
 
 /** The name being typed after "@" before the caret, or null. @param {string} text @param {number} caret */
@@ -54,6 +56,7 @@ export function attachMentions(input, list, people, meId) {
       item.setAttribute("role", "option");
       item.setAttribute("aria-selected", i === index ? "true" : "false");
       item.textContent = `${u.name} (@${u.username})`;
+      appendBadge(item, u);
       item.addEventListener("mousedown", (event) => { event.preventDefault(); choose(i); });
       return item;
     }));

@@ -1,6 +1,7 @@
 /* A message drawn as DOM nodes, from its payload alone (no page state): text stays text, only
    http(s) links become anchors; media are built from checked URLs; nothing is inserted as HTML
    but the server's sanitised markup (rooms/markup.py). */
+import { appendBadge } from "./badges.js";
 import { buildReactions } from "./reactions.js";
 import { buildToolbar } from "./message_toolbar.js";
 import { buildThreadOrigin, buildThreadSummary } from "./thread_render.js";
@@ -199,7 +200,9 @@ export function buildMessage(message, view) {
   when.dateTime = message.created_at;
   when.title = fullTime(message.created_at);
   when.textContent = clockTime(message.created_at);
-  head.append(who, when);
+  head.append(who);
+  appendBadge(head, message.sender);
+  head.append(when);
   /* What the conversation kinds made of a message (rooms/kinds.py, from the page's data): a
      badge; the actions that make something are in the toolbar's "More" menu. */
   let hasLinks = false;

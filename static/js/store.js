@@ -4,7 +4,7 @@
    (messages_view.js, members_view.js); tests run it under Node (tests/js/store.test.js). */
 
 /**
- * @typedef {{ id: number, username: string, name: string }} Person
+ * @typedef {{ id: number, username: string, name: string, is_bot?: boolean, is_guest?: boolean }} Person
  * @typedef {{ emoji: string, count: number, mine: boolean }} Reaction
  * @typedef {{ id: number, sender?: { name: string } | null, text: string }} Quoted
  * @typedef {object} Message

@@ -139,6 +139,7 @@ def test_members_pages(new_page, axe_path, desk_world, width, theme):
             "/rooms/browse/?q=nothing-matches-this",
             f"/rooms/{desk_world['news'].pk}/",  # a public room they are not in
             "/accounts/profile/",
+            "/bots/",  # a room admin may make bots
             "/accounts/password/change/",
             "/feedback/",
             "/no-such-page/",
