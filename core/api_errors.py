@@ -36,6 +36,9 @@ INVALID_FILE = 4021
 INVALID_REPLY = 4022
 INVALID_THREAD = 4023
 INVALID_SUBSCRIPTION = 4025  # a Web Push subscription that is refused (notifications.push)
+INVALID_GROUP_NAME = 4060  # a user group's name: malformed, reserved, a username or taken
+UNKNOWN_COMMAND = 4061  # a slash command that does not exist in that conversation
+INVALID_COMMAND = 4062  # a slash command's arguments it cannot use ("/mute soon")
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 SEARCH_TIMEOUT = 5004
@@ -60,6 +63,7 @@ SERVICE_ERRORS = {
     "invalid_reply": (400, INVALID_REPLY, "Invalid Reply"),
     "invalid_thread": (400, INVALID_THREAD, "Invalid Thread"),
     "invalid_subscription": (400, INVALID_SUBSCRIPTION, "Invalid Subscription"),
+    "group_name": (400, INVALID_GROUP_NAME, "Invalid Group Name"),
 }
 
 

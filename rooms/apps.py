@@ -12,7 +12,7 @@ class RoomsConfig(AppConfig):
         from accounts.models import User
         from core.domain_events import on
         from notifications import hooks as notification_hooks
-        from rooms import kinds, selectors, services, switcher
+        from rooms import kinds, selectors, services, slash, switcher
         from rooms.domain_events import (
             MemberAdded,
             MemberRemoved,
@@ -24,6 +24,7 @@ class RoomsConfig(AppConfig):
         from rooms.services import conversations, notify, threads
 
         account_hooks.on_user_delete(services.memberships_release)
+        slash.register_builtins()
         notification_hooks.on_online_check(selectors.online_user_ids)
 
         # The engine's side effects, after the commit (core.domain_events). A new message's
