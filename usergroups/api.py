@@ -63,6 +63,7 @@ class GroupListApi(APIView):
         parameters=[OpenApiParameter("q", str, required=False)],
         responses={200: OpenApiTypes.OBJECT},
         summary="List user groups",
+        operation_id="groups_list",
     )
     def get(self, request: SignedInApiRequest) -> Response:
         _full_member(request)
