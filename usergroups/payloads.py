@@ -14,7 +14,9 @@ class GroupPayload(TypedDict):
 
 
 def group_payload(group: UserGroup) -> GroupPayload:
-    members = sorted(group.members.all(), key=lambda u: u.username)
+    # A deactivated member stays in the group (back if reactivated) but is not shown, so a
+    # page that sends the list back does not name them.
+    members = sorted((u for u in group.members.all() if u.is_active), key=lambda u: u.username)
     return {
         "id": group.pk,
         "name": group.name,

@@ -15,7 +15,9 @@ def groups_visible_to(*, viewer: User, query: str = "") -> QuerySet[UserGroup]:
     """Every full member sees every group (guests none: the API refuses them first)."""
     if viewer.is_guest:
         return UserGroup.objects.none()
-    groups = UserGroup.objects.annotate(member_count=Count("members", distinct=True))
+    groups = UserGroup.objects.annotate(
+        member_count=Count("members", filter=Q(members__is_active=True), distinct=True)
+    )
     query = query.strip().lstrip("@")
     if query:
         groups = groups.filter(Q(name__icontains=query) | Q(description__icontains=query))
@@ -29,9 +31,9 @@ def mentioned_member_ids(conversation: Conversation, names: set[str]) -> set[int
     if not lowered:
         return set()
     return set(
-        UserGroup.members.through.objects.filter(usergroup__name__in=lowered).values_list(
-            "user_id", flat=True
-        )
+        UserGroup.members.through.objects.filter(
+            usergroup__name__in=lowered, user__is_active=True
+        ).values_list("user_id", flat=True)
     )
 
 

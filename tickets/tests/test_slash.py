@@ -32,7 +32,8 @@ def test_an_agent_turns_the_last_message_of_someone_else_into_a_ticket(
     assert "ticket" not in names(other_user, room)
     # A member who is no agent: the command does not exist for them.
     refused = run(other_user, room, "/ticket")
-    assert refused.status_code == 400 and refused.json()["subcode"] == 4061
+    assert refused.status_code == 400
+    assert refused.json()["subcode"] == 4061
     assert run(desk_agent, room, "/ticket").json()["error"].startswith("There is no message")
     asked, _ = engine.message_create(conversation=room, sender=customer, body="Order 42 is late")
     engine.message_create(conversation=room, sender=desk_agent, body="Looking")
@@ -46,7 +47,8 @@ def test_an_agent_turns_the_last_message_of_someone_else_into_a_ticket(
     }
     # Again: refused with the reason, nothing more made.
     again = run(desk_agent, room, "/ticket")
-    assert again.status_code == 400 and ticket.number in again.json()["error"]
+    assert again.status_code == 400
+    assert ticket.number in again.json()["error"]
     assert Ticket.objects.count() == 1
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from accounts.tests.test_api import bearer
 from notifications.models import Code, Notification
@@ -64,7 +65,8 @@ def test_names_are_unique_ignoring_case_and_unknown_people_store_nothing(user, o
     assert sorted(unknown.json()["usernames"]) == ["ghost", "nobody"]
     assert not UserGroup.objects.filter(name="design").exists()
     extra = _create(client, name="design", owner="me")
-    assert extra.status_code == 400 and "Unknown keys" in extra.json()["error"]
+    assert extra.status_code == 400
+    assert "Unknown keys" in extra.json()["error"]
 
 
 def test_who_may_change_and_delete(user, other_user, staff):
@@ -86,6 +88,12 @@ def test_who_may_change_and_delete(user, other_user, staff):
     refused = member.patch(f"/api/groups/{group_id}", {"members": ["bob", "zed"]}, format="json")
     assert refused.status_code == 400
     assert UserGroup.objects.get().members.count() == 2
+    # A deactivated member is not listed (nor counted): sending the list back still works.
+    User.objects.filter(username="carol").update(is_active=False)
+    listed = member.get(f"/api/groups/{group_id}").json()["members"]
+    assert [m["username"] for m in listed] == ["bob"]
+    again = member.patch(f"/api/groups/{group_id}", {"members": ["bob"]}, format="json")
+    assert again.status_code == 200
     assert bearer(staff).delete(f"/api/groups/{group_id}").status_code == 204
     assert not UserGroup.objects.exists()
 
@@ -96,7 +104,8 @@ def test_guests_get_403_and_writes_are_rate_limited_and_capped(user, other_user,
     assert _create(guest, name="guests").status_code == 403
     settings.UCHAT_GROUP_MAX_MEMBERS = 1
     capped = _create(bearer(user), members=["alice", "bob"])
-    assert capped.status_code == 400 and "at most 1" in capped.json()["error"]
+    assert capped.status_code == 400
+    assert "at most 1" in capped.json()["error"]
     settings.UCHAT_GROUP_MAX_MEMBERS = 10
     settings.UCHAT_GROUP_CHANGES_PER_MINUTE = 3  # the refused one above counted
     client = bearer(user)
