@@ -17,7 +17,7 @@ from core.cache import rate_take
 from notifications import rules
 from notifications import services as notifications
 from notifications.models import Code
-from rooms import frames, payloads, selectors
+from rooms import frames, markup, payloads, selectors
 from rooms.domain_events import MessageCreated, MessageDeleted
 from rooms.models import Conversation, Membership, Message, ThreadFollow
 from rooms.notify_levels import membership_scope
@@ -259,10 +259,12 @@ def _followers_notify(
 
 def _reply_summary(reply: Message, *, recipient_id: int) -> dict[str, Any]:
     """As a mention's payload (rooms.services.notify), plus the thread's root id."""
+    sender_name = reply.sender.name if reply.sender else "deleted user"
+    action = markup.me_action(reply.body)
     return {
         **payloads.direct_message_payload(reply, recipient_id=recipient_id),
         "conversation": reply.conversation_id,
-        "sender_name": reply.sender.name if reply.sender else "deleted user",
-        "text": reply.body,
+        "sender_name": sender_name,
+        "text": reply.body if action is None else f"{sender_name} {action}",
         "thread": reply.thread_id,
     }

@@ -9,6 +9,7 @@ from accounts.tests.test_api import bearer
 from notifications.models import Code, Notification
 from rooms import commands, markup, services
 from rooms.models import Conversation, Membership, Message
+from rooms.search import snippet
 
 
 @pytest.fixture
@@ -73,8 +74,9 @@ def test_me_stores_an_action_rendered_with_the_sender(user, other_user, room):
     assert run(user, room, "/me nods", thread=999999).json()["subcode"] == 4023
 
 
-def test_me_markup_and_its_notification_text():
+def test_me_markup_and_its_search_snippet():
     assert markup.render("/me waves") == '<p class="me-action">waves</p>'
+    assert snippet("/me waves at the team", ["team"]) == "waves at the <mark>team</mark>"
     assert markup.render("/mewaves") == "<p>/mewaves</p>"
     assert markup.render("/me ") == "<p>/me</p>"
     assert markup.me_action("/me dances <b>") == "dances <b>"
