@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
@@ -171,3 +172,16 @@ def test_the_groups_page(client, user, other_user):
     guest = UserFactory(username="gus", is_guest=True)
     client.force_login(guest)
     assert client.get("/groups/").status_code == 403
+
+
+def test_the_admin_lists_and_deletes_through_the_service(client, staff, user, settings):
+    group = UserGroup.objects.create(name="support", created_by=user)
+    client.force_login(staff)
+    assert b"@support" in client.get("/admin/usergroups/usergroup/").content
+    assert client.get("/admin/usergroups/usergroup/add/").status_code == 403
+    settings.UCHAT_GROUP_CHANGES_PER_MINUTE = 0  # the service's rate: the admin goes through it
+    with pytest.raises(ValidationError):
+        client.post(f"/admin/usergroups/usergroup/{group.pk}/delete/", {"post": "yes"})
+    settings.UCHAT_GROUP_CHANGES_PER_MINUTE = 5
+    client.post(f"/admin/usergroups/usergroup/{group.pk}/delete/", {"post": "yes"})
+    assert not UserGroup.objects.exists()
