@@ -40,6 +40,9 @@ DIRECTORY_REFUSED = 4051  # guests and bots browse no room directory (rooms.sele
 CANNOT_LEAVE_ROOM = 4052  # the last admin or the last member of a room (rooms.services.room_leave)
 TOO_MANY_TOKENS = 4061  # UCHAT_API_TOKENS_MAX live API tokens already (accounts.tokens)
 TOO_MANY_BOTS = 4062  # UCHAT_BOTS_PER_OWNER bots already (accounts.services.bot_create)
+INVALID_GROUP_NAME = 4063  # a user group's name: malformed, reserved, a username or taken
+UNKNOWN_COMMAND = 4064  # a slash command that does not exist in that conversation
+INVALID_COMMAND = 4065  # a slash command's arguments it cannot use ("/mute soon")
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 SEARCH_TIMEOUT = 5004
@@ -68,6 +71,7 @@ SERVICE_ERRORS = {
     "last_member": (400, CANNOT_LEAVE_ROOM, "Cannot Leave Room"),
     "too_many_tokens": (400, TOO_MANY_TOKENS, "Too Many Tokens"),
     "too_many_bots": (400, TOO_MANY_BOTS, "Too Many Bots"),
+    "group_name": (400, INVALID_GROUP_NAME, "Invalid Group Name"),
 }
 
 

@@ -35,6 +35,8 @@ SPRITE = (
     "trash-2",
     "user",
     "x",
+    "users",  # user groups (mention suggestions, the Groups page)
+    "square-slash",  # slash commands (the composer's list)
 )
 
 _ATTRS = (

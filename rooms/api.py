@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -18,9 +19,12 @@ from accounts.http import SignedInApiRequest
 from core.api import PAGING_PARAMETERS, int_param, page_params
 from core.api_errors import (
     DIRECTORY_REFUSED,
+    INVALID_COMMAND,
     INVALID_PAGING,
     INVALID_QUERY,
+    INVALID_THREAD,
     NOT_FOUND,
+    UNKNOWN_COMMAND,
     UNKNOWN_RECIPIENT,
     UNKNOWN_USERS,
     ApiError,
@@ -28,7 +32,7 @@ from core.api_errors import (
 from core.cache import rate_take
 from core.db_router import replica_reads
 from core.paging import keyset_page
-from rooms import payloads, selectors, services
+from rooms import commands, payloads, selectors, services, slash
 from rooms.emoji_catalog import emoji_catalog
 from rooms.models import Conversation, Membership, Message, NotifyLevel, Visibility
 from rooms.search import messages_search
@@ -639,3 +643,68 @@ class ConversationNotifyApi(APIView):
             conversation=membership.conversation, user=request.user, changes=changes
         )
         return Response(payloads.membership_notify_payload(membership))
+
+
+class ConversationCommandsApi(APIView):
+    """Slash commands in one conversation the caller is a member of (404 for any other): GET
+    lists those they may run here, POST runs one line (rooms.commands)."""
+
+    @extend_schema_serializer(component_name="CommandInput")
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=4000, trim_whitespace=True)
+        thread = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+    def conversation(self, request: SignedInApiRequest, conversation_id: int) -> Conversation:
+        conversation = selectors.conversation_for_member(
+            user=request.user, conversation_id=conversation_id
+        )
+        if conversation is None:
+            raise Http404
+        return conversation
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Slash commands here")
+    def get(self, request: SignedInApiRequest, conversation_id: int) -> Response:
+        conversation = self.conversation(request, conversation_id)
+        found = commands.commands_for(request.user, conversation)
+        return Response(
+            {
+                "commands": [
+                    {"name": c.name, "description": c.description, "usage": c.usage} for c in found
+                ]
+            }
+        )
+
+    @extend_schema(
+        request=InputSerializer, responses={200: OpenApiTypes.OBJECT}, summary="Run a command"
+    )
+    def post(self, request: SignedInApiRequest, conversation_id: int) -> Response:
+        conversation = self.conversation(request, conversation_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        thread = None
+        if data.validated_data.get("thread"):
+            thread = Message.objects.filter(
+                pk=data.validated_data["thread"], conversation=conversation
+            ).first()
+            if thread is None:
+                raise ApiError(400, INVALID_THREAD, "Invalid Thread")
+        try:
+            outcome = commands.command_run(
+                user=request.user,
+                conversation=conversation,
+                text=data.validated_data["text"],
+                thread=thread,
+            )
+        except ValidationError as exc:
+            if exc.code == commands.UNKNOWN_COMMAND:
+                raise ApiError(400, UNKNOWN_COMMAND, exc.messages[0]) from exc
+            if exc.code == slash.INVALID_COMMAND:
+                raise ApiError(400, INVALID_COMMAND, exc.messages[0]) from exc
+            raise
+        message = outcome.message
+        return Response(
+            {
+                "reply": outcome.reply,
+                "message": payloads.message_payload(message) if message is not None else None,
+            }
+        )

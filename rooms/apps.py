@@ -13,7 +13,7 @@ class RoomsConfig(AppConfig):
         from core.domain_events import on
         from core.hooks import register
         from notifications import hooks as notification_hooks
-        from rooms import kinds, selectors, services, switcher
+        from rooms import kinds, selectors, services, slash, switcher
         from rooms.domain_events import (
             MemberAdded,
             MemberRemoved,
@@ -26,6 +26,7 @@ class RoomsConfig(AppConfig):
 
         account_hooks.on_user_delete(services.memberships_release)
         register(account_hooks.may_create_bots, selectors.user_administers_a_room)
+        slash.register_builtins()
         notification_hooks.on_online_check(selectors.online_user_ids)
 
         # The engine's side effects, after the commit (core.domain_events). A new message's

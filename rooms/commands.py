@@ -9,11 +9,16 @@ app behind it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
 from accounts.models import User
+from core.cache import rate_take
 
 if TYPE_CHECKING:
     from rooms.models import Conversation, Message
@@ -75,3 +80,36 @@ def commands_for(user: User, conversation: Conversation) -> list[Command]:
 
 def command_find(user: User, conversation: Conversation, name: str) -> Command | None:
     return next((c for c in commands_for(user, conversation) if c.name == name.lower()), None)
+
+
+_LINE = re.compile(r"^/([a-z0-9][a-z0-9-]{0,31})(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+UNKNOWN_COMMAND = "unknown_command"
+RATE_REFUSAL = "You have run many commands in the last minute. Wait a little and try again."
+
+
+def command_run(
+    *, user: User, conversation: Conversation, text: str, thread: Message | None = None
+) -> Outcome:
+    """Run the command line ``text`` ("/topic Launch day") for ``user``, a member of
+    ``conversation`` (the caller checked). Raises ValidationError ``unknown_command`` for a
+    name that is not a command here (nothing happens), and whatever the command raises."""
+    rate_take(
+        scope="commands",
+        who=user.pk,
+        limit=settings.UCHAT_COMMANDS_PER_MINUTE,
+        window=60,
+        message=RATE_REFUSAL,
+    )
+    found = _LINE.match(text.strip())
+    if found is None:
+        raise ValidationError(
+            "A command starts with / and a name, e.g. /help.", code=UNKNOWN_COMMAND
+        )
+    name = found.group(1).lower()
+    command = command_find(user, conversation, name)
+    if command is None:
+        raise ValidationError(
+            f"/{name} is not a command. Send it as a message with //{name}", code=UNKNOWN_COMMAND
+        )
+    args = (found.group(2) or "").strip()
+    return command.run(Invocation(user, conversation, name, args, thread))

@@ -65,3 +65,16 @@ def on_message_check(kind: str, check: MessageCheck) -> MessageCheck:
 
 def on_person_online(hook: UserHook) -> UserHook:
     return register(person_online, hook)
+
+
+class ChatExtras(Protocol):
+    def __call__(self, *, user: User, conversation: Conversation) -> dict[str, Any]: ...
+
+
+# What higher apps add to a chat page's boot data (rooms.views.chat_context): user groups put
+# the groups to suggest after "@" and the reader's own groups there.
+chat_extras: list[ChatExtras] = []
+
+
+def on_chat_extras(hook: ChatExtras) -> ChatExtras:
+    return register(chat_extras, hook)

@@ -44,10 +44,33 @@ def _tight(html: str) -> str:
     return _BETWEEN_TAGS.sub("", html)
 
 
+ME_PREFIX = "/me "
+
+
+def me_action(text: str) -> str | None:
+    """The action of a "/me waves" message ("waves"), or None for any other text."""
+    if text.startswith(ME_PREFIX) and text[len(ME_PREFIX) :].strip():
+        return text[len(ME_PREFIX) :].strip()
+    return None
+
+
 def render(text: str) -> str:
-    """The message's HTML, with no newlines between blocks; "" for no text."""
+    """The message's HTML, with no newlines between blocks; "" for no text. A "/me waves"
+    message is an action: the rest, in one ``<p class="me-action">`` (pages put the sender's
+    name before it, in italics)."""
     if not text:
         return ""
+    action = me_action(text)
+    if action is not None:
+        inner = _render(action)
+        # Built here, after the sanitiser: the only attribute on a <p> is this fixed class.
+        if inner.startswith("<p>") and inner.endswith("</p>") and inner.count("<p>") == 1:
+            return '<p class="me-action">' + inner[3:]
+        return '<p class="me-action"></p>' + inner
+    return _render(text)
+
+
+def _render(text: str) -> str:
     html = _parser.render(text)
     return _tight(
         nh3.clean(

@@ -31,7 +31,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 from core.cache import rate_take
 from core.db_router import read_alias, replica_reads
-from rooms import selectors
+from rooms import markup, selectors
 from rooms.models import Conversation, Membership, Message
 
 QUERY_MAX = 200
@@ -258,7 +258,9 @@ def _portable(readable: QuerySet[Message], query: str, limit: int) -> list[Hit]:
 
 
 def snippet(body: str, words: list[str]) -> str:
-    """About SNIPPET_CHARS of ``body`` around the first match, escaped, matches marked."""
+    """About SNIPPET_CHARS of ``body`` around the first match, escaped, matches marked. An
+    action ("/me waves") shows as its words, under its sender's name."""
+    body = markup.me_action(body) or body
     pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     first = pattern.search(body)
     start = max(0, (first.start() if first else 0) - SNIPPET_CHARS // 3)

@@ -24,7 +24,7 @@ from accounts.http import SignedInRequest
 from core.api_errors import json_error
 from core.db_router import replica_reads
 from core.forms import apply_service_errors
-from rooms import kinds, payloads, selectors, services, uploads
+from rooms import hooks, kinds, payloads, selectors, services, uploads
 from rooms.content import IMAGE_TYPES, file_name_clean
 from rooms.forms import RoomCreateForm, RoomEditForm
 from rooms.models import Conversation, Membership, Message
@@ -128,6 +128,13 @@ def chat_context(
         "last_read_id": read_before,
         # What the conversation kinds add to the page (buttons and badges on messages).
         **kinds.page_extras(user=request.user, conversation=conversation),
+        # What higher apps add (rooms.hooks.chat_extras: user groups), and the slash commands.
+        **{
+            key: value
+            for hook in hooks.chat_extras
+            for key, value in hook(user=request.user, conversation=conversation).items()
+        },
+        "commands_url": reverse("api:conversation-commands", args=[conversation.pk]),
         "upload_url": reverse("conversation-upload", args=[conversation.pk]),
         # The header's notification menu (notify_menu.js); None for a reader who is no member.
         "notify": (payloads.membership_notify_payload(me, kind=conversation.kind) if me else None),

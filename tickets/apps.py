@@ -12,7 +12,7 @@ class TicketsConfig(AppConfig):
         from rooms import hooks as engine_hooks
         from rooms import kinds
         from rooms.domain_events import MessageCreated
-        from tickets import frames, services
+        from tickets import frames, services, slash
         from tickets.kind import TICKET
         from tickets.services import automation, events, reactions, viewers
 
@@ -38,3 +38,4 @@ class TicketsConfig(AppConfig):
         on(events.TicketBreached, automation.on_ticket_breached)
         on(MessageCreated, automation.on_customer_message, when=automation.customer_message)
         kinds.register(TICKET)
+        slash.register_commands()

@@ -9,6 +9,7 @@ from notifications import api as notifications_api
 from rooms import api as rooms_api
 from tickets import api as tickets_api
 from uchat.health import CheckApi
+from usergroups import api as groups_api
 from widget.urls import api_urlpatterns as widget_api
 
 
@@ -69,6 +70,13 @@ urlpatterns = [
         rooms_api.ConversationNotifyApi.as_view(),
         name="conversation-notifications",
     ),
+    path(
+        "conversations/<int:conversation_id>/commands",
+        rooms_api.ConversationCommandsApi.as_view(),
+        name="conversation-commands",
+    ),
+    path("groups", groups_api.GroupListApi.as_view(), name="groups"),
+    path("groups/<int:group_id>", groups_api.GroupDetailApi.as_view(), name="group"),
     path(
         "notification-settings",
         accounts_api.NotificationSettingsApi.as_view(),

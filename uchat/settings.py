@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "rooms",
+    "usergroups",  # user groups: @mention handles for several people (issue 29)
     "notifications",
     "tickets",
     "widget",
@@ -738,6 +739,12 @@ UCHAT_SWITCHER_PER_MINUTE = env.int("UCHAT_SWITCHER_PER_MINUTE", default=120)
 UCHAT_THREAD_ACTIONS_PER_MINUTE = env.int("UCHAT_THREAD_ACTIONS_PER_MINUTE", default=120)
 # Public rooms a person joins by themselves per minute (rooms.services.room_join).
 UCHAT_ROOM_JOINS_PER_MINUTE = env.int("UCHAT_ROOM_JOINS_PER_MINUTE", default=20)
+# User groups (usergroups): creations, changes and deletions per person and minute; members a
+# group may have.
+UCHAT_GROUP_CHANGES_PER_MINUTE = env.int("UCHAT_GROUP_CHANGES_PER_MINUTE", default=20)
+UCHAT_GROUP_MAX_MEMBERS = env.int("UCHAT_GROUP_MAX_MEMBERS", default=500)
+# Slash commands run through POST /api/conversations/<id>/commands, per person and minute.
+UCHAT_COMMANDS_PER_MINUTE = env.int("UCHAT_COMMANDS_PER_MINUTE", default=30)
 # The live-chat widget (docs/widget.md): chats started per address and hour, and per widget;
 # messages per visitor and minute, and per widget; how long a visitor's token lasts.
 UCHAT_WIDGET_SESSIONS_PER_HOUR = env.int("UCHAT_WIDGET_SESSIONS_PER_HOUR", default=10)

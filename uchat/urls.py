@@ -26,6 +26,7 @@ urlpatterns = [
     path("rooms/", include("rooms.urls")),
     path("notifications/", include("notifications.urls")),
     path("tickets/", include("tickets.urls")),
+    path("groups/", include("usergroups.urls")),
     path("feedback/", ticket_views.platform_feedback, name="platform-feedback"),
     path("", include("widget.urls")),
     path("", include(conversation_urlpatterns)),

@@ -11,7 +11,7 @@ from typing import Any
 from notifications import rules
 from notifications import services as notifications
 from notifications.models import Code
-from rooms import payloads, selectors
+from rooms import markup, payloads, selectors
 from rooms.domain_events import MemberAdded, MessageCreated
 from rooms.models import Conversation, Membership, Message, NotifyLevel
 from rooms.notify_levels import membership_scope
@@ -142,12 +142,15 @@ def _every_message(*, conversation: Conversation, message: Message, told: set[in
 
 
 def _message_summary(message: Message, *, recipient_id: int) -> dict[str, Any]:
-    """The seed's message object, plus what a person needs to read and open it."""
+    """The seed's message object, plus what a person needs to read and open it. An action
+    ("/me waves") reads as one: "Alice waves"."""
+    sender_name = message.sender.name if message.sender else "deleted user"
+    action = markup.me_action(message.body)
     return {
         **payloads.direct_message_payload(message, recipient_id=recipient_id),
         "conversation": message.conversation_id,
-        "sender_name": message.sender.name if message.sender else "deleted user",
-        "text": message.body,
+        "sender_name": sender_name,
+        "text": message.body if action is None else f"{sender_name} {action}",
         **({"thread": message.thread_id} if message.thread_id is not None else {}),
     }
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Greatest, Lower
 
 from accounts.models import User
@@ -17,10 +17,11 @@ from core.cache import rate_take
 from notifications import rules
 from notifications import services as notifications
 from notifications.models import Code
-from rooms import frames, payloads, selectors
+from rooms import frames, markup, payloads, selectors
 from rooms.domain_events import MessageCreated, MessageDeleted
 from rooms.models import Conversation, Membership, Message, ThreadFollow
 from rooms.notify_levels import membership_scope
+from rooms.services import notify
 from rooms.services.conversations import require_member
 from rooms.services.messages import INVALID_THREAD, THREAD_KINDS
 
@@ -178,13 +179,18 @@ def reply_created(event: MessageCreated) -> None:
 
 
 def _mentioned(body: str, conversation: Conversation) -> set[int]:
-    """The members an ``@username`` in ``body`` names (one query, none without an @)."""
+    """The members an ``@username`` in ``body`` names, and those of a mentioned group (the
+    resolvers notify.py asks too); no query without an @."""
     names = {name.rstrip(".").lower() for name in _MENTION.findall(body)}
     if not names:
         return set()
+    named: set[int] = set()
+    for resolve in notify.mention_resolvers:
+        named |= resolve(conversation, names)
     return set(
         Membership.objects.annotate(name=Lower("user__username"))
-        .filter(conversation=conversation, name__in=names)
+        .filter(conversation=conversation)
+        .filter(Q(name__in=names) | Q(user_id__in=named))
         .values_list("user_id", flat=True)
     )
 
@@ -253,10 +259,12 @@ def _followers_notify(
 
 def _reply_summary(reply: Message, *, recipient_id: int) -> dict[str, Any]:
     """As a mention's payload (rooms.services.notify), plus the thread's root id."""
+    sender_name = reply.sender.name if reply.sender else "deleted user"
+    action = markup.me_action(reply.body)
     return {
         **payloads.direct_message_payload(reply, recipient_id=recipient_id),
         "conversation": reply.conversation_id,
-        "sender_name": reply.sender.name if reply.sender else "deleted user",
-        "text": reply.body,
+        "sender_name": sender_name,
+        "text": reply.body if action is None else f"{sender_name} {action}",
         "thread": reply.thread_id,
     }

@@ -7,7 +7,9 @@ import { History } from "./history.js";
 import { firstUnread } from "./layout.js";
 import { me as personSocket } from "./me.js";
 import { renderMembers, renderTyping } from "./members_view.js";
-import { attachMentions } from "./mentions.js";
+import { attachMentions, mentionGroups } from "./mentions.js";
+import { commandsConfig } from "./commands.js";
+import { myGroups } from "./message_render.js";
 import { attachMessageActions } from "./message_actions.js";
 import { MessagesView } from "./messages_view.js";
 import { showError } from "./notice.js";
@@ -115,6 +117,9 @@ function addMessages(messages) {
   markRead();
 }
 
+mentionGroups.all = data.groups || [];
+myGroups.names = data.my_groups || [];
+commandsConfig.url = data.readonly ? "" : data.commands_url || "";
 const mentions = attachMentions(input, document.getElementById("mention-list"), () => [...store.members.values()].map((m) => m.user), me.id);
 const composer = new Composer({ form, input, store, view, socket, me, maxLength: data.max_length, mentions, sent: scrollToBottom });
 const video = attachVideo(store, socket);

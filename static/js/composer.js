@@ -3,11 +3,14 @@
    refusal puts the text back in the box; what was never acknowledged is sent again on
    reconnection. Replying: the bar above the box says to what; Escape or × cancels. ↑ in the
    empty box edits the reader's last message. The same class drives a thread pane's composer:
-   it is given its own box, bar and notice line, and the thread its messages go to. */
+   it is given its own box, bar and notice line, and the thread its messages go to. A line
+   that starts with "/" is a slash command (commands.js): run through the API, its text kept
+   in the box when refused; "//text" sends "/text". */
 import { FRAME } from "./protocol.js";
 import { showError } from "./notice.js";
 import { newClientId } from "./socket.js";
 import { attachComposerEmoji } from "./emoji_picker.js";
+import { attachCommands, commandsConfig, isCommandLine, showPrivateReply, unescapeSlash } from "./commands.js";
 
 /**
  * @typedef {import("./store.js").ReplyTarget} ReplyTarget
@@ -87,11 +90,16 @@ export class Composer {
     /** ↑ in the empty box: edits the reader's last message (message_actions.js); false: none. */
     this.editLast = () => false;
     let lastTypingSent = 0;
+    /* Slash commands, where the page has them (its box has a .command-list). */
+    const commandList = /** @type {HTMLElement | null} */ (form.querySelector(".command-list"));
+    this.commands = commandsConfig.url && commandList ? attachCommands(input, commandList) : null;
+    this.running = false;
 
     attachComposerEmoji(emoji === undefined ? document.getElementById("composer-emoji") : emoji, input);
     this.replyBar?.querySelector("button")?.addEventListener("click", () => { this.setReply(null); input.focus(); });
     input.addEventListener("keydown", (event) => {
       if (mentions.handleKey(event)) return;
+      if (this.commands && this.commands.handleKey(event)) return;
       if (event.key === "Escape" && this.replyTo) { event.preventDefault(); this.setReply(null); return; }
       const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey;
       if (event.key === "ArrowUp" && plain && !input.value && this.editLast()) { event.preventDefault(); return; }
@@ -117,7 +125,8 @@ export class Composer {
   }
 
   submit() {
-    const body = this.input.value;
+    if (this.commands && isCommandLine(this.input.value)) { this.command(this.input.value); return; }
+    const body = unescapeSlash(this.input.value);
     if (!body.trim()) { this.notice("Type a message first."); return; }
     if (body.length > this.maxLength) { this.notice(`The message is too long (at most ${this.maxLength} characters).`); return; }
     const target = this.target();
@@ -138,6 +147,24 @@ export class Composer {
     this.notice(sentNow ? "" : OFFLINE);
     this.offline = !sentNow;
     this.sent();
+  }
+
+  /** Runs a command line; its private reply shows in the list. A refusal keeps the text in
+      the box and says why (nothing lost). @param {string} text */
+  async command(text) {
+    if (!this.commands || this.running) return;
+    this.running = true;
+    try {
+      const answer = await this.commands.run(text, this.target().thread);
+      if (this.input.value === text) this.input.value = "";
+      this.notice("");
+      if (answer.reply) showPrivateReply(this.view.list, answer.reply);
+      this.sent();
+    } catch (refusal) {
+      this.notice(/** @type {Error} */ (refusal).message);
+    } finally {
+      this.running = false;
+    }
   }
 
   /** Sends again what was never acknowledged (after a reconnection). */

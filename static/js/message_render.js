@@ -143,7 +143,19 @@ export function buildQuote(quoted) {
   return quote;
 }
 
-/* "@username" in a message: a mention, highlighted more when it names the reader. */
+/** The reader's user groups (the chat page's boot data): a mention of one is a mention of
+    the reader. */
+export const myGroups = { names: /** @type {string[]} */ ([]) };
+
+/** Whether "@name" names the reader: their username or one of their groups.
+    @param {string} name @param {string} username @param {string[]} groups */
+export function mentionsReader(name, username, groups) {
+  const lower = name.toLowerCase();
+  return lower === username.toLowerCase() || groups.includes(lower);
+}
+
+/* "@username" in a message: a mention, highlighted more when it names the reader (or a group
+   of theirs). */
 /** @param {HTMLElement} root @param {string} username the reader's */
 export function markMentions(root, username) {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -165,7 +177,7 @@ export function markMentions(root, username) {
       const name = match[2].replace(/[.]+$/, "");
       parts.push(text.slice(last, start));
       const mark = document.createElement("mark");
-      mark.className = "mention" + (name.toLowerCase() === username.toLowerCase() ? " mention-me" : "");
+      mark.className = "mention" + (mentionsReader(name, username, myGroups.names) ? " mention-me" : "");
       mark.textContent = "@" + name;
       parts.push(mark);
       last = start + 1 + name.length;
@@ -230,6 +242,15 @@ export function buildMessage(message, view) {
     body.classList.add("markup");
     for (const link of body.querySelectorAll("a[href]")) /** @type {HTMLAnchorElement} */ (link).target = "_blank";
     markMentions(body, me.username);
+    /* "/me waves" (rooms/markup.py): the sender's name leads the action, in italics. */
+    const action = body.querySelector("p.me-action");
+    if (action) {
+      li.classList.add("me-message");
+      const name = document.createElement("span");
+      name.className = "me-name";
+      name.textContent = (message.sender ? message.sender.name : "deleted user") + " ";
+      action.prepend(name);
+    }
   } else appendText(body, message.body);
   if (message.edited_at && !message.deleted) {
     /* "(edited)" ends the text, as in Slack: in its last paragraph when there is one. */

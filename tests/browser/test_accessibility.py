@@ -92,6 +92,12 @@ def desk_world(transactional_db, settings):
         desk.ticket_open, customer=member, subject="Parcel lost", description="Where is it?"
     )
     run_outside_loop(desk.ticket_assign, ticket=ticket, agent=agent, actor=admin)
+    from usergroups import services as groups  # the Groups page with a group on it
+
+    run_outside_loop(
+        groups.group_create, creator=admin, name="support", description="First line",
+        members=[admin, member],
+    )  # fmt: skip
     return {
         "admin": admin,
         "member": member,
@@ -126,6 +132,7 @@ def test_members_pages(new_page, axe_path, desk_world, width, theme):
             f"/rooms/{room.pk}/",
             f"/rooms/{room.pk}/?thread={desk_world['root'].pk}",  # the thread's pane open
             "/threads/",
+            "/groups/",
             "/dm/himanshu/",
             "/search/?q=hello",
             "/search/?q=nothing-matches-this",
