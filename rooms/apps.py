@@ -11,6 +11,7 @@ class RoomsConfig(AppConfig):
         from accounts import hooks as account_hooks
         from accounts.models import User
         from core.domain_events import on
+        from core.hooks import register
         from notifications import hooks as notification_hooks
         from rooms import kinds, selectors, services, switcher
         from rooms.domain_events import (
@@ -22,8 +23,12 @@ class RoomsConfig(AppConfig):
         )
         from rooms.models import Conversation
         from rooms.services import conversations, notify, threads
+        from rooms.services import invites as invite_services
 
         account_hooks.on_user_delete(services.memberships_release)
+        # Invite links: a creator's links end with their access; a sign-up joins its link's room.
+        register(account_hooks.after_access_revoke, invite_services.invites_revoke_by)
+        register(account_hooks.after_signup, invite_services.invite_signup)
         notification_hooks.on_online_check(selectors.online_user_ids)
 
         # The engine's side effects, after the commit (core.domain_events). A new message's

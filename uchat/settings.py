@@ -734,6 +734,8 @@ UCHAT_SEARCH_PER_MINUTE = env.int("UCHAT_SEARCH_PER_MINUTE", default=60)
 UCHAT_SWITCHER_PER_MINUTE = env.int("UCHAT_SWITCHER_PER_MINUTE", default=120)
 # Thread follows, unfollows and read markers per person and minute (rooms.services.threads).
 UCHAT_THREAD_ACTIONS_PER_MINUTE = env.int("UCHAT_THREAD_ACTIONS_PER_MINUTE", default=120)
+# Invite links a person (staff excepted) makes per hour (rooms.services.invites).
+UCHAT_INVITES_PER_HOUR = env.int("UCHAT_INVITES_PER_HOUR", default=30)
 # The live-chat widget (docs/widget.md): chats started per address and hour, and per widget;
 # messages per visitor and minute, and per widget; how long a visitor's token lasts.
 UCHAT_WIDGET_SESSIONS_PER_HOUR = env.int("UCHAT_WIDGET_SESSIONS_PER_HOUR", default=10)

@@ -21,7 +21,7 @@ urlpatterns = [
     path("api/", include("uchat.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("rooms/", include("rooms.urls")),
+    path("", include("rooms.urls")),  # /rooms/… and /invite/<token>/
     path("notifications/", include("notifications.urls")),
     path("tickets/", include("tickets.urls")),
     path("feedback/", ticket_views.platform_feedback, name="platform-feedback"),
