@@ -3,6 +3,7 @@ through them (signed in, and by signing up), and the row lock that keeps max_use
 
 import re
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -275,9 +276,18 @@ def test_anonymous_sign_up_through_a_guest_link_lands_in_the_room(user, room, se
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_joins_never_pass_max_uses(user, room):
-    """Two people use a one-use link at the same moment: the link's row lock lets one in."""
+def test_concurrent_joins_never_pass_max_uses(user, room, monkeypatch):
+    """Two people use a one-use link at the same moment: the link's row lock lets one in.
+    Each join dawdles after its check, so without the lock both would pass it."""
     _, token = make(room, user, max_uses=1)
+    check = invites.invite_problem
+
+    def slow_check(invite: Invite) -> str | None:
+        problem = check(invite)
+        time.sleep(0.3)
+        return problem
+
+    monkeypatch.setattr(invites, "invite_problem", slow_check)
     people = [UserFactory(), UserFactory()]
     start = threading.Barrier(2)
     outcomes: list[str] = []
