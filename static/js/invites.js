@@ -12,10 +12,8 @@ export function expiresText(iso, now = Date.now()) {
   const seconds = Math.round((Date.parse(iso) - now) / 1000);
   if (seconds <= 0) return "expired";
   if (seconds < 3600) return `expires in ${Math.max(1, Math.round(seconds / 60))} min`;
-  if (seconds < DAY) {
-    const hours = Math.round(seconds / 3600);
-    return `expires in ${hours} hour${hours === 1 ? "" : "s"}`;
-  }
+  const hours = Math.round(seconds / 3600);
+  if (hours < 24) return `expires in ${hours} hour${hours === 1 ? "" : "s"}`;
   const days = Math.round(seconds / DAY);
   return `expires in ${days} day${days === 1 ? "" : "s"}`;
 }

@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 
 from accounts.tests.factories import UserFactory
 from rooms import services
+from rooms.services import invites as invite_services
 from tests.browser.conftest import log_in, run_outside_loop
 from tickets import services as desk
 from tickets.tests.factories import AgentFactory
@@ -87,7 +88,12 @@ def desk_world(transactional_db, settings):
         desk.ticket_open, customer=member, subject="Parcel lost", description="Where is it?"
     )
     run_outside_loop(desk.ticket_assign, ticket=ticket, agent=agent, actor=admin)
-    return {"admin": admin, "member": member, "room": room, "ticket": ticket, "root": first}
+    _, invite = run_outside_loop(
+        invite_services.invite_create,
+        room=room, actor=member, expires_in=86400, max_uses=5, guest=True,
+    )  # fmt: skip
+    return {"admin": admin, "member": member, "room": room, "ticket": ticket, "root": first,
+            "invite": f"/invite/{invite}/"}  # fmt: skip
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -122,7 +128,8 @@ def test_members_pages(new_page, axe_path, desk_world, width, theme):
             "/tickets/new/",
             f"/tickets/{ticket.pk}/",
             "/rooms/new/",
-            f"/rooms/{room.pk}/edit/",
+            f"/rooms/{room.pk}/edit/",  # with the "Invite people" panel and a live link
+            desk_world["invite"],  # the invite page of a member
             "/accounts/profile/",
             "/accounts/password/change/",
             "/feedback/",
@@ -138,8 +145,11 @@ def test_agents_and_admins_pages(new_page, axe_path, desk_world, theme):
     log_in(agent, "priya")
     check_pages(
         agent, axe_path, ["/", "/tickets/inbox/", f"/tickets/inbox/?ticket={ticket.pk}",
-                          f"/tickets/{ticket.pk}/"]
+                          f"/tickets/{ticket.pk}/", desk_world["invite"]]
     )  # fmt: skip
+    # The invite page for a visitor (sign up or log in to join, as a guest), and a dead link.
+    visitor = new_page(bypass_csp=True, color_scheme=theme)
+    check_pages(visitor, axe_path, [desk_world["invite"], "/invite/no-such-link/"])
     admin = new_page(bypass_csp=True, color_scheme=theme)
     log_in(admin, "himanshu")
     assert not django_settings.DEBUG
