@@ -177,6 +177,7 @@ TEMPLATES = [
                 "notifications.context_processors.badge",
                 "accounts.context_processors.site_name",
                 "accounts.context_processors.tour",
+                "accounts.context_processors.full_member",
                 "uchat.pwa.theme_color",
                 "tickets.context_processors.availability",
             ],

@@ -76,3 +76,13 @@ def test_guests_message_only_people_of_their_rooms(people, settings):
     assert client.get(f"/dm/{guest.username}/").status_code == 200
     services.direct_conversation_get_or_create(user=stranger, other=guest)
     assert client.get("/dm/stan/").status_code == 200
+
+
+def test_pages_offer_guests_no_new_room(people):
+    guest, mate, _ = people
+    for person, shown in ((guest, False), (mate, True)):
+        client = Client()
+        client.force_login(person)
+        for path in ("/", "/sidebar/", f"/rooms/{mate.memberships.get().conversation_id}/"):
+            page = client.get(path).content.decode()
+            assert ('href="/rooms/new/"' in page) is shown, (person, path)
