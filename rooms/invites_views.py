@@ -39,6 +39,7 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             refused = {"problem": exc.messages[0], "title": "Invite link"}
             return render(request, "rooms/invite.html", refused, status=410)
+        request.session.pop(invite_services.SESSION_KEY, None)  # used: no sign-up redeems it
         if not member:
             messages.success(request, f"You joined #{room.name}.")
         return redirect("rooms:detail", room_id=room.pk)
