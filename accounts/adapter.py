@@ -97,6 +97,13 @@ class AccountAdapter(DefaultAccountAdapter):
         services.login_password_failed(login=_login_of(credentials))
         super().authentication_failed(request, **credentials)
 
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # An invite link's room, for a person who signed up through it (services.
+        # after_login_url_set); else the dashboard.
+        return services.after_login_url_take(request=request) or super().get_login_redirect_url(
+            request
+        )
+
     def get_login_stages(self) -> list[str]:
         stages = super().get_login_stages()
         mine = "accounts.stages.EmailVerificationStage"

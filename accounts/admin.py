@@ -1,7 +1,7 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import (
     AdminPasswordChangeForm,
@@ -218,6 +218,17 @@ class UserAdmin(DjangoUserAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             services.user_delete(user=user)
+
+    # Guests (made by guest invite links): staff turn them into full members.
+    actions = ["make_full_member"]
+
+    @admin.action(description="Make selected guests full members")
+    def make_full_member(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        count = 0
+        for user in queryset.filter(is_guest=True):
+            services.user_guest_set(user=user, is_guest=False)
+            count += 1
+        self.message_user(request, f"{count} guests are now full members.", messages.SUCCESS)
 
 
 @admin.register(ApiToken)

@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from accounts.selectors import is_full_member
 from accounts.tour import tour_steps
 
 
@@ -35,3 +36,11 @@ def bots_menu(request: HttpRequest) -> dict[str, Any]:
         return user.bots.exists() or may_make_bots(user)
 
     return {"bots_menu": shown}
+
+
+def full_member(request: HttpRequest) -> dict[str, Any]:
+    """``full_member``: False for a guest (accounts.selectors.is_full_member), so pages hide
+    what guests may not do (create rooms, browse the directory, ...); the services refuse it
+    whatever the page shows."""
+    user = request.user
+    return {"full_member": bool(user.is_authenticated and is_full_member(user))}

@@ -3,6 +3,8 @@ every app and names none of them: they add their hooks in their AppConfig.ready(
 
 from typing import Protocol
 
+from django.http import HttpRequest
+
 from accounts.models import User
 from core.hooks import register
 
@@ -13,6 +15,10 @@ class UserHook(Protocol):
 
 class SessionHook(Protocol):
     def __call__(self, *, session_key: str) -> None: ...
+
+
+class SignupHook(Protocol):
+    def __call__(self, *, request: HttpRequest, user: User) -> None: ...
 
 
 class CreatedHook(Protocol):
@@ -30,6 +36,9 @@ after_agent_change: list[UserHook] = []
 # Inside user_access_revoke (a password change, deactivation, deletion): whatever else holds the
 # person's access ends too (notifications: their Web Push subscriptions on every device).
 after_access_revoke: list[UserHook] = []
+# A person created their account on the sign-up page or with a social log-in (allauth's
+# user_signed_up), in that request: an invite link kept in the session joins its room.
+after_signup: list[SignupHook] = []
 # A browser session ended (log-out): what that device was given ends (its push subscriptions).
 after_session_end: list[SessionHook] = []
 

@@ -17,14 +17,32 @@ def active_user(*, username: str | None = None, pk: int | None = None) -> User |
     return users.filter(pk=pk).first() if pk is not None else None
 
 
+def is_full_member(user: User) -> bool:
+    """Whether the person is a full member of the site, not a guest (accounts.User.is_guest,
+    made by a guest invite link). The one test every door uses before what guests may not do:
+    browse the room directory, create rooms, invite links, user groups, bots or webhooks.
+    Staff are always full members (a guest made staff is no guest any more)."""
+    return bool(user.is_authenticated and (user.is_staff or not user.is_guest))
+
+
+# A guest sees only the people of their rooms: the engine's room kind, named here as the one
+# string accounts needs (rooms.models.Conversation.Kind.ROOM sits above accounts).
+GUEST_CONVERSATION_KIND = "room"
+
+
 def users_visible_to(*, viewer: User) -> QuerySet[User]:
     """The people directory one person may list: staff see everyone; others see the people
-    they share a room, direct conversation or ticket with (and themselves). Anyone can still
-    be named by exact username (a room's members, /dm/<username>/)."""
+    they share a room, direct conversation or ticket with (and themselves); a guest only the
+    people of their rooms. Anyone can still be named by exact username (a room's members,
+    /dm/<username>/)."""
     users = User.objects.filter(is_active=True)
     if viewer.is_staff:
         return users
-    shared = User.objects.filter(memberships__conversation__memberships__user=viewer)
+    together = Q(memberships__conversation__memberships__user=viewer)
+    if not is_full_member(viewer):
+        # In the same filter(): the same membership's conversation must be a room.
+        together &= Q(memberships__conversation__kind=GUEST_CONVERSATION_KIND)
+    shared = User.objects.filter(together)
     return users.filter(pk__in=shared.values("pk"))
 
 

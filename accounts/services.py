@@ -31,6 +31,7 @@ from core.client_address import address_key
 
 LOGIN_FAILURE_WINDOW = 300  # seconds
 LOGIN_NAME_FAILURE_WINDOW = 3600  # seconds: UCHAT_LOGIN_FAILED_PER_NAME counts per hour
+AFTER_LOGIN_KEY = "after_login_url"  # the session's key: where the next log-in lands
 
 
 class LoginRefused(Exception):
@@ -192,6 +193,36 @@ def user_active_set(*, user: User, active: bool) -> User:
         if not active:
             user_access_revoke(user=user, reason="deactivated")
     return user
+
+
+@transaction.atomic
+def user_guest_set(*, user: User, is_guest: bool) -> User:
+    """Make an account a guest (a guest invite link, when it creates the account) or a full
+    member again (staff, from the admin site). A guest who becomes a full member keeps their
+    rooms; what they may do widens at once (accounts.selectors.is_full_member)."""
+    if user.is_guest != is_guest:
+        user.is_guest = is_guest
+        user.save(update_fields=["is_guest"])
+    return user
+
+
+def user_signed_up(*, request: HttpRequest, user: User) -> None:
+    """A person created their account on the sign-up page (or with a social log-in): the
+    apps above finish what brought them here (an invite link kept in the session)."""
+    for hook in hooks.after_signup:
+        hook(request=request, user=user)
+
+
+def after_login_url_set(*, request: HttpRequest, url: str) -> None:
+    """Where the next log-in in this browser lands (an invite's room), instead of the
+    dashboard; read once by the account adapter (after_login_url_take)."""
+    request.session[AFTER_LOGIN_KEY] = url
+
+
+def after_login_url_take(*, request: HttpRequest) -> str | None:
+    url = request.session.pop(AFTER_LOGIN_KEY, None)
+    local = isinstance(url, str) and url.startswith("/") and not url.startswith("//")
+    return url if local else None
 
 
 def user_profile_update(

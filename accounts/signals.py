@@ -7,6 +7,7 @@ from allauth.account.signals import (
     password_changed,
     password_reset,
     password_set,
+    user_signed_up,
 )
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
@@ -31,3 +32,9 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 @receiver(email_confirmed)
 def _email_confirmed(sender: Any, request: Any, email_address: Any, **kwargs: Any) -> None:
     services.user_email_confirmed(address=email_address)
+
+
+@receiver(user_signed_up)
+def _signed_up(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is not None:
+        services.user_signed_up(request=request, user=user)

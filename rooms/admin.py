@@ -6,7 +6,8 @@ from django.http import HttpRequest
 
 from accounts.http import staff_user
 from rooms import kinds, services
-from rooms.models import Conversation, Membership, Message
+from rooms.models import Conversation, Invite, Membership, Message
+from rooms.services import invites as invite_services
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -141,3 +142,38 @@ class MessageAdmin(admin.ModelAdmin):
                 services.message_delete_as_staff(message=message)
                 count += 1
         self.message_user(request, f"Deleted {count} messages.", messages.SUCCESS)
+
+
+@admin.register(Invite)
+class InviteAdmin(admin.ModelAdmin):
+    """Invite links (made by room admins on the room's page or the API): staff see and revoke
+    them; the token is never stored, so a link cannot be made or shown here."""
+
+    list_display = ["id", "conversation", "created_by", "guest", "uses", "max_uses", "expires_at"]
+    list_filter = ["guest", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["conversation__name", "created_by__username"]
+    list_select_related = ["conversation", "created_by"]
+    readonly_fields = [
+        "conversation",
+        "created_by",
+        "token_hash",
+        "guest",
+        "expires_at",
+        "max_uses",
+        "uses",
+        "revoked_at",
+        "created_at",
+    ]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected invite links")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Invite]) -> None:
+        actor = staff_user(request)
+        count = 0
+        for invite in queryset.filter(revoked_at__isnull=True).select_related("conversation"):
+            invite_services.invite_revoke(invite=invite, actor=actor)
+            count += 1
+        self.message_user(request, f"Revoked {count} invite links.", messages.SUCCESS)

@@ -23,10 +23,14 @@ class RoomsConfig(AppConfig):
         )
         from rooms.models import Conversation
         from rooms.services import conversations, notify, threads
+        from rooms.services import invites as invite_services
 
         account_hooks.on_user_delete(services.memberships_release)
         register(account_hooks.may_create_bots, selectors.user_administers_a_room)
         slash.register_builtins()
+        # Invite links: a creator's links end with their access; a sign-up joins its link's room.
+        register(account_hooks.after_access_revoke, invite_services.invites_revoke_by)
+        register(account_hooks.after_signup, invite_services.invite_signup)
         notification_hooks.on_online_check(selectors.online_user_ids)
 
         # The engine's side effects, after the commit (core.domain_events). A new message's

@@ -319,3 +319,29 @@ class PendingUpload(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Invite(models.Model):
+    """A link that lets people join a room (rooms.services.invites). The token is shown once,
+    in the link; only its sha256 is stored. A link works while it is not revoked, expired or
+    used up, and while its creator is still an admin of the room (or staff) with access."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="invites")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    # New accounts made through this link are guests (accounts.User.is_guest).
+    guest = models.BooleanField(default=False)
+    expires_at = models.DateTimeField(null=True, blank=True)  # None: never
+    max_uses = models.PositiveIntegerField(null=True, blank=True)  # None: unlimited
+    # People who joined through it (counted under the row's lock: never past max_uses).
+    uses = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "created_at"], name="invite_room_idx")]
+
+    def __str__(self) -> str:
+        return f"Invite {self.pk} to {self.conversation_id}"

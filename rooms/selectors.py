@@ -267,6 +267,15 @@ def users_share_conversation(*, user: User, other: User) -> bool:
     return Membership.objects.filter(user=other, conversation__memberships__user=user).exists()
 
 
+def users_share_room(*, user: User, other: User) -> bool:
+    """Whether two people are members of one room (what a guest needs to message someone)."""
+    return Membership.objects.filter(
+        user=other,
+        conversation__kind=Conversation.Kind.ROOM,
+        conversation__memberships__user=user,
+    ).exists()
+
+
 def read_marker(*, conversation: Conversation, user: User) -> int:
     """The id of the newest message the person has read here (0: none, or not a member)."""
     marker = (

@@ -1,9 +1,9 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver, include, path
 
-from rooms import views
+from rooms import invites_views, views
 
 app_name = "rooms"
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("new/", views.room_create, name="create"),
     path("browse/", views.room_browse, name="browse"),
     path("<int:room_id>/join/", views.room_join, name="join"),
@@ -11,6 +11,13 @@ urlpatterns = [
     path("<int:room_id>/edit/", views.room_edit, name="edit"),
     path("<int:room_id>/leave/", views.room_leave, name="leave"),
     path("<int:room_id>/delete/", views.room_delete, name="delete"),
+]
+
+# The invite page sits outside /rooms/ yet in the rooms namespace (rooms:invite): uchat/urls.py
+# includes this module at the root, so the room pages above move under "rooms/" here.
+urlpatterns = [
+    path("rooms/", include(urlpatterns)),
+    path("invite/<str:token>/", invites_views.invite, name="invite"),
 ]
 
 # Not namespaced: shared by rooms and direct conversations.

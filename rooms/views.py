@@ -24,7 +24,7 @@ from accounts.http import SignedInRequest
 from core.api_errors import json_error
 from core.db_router import replica_reads
 from core.forms import apply_service_errors
-from rooms import hooks, kinds, payloads, selectors, services, uploads
+from rooms import hooks, invites, kinds, payloads, selectors, services, uploads
 from rooms.content import IMAGE_TYPES, file_name_clean
 from rooms.forms import RoomCreateForm, RoomEditForm
 from rooms.models import Conversation, Membership, Message
@@ -385,9 +385,9 @@ def room_edit(request: SignedInRequest, room_id: int) -> HttpResponse:
             if selectors.conversation_for_member(user=request.user, conversation_id=room.pk):
                 return redirect("rooms:detail", room_id=room.pk)
             return redirect("dashboard")
-    return render(
-        request, "rooms/room_form.html", {"form": form, "room": room, "title": f"Edit {room.name}"}
-    )
+    context = {"form": form, "room": room, "title": f"Edit {room.name}"}
+    context["may_invite"] = invites.may_invite(user=request.user, room=room)
+    return render(request, "rooms/room_form.html", context)
 
 
 @login_required

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from accounts import api as accounts_api
 from notifications import api as notifications_api
 from rooms import api as rooms_api
+from rooms import invites_api
 from tickets import api as tickets_api
 from uchat.health import CheckApi
 from usergroups import api as groups_api
@@ -64,6 +65,12 @@ urlpatterns = [
     path("rooms/<int:room_id>/leave", rooms_api.RoomLeaveApi.as_view(), name="room-leave"),
     path(
         "rooms/<int:room_id>/messages", rooms_api.RoomMessageListApi.as_view(), name="room-messages"
+    ),
+    path("rooms/<int:room_id>/invites", invites_api.InviteListApi.as_view(), name="invites"),
+    path(
+        "rooms/<int:room_id>/invites/<int:invite_id>",
+        invites_api.InviteDetailApi.as_view(),
+        name="invite",
     ),
     path(
         "conversations/<int:conversation_id>/notifications",

@@ -179,6 +179,7 @@ TEMPLATES = [
                 "accounts.context_processors.site_name",
                 "accounts.context_processors.tour",
                 "accounts.context_processors.bots_menu",
+                "accounts.context_processors.full_member",
                 "uchat.pwa.theme_color",
                 "tickets.context_processors.availability",
             ],
@@ -745,6 +746,8 @@ UCHAT_GROUP_CHANGES_PER_MINUTE = env.int("UCHAT_GROUP_CHANGES_PER_MINUTE", defau
 UCHAT_GROUP_MAX_MEMBERS = env.int("UCHAT_GROUP_MAX_MEMBERS", default=500)
 # Slash commands run through POST /api/conversations/<id>/commands, per person and minute.
 UCHAT_COMMANDS_PER_MINUTE = env.int("UCHAT_COMMANDS_PER_MINUTE", default=30)
+# Invite links a person (staff excepted) makes per hour (rooms.services.invites).
+UCHAT_INVITES_PER_HOUR = env.int("UCHAT_INVITES_PER_HOUR", default=30)
 # The live-chat widget (docs/widget.md): chats started per address and hour, and per widget;
 # messages per visitor and minute, and per widget; how long a visitor's token lasts.
 UCHAT_WIDGET_SESSIONS_PER_HOUR = env.int("UCHAT_WIDGET_SESSIONS_PER_HOUR", default=10)

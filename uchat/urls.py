@@ -23,7 +23,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("bots/", include(account_urls.bot_urlpatterns)),
     path("accounts/", include("allauth.urls")),
-    path("rooms/", include("rooms.urls")),
+    path("", include("rooms.urls")),  # /rooms/… and /invite/<token>/
     path("notifications/", include("notifications.urls")),
     path("tickets/", include("tickets.urls")),
     path("groups/", include("usergroups.urls")),

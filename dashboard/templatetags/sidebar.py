@@ -21,4 +21,6 @@ def sidebar(context: template.Context, current: int | None = None) -> dict[str, 
         "reload_on": " ".join(kinds.list_events()),
         "user": request.user,
         "request": request,
+        # An inclusion tag's context has no context processors' values: the page's, passed on.
+        "full_member": context.get("full_member", False),
     }

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 
+from accounts import selectors as account_selectors
 from accounts.models import User
 from core import domain_events, events
 from core.cache import rate_take
@@ -158,7 +159,8 @@ def member_removed_announce(event: MemberRemoved) -> None:
 def direct_conversation_get_or_create(*, user: User, other: User) -> Conversation:
     """The one conversation between two people (or with yourself, for notes). Under
     UCHAT_DM_POLICY=shared only staff may start one with someone they have not met in a room
-    or ticket; one that exists stays open to both."""
+    or ticket; a guest, whatever the policy, only with people of their rooms. One that exists
+    stays open to both."""
     if not other.is_active:
         raise ValidationError("That person cannot receive messages.", code="unknown_recipient")
     low, high = sorted([user.pk, other.pk])
@@ -166,6 +168,12 @@ def direct_conversation_get_or_create(*, user: User, other: User) -> Conversatio
     existing = Conversation.objects.filter(direct_key=key).first()
     if existing is not None:
         return existing
+    if (
+        not account_selectors.is_full_member(user)
+        and user.pk != other.pk
+        and not selectors.users_share_room(user=user, other=other)
+    ):
+        raise PermissionDenied("As a guest you can message only people in your rooms.")
     if (
         settings.UCHAT_DM_POLICY == "shared"
         and not user.is_staff

@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 
 from accounts.tests.factories import UserFactory
 from rooms import services
+from rooms.services import invites as invite_services
 from tests.browser.conftest import log_in, run_outside_loop
 from tickets import services as desk
 from tickets.tests.factories import AgentFactory
@@ -98,6 +99,10 @@ def desk_world(transactional_db, settings):
         groups.group_create, creator=admin, name="support", description="First line",
         members=[admin, member],
     )  # fmt: skip
+    _, invite = run_outside_loop(
+        invite_services.invite_create,
+        room=room, actor=member, expires_in=86400, max_uses=5, guest=True,
+    )  # fmt: skip
     return {
         "admin": admin,
         "member": member,
@@ -105,6 +110,7 @@ def desk_world(transactional_db, settings):
         "ticket": ticket,
         "root": first,
         "news": news,
+        "invite": f"/invite/{invite}/",
     }
 
 
@@ -141,7 +147,8 @@ def test_members_pages(new_page, axe_path, desk_world, width, theme):
             "/tickets/new/",
             f"/tickets/{ticket.pk}/",
             "/rooms/new/",
-            f"/rooms/{room.pk}/edit/",
+            f"/rooms/{room.pk}/edit/",  # with the "Invite people" panel and a live link
+            desk_world["invite"],  # the invite page of a member
             "/rooms/browse/",
             "/rooms/browse/?q=nothing-matches-this",
             f"/rooms/{desk_world['news'].pk}/",  # a public room they are not in
@@ -161,8 +168,11 @@ def test_agents_and_admins_pages(new_page, axe_path, desk_world, theme):
     log_in(agent, "priya")
     check_pages(
         agent, axe_path, ["/", "/tickets/inbox/", f"/tickets/inbox/?ticket={ticket.pk}",
-                          f"/tickets/{ticket.pk}/"]
+                          f"/tickets/{ticket.pk}/", desk_world["invite"]]
     )  # fmt: skip
+    # The invite page for a visitor (sign up or log in to join, as a guest), and a dead link.
+    visitor = new_page(bypass_csp=True, color_scheme=theme)
+    check_pages(visitor, axe_path, [desk_world["invite"], "/invite/no-such-link/"])
     admin = new_page(bypass_csp=True, color_scheme=theme)
     log_in(admin, "himanshu")
     assert not django_settings.DEBUG
