@@ -528,7 +528,10 @@ def aggregate(rows: list[dict]) -> list[dict[str, Any]]:
 
 
 def spread_of(values: list[float]) -> dict[str, float]:
-    return {"median": round(statistics.median(values), 2), "min": min(values), "max": max(values)}
+    median = statistics.median(values)
+    if all(isinstance(v, int) for v in values) and float(median).is_integer():
+        median = int(median)
+    return {"median": round(median, 2), "min": min(values), "max": max(values)}
 
 
 def cell(value: Any) -> str:
@@ -536,7 +539,9 @@ def cell(value: Any) -> str:
     if not isinstance(value, dict):
         return str(value)
     median = value["median"]
-    if value["min"] == value["max"]:
+    if value["min"] is None:
+        return f"{median} (a run had no ratio: its baseline figure was 0)"
+    if value["min"] == value["max"] == median:
         return str(median)
     return f"{median} ({value['min']}–{value['max']})"
 
@@ -545,16 +550,18 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2) if a is not None and b else None
 
 
-def target_met(measured: dict[str, float] | None, bound: float, *, most: bool) -> str:
+def target_met(measured: dict[str, Any] | None, bound: float, *, most: bool) -> str:
     """ "yes" only when every run is on the right side of the bound; "no (spread crosses)"
     when the median is and some run is not."""
     if not measured:
         return "not measured"
+    if measured["min"] is None:
+        return "no (no spread: a run had no ratio)"
 
     def ok(x: float) -> bool:
         return x <= bound if most else x >= bound
 
-    if ok(measured["max"] if most else measured["min"]):
+    if ok(measured["median"]) and ok(measured["max"] if most else measured["min"]):
         return "yes"
     return "no (spread crosses)" if ok(measured["median"]) else "no"
 
@@ -663,18 +670,21 @@ def figure_by_run(rows: list[dict], server: str, scenario: str, key: str) -> dic
     }
 
 
-def ratios_of(rows: list[dict]) -> dict[str, dict[str, float] | None]:
+def ratios_of(rows: list[dict]) -> dict[str, dict[str, Any] | None]:
     """Each ratio as {"median": the ratio of the two medians, "min"/"max": the spread of the
     ratios taken run by run (both ran in the same round, minutes apart: drift hits both)}."""
 
-    def over(a: tuple[str, str, str], b: tuple[str, str, str]) -> dict[str, float] | None:
+    def over(a: tuple[str, str, str], b: tuple[str, str, str]) -> dict[str, Any] | None:
         va, vb = figure_by_run(rows, *a), figure_by_run(rows, *b)
         if not va or not vb:
             return None
         value = ratio(statistics.median(va.values()), statistics.median(vb.values()))
-        per_run = [x for x in (ratio(va[n], vb[n]) for n in va if n in vb) if x is not None]
-        if value is None or not per_run:
-            return None
+        runs = [n for n in va if n in vb]
+        per_run = [x for x in (ratio(va[n], vb[n]) for n in runs) if x is not None]
+        if value is None or len(per_run) < len(runs):
+            # A run whose baseline figure was 0 has no ratio: then no spread either (the
+            # median ratio alone, never judged met).
+            return None if value is None else {"median": value, "min": None, "max": None}
         return {"median": value, "min": min(per_run), "max": max(per_run)}
 
     best, cpu = "best_at_p99_100ms", "server_cpu_us_per_delivery"
