@@ -206,12 +206,15 @@ async def main(plan: dict[str, Any]) -> None:
     else:
         steps = []
         for step, rate in enumerate(plan["rates"]):
-            seconds = plan["seconds"]
+            # A ramp's steps may be longer at low rates (bench/fanout.py's --step-deliveries):
+            # enough deliveries in every step for its p99.
+            seconds = plan.get("step_seconds", [plan["seconds"]] * len(plan["rates"]))[step]
             cpu, wall = time.process_time(), time.monotonic()
             await send_at_rate(clients, rate, seconds, tally, step, members)
             mids = [m for m, s in tally.step_of.items() if s == step]
             await drain(tally, mids, plan.get("drain", 5.0))
             report = step_report(tally, step, seconds)
+            report["seconds"] = seconds
             # The generator's own load (1.0 = a full core): near 1, it is the bottleneck.
             report["generator_cpu"] = round(
                 (time.process_time() - cpu) / (time.monotonic() - wall), 2

@@ -25,7 +25,7 @@ function setUnread(badge, count) {
 function addRoom(room) {
   const known = item(room.id);
   if (known) return known;
-  // The server's own row markup (templates/_conversation_row.html), empty.
+  // The server's own row markup (templates/_conversation_rows.html), empty.
   const template = /** @type {HTMLTemplateElement} */ (byId("conversation-row"));
   const a = /** @type {HTMLAnchorElement} */ (/** @type {Element} */ (template.content.firstElementChild).cloneNode(true));
   a.href = `/rooms/${room.id}/`;
