@@ -36,6 +36,11 @@ INVALID_FILE = 4021
 INVALID_REPLY = 4022
 INVALID_THREAD = 4023
 INVALID_SUBSCRIPTION = 4025  # a Web Push subscription that is refused (notifications.push)
+INVALID_WEBHOOK_URL = 4050  # integrations: a URL the server may not POST to
+INVALID_WEBHOOK_PAYLOAD = 4051  # an incoming webhook's body
+INVALID_WEBHOOK_EVENTS = 4052
+INVALID_BOT_COMMAND = 4053
+TOO_MANY_WEBHOOKS = 4054
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 SEARCH_TIMEOUT = 5004
@@ -60,6 +65,11 @@ SERVICE_ERRORS = {
     "invalid_reply": (400, INVALID_REPLY, "Invalid Reply"),
     "invalid_thread": (400, INVALID_THREAD, "Invalid Thread"),
     "invalid_subscription": (400, INVALID_SUBSCRIPTION, "Invalid Subscription"),
+    "invalid_webhook_url": (400, INVALID_WEBHOOK_URL, "Invalid Webhook URL"),
+    "invalid_webhook_payload": (400, INVALID_WEBHOOK_PAYLOAD, "Invalid Webhook Payload"),
+    "invalid_webhook_events": (400, INVALID_WEBHOOK_EVENTS, "Invalid Webhook Events"),
+    "invalid_bot_command": (400, INVALID_BOT_COMMAND, "Invalid Bot Command"),
+    "too_many_webhooks": (400, TOO_MANY_WEBHOOKS, "Too Many Webhooks"),
 }
 
 
