@@ -22,9 +22,7 @@ class Receiver:
                     {"path": self.path, "headers": dict(self.headers), "raw": raw}
                 )
                 status, answer, delay = (
-                    receiver.answers.pop(0)
-                    if len(receiver.answers) > 1
-                    else receiver.answers[0]
+                    receiver.answers.pop(0) if len(receiver.answers) > 1 else receiver.answers[0]
                 )
                 time.sleep(delay)
                 data = json.dumps(answer).encode() if answer is not None else b""
