@@ -36,7 +36,8 @@ def test_a_bots_command_answers_in_the_room_or_privately(
     secret = made.json()["secret"]
     assert made.json()["name"] == "deploy"
     again = auth_client.post(url, body, content_type="application/json")
-    assert again.status_code == 400 and again.json()["subcode"] == 4053
+    assert again.status_code == 400
+    assert again.json()["subcode"] == 4053
     bad = auth_client.post(url, {**body, "name": "no spaces!"}, content_type="application/json")
     assert bad.status_code == 400
     assert [c["name"] for c in auth_client.get(url).json()["commands"]] == ["deploy"]
@@ -45,23 +46,29 @@ def test_a_bots_command_answers_in_the_room_or_privately(
     assert commands.command_find(other_user, room, "deploy") is None
     engine.members_add(conversation=room, actor=user, users=[bot], notify=False)
     command = commands.command_find(other_user, room, "deploy")
-    assert command is not None and command.description == "Ship it"
+    assert command is not None
+    assert command.description == "Ship it"
     assert commands.command_find(other_user, elsewhere, "deploy") is None
 
     receiver.answers = [(200, {"text": "Deploying *v2*…", "response_type": "in_channel"}, 0.0)]
     with django_capture_on_commit_callbacks(execute=True):
         outcome = command.run(Invocation(other_user, room, "deploy", "v2 now"))
-    assert outcome.reply is None and outcome.message is not None
+    assert outcome.reply is None
+    assert outcome.message is not None
     posted = Message.objects.get(pk=outcome.message.pk)
-    assert posted.sender == bot and posted.conversation == room and "<em>v2</em>" in posted.html
+    assert posted.sender == bot
+    assert posted.conversation == room
+    assert "<em>v2</em>" in posted.html
     [request] = receiver.received
     headers = request["headers"]
     signed = headers["X-Uchat-Timestamp"].encode() + b"." + request["raw"]
     digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     assert headers["X-Uchat-Signature"] == f"sha256={digest}"
     sent = json.loads(request["raw"])
-    assert sent["command"] == "deploy" and sent["text"] == "v2 now"
-    assert sent["user"]["username"] == "bob" and sent["conversation"] == {
+    assert sent["command"] == "deploy"
+    assert sent["text"] == "v2 now"
+    assert sent["user"]["username"] == "bob"
+    assert sent["conversation"] == {
         "id": room.pk,
         "name": "ops",
     }
@@ -70,13 +77,15 @@ def test_a_bots_command_answers_in_the_room_or_privately(
     receiver.answers = [(200, {"text": "Only you see this"}, 0.0)]
     count = Message.objects.count()
     outcome = command.run(Invocation(other_user, room, "deploy", "status"))
-    assert outcome.reply == "Only you see this" and outcome.message is None
+    assert outcome.reply == "Only you see this"
+    assert outcome.message is None
     assert Message.objects.count() == count
 
     monkeypatch.setattr(bot_commands, "TIMEOUT", 0.3)
     receiver.answers = [(200, {"text": "too late", "response_type": "in_channel"}, 1.0)]
     outcome = command.run(Invocation(other_user, room, "deploy", "slow"))
-    assert outcome.message is None and "did not answer in time" in (outcome.reply or "")
+    assert outcome.message is None
+    assert "did not answer in time" in (outcome.reply or "")
     receiver.answers = [(500, None, 0.0)]
     outcome = command.run(Invocation(other_user, room, "deploy", "broken"))
     assert "HTTP 500" in (outcome.reply or "")

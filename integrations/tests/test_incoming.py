@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def hook_path(url: str) -> str:
-    assert url.startswith("http://127.0.0.1:8000/hooks/") and url.endswith("/")
+    assert url.startswith("http://127.0.0.1:8000/hooks/")
+    assert url.endswith("/")
     return url.removeprefix("http://127.0.0.1:8000")
 
 
@@ -44,13 +45,16 @@ def test_incoming_webhook_posts_as_its_bot_and_ends_when_revoked(
     made = auth_client.post(url, {"name": "CI"}, content_type="application/json")
     assert made.status_code == 201, made.content
     hook = made.json()
-    assert hook["bot"]["is_bot"] and hook["bot"]["username"] == "ci-bot"
+    assert hook["bot"]["is_bot"]
+    assert hook["bot"]["username"] == "ci-bot"
     path = hook_path(hook["url"])
     token = path.split("/")[2]
     stored = IncomingWebhook.objects.get()
-    assert token not in stored.token_hash and len(stored.token_hash) == 64
+    assert token not in stored.token_hash
+    assert len(stored.token_hash) == 64
     listed = auth_client.get(url).json()["webhooks"]
-    assert [h["id"] for h in listed] == [hook["id"]] and "url" not in listed[0]
+    assert [h["id"] for h in listed] == [hook["id"]]
+    assert "url" not in listed[0]
     assert token not in json.dumps(listed)
 
     anonymous = Client(enforce_csrf_checks=True)  # no session, no CSRF token
@@ -64,11 +68,14 @@ def test_incoming_webhook_posts_as_its_bot_and_ends_when_revoked(
     assert answer.status_code == 200, answer.content
     message = Message.objects.get(pk=answer.json()["id"])
     assert answer.json()["ok"] is True
-    assert message.sender.username == "ci-bot" and message.conversation_id == room.pk
+    assert message.sender.username == "ci-bot"
+    assert message.conversation_id == room.pk
     assert "<strong>passed</strong>" in message.html
     frames = [f for f in sent if f[1] == "message.created"]
-    assert frames and frames[0][0] == [events.conversation_group(room.pk)]
-    assert frames[0][2]["sender"]["username"] == "ci-bot" and frames[0][2]["sender"]["is_bot"]
+    assert frames
+    assert frames[0][0] == [events.conversation_group(room.pk)]
+    assert frames[0][2]["sender"]["username"] == "ci-bot"
+    assert frames[0][2]["sender"]["is_bot"]
 
     form = anonymous.post(path, {"payload": json.dumps({"text": "from a form"})})
     assert form.status_code == 200
@@ -77,7 +84,7 @@ def test_incoming_webhook_posts_as_its_bot_and_ends_when_revoked(
     count = Message.objects.count()
     for bad in (b"{not json", b"[]", b'{"text": ""}', b'{"text": 5}', b'{"txt": "x"}'):
         refused = anonymous.post(path, bad, content_type="application/json")
-        assert refused.status_code == 400 and refused.json()["subcode"] == 4051, bad
+        assert (refused.status_code, refused.json()["subcode"]) == (400, 4051), bad
     assert anonymous.post(path, {"nopayload": "x"}).status_code == 400
     too_long = json.dumps({"text": "x" * (settings.UCHAT_MESSAGE_MAX_LENGTH + 1)})
     assert anonymous.post(path, too_long, content_type="application/json").status_code == 400
@@ -90,7 +97,8 @@ def test_incoming_webhook_posts_as_its_bot_and_ends_when_revoked(
         anonymous.post(path, {"payload": json.dumps({"text": f"n{i}"})}).status_code
         for i in range(4)
     ]
-    assert statuses.count(200) <= 3 and statuses[-1] == 429
+    assert statuses.count(200) <= 3
+    assert statuses[-1] == 429
 
     # Revoked: the URL is gone, its bot deactivated, its messages stay.
     assert member.delete(f"{url}/{hook['id']}").status_code == 403
@@ -99,7 +107,8 @@ def test_incoming_webhook_posts_as_its_bot_and_ends_when_revoked(
     assert anonymous.post("/hooks/not-a-token/", {"payload": '{"text": "x"}'}).status_code == 404
     stored.refresh_from_db()
     stored.bot.refresh_from_db()
-    assert stored.revoked_at is not None and not stored.bot.is_active
+    assert stored.revoked_at is not None
+    assert not stored.bot.is_active
     assert auth_client.get(url).json()["webhooks"] == []
     assert Message.objects.filter(sender=stored.bot).count() >= 2
 

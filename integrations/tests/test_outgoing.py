@@ -52,7 +52,8 @@ def test_signed_delivery_retry_and_switch_off(
     )
     assert made.status_code == 201, made.content
     hook, secret = made.json(), made.json()["secret"]
-    assert len(secret) == 64 and hook["room"] is None
+    assert len(secret) == 64
+    assert hook["room"] is None
     assert secret not in json.dumps(client.get("/api/webhooks").json())
     assert client.get(f"/api/webhooks/{hook['id']}").json()["secret"] == secret  # the owner's
 
@@ -61,8 +62,10 @@ def test_signed_delivery_retry_and_switch_off(
     [request] = receiver.received
     body = verify(request, secret)
     assert request["headers"]["X-Uchat-Event"] == "message.created"
-    assert body["event"] == "message.created" and body["data"]["id"] == message.pk
-    assert body["data"]["body"] == "hi *there*" and body["data"]["sender"]["username"] == "alice"
+    assert body["event"] == "message.created"
+    assert body["data"]["id"] == message.pk
+    assert body["data"]["body"] == "hi *there*"
+    assert body["data"]["sender"]["username"] == "alice"
     assert request["headers"]["X-Uchat-Delivery"]
     # A forged body does not verify.
     with pytest.raises(AssertionError):
@@ -89,10 +92,12 @@ def test_signed_delivery_retry_and_switch_off(
         with django_capture_on_commit_callbacks(execute=True):
             engine.message_create(conversation=room, sender=user, body=text)
     stored = OutgoingWebhook.objects.get()
-    assert not stored.active and "2 failed deliveries" in stored.disabled_reason
+    assert not stored.active
+    assert "2 failed deliveries" in stored.disabled_reason
     assert len(receiver.received) == 1 + 2 + 2  # the third message found it switched off
     notice = Notification.objects.get(user=staff, code=Code.WEBHOOK_DISABLED)
-    assert notice.is_error and notice.payload["webhook"] == stored.pk
+    assert notice.is_error
+    assert notice.payload["webhook"] == stored.pk
     page = client.get("/notifications/")
     assert "Webhook disabled" in page.content.decode()
 
@@ -100,9 +105,9 @@ def test_signed_delivery_retry_and_switch_off(
     again = client.patch(
         f"/api/webhooks/{stored.pk}", {"active": True}, content_type="application/json"
     )
-    assert (
-        again.status_code == 200 and again.json()["active"] and again.json()["failure_count"] == 0
-    )
+    assert again.status_code == 200
+    assert again.json()["active"]
+    assert again.json()["failure_count"] == 0
 
 
 def test_inward_addresses_are_refused_at_creation_and_at_send_time(
@@ -134,7 +139,7 @@ def test_inward_addresses_are_refused_at_creation_and_at_send_time(
             "/api/webhooks", {"url": url, "events": ["message.created"]},
             content_type="application/json",
         )  # fmt: skip
-        assert answer.status_code == 400 and answer.json()["subcode"] == 4050, url
+        assert (answer.status_code, answer.json()["subcode"]) == (400, 4050), url
     settings.UCHAT_WEBHOOK_ALLOW_PRIVATE = True  # metadata stays refused even so
     answer = client.post(
         "/api/webhooks",
@@ -161,7 +166,7 @@ def test_inward_addresses_are_refused_at_creation_and_at_send_time(
         engine.message_create(conversation=room, sender=user, body="secret plans")
     assert receiver.received == []
     errors = list(WebhookDelivery.objects.values_list("error", flat=True))
-    assert len(errors) == 2 and all(e.startswith("Refused") for e in errors), errors
+    assert [e.split(":")[0] for e in errors] == ["Refused", "Refused"], errors
 
 
 def test_a_redirect_is_a_failed_delivery(staff, user, receiver, django_capture_on_commit_callbacks):
@@ -175,5 +180,7 @@ def test_a_redirect_is_a_failed_delivery(staff, user, receiver, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         engine.message_create(conversation=room, sender=user, body="x")
     record = WebhookDelivery.objects.get()
-    assert record.status_code == 302 and not record.ok and "Redirect" in record.error
+    assert record.status_code == 302
+    assert not record.ok
+    assert "Redirect" in record.error
     assert OutgoingWebhook.objects.get().failure_count == 1
