@@ -16,6 +16,7 @@ import { SearchHit } from "./search.js";
 import { ConversationStore } from "./store.js";
 import { rememberThread, ThreadPane } from "./thread_pane.js";
 import { excerpt, inMainList, threadFromQuery, withCounts } from "./threads.js";
+import { everyMidnight } from "./times.js";
 import { attachUploads, noteFile } from "./uploads.js";
 import { attachVideo } from "./video.js";
 
@@ -44,6 +45,7 @@ const context = () => ({
   rootText: (/** @type {number} */ id) => excerpt(store.get(id) || pane?.store.get(id), 60),
 });
 const view = new MessagesView(list, store, context, firstUnread(data.messages.filter(inMainList), data.last_read_id, me.id));
+everyMidnight(() => view.relabelDays());
 
 function nearBottom() {
   return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;

@@ -9,6 +9,7 @@ import { attachToolbars } from "./message_toolbar.js";
 import { FRAME } from "./protocol.js";
 import { showError } from "./notice.js";
 import { reactionClick } from "./reactions.js";
+import { copyText } from "./toast.js";
 
 /**
  * @param {object} options
@@ -77,9 +78,7 @@ export function messageLink(id) {
 
 /** @param {number} id */
 function copyLink(id) {
-  const link = messageLink(id);
-  if (!navigator.clipboard) { window.prompt("Copy this link:", link); return; }
-  navigator.clipboard.writeText(link).catch(() => window.prompt("Copy this link:", link));
+  copyText(messageLink(id), "Link copied");
 }
 
 /** @param {HTMLButtonElement} button @param {number} id @param {import("./message_render.js").MessageAction[]} actions */

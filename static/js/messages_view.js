@@ -4,6 +4,7 @@
    changed only (layout.js). Messages sent and not yet acknowledged sit at the end. */
 import { decoration } from "./layout.js";
 import { buildMessage } from "./message_render.js";
+import { dayLabel } from "./times.js";
 
 /**
  * @typedef {import("./store.js").Message} Message
@@ -43,6 +44,14 @@ export class MessagesView {
     this.pendingElements = new Map();
     /** @type {WeakMap<Element, Item>} */
     this.items = new WeakMap();
+  }
+
+  /** The day separators' words again, for a new "today" (the page calls it at midnight). */
+  relabelDays() {
+    for (const separator of this.list.querySelectorAll(".day-separator")) {
+      const at = /** @type {HTMLElement} */ (separator).dataset.at;
+      if (at) separator.textContent = dayLabel(at);
+    }
   }
 
   /** @param {Message} message @param {boolean} pending */
@@ -146,6 +155,7 @@ export class MessagesView {
     if (separator) {
       const element = document.createElement("li");
       element.className = "day-separator";
+      element.dataset.at = item.at;
       element.textContent = separator;
       li.before(element);
     }

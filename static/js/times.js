@@ -53,6 +53,18 @@ export function dayLabel(iso, now = new Date()) {
   return date.getFullYear() === now.getFullYear() ? day : `${day} ${p.year}`;
 }
 
+/** Milliseconds from `now` to the viewer's next midnight. @param {Date} [now] */
+export function msToMidnight(now = new Date()) {
+  return new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1).getTime() - now.getTime();
+}
+
+/** Calls `callback` just after every local midnight from now on ("Today" becomes "Yesterday"
+    in a page left open overnight). @param {() => void} callback */
+export function everyMidnight(callback) {
+  const arm = () => window.setTimeout(() => { callback(); arm(); }, msToMidnight() + 1000);
+  arm();
+}
+
 /** @param {string} iso */
 export function fullTime(iso) {
   return full.format(new Date(iso));

@@ -111,6 +111,7 @@ def test_the_toolbar_by_mouse_and_keyboard_in_two_windows(new_page, room):
     own_line.get_by_role("button", name="Copy link").click()
     link = me.evaluate("navigator.clipboard.readText()")
     assert link.endswith(f"/rooms/{room.pk}/?around={mine.pk}#message-{mine.pk}")
+    expect(me.get_by_role("status").filter(has_text="Link copied")).to_be_visible()
     assert focused(me) == f"message {mine.pk} More actions"
 
     # Keyboard: one tab stop per toolbar, the arrow keys move along it.

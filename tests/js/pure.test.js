@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { decoration, firstUnread, GROUP_MS, lastEditable } from "../../static/js/layout.js";
-import { clockTime, dayLabel } from "../../static/js/times.js";
+import { clockTime, dayLabel, msToMidnight } from "../../static/js/times.js";
 import { matchMembers, mentionQuery } from "../../static/js/mentions.js";
 
 const at = (minutes) => new Date(Date.UTC(2026, 11, 5, 10, minutes)).toISOString();
@@ -74,6 +74,10 @@ describe("times", () => {
     assert.equal(dayLabel(new Date(2026, 11, 3, 12).toISOString(), now), "Thursday 3 December");
     assert.equal(dayLabel(new Date(2025, 11, 4, 12).toISOString(), now), "Thursday 4 December 2025");
     assert.equal(dayLabel("not a date", now), null);
+  });
+  it("counts the time to the reader's next midnight, when the separators are relabelled", () => {
+    assert.equal(msToMidnight(new Date(2026, 11, 5, 23, 59, 30)), 30_000);
+    assert.equal(msToMidnight(new Date(2026, 11, 31, 0, 0)), 24 * 3600_000);
   });
   it("shows a message's time as a 24-hour clock", () => {
     assert.equal(clockTime(new Date(2026, 11, 5, 14, 57).toISOString()), "14:57");
