@@ -85,7 +85,11 @@ class WebhookListApi(APIView):
         events = _events_field()
         room = serializers.IntegerField(required=False, min_value=1)
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Outgoing webhooks I manage")
+    @extend_schema(
+        operation_id="webhooks_list",
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Outgoing webhooks I manage",
+    )
     def get(self, request: SignedInApiRequest) -> Response:
         hooks = outgoing.webhooks_visible(user=request.user)
         return Response({"webhooks": [payloads.outgoing_payload(h) for h in hooks]})

@@ -1,24 +1,18 @@
-/* Copy buttons: <button data-copy="<input id>"> copies that field's value and says "Copied"
-   for a moment (the integrations' secret URLs and signing secrets, shown once). */
+/* Copy buttons: <button data-copy="<input id>"> copies that field's value (the integrations'
+   secret URLs and signing secrets, shown once), says "Copied" on the button for a moment and
+   in the page's toast. */
+import { copyText } from "./toast.js";
 
-/** @param {HTMLButtonElement} button */
-function copyFrom(button) {
-  const field = /** @type {HTMLInputElement | null} */ (document.getElementById(button.dataset.copy || ""));
-  if (!field) return;
-  const label = button.querySelector("span") || button;
-  const done = () => {
+document.querySelectorAll("button[data-copy]").forEach((element) => {
+  const button = /** @type {HTMLButtonElement} */ (element);
+  button.addEventListener("click", () => {
+    const field = /** @type {HTMLInputElement | null} */ (document.getElementById(button.dataset.copy || ""));
+    if (!field) return;
+    field.select();
+    copyText(field.value, "Copied");
+    const label = button.querySelector("span");
+    if (!label) return;
     label.textContent = "Copied";
-    setTimeout(() => { label.textContent = "Copy"; }, 2000);
-  };
-  field.select();
-  if (navigator.clipboard) {
-    navigator.clipboard.writeText(field.value).then(done, () => { document.execCommand("copy"); done(); });
-  } else {
-    document.execCommand("copy");
-    done();
-  }
-}
-
-document.querySelectorAll("button[data-copy]").forEach((button) => {
-  button.addEventListener("click", () => copyFrom(/** @type {HTMLButtonElement} */ (button)));
+    window.setTimeout(() => { label.textContent = "Copy"; }, 2000);
+  });
 });

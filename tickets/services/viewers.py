@@ -104,7 +104,14 @@ def _lists(viewers: Viewers, now: float) -> tuple[list[PersonPayload], list[Pers
     for user_id, name, username, until, seen in viewers.values():
         if now - seen >= VIEW_SECONDS:
             continue
-        person: PersonPayload = {"id": user_id, "username": username, "name": name}
+        # Viewers are agents and admins: never bots or guests.
+        person: PersonPayload = {
+            "id": user_id,
+            "username": username,
+            "name": name,
+            "is_bot": False,
+            "is_guest": False,
+        }
         viewing[user_id] = person
         if until > now:
             replying[user_id] = person
