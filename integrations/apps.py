@@ -18,10 +18,9 @@ class IntegrationsConfig(AppConfig):
         register(account_hooks.after_access_revoke, outgoing.webhooks_pause_for_user)
         register(commands.providers, bot_commands.commands_provider)
         # Outgoing webhooks: each event, once committed, is queued for the hooks that hear it.
-        kept = routing.message_in_room_or_ticket  # direct conversations never leave
-        on(MessageCreated, routing.on_message_created, when=kept)
-        on(MessageEdited, routing.on_message_edited, when=kept)
-        on(MessageDeleted, routing.on_message_deleted, when=kept)
+        on(MessageCreated, routing.on_message_created, when=routing.message_in_room_or_ticket)
+        on(MessageEdited, routing.on_message_edited)
+        on(MessageDeleted, routing.on_message_deleted)
         on(ticket_events.TicketOpened, routing.on_ticket_opened)
         on(ticket_events.TicketAssigned, routing.on_ticket_updated)
         on(ticket_events.TicketStatusChanged, routing.on_ticket_status_changed)

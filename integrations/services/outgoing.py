@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from integrations.models import OutgoingWebhook
-from integrations.services import signing
+from integrations.services import routing, signing
 from integrations.services.incoming import require_room_manager
 from rooms.models import Conversation, Membership
 
@@ -86,6 +86,8 @@ def outgoing_webhook_create(
     )
     webhook.full_clean()
     webhook.save()
+    routing.hooks_changed()  # now (this thread) and once committed (the handlers' thread)
+    transaction.on_commit(routing.hooks_changed)
     return Created(webhook, signing.secret_for(webhook.secret_salt))
 
 
@@ -116,6 +118,8 @@ def outgoing_webhook_update(
         webhook.disabled_reason = "" if active else f"Switched off by {actor.username}."
     webhook.full_clean()
     webhook.save()
+    routing.hooks_changed()  # now (this thread) and once committed (the handlers' thread)
+    transaction.on_commit(routing.hooks_changed)
     return webhook
 
 

@@ -9,7 +9,9 @@ and queueing one delivery per hook.
 """
 
 import json
+import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -50,7 +52,7 @@ def _hooks(event: str, *, room: Conversation | None) -> list[OutgoingWebhook]:
     return list(hooks.filter(site_wide | room_scoped))
 
 
-def _queue(hooks: list[OutgoingWebhook], event: str, data: dict[str, Any]) -> None:
+def _queue(hooks: list[OutgoingWebhook], event: str, data: Mapping[str, Any]) -> None:
     if not hooks:
         return
     body = json.dumps(
@@ -80,9 +82,32 @@ def _queue(hooks: list[OutgoingWebhook], event: str, data: dict[str, Any]) -> No
         )
 
 
-def message_in_room_or_ticket(event: MessageCreated | MessageEdited | MessageDeleted) -> bool:
-    """The handlers' ``when``: direct conversations (and other kinds) never leave."""
-    return event.message.conversation.kind in (Conversation.Kind.ROOM, TICKET_KIND)
+# Whether any hook is switched on, asked again at most every HOOKS_CHECK_EVERY seconds per
+# process: most sites have none, and then a message costs the handlers no transaction at all.
+# A hook made in this process is heard at once; one made in another within those seconds.
+HOOKS_CHECK_EVERY = 5.0
+_any_active: list[float | bool] = [float("-inf"), False]  # (when asked, the answer)
+
+
+def hooks_changed() -> None:
+    """A hook was made or switched on here: ask again at the next message."""
+    _any_active[0] = float("-inf")
+
+
+def _hooks_exist() -> bool:
+    now = time.monotonic()
+    if now - float(_any_active[0]) > HOOKS_CHECK_EVERY:
+        _any_active[1] = OutgoingWebhook.objects.filter(active=True).exists()
+        _any_active[0] = now
+    return bool(_any_active[1])
+
+
+def message_in_room_or_ticket(event: MessageCreated) -> bool:
+    """The new-message handler's ``when``: a room's or a ticket's message (a direct one never
+    leaves), while some hook is on. Its conversation is loaded with it (the writer's draft)."""
+    return event.message.conversation.kind in (Conversation.Kind.ROOM, TICKET_KIND) and (
+        _hooks_exist()
+    )
 
 
 def _message_event(message: Message, event: str) -> None:
