@@ -184,3 +184,25 @@ def test_a_redirect_is_a_failed_delivery(staff, user, receiver, django_capture_o
     assert not record.ok
     assert "Redirect" in record.error
     assert OutgoingWebhook.objects.get().failure_count == 1
+
+
+def test_caps_drop_rather_than_flood(
+    staff, user, receiver, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.UCHAT_WEBHOOK_DELIVERIES_PER_MINUTE = 2
+    settings.UCHAT_WEBHOOKS_PER_OWNER = 1
+    monkeypatch.setattr(delivery, "DELIVERIES_KEPT", 2)
+    client = staff_client(staff)
+    body = {"url": f"{receiver.origin}/c", "events": ["message.created"]}
+    assert client.post("/api/webhooks", body, content_type="application/json").status_code == 201
+    again = client.post("/api/webhooks", body, content_type="application/json")
+    assert (again.status_code, again.json()["subcode"]) == (400, 4054)
+    room = engine.room_create(creator=user, name="busy")
+    for text in ("a", "b", "c"):
+        with django_capture_on_commit_callbacks(execute=True):
+            engine.message_create(conversation=room, sender=user, body=text)
+    assert [b["data"]["body"] for b in receiver.bodies()] == ["a", "b"]
+    kept = list(WebhookDelivery.objects.order_by("id").values_list("status_code", "error"))
+    assert len(kept) == 2  # the oldest went (the last DELIVERIES_KEPT stay)
+    assert kept[-1][0] is None
+    assert kept[-1][1].startswith("Dropped: over 2 deliveries a minute")
