@@ -35,7 +35,7 @@ class DeliveryInline(admin.TabularInline):
     model = WebhookDelivery
     extra = 0
     can_delete = False
-    fields = ["created_at", "event", "attempt", "status_code", "error", "duration_ms"]
+    fields = ("created_at", "event", "attempt", "status_code", "error", "duration_ms")
     readonly_fields = fields
     ordering = ["-id"]
 

@@ -68,6 +68,7 @@ def test_incoming_webhook_posts_as_its_bot_and_ends_when_revoked(
     assert answer.status_code == 200, answer.content
     message = Message.objects.get(pk=answer.json()["id"])
     assert answer.json()["ok"] is True
+    assert message.sender is not None
     assert message.sender.username == "ci-bot"
     assert message.conversation_id == room.pk
     assert "<strong>passed</strong>" in message.html
