@@ -113,3 +113,24 @@ def test_the_admin_sites_actions_call_the_services(admin_client, user):
     page = admin_client.get(f"/admin/integrations/incomingwebhook/{created.webhook.pk}/change/")
     assert page.status_code == 200
     assert created.webhook.token_hash not in page.content.decode()
+
+
+def test_what_stays_behind_when_a_person_is_deleted(user, staff, receiver):
+    from integrations.services import incoming, outgoing
+
+    room = engine.room_create(creator=user, name="ops", members=[staff])
+    made = incoming.incoming_webhook_create(room=room, creator=user, name="CI")
+    outgoing.outgoing_webhook_create(
+        owner=user, url=f"{receiver.origin}/z", events=["message.created"], room=room
+    )
+    accounts.user_delete(user=user)
+    made.webhook.refresh_from_db()
+    made.webhook.bot.refresh_from_db()
+    assert made.webhook.created_by is None
+    assert made.webhook.revoked_at is not None
+    assert not made.webhook.bot.is_active
+    assert incoming.webhook_for_token(made.token) is None
+    assert not OutgoingWebhook.objects.exists()
+    client = Client()
+    client.force_login(staff)
+    assert client.get(f"/api/rooms/{room.pk}/webhooks").json() == {"webhooks": []}
