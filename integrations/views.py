@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -57,6 +58,7 @@ def _error(request: SignedInRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
 
+@never_cache  # the page shows a secret: no cache keeps it
 @login_required
 @require_POST
 def room_incoming_create(request: SignedInRequest, room_id: int) -> HttpResponse:
@@ -97,6 +99,7 @@ def room_incoming_revoke(request: SignedInRequest, room_id: int, webhook_id: int
     return redirect(_room_edit(room.pk))
 
 
+@never_cache
 @login_required
 @require_POST
 def outgoing_create(request: SignedInRequest) -> HttpResponse:

@@ -25,6 +25,7 @@ def test_a_room_admin_manages_the_rooms_integrations_from_its_edit_page(
     assert made.status_code == 200
     assert "/hooks/" in page
     assert 'data-copy="secret"' in page
+    assert "no-store" in made["Cache-Control"]
     hook = IncomingWebhook.objects.get()
     assert "CI" in auth_client.get(f"/rooms/{room.pk}/edit/").content.decode()
 
