@@ -43,6 +43,11 @@ TOO_MANY_BOTS = 4062  # UCHAT_BOTS_PER_OWNER bots already (accounts.services.bot
 INVALID_GROUP_NAME = 4063  # a user group's name: malformed, reserved, a username or taken
 UNKNOWN_COMMAND = 4064  # a slash command that does not exist in that conversation
 INVALID_COMMAND = 4065  # a slash command's arguments it cannot use ("/mute soon")
+INVALID_WEBHOOK_URL = 4080  # integrations: a URL the server may not POST to
+INVALID_WEBHOOK_PAYLOAD = 4081  # an incoming webhook's body
+INVALID_WEBHOOK_EVENTS = 4082
+INVALID_BOT_COMMAND = 4083
+TOO_MANY_WEBHOOKS = 4084
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 SEARCH_TIMEOUT = 5004
@@ -72,6 +77,11 @@ SERVICE_ERRORS = {
     "too_many_tokens": (400, TOO_MANY_TOKENS, "Too Many Tokens"),
     "too_many_bots": (400, TOO_MANY_BOTS, "Too Many Bots"),
     "group_name": (400, INVALID_GROUP_NAME, "Invalid Group Name"),
+    "invalid_webhook_url": (400, INVALID_WEBHOOK_URL, "Invalid Webhook URL"),
+    "invalid_webhook_payload": (400, INVALID_WEBHOOK_PAYLOAD, "Invalid Webhook Payload"),
+    "invalid_webhook_events": (400, INVALID_WEBHOOK_EVENTS, "Invalid Webhook Events"),
+    "invalid_bot_command": (400, INVALID_BOT_COMMAND, "Invalid Bot Command"),
+    "too_many_webhooks": (400, TOO_MANY_WEBHOOKS, "Too Many Webhooks"),
 }
 
 

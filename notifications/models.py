@@ -13,6 +13,7 @@ class Code(models.IntegerChoices):
     USER_CREATION = 10099, "User Creation"
     TICKET_UPDATE = 10100, "Ticket Update"
     THREAD_REPLY = 10101, "Reply in thread"
+    WEBHOOK_DISABLED = 10102, "Webhook disabled"
 
 
 class Notification(models.Model):

@@ -21,6 +21,9 @@ EXEMPT = {
     # Origin (cross-site on purpose), the rating by the visitor's token in a header.
     "/api/widget/x/sessions",
     "/api/widget/x/rating",
+    # An incoming webhook's secret URL (docs/integrations.md): no session, the token is the
+    # authority, as Slack's; a forged post without the token is a 404.
+    "/hooks/x/",
 }
 
 

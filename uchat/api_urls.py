@@ -5,6 +5,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts import api as accounts_api
+from integrations.urls import api_urlpatterns as integrations_api
 from notifications import api as notifications_api
 from rooms import api as rooms_api
 from rooms import invites_api
@@ -117,6 +118,7 @@ urlpatterns = [
         name="ticket-messages",
     ),
     *widget_api,
+    *integrations_api,
     path(
         "agent/availability",
         tickets_api.AgentAvailabilityApi.as_view(),

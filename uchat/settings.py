@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "notifications",
     "tickets",
     "widget",
+    "integrations",
     "dashboard",
 ]
 
@@ -834,6 +835,18 @@ UCHAT_TICKET_BULK_PER_MINUTE = env.int("UCHAT_TICKET_BULK_PER_MINUTE", default=2
 UCHAT_AVAILABILITY_PER_MINUTE = env.int("UCHAT_AVAILABILITY_PER_MINUTE", default=30)
 # Collision: how long "X is replying" lasts after their last keystroke in the reply box.
 UCHAT_TICKET_REPLYING_SECONDS = env.int("UCHAT_TICKET_REPLYING_SECONDS", default=6)
+# Integrations (docs/integrations.md): outgoing webhooks and bots' commands. Tests and closed
+# networks only: private and loopback addresses (metadata addresses stay refused).
+UCHAT_WEBHOOK_ALLOW_PRIVATE = env.bool("UCHAT_WEBHOOK_ALLOW_PRIVATE", default=False)
+UCHAT_WEBHOOK_TIMEOUT = env.float("UCHAT_WEBHOOK_TIMEOUT", default=5.0)  # seconds per step
+# Failed deliveries in a row (after their retries) that switch a hook off, its owner told.
+UCHAT_WEBHOOK_MAX_FAILURES = env.int("UCHAT_WEBHOOK_MAX_FAILURES", default=10)
+# Webhooks (incoming, outgoing, each) per person, and commands per bot.
+UCHAT_WEBHOOKS_PER_OWNER = env.int("UCHAT_WEBHOOKS_PER_OWNER", default=20)
+# Deliveries per outgoing hook and minute; past it events are dropped (recorded as such).
+UCHAT_WEBHOOK_DELIVERIES_PER_MINUTE = env.int("UCHAT_WEBHOOK_DELIVERIES_PER_MINUTE", default=120)
+# Bot command runs per person and minute (each one is a request to the bot's server).
+UCHAT_BOT_COMMANDS_PER_MINUTE = env.int("UCHAT_BOT_COMMANDS_PER_MINUTE", default=30)
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from django.urls import include, path
 from accounts import urls as account_urls
 from accounts import views as account_views
 from dashboard.views import dashboard, sidebar_lists
+from integrations.urls import hook_urlpatterns
 from rooms.urls import conversation_urlpatterns
 from tickets import views as ticket_views
 from uchat import health, pwa
@@ -30,6 +31,8 @@ urlpatterns = [
     path("feedback/", ticket_views.platform_feedback, name="platform-feedback"),
     path("", include("widget.urls")),
     path("", include(conversation_urlpatterns)),
+    path("integrations/", include("integrations.urls")),
+    *hook_urlpatterns,
 ]
 # MEDIA is never served as static files: attachments go through rooms.views.attachment,
 # which checks membership.

@@ -11,6 +11,8 @@ import pytest
 from django.conf import settings as django_settings
 
 from accounts.tests.factories import UserFactory
+from integrations.models import OutgoingWebhook, WebhookDelivery
+from integrations.services import incoming
 from rooms import services
 from rooms.services import invites as invite_services
 from tests.browser.conftest import log_in, run_outside_loop
@@ -103,6 +105,19 @@ def desk_world(transactional_db, settings):
         invite_services.invite_create,
         room=room, actor=member, expires_in=86400, max_uses=5, guest=True,
     )  # fmt: skip
+    # The room's Integrations panel (its edit page) and the staff page, with hooks in them.
+    run_outside_loop(incoming.incoming_webhook_create, room=room, creator=member, name="CI")
+    for owner, scope, active in ((member, room, False), (admin, None, True)):
+        hook = OutgoingWebhook.objects.create(
+            owner=owner, conversation=scope, url="https://hooks.example.com/in",
+            events=["message.created"], secret_salt="s", active=active,
+            disabled_reason="" if active else "10 failed deliveries in a row (last: HTTP 503)",
+        )  # fmt: skip
+        for status in (200, 503, None):
+            WebhookDelivery.objects.create(
+                webhook=hook, event="message.created", delivery_id="d", status_code=status,
+                error="" if status else "ConnectTimeout: timed out",
+            )  # fmt: skip
     return {
         "admin": admin,
         "member": member,
@@ -179,7 +194,14 @@ def test_agents_and_admins_pages(new_page, axe_path, desk_world, theme):
     check_pages(
         admin,
         axe_path,
-        ["/", "/tickets/", "/tickets/reports/", "/tickets/agents/new/", f"/tickets/{ticket.pk}/"],
+        [
+            "/",
+            "/tickets/",
+            "/tickets/reports/",
+            "/tickets/agents/new/",
+            f"/tickets/{ticket.pk}/",
+            "/integrations/",
+        ],
     )
 
 

@@ -5,12 +5,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts.models import User
-from core import events
+from core import domain_events, events
 from rooms import services as engine
 from rooms.models import Conversation, Membership
 from tickets import frames
 from tickets import kind as ticket_kind
 from tickets.models import InternalNote, Ticket
+from tickets.services.events import TicketNoteAdded
 
 Status = Ticket.Status
 
@@ -46,6 +47,7 @@ def ticket_note_add(*, ticket: Ticket, author: User, body: str) -> InternalNote:
     note = InternalNote(ticket=ticket, author=author, body=body.strip())
     note.full_clean()
     note.save()
+    domain_events.record(TicketNoteAdded(note))
     # Open inboxes hear that the ticket changed (its id only, as for any change): the staff
     # side of a page showing it fetches its notes (never the socket: notes stay off the wire).
     events.broadcast_on_commit(

@@ -12,7 +12,7 @@ from typing import ClassVar
 from accounts.models import User
 from core import domain_events
 from core.domain_events import DomainEvent
-from tickets.models import Ticket, TicketEvent
+from tickets.models import InternalNote, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,15 @@ class TicketReleased(TicketChanged):
 @dataclass(frozen=True)
 class TicketRated(TicketChanged):
     name: ClassVar[str] = "ticket.rated"
+
+
+@dataclass(frozen=True)
+class TicketNoteAdded(DomainEvent):
+    """An internal note was written (by an agent, an admin or the desk itself). Not a
+    TicketChanged: a note writes no audit row and tells no customer; integrations hear it."""
+
+    name: ClassVar[str] = "ticket.note_added"
+    note: InternalNote
 
 
 def audit(ticket: Ticket, kind: str, *, actor: User | None, **fields: object) -> TicketEvent:

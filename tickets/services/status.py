@@ -9,10 +9,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from core import domain_events
 from rooms.models import Message
 from tickets import rules
 from tickets.models import InternalNote, Ticket, TicketEvent
-from tickets.services.events import TicketStatusChanged, audit, record
+from tickets.services.events import TicketNoteAdded, TicketStatusChanged, audit, record
 from tickets.services.opening import ticket_follow_up
 from tickets.services.sla import sla_start
 
@@ -139,10 +140,11 @@ def tickets_auto_resolve(*, now: datetime | None = None) -> list[Ticket]:
             )
             if ticket is None:  # the customer answered meanwhile
                 continue
-            InternalNote.objects.create(
+            note = InternalNote.objects.create(
                 ticket=ticket,
                 author=None,
                 body=f"Resolved automatically: no answer from the customer in {days} days.",
             )
+            domain_events.record(TicketNoteAdded(note))
             resolved.append(status_change(ticket, actor=None, status=Status.RESOLVED))
     return resolved
