@@ -483,10 +483,10 @@ def directory_rooms_visible(*, user: User) -> QuerySet[Conversation]:
     #room" page, the switcher); docs/api.md ("Room directory") says it in words:
 
     - guests, bots and inactive accounts: none (may_browse_directory);
-    - staff, agents, and everyone who is a member of a room or a direct conversation: every
-      public room;
-    - anyone else (a pure desk customer: their conversations, if any, are all of the kinds
-      other apps register): only public rooms marked ``open_to_customers``.
+    - staff, agents, everyone who is a member of a room or a direct conversation, and a new
+      account with no conversation yet (a teammate who just signed up): every public room;
+    - anyone else (a desk customer: every conversation of theirs is of a kind other apps
+      register, a ticket): only public rooms marked ``open_to_customers``.
 
     One query whatever the case: the membership test is an uncorrelated EXISTS inside it.
     This is what the directory shows, not a wall: a person who creates a room or starts a
@@ -496,10 +496,9 @@ def directory_rooms_visible(*, user: User) -> QuerySet[Conversation]:
         return rooms.none()
     if user.role != Role.CUSTOMER:  # staff and the people who answer customers
         return rooms
-    engaged = Membership.objects.filter(
-        user=user, conversation__kind__in=[Conversation.Kind.ROOM, Conversation.Kind.DIRECT]
-    )
-    return rooms.filter(Q(open_to_customers=True) | Exists(engaged))
+    mine = Membership.objects.filter(user=user)
+    engaged = mine.filter(conversation__kind__in=[Conversation.Kind.ROOM, Conversation.Kind.DIRECT])
+    return rooms.filter(Q(open_to_customers=True) | Exists(engaged) | ~Exists(mine))
 
 
 def directory_room_get(*, user: User, room_id: int) -> Conversation | None:

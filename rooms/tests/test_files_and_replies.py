@@ -178,7 +178,13 @@ def test_a_reply_quotes_what_it_answers(room, user, other_user):
     quoted = payloads.message_payload(answer)["reply_to"]
     assert quoted == {
         "id": question.pk,
-        "sender": {"id": other_user.pk, "username": other_user.username, "name": other_user.name},
+        "sender": {
+            "id": other_user.pk,
+            "username": other_user.username,
+            "name": other_user.name,
+            "is_bot": False,
+            "is_guest": False,
+        },
         "text": "When?",
     }
     services.message_delete(conversation=room, message_id=question.pk, actor=other_user)
