@@ -1,18 +1,18 @@
-/* Copy buttons: <button data-copy="<input id>"> copies that field's value (the integrations'
-   secret URLs and signing secrets, shown once), says "Copied" on the button for a moment and
-   in the page's toast. */
+/* Copy buttons, wherever a page shows something to copy once (a token, an invite link, a
+   webhook's URL or secret): <button data-copy="<field id>"> copies that field's value, and
+   its <span data-copy-label> says "Copied" for a moment (the page's toast says it too). One
+   listener on the document, so buttons drawn later work as well. */
 import { copyText } from "./toast.js";
 
-document.querySelectorAll("button[data-copy]").forEach((element) => {
-  const button = /** @type {HTMLButtonElement} */ (element);
-  button.addEventListener("click", () => {
-    const field = /** @type {HTMLInputElement | null} */ (document.getElementById(button.dataset.copy || ""));
-    if (!field) return;
-    field.select();
-    copyText(field.value, "Copied");
-    const label = button.querySelector("span");
-    if (!label) return;
-    label.textContent = "Copied";
-    window.setTimeout(() => { label.textContent = "Copy"; }, 2000);
-  });
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button[data-copy]") : null;
+  if (!(button instanceof HTMLButtonElement)) return;
+  const field = /** @type {HTMLInputElement | null} */ (document.getElementById(button.dataset.copy || ""));
+  if (!field) return;
+  field.select();
+  copyText(field.value, "Copied");
+  const label = button.querySelector("[data-copy-label]");
+  if (!label) return;
+  label.textContent = "Copied";
+  window.setTimeout(() => { label.textContent = "Copy"; }, 2000);
 });

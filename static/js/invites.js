@@ -59,7 +59,6 @@ function wire(panel) {
   const empty = /** @type {HTMLElement} */ (panel.querySelector("[data-invite-empty]"));
   const fresh = /** @type {HTMLElement} */ (panel.querySelector("[data-invite-new]"));
   const freshUrl = /** @type {HTMLInputElement} */ (panel.querySelector("[data-invite-url]"));
-  const status = /** @type {HTMLElement} */ (panel.querySelector("[data-invite-status]"));
   const error = /** @type {HTMLElement} */ (panel.querySelector("[data-invite-error]"));
   const expires = /** @type {HTMLSelectElement} */ (form.elements.namedItem("expires_in"));
   const maxUses = /** @type {HTMLSelectElement} */ (form.elements.namedItem("max_uses"));
@@ -124,7 +123,6 @@ function wire(panel) {
     try {
       const invite = await send("POST", url, createBody(expires.value, maxUses.value, guest.checked));
       freshUrl.value = invite.url;
-      status.textContent = "";
       fresh.hidden = false;
       freshUrl.focus();
       freshUrl.select();
@@ -138,16 +136,6 @@ function wire(panel) {
 
   panel.addEventListener("click", async (event) => {
     const target = event.target instanceof Element ? event.target : null;
-    if (target?.closest("[data-invite-copy]")) {
-      try {
-        await navigator.clipboard.writeText(freshUrl.value);
-      } catch {
-        freshUrl.select();
-        document.execCommand("copy");
-      }
-      status.textContent = "Copied";
-      return;
-    }
     const revoke = target?.closest("[data-invite-revoke]");
     if (revoke instanceof HTMLButtonElement) {
       revoke.disabled = true;
