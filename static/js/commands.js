@@ -4,6 +4,7 @@
    message; "//text" sends "/text" as a message. A command's private reply shows in the
    message list as "Only visible to you" (dismissable, never stored). The parsing is pure
    (commandQuery, matchCommands, isCommandLine, unescapeSlash); attachCommands draws. */
+import { attachCombobox } from "./combobox.js";
 import { icon } from "./icons.js";
 import { requestJson } from "./json_api.js";
 
@@ -76,36 +77,24 @@ export function attachCommands(input, list) {
   let known = null;
   /** @type {Promise<void> | null} */
   let loading = null;
-  /** @type {CommandInfo[]} */
-  let matches = [];
-  let index = 0;
 
   function load() {
     if (known || loading || !commandsConfig.url) return;
     loading = requestJson("GET", commandsConfig.url)
-      .then((answer) => { known = answer.commands; show(); })
+      .then((answer) => { known = answer.commands; box.show(); })
       .catch(() => { loading = null; });
   }
 
-  function close() {
-    matches = [];
-    if (list) { list.hidden = true; list.replaceChildren(); }
-    input.removeAttribute("aria-activedescendant");
-  }
-
-  function show() {
-    const query = commandQuery(input.value, input.selectionStart);
-    if (query === null || !list) { close(); return; }
-    if (!known) { load(); return; }
-    matches = matchCommands(known, query);
-    if (!matches.length) { close(); return; }
-    index = Math.min(index, matches.length - 1);
-    list.replaceChildren(...matches.map((c, i) => {
-      const item = document.createElement("li");
-      item.className = "list-group-item list-group-item-action py-1 command-item" + (i === index ? " active" : "");
-      item.id = `${list.id}-${c.name}`;
-      item.setAttribute("role", "option");
-      item.setAttribute("aria-selected", i === index ? "true" : "false");
+  const box = attachCombobox(input, list, {
+    find() {
+      const query = commandQuery(input.value, input.selectionStart);
+      if (query === null) return null;
+      if (!known) { load(); return null; }
+      return matchCommands(known, query);
+    },
+    key: (c) => c.name,
+    draw(c, item) {
+      item.classList.add("command-item");
       const usage = document.createElement("span");
       usage.className = "command-usage";
       usage.textContent = c.usage;
@@ -113,43 +102,27 @@ export function attachCommands(input, list) {
       about.className = "command-about";
       about.textContent = c.description;
       item.append(usage, about);
-      item.addEventListener("mousedown", (event) => { event.preventDefault(); choose(i); });
-      return item;
-    }));
-    list.hidden = false;
-    input.setAttribute("aria-activedescendant", `${list.id}-${matches[index].name}`);
-  }
-
-  /** @param {number} i */
-  function choose(i) {
-    const rest = input.value.slice(input.selectionStart).replace(/^\s*/, "");
-    input.value = `/${matches[i].name} ` + rest;
-    input.selectionStart = input.selectionEnd = matches[i].name.length + 2;
-    close();
-    input.focus();
-  }
-
-  input.addEventListener("input", () => { index = 0; show(); });
-  input.addEventListener("blur", () => setTimeout(close, 150));
+    },
+    choose(chosen) {
+      const rest = input.value.slice(input.selectionStart).replace(/^\s*/, "");
+      input.value = `/${chosen.name} ` + rest;
+      input.selectionStart = input.selectionEnd = chosen.name.length + 2;
+    },
+  });
 
   return {
     handleKey(event) {
-      if (!matches.length) return false;
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-        event.preventDefault();
-        index = (index + (event.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length;
-        show();
-        return true;
-      }
-      const whole = commandQuery(input.value, input.selectionStart) === matches[index].name;
+      if (box.move(event)) return true;
+      const active = box.active();
+      if (!active) return false;
+      const whole = commandQuery(input.value, input.selectionStart) === active.name;
       /* Enter on a whole name runs it (the composer sends the line); Tab always completes. */
-      if ((event.key === "Tab" || (event.key === "Enter" && !whole)) && !event.shiftKey) { event.preventDefault(); choose(index); return true; }
-      if (event.key === "Escape") { event.preventDefault(); close(); return true; }
-      if (event.key === "Enter") close();
+      if ((event.key === "Tab" || (event.key === "Enter" && !whole)) && !event.shiftKey) { event.preventDefault(); box.pick(); return true; }
+      if (event.key === "Enter") box.close();
       return false;
     },
     run(text, thread) {
-      close();
+      box.close();
       return requestJson("POST", commandsConfig.url, commandBody(text, thread));
     },
   };

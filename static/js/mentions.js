@@ -3,10 +3,12 @@
    to choose, Escape to close). The matching is pure (mentionQuery, matchMembers,
    matchGroups); attachMentions draws the list. */
 import { appendBadge } from "./badges.js";
+import { attachCombobox } from "./combobox.js";
 import { icon } from "./icons.js";
 
 /** @typedef {import("./store.js").Person} Person */
 /** @typedef {{ name: string, description: string, members: number }} GroupInfo */
+/** @typedef {{ handle: string, key: string, label: string, group?: GroupInfo, person?: Person }} Mention */
 
 /** The groups every composer of the page offers (the chat page's boot data). */
 export const mentionGroups = { all: /** @type {GroupInfo[]} */ ([]) };
@@ -45,35 +47,21 @@ export function matchMembers(people, query, meId) {
  * @returns {{ handleKey: (event: KeyboardEvent) => boolean }} handleKey: true when it took the key
  */
 export function attachMentions(input, list, people, meId) {
-  /** @type {{ handle: string, key: string, label: string, group?: GroupInfo, person?: Person }[]} */
-  let matches = [];
-  let index = 0;
-
-  function close() {
-    matches = [];
-    if (list) {
-      list.hidden = true;
-      list.replaceChildren();
-    }
-    input.removeAttribute("aria-activedescendant");
-  }
-
-  function show() {
-    const query = mentionQuery(input.value, input.selectionStart);
-    if (query === null || !list) { close(); return; }
-    matches = [
-      ...matchMembers(people(), query, meId).map((u) => ({ handle: u.username, key: `u${u.id}`, label: `${u.name} (@${u.username})`, person: u })),
-      ...matchGroups(mentionGroups.all, query).map((g) => ({ handle: g.name, key: `g-${g.name}`, label: `@${g.name}`, group: g })),
-    ];
-    if (!matches.length) { close(); return; }
-    index = Math.min(index, matches.length - 1);
-    list.replaceChildren(...matches.map((m, i) => {
-      const item = document.createElement("li");
-      item.className = "list-group-item list-group-item-action py-1" + (i === index ? " active" : "") + (m.group ? " mention-group" : "");
-      item.id = `${list.id}-${m.key}`;
-      item.setAttribute("role", "option");
-      item.setAttribute("aria-selected", i === index ? "true" : "false");
+  const box = attachCombobox(input, list, {
+    /** @returns {Mention[] | null} */
+    find() {
+      const query = mentionQuery(input.value, input.selectionStart);
+      if (query === null) return null;
+      return [
+        ...matchMembers(people(), query, meId).map((u) => ({ handle: u.username, key: `u${u.id}`, label: `${u.name} (@${u.username})`, person: u })),
+        ...matchGroups(mentionGroups.all, query).map((g) => ({ handle: g.name, key: `g-${g.name}`, label: `@${g.name}`, group: g })),
+      ];
+    },
+    key: (m) => m.key,
+    /** @param {Mention} m @param {HTMLLIElement} item */
+    draw(m, item) {
       if (m.group) {
+        item.classList.add("mention-group");
         const count = document.createElement("span");
         count.className = "mention-count";
         count.textContent = `${m.group.members} member${m.group.members === 1 ? "" : "s"}`;
@@ -82,38 +70,20 @@ export function attachMentions(input, list, people, meId) {
         item.textContent = m.label;
         if (m.person) appendBadge(item, m.person);
       }
-      item.addEventListener("mousedown", (event) => { event.preventDefault(); choose(i); });
-      return item;
-    }));
-    list.hidden = false;
-    input.setAttribute("aria-activedescendant", `${list.id}-${matches[index].key}`);
-  }
-
-  /** @param {number} i */
-  function choose(i) {
-    const chosen = matches[i];
-    const start = input.selectionStart;
-    const before = input.value.slice(0, start).replace(/@[\w.@+-]*$/, "@" + chosen.handle + " ");
-    input.value = before + input.value.slice(start);
-    input.selectionStart = input.selectionEnd = before.length;
-    close();
-    input.focus();
-  }
-
-  input.addEventListener("input", () => { index = 0; show(); });
-  input.addEventListener("blur", () => setTimeout(close, 150));
+    },
+    /** @param {Mention} chosen */
+    choose(chosen) {
+      const start = input.selectionStart;
+      const before = input.value.slice(0, start).replace(/@[\w.@+-]*$/, "@" + chosen.handle + " ");
+      input.value = before + input.value.slice(start);
+      input.selectionStart = input.selectionEnd = before.length;
+    },
+  });
 
   return {
     handleKey(event) {
-      if (!matches.length) return false;
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-        event.preventDefault();
-        index = (index + (event.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length;
-        show();
-        return true;
-      }
-      if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey) { event.preventDefault(); choose(index); return true; }
-      if (event.key === "Escape") { event.preventDefault(); close(); return true; }
+      if (box.move(event)) return true;
+      if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey && box.active()) { event.preventDefault(); box.pick(); return true; }
       return false;
     },
   };
