@@ -118,7 +118,7 @@ class UserAdmin(DjangoUserAdmin):
         "is_active",
         "date_joined",
     ]
-    list_filter = [RoleFilter, "is_active", "is_superuser", "is_bot", "is_guest"]
+    list_filter = [RoleFilter, "is_active", "is_superuser", "team_member", "is_bot", "is_guest"]
     search_fields = ["username", "email", "phone", "display_name"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
@@ -127,7 +127,10 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("display_name", "is_agent", "phone", "phone_verified")},
         ),
         # Bots are made on /bots/ or with POST /api/bots (accounts.services.bot_create).
-        ("Bot or guest", {"fields": ("is_bot", "bot_owner", "bot_avatar", "is_guest")}),
+        (
+            "Team, bot or guest",
+            {"fields": ("team_member", "is_bot", "bot_owner", "bot_avatar", "is_guest")},
+        ),
     )
     readonly_fields = ("is_bot", "is_guest")
     raw_id_fields = ("bot_owner",)

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from accounts.selectors import is_full_member
+from accounts.selectors import is_full_member, is_team_member
 from accounts.tour import tour_steps
 
 
@@ -40,7 +40,11 @@ def bots_menu(request: HttpRequest) -> dict[str, Any]:
 
 def full_member(request: HttpRequest) -> dict[str, Any]:
     """``full_member``: False for a guest (accounts.selectors.is_full_member), so pages hide
-    what guests may not do (create rooms, browse the directory, ...); the services refuse it
-    whatever the page shows."""
+    what guests may not do (create rooms, invite links, ...); ``team_member``: whether the
+    person is on the team (the user groups). The services refuse either way whatever the page
+    shows."""
     user = request.user
-    return {"full_member": bool(user.is_authenticated and is_full_member(user))}
+    return {
+        "full_member": bool(user.is_authenticated and is_full_member(user)),
+        "team_member": bool(user.is_authenticated and is_team_member(user)),
+    }

@@ -80,6 +80,15 @@ class User(AbstractUser):
     bot_avatar = models.CharField(max_length=20, blank=True)
     # A guest (made by a guest invite link): sees only the rooms they were invited to.
     is_guest = models.BooleanField(default=False)
+    # On the team, not only a customer of the desk: finds every public room in the directory
+    # and sees the user groups (accounts.selectors.is_team_member). Anyone may sign up, for
+    # the desk as much as for the rooms, so an account joins the team only when vouched for:
+    # made by staff, added to a room by a team member, joining by a team member's (non-guest)
+    # invite link, or ticked in the admin site.
+    team_member = models.BooleanField(
+        default=False,
+        help_text="Finds every public room and the user groups (staff and agents always do).",
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -25,6 +25,19 @@ def is_full_member(user: User) -> bool:
     return bool(user.is_authenticated and (user.is_staff or not user.is_guest))
 
 
+def is_team_member(user: User) -> bool:
+    """Whether the person is on the team (finds every public room and the user groups), not
+    only a customer of the desk: staff, agents and accounts vouched for (User.team_member);
+    never guests, bots or deactivated accounts."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and not user.is_guest
+        and not user.is_bot
+        and (user.is_staff or user.is_agent or user.team_member)
+    )
+
+
 # A guest sees only the people of their rooms: the engine's room kind, named here as the one
 # string accounts needs (rooms.models.Conversation.Kind.ROOM sits above accounts).
 GUEST_CONVERSATION_KIND = "room"

@@ -292,6 +292,19 @@ def bot_create_check(*, owner: User) -> None:
         )
 
 
+def team_members_vouch(*, actor: User, users: list[User]) -> None:
+    """A team member added these people to a room: they are on the team too (guests and bots
+    stay what they are; the flag only ever goes on here)."""
+    if not selectors.is_team_member(actor):
+        return
+    ids = [u.pk for u in users if u.pk != actor.pk and not u.is_guest and not u.is_bot]
+    if ids:
+        User.objects.filter(pk__in=ids, team_member=False).update(team_member=True)
+        for user in users:
+            if user.pk in ids:
+                user.team_member = True
+
+
 @transaction.atomic
 def bot_create(*, owner: User, name: str, username: str = "", avatar: str = "") -> User:
     """A bot owned by ``owner``: an account with no password (so no log-in page or API
@@ -401,6 +414,7 @@ def user_create(
         is_agent=is_agent,
         is_staff=is_staff,
         is_superuser=is_superuser,
+        team_member=True,  # whoever made the account vouches for it
     )
     user.display_name = names.display_name_clean(display_name, user=user)
     if password is None:

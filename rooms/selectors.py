@@ -9,7 +9,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts import selectors as account_selectors
+from accounts.models import User
 from core.paging import take
 from rooms import kinds
 from rooms.models import (
@@ -483,22 +484,19 @@ def directory_rooms_visible(*, user: User) -> QuerySet[Conversation]:
     #room" page, the switcher); docs/api.md ("Room directory") says it in words:
 
     - guests, bots and inactive accounts: none (may_browse_directory);
-    - staff, agents, everyone who is a member of a room or a direct conversation, and a new
-      account with no conversation yet (a teammate who just signed up): every public room;
-    - anyone else (a desk customer: every conversation of theirs is of a kind other apps
-      register, a ticket): only public rooms marked ``open_to_customers``.
+    - the team (accounts.selectors.is_team_member: staff, agents, and accounts vouched for by
+      staff or a team member): every public room;
+    - anyone else (people who signed up by themselves, the desk's customers): only public rooms
+      marked ``open_to_customers``. What an account does (a room of its own, a direct
+      conversation) never puts it on the team: anyone may sign up.
 
-    One query whatever the case: the membership test is an uncorrelated EXISTS inside it.
-    This is what the directory shows, not a wall: a person who creates a room or starts a
-    direct conversation counts as a member from then on."""
+    No query beyond the rooms' own."""
     rooms = Conversation.objects.filter(kind=Conversation.Kind.ROOM, visibility=Visibility.PUBLIC)
     if not may_browse_directory(user=user):
         return rooms.none()
-    if user.role != Role.CUSTOMER:  # staff and the people who answer customers
+    if account_selectors.is_team_member(user):
         return rooms
-    mine = Membership.objects.filter(user=user)
-    engaged = mine.filter(conversation__kind__in=[Conversation.Kind.ROOM, Conversation.Kind.DIRECT])
-    return rooms.filter(Q(open_to_customers=True) | Exists(engaged) | ~Exists(mine))
+    return rooms.filter(open_to_customers=True)
 
 
 def directory_room_get(*, user: User, room_id: int) -> Conversation | None:

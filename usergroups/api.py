@@ -21,8 +21,8 @@ LIST_MAX = 500
 
 
 def _full_member(request: SignedInApiRequest) -> None:
-    if request.user.is_guest:
-        raise PermissionDenied("Guests cannot see groups.")
+    if not account_selectors.is_team_member(request.user):
+        raise PermissionDenied("User groups are for the team: guests and customers see none.")
 
 
 def _members(usernames: list[str] | None) -> list[User] | None:

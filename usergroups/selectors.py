@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from accounts import selectors as account_selectors
 from accounts.models import User
 from rooms.models import Conversation
 from usergroups.models import UserGroup
@@ -40,7 +41,7 @@ def mentioned_member_ids(conversation: Conversation, names: set[str]) -> set[int
 def chat_extras(*, user: User, conversation: Conversation) -> dict[str, Any]:
     """The groups for "@" suggestions (name, member count) and the reader's own groups (a
     mention of one is highlighted like a mention of the reader)."""
-    if user.is_guest:
+    if not account_selectors.is_team_member(user):
         return {"groups": [], "my_groups": []}
     groups = list(groups_visible_to(viewer=user)[:SUGGESTED_MAX])
     mine = list(user.user_groups.order_by("name").values_list("name", flat=True))

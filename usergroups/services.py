@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from accounts import selectors as account_selectors
 from accounts.models import User
 from core.cache import rate_take
 from usergroups.models import NAME_PATTERN, RESERVED_NAMES, UserGroup
@@ -23,8 +24,8 @@ def group_can_manage(*, user: User, group: UserGroup) -> bool:
 
 
 def _require_full_member(user: User) -> None:
-    if user.is_guest or user.is_bot:
-        raise PermissionDenied("Guests and bots cannot manage groups.")
+    if not account_selectors.is_team_member(user):
+        raise PermissionDenied("Only the team manages groups (not guests, bots or customers).")
 
 
 def _rate_take(user: User) -> None:

@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts import selectors as account_selectors
 from accounts.http import SignedInRequest
 from usergroups import payloads, selectors, services
 
@@ -14,9 +15,9 @@ PAGE_MAX = 500
 @require_GET
 def groups_page(request: SignedInRequest) -> HttpResponse:
     """The Groups page: every group, searched, made, changed and deleted in the page
-    (static/js/groups_page.js, through /api/groups). Guests see no groups."""
-    if request.user.is_guest:
-        raise PermissionDenied("Guests cannot see groups.")
+    (static/js/groups_page.js, through /api/groups). Only the team sees them."""
+    if not account_selectors.is_team_member(request.user):
+        raise PermissionDenied("User groups are for the team.")
     groups = (
         selectors.groups_visible_to(viewer=request.user)
         .prefetch_related("members")

@@ -15,7 +15,7 @@ class UserFactory(DjangoModelFactory[User]):
     Traits: ``UserFactory(staff=True)`` (staff and superuser); ``agent=True`` sets the flag
     alone (no AgentProfile): an agent as the desk makes one is
     ``tickets.tests.factories.AgentFactory``. ``confirmed=False`` leaves the e-mail
-    unconfirmed."""
+    unconfirmed; ``team_member=False`` makes someone who signed up by themselves (a customer)."""
 
     class Meta:
         model = User
@@ -31,5 +31,8 @@ class UserFactory(DjangoModelFactory[User]):
     password = factory.django.Password("correct-horse-9")
     # Not first-timers: the guided tour stays away unless a test asks for it (None).
     tour_done_at = factory.LazyFunction(timezone.now)
+    # On the team (the room directory, user groups), as most tests' people are; a customer who
+    # signed up by themselves is ``team_member=False``.
+    team_member = True
 
     confirmed = factory.PostGeneration(_email_vouch)

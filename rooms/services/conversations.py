@@ -10,6 +10,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 
 from accounts import selectors as account_selectors
+from accounts import services as account_services
 from accounts.models import User
 from core import domain_events, events
 from core.cache import rate_take
@@ -91,6 +92,9 @@ def members_add(
     if conversation.kind == Conversation.Kind.ROOM:
         _room_growth_check(actor=actor, existing=len(existing), added=added)
     Membership.objects.bulk_create(added)
+    if conversation.kind == Conversation.Kind.ROOM:
+        # A team member who adds people to a room vouches for them (the room directory).
+        account_services.team_members_vouch(actor=actor, users=[m.user for m in added])
     for membership in added:
         domain_events.record(MemberAdded(membership, actor, notify))
     return added

@@ -123,6 +123,9 @@ def invite_accept(*, token: str, user: User, new_account: bool = False) -> Conve
         raise ValidationError(problem, code="invite_invalid")
     if new_account and invite.guest:
         account_services.user_guest_set(user=user, is_guest=True)
+    elif not invite.guest and invite.created_by is not None:
+        # The link's maker vouches for whoever joins by it (a team member's link: the team).
+        account_services.team_members_vouch(actor=invite.created_by, users=[user])
     members_add(conversation=room, actor=user, users=[user])
     invite.uses += 1
     invite.save(update_fields=["uses"])

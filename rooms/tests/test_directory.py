@@ -37,14 +37,17 @@ def private_room(owner):
 
 
 def _member_of_something(person, other):
-    """Someone who uses the chat: a direct conversation makes them a team member."""
-    services.direct_conversation_get_or_create(user=person, other=other)
+    """A teammate: a team member (``other``) added them to a room, which vouches for them."""
+    person.team_member = False
+    person.save(update_fields=["team_member"])
+    services.room_create(creator=other, name=f"With {person.username}", members=[person])
+    person.refresh_from_db()
     return person
 
 
 def _pure_customer(owner):
     """Someone whose only conversation is of another app's kind (a ticket)."""
-    person = UserFactory(username="cora")
+    person = UserFactory(username="cora", team_member=False)
     conversation = Conversation.objects.create(kind="ticket", name="")
     Membership.objects.create(conversation=conversation, user=person)
     return person
@@ -58,7 +61,7 @@ def test_who_sees_which_public_rooms(owner, staff, public_room, customer_room, p
     member = _member_of_something(UserFactory(username="mia"), owner)
     agent = UserFactory(username="agnes", agent=True)
     customer = _pure_customer(owner)
-    newcomer = UserFactory(username="nina")  # no conversation yet: a teammate who just signed up
+    newcomer = UserFactory(username="nina", team_member=False)  # signed up by themselves: a customer until vouched
     guest = UserFactory(username="gus", is_guest=True)
     every_public = {"General chat", "Announcements"}
     assert set(_names(staff)) == every_public
@@ -66,7 +69,15 @@ def test_who_sees_which_public_rooms(owner, staff, public_room, customer_room, p
     assert set(_names(member)) == every_public
     assert set(_names(owner)) == every_public  # a member of rooms
     assert _names(customer) == ["Announcements"]
-    assert set(_names(newcomer)) == every_public
+    assert _names(newcomer) == ["Announcements"]
+    # What an account does by itself never puts it on the team: a direct conversation (even
+    # with a team member), a room of its own, a room it adds the newcomer to.
+    services.direct_conversation_get_or_create(user=newcomer, other=owner)
+    services.room_create(creator=newcomer, name="Mine", members=[customer])
+    customer.refresh_from_db()
+    newcomer.refresh_from_db()
+    assert _names(newcomer) == ["Announcements"]
+    assert _names(customer) == ["Announcements"]
     assert _names(guest) == []
     assert not selectors.may_browse_directory(user=guest)
     # A room made private leaves the directory, and stops being open to customers.

@@ -186,6 +186,37 @@ def test_joining_when_signed_in_counts_one_use_per_new_member(
     assert not existing.is_guest
 
 
+def test_a_team_members_link_puts_the_joiner_on_the_team_and_a_guest_link_does_not(user, room):
+    """A non-guest link vouches for whoever joins by it (the room directory, user groups); a
+    guest link never does, and neither does a link whose maker is not on the team."""
+    _, token = make(room, user)
+    joiner = UserFactory(team_member=False)
+    invite_services.invite_accept(token=token, user=joiner)
+    joiner.refresh_from_db()
+    assert joiner.team_member
+    _, guest_token = make(room, user, guest=True)
+    guest = UserFactory(team_member=False)
+    invite_services.invite_accept(token=guest_token, user=guest, new_account=True)
+    guest.refresh_from_db()
+    assert (guest.is_guest, guest.team_member) == (True, False)
+    # A used-up guest link at sign-up leaves a customer, not a teammate (nothing to escalate).
+    _, used = make(room, user, guest=True, max_uses=1)
+    invite_services.invite_accept(token=used, user=UserFactory(team_member=False), new_account=True)
+    late = UserFactory(team_member=False)
+    with pytest.raises(ValidationError, match="used up"):
+        invite_services.invite_accept(token=used, user=late, new_account=True)
+    late.refresh_from_db()
+    assert (late.is_guest, late.team_member) == (False, False)
+
+
+def test_staff_made_accounts_are_on_the_team(staff):
+    made = account_services.user_create(
+        creator=staff, username="newbie", email="newbie@example.com", password=None
+    )
+    assert made.team_member
+    assert not User.objects.get(pk=UserFactory(team_member=False).pk).team_member
+
+
 def test_used_up_links_refuse_the_next_person(user, room):
     _, token = make(room, user, max_uses=1)
     invite_services.invite_accept(token=token, user=UserFactory())

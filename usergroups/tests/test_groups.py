@@ -103,6 +103,10 @@ def test_guests_get_403_and_writes_are_rate_limited_and_capped(user, other_user,
     guest = bearer(UserFactory(username="gus", is_guest=True))
     assert guest.get("/api/groups").status_code == 403
     assert _create(guest, name="guests").status_code == 403
+    # A customer who signed up by themselves sees no groups (their members' names) either.
+    customer = bearer(UserFactory(username="cora", team_member=False))
+    assert customer.get("/api/groups").status_code == 403
+    assert _create(customer, name="customers").status_code == 403
     settings.UCHAT_GROUP_MAX_MEMBERS = 1
     capped = _create(bearer(user), members=["alice", "bob"])
     assert capped.status_code == 400
