@@ -245,7 +245,11 @@ class BotListApi(APIView):
         username = serializers.CharField(max_length=150, required=False, default="")
         avatar = serializers.CharField(max_length=20, required=False, default="")
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="My bots (staff: every bot)")
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        summary="My bots (staff: every bot)",
+        operation_id="bots_list",
+    )
     def get(self, request: SignedInApiRequest) -> Response:
         return Response({"bots": [bots.bot_payload(b) for b in bots.bots_for(viewer=request.user)]})
 

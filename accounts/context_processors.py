@@ -24,18 +24,10 @@ def tour(request: HttpRequest) -> dict[str, Any]:
 
 
 def bots_menu(request: HttpRequest) -> dict[str, Any]:
-    """``bots_menu``: whether the user menu links the Bots page (staff, room admins, and owners
-    of bots). A callable: the query runs only when a page draws the menu."""
+    """``bots_menu``: whether the user menu links the Bots page: the team's (no query on every
+    page; the page itself says who may make one: staff and room admins)."""
     user = request.user
-    if not user.is_authenticated:
-        return {}
-
-    def shown() -> bool:
-        from accounts.token_views import may_make_bots
-
-        return user.bots.exists() or may_make_bots(user)
-
-    return {"bots_menu": shown}
+    return {"bots_menu": bool(user.is_authenticated and is_team_member(user))}
 
 
 def full_member(request: HttpRequest) -> dict[str, Any]:

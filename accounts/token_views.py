@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import bots, services, tokens
+from accounts import selectors as account_selectors
 from accounts.http import SignedInRequest
 from accounts.models import ApiToken, BotAvatar, User
 
@@ -126,8 +127,8 @@ def _bot_or_404(request: SignedInRequest, bot_id: int) -> User:
 @require_GET
 def bot_list(request: SignedInRequest) -> HttpResponse:
     mine = list(bots.bots_for(viewer=request.user).order_by("-is_active", "username"))
-    if not mine and not may_make_bots(request.user):
-        raise Http404("Only staff and room admins make bots.")
+    if not mine and not account_selectors.is_team_member(request.user):
+        raise Http404("Bots are the team's.")
     live = {b.pk: list(tokens.api_tokens_live(user=b)) for b in mine}
     return render(
         request,

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import ApiToken, User
+from accounts.tests.factories import UserFactory
 from rooms import services
 
 pytestmark = [pytest.mark.django_db]
@@ -29,10 +30,17 @@ def test_profile_tokens_are_shown_once_and_revoked(auth_client, user):
 
 
 def test_the_bots_page_for_those_who_may(auth_client, user, other_user):
-    assert auth_client.get("/bots/").status_code == 404  # no room admin yet
-    assert b'href="/bots/"' not in auth_client.get("/accounts/profile/").content
-    services.room_create(creator=user, name="Team", members=[other_user])
+    # The team sees the page in the user menu; only staff and room admins make bots there.
     assert b'href="/bots/"' in auth_client.get("/accounts/profile/").content  # the user menu
+    page = auth_client.get("/bots/").content.decode()
+    assert "Staff and room admins make bots" in page
+    assert 'action="/bots/new/"' not in page
+    customer = Client()
+    customer.force_login(UserFactory(username="cora", team_member=False))
+    assert customer.get("/bots/").status_code == 404
+    assert b'href="/bots/"' not in customer.get("/accounts/profile/").content
+    services.room_create(creator=user, name="Team", members=[other_user])
+    assert 'action="/bots/new/"' in auth_client.get("/bots/").content.decode()
     auth_client.post("/bots/new/", {"name": "Deploys", "username": "", "avatar": "rocket"})
     bot = User.objects.get(is_bot=True)
     assert (bot.username, bot.bot_avatar, bot.bot_owner) == ("deploys-bot", "rocket", user)

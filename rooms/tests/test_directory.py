@@ -61,7 +61,8 @@ def test_who_sees_which_public_rooms(owner, staff, public_room, customer_room, p
     member = _member_of_something(UserFactory(username="mia"), owner)
     agent = UserFactory(username="agnes", agent=True)
     customer = _pure_customer(owner)
-    newcomer = UserFactory(username="nina", team_member=False)  # signed up by themselves: a customer until vouched
+    # Signed up by themselves: a customer until someone vouches for them.
+    newcomer = UserFactory(username="nina", team_member=False)
     guest = UserFactory(username="gus", is_guest=True)
     every_public = {"General chat", "Announcements"}
     assert set(_names(staff)) == every_public

@@ -67,7 +67,8 @@ def test_two_processes_share_a_room_and_survive_one_dying(two_servers, transacti
                     {"type": "message.send", "body": f"while away {i}", "client_id": f"b-{i}"}
                 )
             )
-            next_frame(b, "message.ack")
+            # this send's own ack (b's queue still holds the ack of "from process two")
+            next_frame(b, "message.ack", client_id=f"b-{i}")
 
         # the client reconnects to the surviving process and asks for what it missed
         with socket(second, alice, room.pk) as again:
