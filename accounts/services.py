@@ -27,6 +27,7 @@ from accounts.domain_events import PersonDeleted
 from accounts.models import BotAvatar, EmailChange, Theme, User
 from accounts.selectors import user_contact_verified, user_needs_two_factor_setup
 from core import domain_events, events
+from core.cache import rate_take
 from core.client_address import address_key
 
 LOGIN_FAILURE_WINDOW = 300  # seconds
@@ -297,9 +298,16 @@ def bot_create(*, owner: User, name: str, username: str = "", avatar: str = "") 
     """A bot owned by ``owner``: an account with no password (so no log-in page or API
     log-in), reached only with API tokens, and a member only of the rooms it is added to.
     ``username`` defaults to the name's letters and digits plus ``-bot``, made unique;
-    ``avatar`` is a BotAvatar (default the robot). bot_create_check says who may."""
+    ``avatar`` is a BotAvatar (default the robot). bot_create_check says who may;
+    UCHAT_BOTS_PER_HOUR made per owner and hour."""
     User.objects.select_for_update().filter(pk=owner.pk).first()  # one count at a time
     bot_create_check(owner=owner)
+    # The cap counts active bots only: without a rate, making and deactivating bots in a loop
+    # would make accounts without end.
+    rate_take(
+        scope="bots", who=owner.pk, limit=settings.UCHAT_BOTS_PER_HOUR, window=3600,
+        message="You have made many bots in the last hour. Try again later.",
+    )  # fmt: skip
     display = names.display_name_clean(name, user=User())
     if not display:
         raise ValidationError("A bot needs a name.", code="bot_name_required")
