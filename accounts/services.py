@@ -263,8 +263,30 @@ def user_new_check(*, username: str, email: str) -> None:
     names.username_check(username)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError("That username is taken.", code="username_taken")
+    username_mention_check(username=username)
     if email and _email_taken(email=email, user=None):
         raise ValidationError("That e-mail address is taken.", code="email_taken")
+
+
+def username_mention_check(*, username: str) -> None:
+    """A new username (sign-up, staff, a bot, a rename) is not a word that mentions a whole
+    room ("@everyone", "@here") nor a name another app's mentions use (accounts.hooks.
+    name_taken_checks: a user group's): its person would receive every such mention."""
+    if username.lower() in names.MENTION_WORDS:
+        raise ValidationError(
+            f"@{username.lower()} mentions a whole room: pick another username.",
+            code="username_reserved",
+        )
+    if any(check(username) for check in hooks.name_taken_checks):
+        raise ValidationError(
+            "That name belongs to a user group: pick another username.", code="username_taken"
+        )
+
+
+def _username_taken(username: str) -> bool:
+    return User.objects.filter(username__iexact=username).exists() or any(
+        check(username) for check in hooks.name_taken_checks
+    )
 
 
 def _email_taken(*, email: str, user: User | None) -> bool:
@@ -317,7 +339,7 @@ def bot_create(*, owner: User, name: str, username: str = "", avatar: str = "") 
         stem = re.sub(r"[^a-z0-9]+", "-", display.lower()).strip("-")[:20] or "bot"
         username = f"{stem}-bot"
         suffix = 1
-        while User.objects.filter(username__iexact=username).exists():
+        while _username_taken(username):
             suffix += 1
             username = f"{stem}-bot-{suffix}"
     user_new_check(username=username, email="")
