@@ -70,6 +70,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def clean_username(self, username: str, shallow: bool = False) -> str:
         username = super().clean_username(username, shallow=shallow)
         names.username_check(username)
+        # Also when shallow (a social sign-up's made-up name): not "@here", not a group's name.
+        services.username_mention_check(username=username)
         return username
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:

@@ -68,6 +68,11 @@ class UserEditForm(UserChangeForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if "username" in self.changed_data and cleaned.get("username"):
+            try:  # a rename must not take "@here" or a user group's name either
+                services.username_mention_check(username=cleaned["username"])
+            except ValidationError as exc:
+                self.add_error("username", exc)
         if "email" in self.changed_data and "email" not in self.errors:
             self._check("email", services.user_email_check, email=cleaned.get("email") or "")
         if "is_staff" in self.changed_data:

@@ -18,7 +18,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from accounts import bots, notification_settings, selectors, services, tokens
 from accounts.http import SignedInApiRequest
 from accounts.models import ApiToken, User
-from accounts.permissions import TwoFactorSetUp
+from accounts.permissions import TwoFactorSetUp, credential_permissions
 from core import api_errors
 from core.api import PAGING_PARAMETERS, page_params
 from core.api_errors import ApiError
@@ -200,6 +200,8 @@ class NotificationSettingsApi(APIView):
 class TokenListApi(APIView):
     """The caller's personal API tokens: list them, make one (its text shown this once)."""
 
+    permission_classes = credential_permissions("POST")
+
     @extend_schema_serializer(component_name="ApiTokenInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=80)
@@ -239,6 +241,8 @@ class TokenDetailApi(APIView):
 
 
 class BotListApi(APIView):
+    permission_classes = credential_permissions("POST")
+
     @extend_schema_serializer(component_name="BotCreateInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=80)
@@ -273,6 +277,8 @@ def _bot_or_404(request: SignedInApiRequest, bot_id: int) -> User:
 
 
 class BotDetailApi(APIView):
+    permission_classes = credential_permissions("PATCH")
+
     @extend_schema_serializer(component_name="BotUpdateInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=80, required=False)
@@ -299,6 +305,8 @@ class BotDetailApi(APIView):
 
 
 class BotTokenListApi(APIView):
+    permission_classes = credential_permissions("POST")
+
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="A bot's API tokens")
     def get(self, request: SignedInApiRequest, bot_id: int) -> Response:
         bot = _bot_or_404(request, bot_id)

@@ -1,6 +1,7 @@
 """What other apps do when an account is created, deleted or changes role. accounts sits below
 every app and names none of them: they add their hooks in their AppConfig.ready()."""
 
+from collections.abc import Callable
 from typing import Protocol
 
 from django.http import HttpRequest
@@ -49,6 +50,9 @@ class UserCheck(Protocol):
 
 # Whether a person who is not staff may make bots (rooms: they administer a room).
 may_create_bots: list[UserCheck] = []
+# Whether a name is taken by something "@name" also mentions (usergroups: a group's name):
+# a new username must not be one, or its person would receive every mention of the group.
+name_taken_checks: list[Callable[[str], bool]] = []
 
 
 def on_user_delete(hook: UserHook) -> UserHook:

@@ -170,6 +170,11 @@ def _check_characters(text: str, what: str) -> None:
         )
 
 
+# "@everyone" (and its synonyms) and "@here" mention the whole room or who is online
+# (rooms.services.notify): no account may be called that.
+MENTION_WORDS = frozenset({"everyone", "all", "room", "channel", "here"})
+
+
 def username_check(username: str) -> None:
     """Raise ValidationError for a username that hides characters or imitates by look-alikes."""
     _check_characters(username, "username")

@@ -27,6 +27,7 @@ from accounts.domain_events import PersonDeleted
 from accounts.models import BotAvatar, EmailChange, Theme, User
 from accounts.selectors import user_contact_verified, user_needs_two_factor_setup
 from core import domain_events, events
+from core.cache import rate_take
 from core.client_address import address_key
 
 LOGIN_FAILURE_WINDOW = 300  # seconds
@@ -262,8 +263,30 @@ def user_new_check(*, username: str, email: str) -> None:
     names.username_check(username)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError("That username is taken.", code="username_taken")
+    username_mention_check(username=username)
     if email and _email_taken(email=email, user=None):
         raise ValidationError("That e-mail address is taken.", code="email_taken")
+
+
+def username_mention_check(*, username: str) -> None:
+    """A new username (sign-up, staff, a bot, a rename) is not a word that mentions a whole
+    room ("@everyone", "@here") nor a name another app's mentions use (accounts.hooks.
+    name_taken_checks: a user group's): its person would receive every such mention."""
+    if username.lower() in names.MENTION_WORDS:
+        raise ValidationError(
+            f"@{username.lower()} mentions a whole room: pick another username.",
+            code="username_reserved",
+        )
+    if any(check(username) for check in hooks.name_taken_checks):
+        raise ValidationError(
+            "That name belongs to a user group: pick another username.", code="username_taken"
+        )
+
+
+def _username_taken(username: str) -> bool:
+    return User.objects.filter(username__iexact=username).exists() or any(
+        check(username) for check in hooks.name_taken_checks
+    )
 
 
 def _email_taken(*, email: str, user: User | None) -> bool:
@@ -310,9 +333,16 @@ def bot_create(*, owner: User, name: str, username: str = "", avatar: str = "") 
     """A bot owned by ``owner``: an account with no password (so no log-in page or API
     log-in), reached only with API tokens, and a member only of the rooms it is added to.
     ``username`` defaults to the name's letters and digits plus ``-bot``, made unique;
-    ``avatar`` is a BotAvatar (default the robot). bot_create_check says who may."""
+    ``avatar`` is a BotAvatar (default the robot). bot_create_check says who may;
+    UCHAT_BOTS_PER_HOUR made per owner and hour."""
     User.objects.select_for_update().filter(pk=owner.pk).first()  # one count at a time
     bot_create_check(owner=owner)
+    # The cap counts active bots only: without a rate, making and deactivating bots in a loop
+    # would make accounts without end.
+    rate_take(
+        scope="bots", who=owner.pk, limit=settings.UCHAT_BOTS_PER_HOUR, window=3600,
+        message="You have made many bots in the last hour. Try again later.",
+    )  # fmt: skip
     display = names.display_name_clean(name, user=User())
     if not display:
         raise ValidationError("A bot needs a name.", code="bot_name_required")
@@ -322,7 +352,7 @@ def bot_create(*, owner: User, name: str, username: str = "", avatar: str = "") 
         stem = re.sub(r"[^a-z0-9]+", "-", display.lower()).strip("-")[:20] or "bot"
         username = f"{stem}-bot"
         suffix = 1
-        while User.objects.filter(username__iexact=username).exists():
+        while _username_taken(username):
             suffix += 1
             username = f"{stem}-bot-{suffix}"
     user_new_check(username=username, email="")

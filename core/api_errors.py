@@ -48,6 +48,7 @@ INVALID_WEBHOOK_PAYLOAD = 4081  # an incoming webhook's body
 INVALID_WEBHOOK_EVENTS = 4082
 INVALID_BOT_COMMAND = 4083
 TOO_MANY_WEBHOOKS = 4084
+API_TOKEN_REFUSED = 4090  # credentials (tokens, bots, secrets) need a log-in, not an API token
 SERVER_ERROR = 5000
 DATABASE_UNAVAILABLE = 5003  # answered by core.middleware.DatabaseUnavailableMiddleware
 SEARCH_TIMEOUT = 5004

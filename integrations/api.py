@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.http import SignedInApiRequest
 from accounts.models import User
+from accounts.permissions import credential_permissions
 from integrations import payloads, selectors
 from integrations.models import BotCommand, IncomingWebhook, OutgoingWebhook
 from integrations.services import bot_commands, incoming, outgoing
@@ -29,6 +30,8 @@ def _room(request: SignedInApiRequest, room_id: int) -> Conversation:
 
 
 class RoomWebhookListApi(APIView):
+    permission_classes = credential_permissions("POST")
+
     @extend_schema_serializer(component_name="IncomingWebhookInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=80)
@@ -79,6 +82,8 @@ def _events_field() -> serializers.ListField:
 
 
 class WebhookListApi(APIView):
+    permission_classes = credential_permissions("POST")
+
     @extend_schema_serializer(component_name="OutgoingWebhookInput")
     class InputSerializer(serializers.Serializer):
         url = serializers.CharField(max_length=2000)
@@ -122,6 +127,8 @@ def _webhook(request: SignedInApiRequest, webhook_id: int) -> OutgoingWebhook:
 
 
 class WebhookApi(APIView):
+    permission_classes = credential_permissions("GET", "PATCH")
+
     @extend_schema_serializer(component_name="OutgoingWebhookChange")
     class InputSerializer(serializers.Serializer):
         url = serializers.CharField(max_length=2000, required=False)
@@ -180,6 +187,8 @@ def _bot(request: SignedInApiRequest, bot_id: int) -> User:
 
 
 class BotCommandListApi(APIView):
+    permission_classes = credential_permissions("POST")
+
     @extend_schema_serializer(component_name="BotCommandInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=33)

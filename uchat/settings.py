@@ -855,7 +855,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("UCHAT_LOG_LEVEL", default="WARNING")},
 }
 # Personal API tokens and bots (accounts.tokens, accounts.bots): tokens a person (or a bot)
-# holds at most, tokens made per person and hour, bots a person may own.
+# holds at most, tokens made per person and hour, bots a person may own and make per hour.
 UCHAT_API_TOKENS_MAX = env.int("UCHAT_API_TOKENS_MAX", default=20)
 UCHAT_API_TOKENS_PER_HOUR = env.int("UCHAT_API_TOKENS_PER_HOUR", default=20)
 UCHAT_BOTS_PER_OWNER = env.int("UCHAT_BOTS_PER_OWNER", default=10)
+UCHAT_BOTS_PER_HOUR = env.int("UCHAT_BOTS_PER_HOUR", default=10)  # made, per person

@@ -25,6 +25,11 @@ def groups_visible_to(*, viewer: User, query: str = "") -> QuerySet[UserGroup]:
     return groups.order_by("name")
 
 
+def group_name_taken(name: str) -> bool:
+    """accounts.hooks.name_taken_checks: a user group is called ``name`` (in any case)."""
+    return UserGroup.objects.filter(name__iexact=name).exists()
+
+
 def mentioned_member_ids(conversation: Conversation, names: set[str]) -> set[int]:
     """rooms.services.notify's resolver: the members of the groups ``names`` holds. The engine
     keeps only those in the conversation and tells each under their own settings."""

@@ -167,3 +167,18 @@ def test_the_admin_gives_a_bot_no_password(staff):
     assert b"A bot has no password" in response.content
     bot.refresh_from_db()
     assert not bot.has_usable_password()
+
+
+def test_making_and_deactivating_bots_in_a_loop_stops_at_the_hourly_rate(user, settings):
+    """UCHAT_BOTS_PER_OWNER counts active bots only: the hourly rate counts every one made."""
+    settings.UCHAT_BOTS_PER_OWNER = 1
+    settings.UCHAT_BOTS_PER_HOUR = 3
+    services.room_create(creator=user, name="Team")
+    alice = _client(user)
+    for n in range(3):
+        status, made = _call("post", "/api/bots", client=alice, body={"name": f"Spare {n}"})
+        assert status == 201, made
+        assert _call("delete", f"/api/bots/{made['id']}", client=alice)[0] == 204
+    status, body = _call("post", "/api/bots", client=alice, body={"name": "One more"})
+    assert (status, body["subcode"]) == (429, 4008)
+    assert User.objects.filter(is_bot=True).count() == 3

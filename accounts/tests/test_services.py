@@ -441,3 +441,40 @@ def test_a_former_agent_loses_access_as_a_former_admin_does(
     with django_capture_on_commit_callbacks(execute=True):
         services.user_agent_set(user=user, is_agent=False)
     assert sent == [([events.access_group(user.pk)], "access.revoked", {"reason": "role_changed"})]
+
+
+@pytest.mark.parametrize(
+    ("username", "code"),
+    [
+        ("oncall", "username_taken"),  # a user group's name, in any case
+        ("OnCall", "username_taken"),
+        ("everyone", "username_reserved"),
+        ("Here", "username_reserved"),
+    ],
+)
+def test_a_new_username_is_no_group_name_nor_a_mention_word(staff, user, username, code):
+    """Else its person receives every "@oncall" (or "@here") mention."""
+    from rooms import services as room_services
+    from usergroups.models import UserGroup
+
+    UserGroup.objects.create(name="oncall")
+    with pytest.raises(ValidationError) as refused:
+        services.user_create(creator=staff, username=username, email="n@example.com", password=None)
+    assert refused.value.code == code
+    room_services.room_create(creator=user, name="Team")  # alice may make bots
+    with pytest.raises(ValidationError):
+        services.bot_create(owner=user, name="Pager", username=username)
+    assert not User.objects.filter(username__iexact=username).exists()
+    # A bot's made-up username steps around the group's name too.
+    UserGroup.objects.create(name="pager-bot")
+    assert services.bot_create(owner=user, name="Pager").username == "pager-bot-2"
+
+
+def test_the_admin_site_renames_nobody_to_a_group_name(user):
+    from accounts.admin import UserEditForm
+    from usergroups.models import UserGroup
+
+    UserGroup.objects.create(name="oncall")
+    form = UserEditForm(instance=user, data={"username": "oncall"})
+    assert not form.is_valid()
+    assert "user group" in str(form.errors["username"])

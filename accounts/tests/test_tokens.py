@@ -196,3 +196,40 @@ def test_the_admin_shows_prefixes_and_revokes_through_the_service(user, staff, s
     assert response.status_code == 302
     assert not ApiToken.objects.exists()
     assert any(groups == [f"access.token.{token.pk}"] for groups, _kind, _p in sent)
+
+
+# The doors that make credentials (tokens, bots, signing secrets): each "{room}"/"{bot}" is
+# filled in with the caller's room and bot; webhook 999 needs no row, the refusal comes first.
+CREDENTIAL_DOORS = [
+    ("post", "/api/tokens", {"name": "forever", "expires_in": None}),
+    ("post", "/api/bots", {"name": "Minted"}),
+    ("patch", "/api/bots/{bot}", {"name": "Renamed"}),
+    ("post", "/api/bots/{bot}/tokens", {"name": "bot key"}),
+    ("post", "/api/webhooks", {"url": "https://example.com/", "events": ["message.created"]}),
+    ("get", "/api/webhooks/999", None),
+    ("patch", "/api/webhooks/999", {"active": True}),
+    ("post", "/api/rooms/{room}/webhooks", {"name": "Alerts"}),
+    ("post", "/api/bots/{bot}/commands", {"name": "deploy", "url": "https://example.com/"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), CREDENTIAL_DOORS)
+def test_an_api_token_makes_no_credentials_a_log_in_does(user, other_user, method, path, body):
+    room = services.room_create(creator=user, name="Team", members=[other_user])
+    bot = account_services.bot_create(owner=user, name="CI")
+    _, pat = tokens.api_token_create(user=user, actor=user, name="short", expires_in=120)
+    path = path.format(room=room.pk, bot=bot.pk)
+    status, answer = _call(method, path, token=pat, body=body)
+    assert (status, answer["subcode"]) == (403, 4090)
+    assert answer["error"] == "API tokens cannot make credentials: log in to do this"
+    assert ApiToken.objects.count() == 1  # only the one made above
+    jwt = account_services.api_tokens_issue(user=user)["token"]
+    status, answer = _call(method, path, token=jwt, body=body)
+    assert (answer or {}).get("subcode") != 4090, answer  # past this check (other rules apply)
+
+
+def test_an_api_token_still_reads_and_ends_what_it_may(user):
+    _, pat = tokens.api_token_create(user=user, actor=user, name="short", expires_in=120)
+    assert _call("get", "/api/tokens", token=pat)[0] == 200
+    assert _call("get", "/api/bots", token=pat)[0] == 200
+    assert _call("get", "/api/webhooks", token=pat)[0] == 200

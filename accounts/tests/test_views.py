@@ -336,3 +336,23 @@ def test_profile_edits_first_last_and_display_name(client, db):
     )
     user.refresh_from_db()
     assert user.name == "Countess"
+
+
+@pytest.mark.parametrize("username", ["oncall", "everyone"])
+def test_signup_refuses_a_group_name_or_a_mention_word(client, db, username):
+    from usergroups.models import UserGroup
+
+    UserGroup.objects.create(name="oncall")
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "first_name": "Ada",
+            "username": username,
+            "email": "newbie@example.com",
+            "password1": "a-long-pass-42",
+            "password2": "a-long-pass-42",
+        },
+    )
+    assert response.status_code == 200
+    assert b"pick another username" in response.content
+    assert not User.objects.filter(username=username).exists()

@@ -23,6 +23,8 @@ def _require_room_admin(*, user: User, room: Conversation) -> Membership:
     membership = selectors.membership_get(user=user, conversation=room)
     if membership is None or not membership.is_admin:
         raise PermissionDenied("Only room admins can do that.")
+    if user.is_guest:  # a guest is never an admin (room_update), even one made so before
+        raise PermissionDenied("Guests cannot manage rooms.")
     return membership
 
 
@@ -99,7 +101,7 @@ def room_update(
     in one go (only staff change ``open_to_customers``).
 
     ``members`` (if given) is the whole new member list; ``admins`` the admins among them.
-    A room always keeps at least one admin. ``None``: leave it as it is.
+    A room always keeps at least one admin, and no guest is one. ``None``: leave it as it is.
     """
     Conversation.objects.select_for_update().filter(pk=room.pk).first()
     _require_room_admin(user=actor, room=room)
@@ -124,6 +126,9 @@ def room_update(
     admin_ids = {u.pk for u in (admins or [])}
     if not admin_ids & set(by_id):
         raise ValidationError({"admins": "A room needs at least one admin among its members."})
+    if any(by_id[pk].is_guest for pk in admin_ids & set(by_id)):
+        # A guest is invited to a few rooms; as an admin they could add anyone (/invite).
+        raise ValidationError({"admins": "Guests cannot be room admins."})
     current = {m.user_id: m for m in Membership.objects.filter(conversation=room)}
     for user_id, membership in current.items():
         if user_id not in by_id:
@@ -240,13 +245,13 @@ def room_delete(*, room: Conversation, actor: User) -> None:
 
 def memberships_release(*, user: User) -> None:
     """Before an account is deleted: wherever this person is the only admin of a room with
-    other members, the longest-standing other member becomes admin."""
+    other members, the longest-standing other member who is not a guest becomes admin."""
     for membership in Membership.objects.filter(user=user, is_admin=True).select_related(
         "conversation"
     ):
         room = membership.conversation
         others = Membership.objects.filter(conversation=room).exclude(user=user)
         if others.exists() and not others.filter(is_admin=True).exists():
-            successor = others.order_by("added_at", "pk").first()
+            successor = others.exclude(user__is_guest=True).order_by("added_at", "pk").first()
             if successor is not None:
                 Membership.objects.filter(pk=successor.pk).update(is_admin=True)

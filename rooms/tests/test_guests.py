@@ -2,12 +2,15 @@
 whatever UCHAT_DM_POLICY says; accounts.selectors.is_full_member is the one test."""
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts import selectors as account_selectors
+from accounts import services as account_services
 from accounts.tests.factories import UserFactory
 from rooms import services
+from rooms.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +89,31 @@ def test_pages_offer_guests_no_new_room(people):
         for path in ("/", "/sidebar/", f"/rooms/{mate.memberships.get().conversation_id}/"):
             page = client.get(path).content.decode()
             assert ('href="/rooms/new/"' in page) is shown, (person, path)
+
+
+def test_a_guest_is_never_made_a_room_admin(people):
+    """As an admin a guest could /invite anyone or edit the members."""
+    guest, mate, _ = people
+    room = Membership.objects.get(user=guest).conversation
+    with pytest.raises(ValidationError) as refused:
+        services.room_update(
+            room=room, actor=mate, name=room.name, topic="", members=[mate, guest],
+            admins=[mate, guest],
+        )  # fmt: skip
+    assert "Guests cannot be room admins." in refused.value.messages
+    assert not Membership.objects.get(conversation=room, user=guest).is_admin
+    # The room's only full member leaving for good makes no guest its admin either.
+    account_services.user_delete(user=mate)
+    assert not Membership.objects.filter(conversation=room, is_admin=True).exists()
+
+
+def test_a_guest_made_an_admin_before_manages_nothing(people):
+    guest, mate, stranger = people
+    room = Membership.objects.get(user=guest).conversation
+    Membership.objects.filter(conversation=room, user=guest).update(is_admin=True)
+    with pytest.raises(PermissionDenied, match="Guests cannot manage rooms"):
+        services.room_update(
+            room=room, actor=guest, name=room.name, topic="", members=[mate, guest, stranger],
+            admins=[guest],
+        )  # fmt: skip
+    assert not Membership.objects.filter(conversation=room, user=stranger).exists()
