@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 def test_a_bots_command_answers_in_the_room_or_privately(
     user, other_user, auth_client, receiver, monkeypatch, django_capture_on_commit_callbacks
 ):
-    bot = bot_create(owner=user, name="Deployer")
     room = engine.room_create(creator=user, name="ops", members=[other_user])
+    bot = bot_create(owner=user, name="Deployer")  # room admins make bots
     elsewhere = engine.room_create(creator=other_user, name="elsewhere")
     url = f"/api/bots/{bot.pk}/commands"
 
