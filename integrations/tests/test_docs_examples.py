@@ -38,8 +38,8 @@ def test_the_docs_bot_answers_a_command(user, settings, tmp_path):
     script = next(b for b in blocks() if "class Bot" in b)
     (tmp_path / "bot.py").write_text(script)
     port = free_port()
-    bot = bot_create(owner=user, name="Deployer")
     room = engine.room_create(creator=user, name="ops")
+    bot = bot_create(owner=user, name="Deployer")  # room admins make bots
     engine.members_add(conversation=room, actor=user, users=[bot], notify=False)
     _, secret = bot_commands.bot_command_create(
         bot=bot, actor=user, name="deploy", description="", url=f"http://127.0.0.1:{port}/"
