@@ -9,22 +9,39 @@ webhooks), made safe against being aimed inward (SSRF).
   metadata addresses stay refused even then);
 - connects to the very address it checked (the TLS name and ``Host`` stay the host's), so a
   name that resolves differently a moment later (DNS rebinding) cannot slip through;
-- never follows a redirect, ignores proxy variables of the environment, times out within
-  ``timeout`` seconds per step, and reads at most ``max_bytes`` of an answer (undecoded).
+- never follows a redirect, ignores proxy variables of the environment, reads at most
+  ``max_bytes`` of an answer (undecoded), and gives every request one deadline of ``timeout``
+  seconds for all of it (resolving, connecting, the headers and the body): a server that
+  trickles a byte at a time cannot hold the caller's thread past it. A watchdog timer shuts
+  the request's sockets down at the deadline, which wakes any read blocked on them, and the
+  answer fails with ``requests.Timeout``.
+
+A refusal's text (``str(exc)``) is the same generic sentence whatever the address, since it
+reaches the people who chose the URL: which address a name resolved to inside the network is
+logged on the server (``exc.detail``), never shown.
 """
 
+import contextlib
+import contextvars
 import ipaddress
+import logging
 import socket
+import threading
+import time
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
 from urllib3.util.connection import create_connection
 
+logger = logging.getLogger(__name__)
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+REFUSED_TEXT = "That address is not allowed (it is a private, loopback or metadata address)"
+UNRESOLVED_TEXT = "That address's host name does not resolve"
 
 # Instance metadata services (AWS, GCP, Azure, OpenStack: 169.254.169.254; AWS's IPv6 one;
 # Alibaba's): refused whatever the settings say.
@@ -34,11 +51,18 @@ METADATA = {
     ipaddress.ip_address("100.100.100.200"),
 }
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+CHUNK = 8192  # bytes read at a time from an answer's body
 
 
 class OutboundRefused(Exception):
     """The destination is one the server must not reach (or its name does not resolve). Not
-    an OSError, so that urllib3 passes it on as it is instead of retrying or wrapping it."""
+    an OSError, so that urllib3 passes it on as it is instead of retrying or wrapping it.
+    ``str()`` is the generic text people may see; ``detail`` (logged) names the address."""
+
+    def __init__(self, text: str, *, detail: str) -> None:
+        super().__init__(text)
+        self.detail = detail
+        logger.info("outbound request refused: %s", detail)
 
 
 def _embedded_ipv4(address: IPAddress) -> IPAddress:
@@ -65,19 +89,94 @@ def address_allowed(address: IPAddress, *, allow_private: bool = False) -> bool:
     )
 
 
-def address_for(host: str, port: int, *, allow_private: bool = False) -> str:
+def _getaddrinfo(host: str, port: int, *, within: float | None) -> list[Any]:
+    """getaddrinfo, given up after ``within`` seconds (a socket shutdown cannot wake a
+    resolver: it runs on a daemon thread, left to finish on its own if it is late)."""
+    if within is None:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    found: list[Any] = []
+    failed: list[BaseException] = []
+
+    def resolve() -> None:
+        try:
+            found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except BaseException as exc:  # handed to the caller below
+            failed.append(exc)
+
+    worker = threading.Thread(target=resolve, name="outbound-resolve", daemon=True)
+    worker.start()
+    worker.join(max(within, 0.0))
+    if worker.is_alive():
+        raise TimeoutError(f"resolving {host} took longer than the request's deadline")
+    if failed:
+        raise failed[0]
+    return found
+
+
+def address_for(
+    host: str, port: int, *, allow_private: bool = False, within: float | None = None
+) -> str:
     """The address to connect to for ``host``: resolved once, every answer checked."""
     try:
-        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        answers = _getaddrinfo(host, port, within=within)
     except (socket.gaierror, UnicodeError) as exc:
-        raise OutboundRefused(f"{host} does not resolve") from exc
+        raise OutboundRefused(UNRESOLVED_TEXT, detail=f"{host} does not resolve") from exc
     addresses = [ipaddress.ip_address(str(answer[4][0]).split("%")[0]) for answer in answers]
     if not addresses:
-        raise OutboundRefused(f"{host} does not resolve")
+        raise OutboundRefused(UNRESOLVED_TEXT, detail=f"{host} does not resolve")
     for address in addresses:
         if not address_allowed(address, allow_private=allow_private):
-            raise OutboundRefused(f"{host} resolves to a refused address ({address})")
+            raise OutboundRefused(
+                REFUSED_TEXT, detail=f"{host} resolves to a refused address ({address})"
+            )
     return str(addresses[0])
+
+
+class _Deadline:
+    """One request's deadline: the sockets it opened, shut down by a timer when it passes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        """Shut ``sock`` down at the deadline. A duplicate descriptor is kept: TLS wrapping
+        detaches the original object, and a shutdown through either ends the connection."""
+        with self._lock:
+            self._sockets.append(sock.dup())
+            late = self.expired
+        if late:
+            self._expire()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            doomed = list(self._sockets)
+        for sock in doomed:
+            with contextlib.suppress(OSError):  # already closed by the other side
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def end(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            doomed, self._sockets = self._sockets, []
+        for sock in doomed:
+            sock.close()
+
+
+_deadline: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar(
+    "outbound_deadline", default=None
+)
 
 
 class _GuardedConnectionMixin:
@@ -92,11 +191,25 @@ class _GuardedConnectionMixin:
     host: str
 
     def _new_conn(self) -> socket.socket:
-        address = address_for(self._dns_host, self.port, allow_private=self.allow_private)
+        deadline = _deadline.get()
+        within = deadline.left() if deadline is not None else None
+        try:
+            address = address_for(
+                self._dns_host, self.port, allow_private=self.allow_private, within=within
+            )
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(self, f"Resolving {self.host} timed out") from exc
+        timeout = self.timeout
+        if deadline is not None:
+            left = deadline.left()
+            if left <= 0:
+                raise ConnectTimeoutError(self, f"Connection to {self.host} timed out")
+            if not isinstance(timeout, int | float) or timeout > left:
+                timeout = left
         try:
             sock = create_connection(
                 (address, self.port),
-                self.timeout,
+                timeout,
                 source_address=self.source_address,
                 socket_options=self.socket_options,
             )
@@ -107,7 +220,11 @@ class _GuardedConnectionMixin:
         peer = ipaddress.ip_address(sock.getpeername()[0].split("%")[0])
         if not address_allowed(peer, allow_private=self.allow_private):  # belt and braces
             sock.close()
-            raise OutboundRefused(f"{self.host}: connected to a refused address ({peer})")
+            raise OutboundRefused(
+                REFUSED_TEXT, detail=f"{self.host}: connected to a refused address ({peer})"
+            )
+        if deadline is not None:
+            deadline.watch(sock)
         return sock
 
 
@@ -145,18 +262,52 @@ class GuardedSession(requests.Session):
         kwargs["allow_redirects"] = False
         kwargs["stream"] = True
         asked = kwargs.get("timeout")
-        kwargs["timeout"] = (
-            min(asked, self.timeout) if isinstance(asked, int | float) else self.timeout
-        )
+        seconds = min(asked, self.timeout) if isinstance(asked, int | float) else self.timeout
+        kwargs["timeout"] = seconds
         verb = method.decode() if isinstance(method, bytes) else method
-        response = super().request(verb, str(url), *args, **kwargs)
+        deadline = _Deadline(seconds)
+        token = _deadline.set(deadline)
+        deadline.start()
         try:
-            content = response.raw.read(self.max_bytes, decode_content=False) or b""
+            try:
+                response = super().request(verb, str(url), *args, **kwargs)
+                try:
+                    content = self._read(response, deadline)
+                finally:
+                    response.close()
+            except (requests.RequestException, OSError, HTTPError) as exc:
+                if deadline.expired:
+                    raise requests.exceptions.ReadTimeout(
+                        f"No full answer within {seconds} seconds."
+                    ) from exc
+                raise
+            if deadline.expired:  # a shutdown reads as the end of a body of unknown length
+                raise requests.exceptions.ReadTimeout(f"No full answer within {seconds} seconds.")
         finally:
-            response.close()
+            deadline.end()
+            _deadline.reset(token)
+            # A pooled connection would be reused without being watched: every request opens
+            # its own (the addresses are other people's; there is little to reuse anyway).
+            for adapter in self.adapters.values():
+                adapter.close()
         response._content = content
         response._content_consumed = True
         return response
+
+    def _read(self, response: requests.Response, deadline: _Deadline) -> bytes:
+        """At most max_bytes of the body (undecoded), in chunks, until the deadline."""
+        chunks: list[bytes] = []
+        size = 0
+        while size < self.max_bytes:
+            if deadline.left() <= 0:
+                deadline.expired = True
+                break
+            chunk = response.raw.read(min(CHUNK, self.max_bytes - size), decode_content=False)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
 
 
 def guarded_session(

@@ -53,7 +53,7 @@ def notification_email(*, notification_id: int) -> None:
 PUSH_RETRIES = 5
 PUSH_MAX_FAILURES = 3
 PUSH_TTL = 24 * 3600  # seconds a push service keeps a push for a device that is away
-PUSH_TIMEOUT = 5.0  # seconds, per step (connect, each read)
+PUSH_TIMEOUT = 5.0  # seconds for the whole request (core.outbound's one deadline)
 PUSH_BACKOFF_MAX = 3600
 
 

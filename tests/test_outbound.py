@@ -5,6 +5,7 @@ and read little."""
 import ipaddress
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -124,3 +125,74 @@ def test_proxies_from_the_environment_are_ignored(monkeypatch):
     assert session.trust_env is False
     with pytest.raises(requests.RequestException):
         session.post("ftp://example.com/", data=b"")
+
+
+class _Trickler:
+    """A server that answers a byte every ``every`` seconds, for ever: ``head`` first (in
+    full at once when ``head_at_once``), then spaces as the body."""
+
+    def __init__(self, head: bytes, *, head_at_once: bool, every: float = 0.1) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
+        self.stop = threading.Event()
+        self.head, self.head_at_once, self.every = head, head_at_once, every
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        with conn:
+            try:
+                conn.recv(65536)
+                if self.head_at_once:
+                    conn.sendall(self.head)
+                    rest = b""
+                else:
+                    rest = self.head
+                while not self.stop.is_set():
+                    conn.sendall(rest[:1] or b" ")
+                    rest = rest[1:]
+                    time.sleep(self.every)
+            except OSError:  # the client hung up: what the test wants
+                pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+
+
+@pytest.mark.parametrize(
+    ("head", "at_once"),
+    [
+        (b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000, False),  # headers never end
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", True),  # a body of known length
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", True),  # read until the end
+    ],
+    ids=["headers", "sized-body", "body-to-eof"],
+)
+@pytest.mark.timeout(20)
+def test_a_trickling_server_is_given_up_at_the_deadline_not_per_read(head, at_once):
+    """Each byte comes well within the per-read time-out; the whole answer never does."""
+    server = _Trickler(head, head_at_once=at_once)
+    try:
+        session = outbound.guarded_session(allow_private=True, timeout=1.0, max_bytes=1 << 20)
+        started = time.monotonic()
+        with pytest.raises(requests.Timeout):
+            session.post(server.url, data=b"hi")
+        assert time.monotonic() - started < 2.0
+    finally:
+        server.close()
+
+
+def test_a_refusal_names_no_address(monkeypatch):
+    """Room admins read the refusal; the address a name resolved to stays on the server."""
+    monkeypatch.setattr(socket, "getaddrinfo", _answers("10.20.30.40"))
+    with pytest.raises(outbound.OutboundRefused) as refused:
+        outbound.address_for("intranet.example.com", 443)
+    assert "10.20.30.40" not in str(refused.value)
+    assert str(refused.value) == outbound.REFUSED_TEXT
+    assert "10.20.30.40" in refused.value.detail

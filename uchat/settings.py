@@ -838,7 +838,7 @@ UCHAT_TICKET_REPLYING_SECONDS = env.int("UCHAT_TICKET_REPLYING_SECONDS", default
 # Integrations (docs/integrations.md): outgoing webhooks and bots' commands. Tests and closed
 # networks only: private and loopback addresses (metadata addresses stay refused).
 UCHAT_WEBHOOK_ALLOW_PRIVATE = env.bool("UCHAT_WEBHOOK_ALLOW_PRIVATE", default=False)
-UCHAT_WEBHOOK_TIMEOUT = env.float("UCHAT_WEBHOOK_TIMEOUT", default=5.0)  # seconds per step
+UCHAT_WEBHOOK_TIMEOUT = env.float("UCHAT_WEBHOOK_TIMEOUT", default=5.0)  # seconds per request
 # Failed deliveries in a row (after their retries) that switch a hook off, its owner told.
 UCHAT_WEBHOOK_MAX_FAILURES = env.int("UCHAT_WEBHOOK_MAX_FAILURES", default=10)
 # Webhooks (incoming, outgoing, each) per person, and commands per bot.

@@ -80,19 +80,51 @@ def bot_command_delete(*, command: BotCommand, actor: User) -> None:
 
 
 def commands_provider(user: User, conversation: Conversation) -> list[Command]:
-    """rooms.commands.providers: the commands of the active bots that are members here."""
+    """rooms.commands.providers: the commands of the active bots that are members here, each
+    saying whose it is. A name two bots here answer runs neither: whichever won, another
+    member's bot could take over a command people trust (and read what they type to it)."""
     bots = Membership.objects.filter(
         conversation=conversation, user__is_bot=True, user__is_active=True
     ).values("user_id")
-    return [
-        Command(
-            name=c.name,
-            description=c.description or f"Ask {c.bot.name}",
-            usage=f"/{c.name} <text>",
-            run=partial(bot_command_run, c.pk),
+    by_name: dict[str, list[BotCommand]] = {}
+    for c in BotCommand.objects.filter(bot_id__in=bots).select_related("bot").order_by("pk"):
+        by_name.setdefault(c.name, []).append(c)
+    found = []
+    for name, same in sorted(by_name.items()):
+        if len(same) == 1:
+            [c] = same
+            found.append(
+                Command(
+                    name=name,
+                    description=f"{c.description or 'Ask the bot'} (by {c.bot.name})",
+                    usage=f"/{name} <text>",
+                    run=partial(bot_command_run, c.pk),
+                )
+            )
+            continue
+        bot_names = ", ".join(c.bot.name for c in same)
+        refusal = (
+            f"{_count(len(same))} bots here answer /{name} ({bot_names}): "
+            "ask a room admin to remove one."
         )
-        for c in BotCommand.objects.filter(bot_id__in=bots).select_related("bot")
-    ]
+        found.append(
+            Command(
+                name=name,
+                description=f"{_count(len(same))} bots answer this here ({bot_names})",
+                usage=f"/{name} <text>",
+                run=partial(_ambiguous, refusal),
+            )
+        )
+    return found
+
+
+def _count(n: int) -> str:
+    return {2: "Two", 3: "Three", 4: "Four"}.get(n, str(n))
+
+
+def _ambiguous(refusal: str, invocation: Invocation) -> Outcome:
+    """A name several bots here answer: said privately, no bot is asked."""
+    return Outcome(reply=refusal)
 
 
 def bot_command_run(command_id: int, invocation: Invocation) -> Outcome:

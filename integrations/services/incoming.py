@@ -15,7 +15,8 @@ from integrations.models import IncomingWebhook
 from integrations.services import signing
 from rooms import selectors as room_selectors
 from rooms import services as engine
-from rooms.models import Conversation, Message
+from rooms.domain_events import MemberRemoved
+from rooms.models import Conversation, Membership, Message
 
 INVALID_PAYLOAD = "invalid_webhook_payload"  # ValidationError code (API subcode 4081)
 
@@ -56,6 +57,11 @@ def incoming_webhook_create(*, room: Conversation, creator: User, name: str) -> 
             f"You have {live} incoming webhooks; revoke one first.", code="too_many_webhooks"
         )
     bot = accounts.bot_create(owner=creator, name=name)
+    # Ownerless: the webhook is the only way to manage its bot. Owned, its maker could mint
+    # API tokens for it and read the room through it after leaving; it would also count
+    # against their bot cap and be listed on their Bots page.
+    bot.bot_owner = None
+    bot.save(update_fields=["bot_owner"])
     engine.members_add(conversation=room, actor=creator, users=[bot], notify=False)
     token = signing.token_new()
     webhook = IncomingWebhook(
@@ -87,6 +93,21 @@ def webhooks_end_for_user(*, user: User) -> None:
     deletion revokes the incoming webhooks they created, as it ends their other tokens."""
     for webhook in IncomingWebhook.objects.filter(
         created_by=user, revoked_at__isnull=True
+    ).select_related("bot", "conversation"):
+        incoming_webhook_revoke(webhook=webhook, actor=None)
+
+
+def on_member_removed(event: MemberRemoved) -> None:
+    """Handler (after commit): someone who leaves or is removed from a conversation stops
+    reading it through their bots. Their bots there are removed from it and the incoming
+    webhooks they made there are revoked (their bots deactivated). A maker who only stops
+    being a room admin keeps their webhooks (as Slack does): docs/integrations.md."""
+    conversation = event.conversation
+    bots = User.objects.filter(bot_owner_id=event.user_id, is_bot=True)
+    for membership in Membership.objects.filter(conversation=conversation, user__in=bots):
+        engine.member_remove(conversation=conversation, membership=membership)
+    for webhook in IncomingWebhook.objects.filter(
+        conversation=conversation, created_by_id=event.user_id, revoked_at__isnull=True
     ).select_related("bot", "conversation"):
         incoming_webhook_revoke(webhook=webhook, actor=None)
 

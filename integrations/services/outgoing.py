@@ -100,9 +100,13 @@ def outgoing_webhook_update(
     events: Iterable[object] | None = None,
     active: bool | None = None,
 ) -> OutgoingWebhook:
-    """Change the URL or the events, or switch it on (its failures start again from 0) or off."""
+    """Change the URL or the events, or switch it on (its failures start again from 0) or off.
+    Only the owner or staff change the URL: a room admin who could would redirect a staff
+    member's signed deliveries (and their secret's signatures) to a server of their own."""
     require_manager(user=actor, webhook=webhook)
-    if url is not None:
+    if url is not None and url.strip() != webhook.url:
+        if not (actor.is_staff or webhook.owner_id == actor.pk):
+            raise PermissionDenied("Only the webhook's owner or staff change its URL.")
         webhook.url = signing.url_check(url)
     if events is not None:
         webhook.events = events_clean(

@@ -64,7 +64,7 @@ def url_check(url: str) -> str:
             parts.hostname, port, allow_private=settings.UCHAT_WEBHOOK_ALLOW_PRIVATE
         )
     except outbound.OutboundRefused as exc:
-        raise ValidationError(
-            f"The server may not send to that address: {exc}.", code=INVALID_URL
-        ) from exc
+        # The generic words only: which inside address a name resolves to is not for the
+        # people who typed it (exc.detail is logged by core.outbound).
+        raise ValidationError(f"{exc}.", code=INVALID_URL) from exc
     return url

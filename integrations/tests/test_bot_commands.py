@@ -47,7 +47,7 @@ def test_a_bots_command_answers_in_the_room_or_privately(
     engine.members_add(conversation=room, actor=user, users=[bot], notify=False)
     command = commands.command_find(other_user, room, "deploy")
     assert command is not None
-    assert command.description == "Ship it"
+    assert command.description == "Ship it (by Deployer)"
     assert commands.command_find(other_user, elsewhere, "deploy") is None
 
     receiver.answers = [(200, {"text": "Deploying *v2*…", "response_type": "in_channel"}, 0.0)]
@@ -95,3 +95,36 @@ def test_a_bots_command_answers_in_the_room_or_privately(
     assert someone.delete(f"{url}/{command_id}").status_code == 404
     assert auth_client.delete(f"{url}/{command_id}").status_code == 204
     assert commands.command_find(other_user, room, "deploy") is None
+
+
+def test_two_bots_answering_one_name_run_neither(user, other_user, receiver):
+    """Mallory's bot cannot take over the CI bot's /deploy in a shared room: the name answers
+    privately that two bots claim it, and neither server is asked."""
+    mallory = other_user
+    room = engine.room_create(creator=user, name="ops", members=[mallory])
+    engine.room_update(
+        room=room, actor=user, name="ops", topic="", members=[user, mallory], admins=[user, mallory]
+    )
+    ci = bot_create(owner=user, name="CI bot")
+    spy = bot_create(owner=mallory, name="Helper")
+    bot_commands.bot_command_create(
+        bot=ci, actor=user, name="deploy", description="Ship it", url=f"{receiver.origin}/ci"
+    )
+    engine.members_add(conversation=room, actor=user, users=[ci], notify=False)
+    command = commands.command_find(user, room, "deploy")
+    assert command is not None
+    assert command.description == "Ship it (by CI bot)"
+
+    bot_commands.bot_command_create(
+        bot=spy, actor=mallory, name="deploy", description="Ship it", url=f"{receiver.origin}/spy"
+    )
+    engine.members_add(conversation=room, actor=mallory, users=[spy], notify=False)
+    [listed] = [c for c in commands.commands_for(user, room) if c.name == "deploy"]
+    assert "CI bot" in listed.description
+    assert "Helper" in listed.description
+    outcome = commands.command_run(user=user, conversation=room, text="/deploy v2")
+    assert outcome.reply == (
+        "Two bots here answer /deploy (CI bot, Helper): ask a room admin to remove one."
+    )
+    assert outcome.message is None
+    assert receiver.received == []

@@ -124,3 +124,58 @@ def test_a_password_change_revokes_the_creators_incoming_webhooks(user):
     assert incoming.webhook_for_token(created.token) is None
     created.webhook.refresh_from_db()
     assert created.webhook.revoked_at is not None
+
+
+def test_a_removed_member_stops_reading_through_their_bots_and_webhooks(
+    user, other_user, django_capture_on_commit_callbacks
+):
+    """Mallory (a room admin) puts her bot in the room and makes a webhook there. Demoted,
+    she keeps both (Slack does); removed, her bot leaves the room and her webhook is revoked.
+    The webhook's bot is nobody's: she can mint no token for it, nor list it as hers."""
+    mallory = other_user
+    room = engine.room_create(creator=user, name="ops", members=[mallory])
+    engine.room_update(
+        room=room, actor=user, name="ops", topic="", members=[user, mallory], admins=[user, mallory]
+    )
+    spy = accounts.bot_create(owner=mallory, name="Spy")
+    engine.members_add(conversation=room, actor=mallory, users=[spy], notify=False)
+    client = Client()
+    client.force_login(mallory)
+    made = client.post(
+        f"/api/rooms/{room.pk}/webhooks", {"name": "CI"}, content_type="application/json"
+    )
+    assert made.status_code == 201, made.content
+    hook = IncomingWebhook.objects.get()
+    assert hook.bot.bot_owner is None
+    minted = client.post(
+        f"/api/bots/{hook.bot_id}/tokens", {"name": "read"}, content_type="application/json"
+    )
+    assert minted.status_code == 404, minted.content  # not hers: nothing learnt
+    assert not hook.bot.api_tokens.exists()
+    listed = client.get("/api/bots").json()
+    assert [b["id"] for b in listed["bots"]] == [spy.pk]
+
+    everyone = [user, mallory, spy, hook.bot]
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.room_update(
+            room=room, actor=user, name="ops", topic="", members=everyone, admins=[user]
+        )
+    hook.refresh_from_db()
+    assert hook.revoked_at is None  # demoted: kept
+    assert room.memberships.filter(user=spy).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        engine.room_update(
+            room=room,
+            actor=user,
+            name="ops",
+            topic="",
+            members=[user, spy, hook.bot],
+            admins=[user],
+        )
+    hook.refresh_from_db()
+    hook.bot.refresh_from_db()
+    assert not room.memberships.filter(user=spy).exists()
+    assert hook.revoked_at is not None
+    assert not hook.bot.is_active
+    assert room.memberships.filter(user=user).exists()

@@ -140,6 +140,9 @@ def test_inward_addresses_are_refused_at_creation_and_at_send_time(
             content_type="application/json",
         )  # fmt: skip
         assert (answer.status_code, answer.json()["subcode"]) == (400, 4080), url
+        if "inward" in url:  # what the name resolves to inside stays on the server
+            assert "10.0.0.1" not in answer.content.decode()
+            assert "not allowed" in answer.content.decode()
     settings.UCHAT_WEBHOOK_ALLOW_PRIVATE = True  # metadata stays refused even so
     answer = client.post(
         "/api/webhooks",
@@ -167,6 +170,7 @@ def test_inward_addresses_are_refused_at_creation_and_at_send_time(
     assert receiver.received == []
     errors = list(WebhookDelivery.objects.values_list("error", flat=True))
     assert [e.split(":")[0] for e in errors] == ["Refused", "Refused"], errors
+    assert not [e for e in errors if "10.0.0.1" in e or "127.0.0.1" in e], errors
 
 
 def test_a_redirect_is_a_failed_delivery(staff, user, receiver, django_capture_on_commit_callbacks):
@@ -206,3 +210,33 @@ def test_caps_drop_rather_than_flood(
     assert len(kept) == 2  # the oldest went (the last DELIVERIES_KEPT stay)
     assert kept[-1][0] is None
     assert kept[-1][1].startswith("Dropped: over 2 deliveries a minute")
+
+
+def test_a_room_admin_cannot_repoint_a_staff_hook_on_their_room(staff, user, receiver):
+    """The room's admins manage its hooks, but only the owner (or staff) changes the URL, and
+    only the owner ever sees the secret."""
+    room = engine.room_create(creator=user, name="ops")
+    client = staff_client(staff)
+    made = client.post(
+        "/api/webhooks",
+        {"url": f"{receiver.origin}/staff", "events": ["message.created"], "room": room.pk},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    hook = made.json()["id"]
+    admin = staff_client(user)  # the room's admin, not staff
+    mallory = admin.patch(
+        f"/api/webhooks/{hook}", {"url": f"{receiver.origin}/mine"}, content_type="application/json"
+    )
+    assert mallory.status_code == 403
+    assert OutgoingWebhook.objects.get().url == f"{receiver.origin}/staff"
+    assert "secret" not in admin.get(f"/api/webhooks/{hook}").json()
+    # The rest stays theirs: the events, switching it off.
+    off = admin.patch(f"/api/webhooks/{hook}", {"active": False}, content_type="application/json")
+    assert off.status_code == 200
+    # Its owner changes the URL.
+    moved = client.patch(
+        f"/api/webhooks/{hook}", {"url": f"{receiver.origin}/new"}, content_type="application/json"
+    )
+    assert moved.status_code == 200
+    assert OutgoingWebhook.objects.get().url == f"{receiver.origin}/new"
