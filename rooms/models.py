@@ -67,9 +67,10 @@ class Conversation(models.Model):
         ]
         indexes = [
             # The directory: public rooms, most recently active first, from a small index.
+            # Plain DESC columns: SQLite (the first run's database) has no NULLS LAST in an
+            # index.
             models.Index(
-                models.F("last_message_id").desc(nulls_last=True),
-                "id",
+                fields=["-last_message_id", "id"],
                 condition=models.Q(visibility="public"),
                 name="conversation_public_idx",
             ),

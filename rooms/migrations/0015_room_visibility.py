@@ -28,8 +28,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="conversation",
             index=models.Index(
-                models.OrderBy(models.F("last_message_id"), descending=True, nulls_last=True),
-                models.F("id"),
+                fields=["-last_message_id", "id"],
                 condition=models.Q(("visibility", "public")),
                 name="conversation_public_idx",
             ),
