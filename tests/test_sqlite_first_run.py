@@ -14,7 +14,7 @@ def test_migrate_and_demo_data_on_sqlite(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(UCHAT_DATA_DIR=str(tmp_path), DJANGO_SECRET_KEY="first-run-" + "x" * 40)
     for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603
             [sys.executable, "manage.py", *command],
             cwd=ROOT,
             env=env,

@@ -23,4 +23,5 @@ def sidebar(context: template.Context, current: int | None = None) -> dict[str, 
         "request": request,
         # An inclusion tag's context has no context processors' values: the page's, passed on.
         "full_member": context.get("full_member", False),
+        "team_member": context.get("team_member", False),
     }

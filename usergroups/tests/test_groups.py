@@ -173,6 +173,15 @@ def test_the_groups_page(client, user, other_user):
     page = client.get("/groups/")
     assert page.status_code == 200
     assert b"groups-data" in page.content
+    # The sidebar beside a conversation links it for the team only.
+    room = rooms.room_create(creator=user, name="Team", members=[other_user])
+    assert b'id="sidebar-groups"' in client.get(f"/rooms/{room.pk}/").content
+    customer = UserFactory(username="cora", team_member=False)
+    rooms.members_add(conversation=room, actor=customer, users=[customer])
+    client.force_login(customer)
+    assert client.get(f"/rooms/{room.pk}/").status_code == 200
+    assert b'id="sidebar-groups"' not in client.get(f"/rooms/{room.pk}/").content
+    assert client.get("/groups/").status_code == 403
     guest = UserFactory(username="gus", is_guest=True)
     client.force_login(guest)
     assert client.get("/groups/").status_code == 403
