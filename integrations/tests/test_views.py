@@ -19,6 +19,7 @@ def test_a_room_admin_manages_the_rooms_integrations_from_its_edit_page(
     edit = auth_client.get(f"/rooms/{room.pk}/edit/").content.decode()
     assert 'id="integrations"' in edit
     assert "Add incoming webhook" in edit
+    assert f'name="room" value="{room.pk}"' in edit  # the outgoing form is this room's
 
     made = auth_client.post(f"/integrations/rooms/{room.pk}/incoming/", {"name": "CI"})
     page = made.content.decode()
@@ -84,7 +85,10 @@ def test_the_staff_page_and_a_deactivated_owners_hooks(user, staff, receiver):
     client.force_login(user)
     assert client.get("/integrations/").status_code == 403
     client.force_login(staff)
-    assert client.get("/integrations/").status_code == 200
+    staff_page = client.get("/integrations/")
+    assert staff_page.status_code == 200
+    assert b"Add outgoing webhook" in staff_page.content
+    assert b'name="room"' not in staff_page.content  # site-wide
     room = engine.room_create(creator=user, name="ops")
     from integrations.services import outgoing
 
