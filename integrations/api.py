@@ -11,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import bots
 from accounts.http import SignedInApiRequest
 from accounts.models import User
 from accounts.permissions import credential_permissions
@@ -180,8 +181,8 @@ class WebhookDeliveriesApi(APIView):
 
 
 def _bot(request: SignedInApiRequest, bot_id: int) -> User:
-    bot = User.objects.filter(pk=bot_id, is_bot=True).first()
-    if bot is None or not (request.user.is_staff or bot.bot_owner_id == request.user.pk):
+    bot = bots.bot_for_manager(viewer=request.user, bot_id=bot_id)
+    if bot is None:
         raise Http404  # someone else's bot: learn nothing
     return bot
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from accounts import tokens
 from accounts.models import User
 from accounts.payloads import person_payload
 from core import outbound
@@ -38,7 +39,8 @@ EVENT = "command"
 def require_bot_manager(*, user: User, bot: User) -> None:
     if not bot.is_bot:
         raise PermissionDenied("That is not a bot.")
-    if user.is_staff or (bot.bot_owner_id == user.pk and not user.is_guest):
+    # The bots' own rule (their owner, or staff), as for their tokens.
+    if tokens.bot_manages(user, bot) and (user.is_staff or not user.is_guest):
         return
     raise PermissionDenied("Only the bot's owner and staff manage its commands.")
 
