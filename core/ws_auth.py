@@ -5,11 +5,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import validate_host
+
+from core.db_calls import database_sync_to_async
 
 
 class BrowserOriginValidator:

@@ -8,10 +8,10 @@ import time
 import weakref
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from core import events
+from core.db_calls import database_sync_to_async
 from rooms import services
 from rooms.services.presence import PROCESS_EVERY, PROCESS_TTL
 

@@ -39,6 +39,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, connections
 
 from core import domain_events, events
+from core.db_calls import close_if_hung_up
 from rooms.models import Message
 from rooms.services.messages import Draft, Outcome, message_created_event, messages_store
 
@@ -112,6 +113,8 @@ class Writer:
         now = time.monotonic()
         if now - self.last_batch > CHECK_AFTER_IDLE:
             close_old_connections()
+        else:  # no round trip: a connection the database hung up on (a restart) is replaced
+            close_if_hung_up()
         self.last_batch = now
         try:
             with domain_events.collecting() as committed:

@@ -10,6 +10,7 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -46,7 +47,8 @@ def socket_open(
     """What a socket's handshake asks of the database, in one trip from the event loop: may
     the person open another socket (two-factor authentication set up where the site requires
     it of staff and agents, under the socket limit), the conversation when the socket is for
-    one (members only), and the socket's presence row. A refused handshake writes nothing."""
+    one (members only), and the socket's presence row. A refused handshake leaves nothing
+    behind (over the limit, its row is written, counted and deleted again)."""
     if user_needs_two_factor_setup(user=user):
         return SocketOpened(Refused.FORBIDDEN)
     conversation = None
@@ -55,16 +57,13 @@ def socket_open(
         if conversation is None:
             return SocketOpened(Refused.FORBIDDEN)
     _process_registered()
-    with transaction.atomic():
-        fresh = selectors.presence_fresh_since()
-        Presence.objects.filter(user=user, last_seen__lt=fresh).delete()
-        open_now = Presence.objects.filter(user=user).count()
-        if open_now >= settings.UCHAT_WS_MAX_PER_USER:
-            return SocketOpened(Refused.TOO_MANY)
-        Presence.objects.create(
-            channel_name=channel_name, user=user, last_seen=timezone.now(), viewing=conversation
-        )
-    came_online = open_now == 0
+    open_now, earlier = _presence_row_add(
+        user=user, channel_name=channel_name, viewing=conversation
+    )
+    if open_now >= settings.UCHAT_WS_MAX_PER_USER:
+        Presence.objects.filter(pk=channel_name).delete()
+        return SocketOpened(Refused.TOO_MANY)
+    came_online = earlier == 0
     ids = []
     if conversation_ids or came_online:
         ids = selectors.conversation_ids_for_user(user=user)
@@ -72,6 +71,32 @@ def socket_open(
         for hook in hooks.person_online:
             hook(user=user)
     return SocketOpened(None, conversation, ids, came_online)
+
+
+def _presence_row_add(
+    *, user: User, channel_name: str, viewing: Conversation | None
+) -> tuple[int, int]:
+    """Write the socket's row, then count the person's other fresh rows: all of them (the
+    socket limit) and those ordered before this one by (last_seen, channel_name) (none: this
+    socket brings the person online). Two statements in autocommit, no transaction and no row
+    lock: two sockets opening at once each see the other's row or not, and the first of them
+    in that order always counts no earlier row, so "online" is never missed (at worst told
+    twice). Stale rows are not deleted here: the sweeps do that (rooms/sweeper.py), and the
+    counts ignore them."""
+    now = timezone.now()
+    Presence.objects.create(channel_name=channel_name, user=user, last_seen=now, viewing=viewing)
+    counts = (
+        Presence.objects.filter(user=user, last_seen__gte=selectors.presence_fresh_since())
+        .exclude(pk=channel_name)
+        .aggregate(
+            others=Count("pk"),
+            earlier=Count(
+                "pk",
+                filter=Q(last_seen__lt=now) | Q(last_seen=now, channel_name__lt=channel_name),
+            ),
+        )
+    )
+    return counts["others"], counts["earlier"]
 
 
 def presence_connect(*, user: User, channel_name: str) -> bool:

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from core import events, fanout
+from core.db_calls import database_sync_to_async
 from core.input_limits import InputRefused, json_loads_limited
 from rooms import frames, services
 from rooms.sweeper import sweeper_start

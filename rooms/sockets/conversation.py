@@ -6,12 +6,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core import events
+from core.db_calls import database_sync_to_async
 from core.input_limits import is_id
 from rooms import frames, payloads, selectors, services
 from rooms.models import Conversation, Message

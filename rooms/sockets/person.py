@@ -4,11 +4,11 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core import events
+from core.db_calls import database_sync_to_async
 from core.input_limits import is_id
 from rooms import frames, hooks, kinds, services
 from rooms.sockets.base import TokenBucket

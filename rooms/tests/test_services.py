@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from core import events
 from rooms import services
-from rooms.models import Conversation, Membership, Message
+from rooms.models import Conversation, Membership, Message, Presence
 
 
 @pytest.fixture
@@ -322,3 +322,29 @@ def test_room_cap_reaches_the_form_and_the_api(auth_client, settings):
     response = auth_client.post("/rooms/new/", {"name": "Busy", "members": "x1, x2"})
     assert b"You can add at most 1 person at once (2 given)." in response.content
     assert not Conversation.objects.filter(name="Busy").exists()
+
+
+def test_the_first_of_two_sockets_opened_at_one_instant_brings_its_person_online(
+    user, monkeypatch
+):
+    # No transaction orders the handshakes: each writes its row, then counts the others. Of
+    # two at once, the one first by (last_seen, channel_name) must tell, whatever it sees.
+    moment = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    Presence.objects.create(channel_name="socket.p.b", user=user, last_seen=moment)
+    assert services.socket_open(user=user, channel_name="socket.p.a").came_online
+    assert not services.socket_open(user=user, channel_name="socket.p.c").came_online
+
+
+def test_stale_presence_rows_neither_count_nor_keep_the_person_online(user, settings):
+    settings.UCHAT_WS_MAX_PER_USER = 1
+    gone = timezone.now() - timedelta(seconds=settings.UCHAT_PRESENCE_TTL + 5)
+    Presence.objects.create(channel_name="socket.dead.x", user=user, last_seen=gone)
+    opened = services.socket_open(user=user, channel_name="socket.p.a")
+    assert opened.refused is None
+    assert opened.came_online
+    refused = services.socket_open(user=user, channel_name="socket.p.b")
+    assert refused.refused == services.Refused.TOO_MANY
+    # The refused socket leaves no row; the stale one waits for the sweep.
+    rows = set(Presence.objects.filter(user=user).values_list("pk", flat=True))
+    assert rows == {"socket.dead.x", "socket.p.a"}
