@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 import orjson
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import transaction
 
 from core import fanout
@@ -78,27 +79,71 @@ async def broadcast_async(
 ) -> None:
     """Send now, from the event loop. A layer failure is logged, never raised: the data is
     already stored, and the sockets that missed it are closed so that their clients ``sync``."""
+    await broadcast_many_async([(groups, event_type, payload)])
+
+
+Broadcast = tuple[Iterable[str], str, Mapping[str, Any]]
+
+
+async def broadcast_many_async(broadcasts: list[Broadcast]) -> None:
+    """``broadcast_async`` for several broadcasts, sent in order (a batch of new messages):
+    on channels-redis' pub/sub layer one pipelined round trip to Redis for all of them
+    (``_publish``), where one ``group_send`` after another waits for each ``PUBLISH``'s
+    answer under the layer's lock. If any fails, every group they were for counts as missed."""
     global _failed_at
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not broadcasts:
         return
-    targets = list(groups)
+    sends = [(g, event(g, kind, payload)) for groups, kind, payload in broadcasts for g in groups]
+    targets = list(dict.fromkeys(group for group, _ in sends))
+    kinds = ", ".join(sorted({kind for _, kind, _ in broadcasts}))
     failed_lately = time.monotonic() - _failed_at < SKIP_AFTER_FAILURE
     if failed_lately and not fanout.answered_since(_failed_at):
-        logger.warning("broadcast of %s skipped: the channel layer failed just now", event_type)
+        logger.warning("broadcast of %s skipped: the channel layer failed just now", kinds)
         fanout.broadcast_failed(targets)
         return
     try:
         # Other processes hear of earlier failures before they hear anything newer.
         await fanout.resync.send(layer)
-        for group in targets:
-            await asyncio.wait_for(
-                layer.group_send(group, event(group, event_type, payload)), BROADCAST_TIMEOUT
-            )
+        await asyncio.wait_for(_publish(layer, sends), BROADCAST_TIMEOUT)
     except Exception as exc:
         _failed_at = time.monotonic()
-        logger.warning("broadcast of %s failed: %r", event_type, exc)
+        logger.warning("broadcast of %s failed: %r", kinds, exc)
         fanout.broadcast_failed(targets)
+
+
+async def _publish(layer: Any, sends: list[tuple[str, LayerEvent]]) -> None:
+    """``group_send`` each, in order. On channels-redis' pub/sub layer, several go as one
+    pipeline of ``PUBLISH``es per Redis shard, under the shard's lock as its ``group_send``
+    takes it (so a group's events keep their order: a group always maps to one shard)."""
+    shards = _pubsub_shards(layer) if len(sends) > 1 else None
+    if shards is None:
+        for group, sent in sends:
+            await layer.group_send(group, sent)
+        return
+    by_shard: dict[int, tuple[Any, list[tuple[str, bytes]]]] = {}
+    for group, sent in sends:
+        channel = shards._get_group_channel_name(group)
+        shard = shards._get_shard(channel)
+        by_shard.setdefault(id(shard), (shard, []))[1].append((channel, layer.serialize(sent)))
+    for shard, items in by_shard.values():
+        async with shard._lock:
+            shard._ensure_redis()
+            pipe = shard._redis.pipeline(transaction=False)
+            for channel, data in items:
+                pipe.publish(channel, data)
+            await pipe.execute()
+
+
+def _pubsub_shards(layer: Any) -> Any:
+    """The running loop's channels-redis pub/sub layer, whose shards ``_publish`` pipelines
+    to; None for any other layer (one ``group_send`` each). Pinned channels-redis 4.3's
+    internals; rooms/tests/test_fanout.py fails if they move."""
+    if not isinstance(layer, RedisPubSubChannelLayer):
+        return None
+    loop_layer = layer._get_layer()
+    needed = ("_get_group_channel_name", "_get_shard")
+    return loop_layer if all(hasattr(loop_layer, name) for name in needed) else None
 
 
 def broadcast(groups: Iterable[str], event_type: str, payload: Mapping[str, Any]) -> None:

@@ -138,9 +138,8 @@ class Writer:
         if before is not None:
             await asyncio.wait([before])
         try:
-            for message in messages:
-                group, event_type, payload = message_created_event(message)
-                await events.broadcast_async([group], event_type, payload)
+            created = [message_created_event(message) for message in messages]
+            await events.broadcast_many_async([([g], kind, p) for g, kind, p in created])
         finally:
             if recorded:  # not awaited: the next batch's broadcasts do not wait for them
                 self.handled = self.handlers.submit(self._handle, recorded)

@@ -53,6 +53,40 @@ async def test_one_subscription_serves_every_local_socket():
     assert hub.keeper is None
 
 
+async def test_a_batch_of_broadcasts_goes_in_one_pipeline_and_in_order(monkeypatch):
+    # The writer broadcasts a batch's messages together: on the pub/sub layer one round trip
+    # of PUBLISHes, not one group_send (and its answer) after another.
+    hub = fanout.hub()
+    assert events._pubsub_shards(hub.layer) is not None, "channels-redis' internals moved"
+    one, two = Socket(), Socket()
+    await hub.join("conversation.9011", one)
+    await hub.join("conversation.9012", two)
+    await hub.answering()
+    singles = []
+    real = type(hub.layer).__getattr__
+
+    def counted(layer, name):
+        if name == "group_send":
+            singles.append(name)
+        return real(layer, name)
+
+    monkeypatch.setattr(type(hub.layer), "__getattr__", counted)
+    bodies = [f"m{n}" for n in range(6)]
+    await events.broadcast_many_async(
+        [
+            ([f"conversation.901{1 + n % 2}"], "message.created", {"body": b})
+            for n, b in enumerate(bodies)
+        ]
+    )
+    await _wait_for(two, 3)
+    await _wait_for(one, 3)
+    assert singles == []
+    assert one.frames == [f'{{"type":"message.created","body":"{b}"}}' for b in bodies[0::2]]
+    assert two.frames == [f'{{"type":"message.created","body":"{b}"}}' for b in bodies[1::2]]
+    await hub.leave("conversation.9011", one)
+    await hub.leave("conversation.9012", two)
+
+
 async def test_groups_are_refreshed_while_nobody_joins(monkeypatch):
     """channels-redis forgets group members after group_expiry; the hub re-adds itself."""
     monkeypatch.setattr(fanout, "REFRESH_SECONDS", 0.05)

@@ -324,9 +324,7 @@ def test_room_cap_reaches_the_form_and_the_api(auth_client, settings):
     assert not Conversation.objects.filter(name="Busy").exists()
 
 
-def test_the_first_of_two_sockets_opened_at_one_instant_brings_its_person_online(
-    user, monkeypatch
-):
+def test_the_first_of_two_sockets_opened_at_one_instant_brings_its_person_online(user, monkeypatch):
     # No transaction orders the handshakes: each writes its row, then counts the others. Of
     # two at once, the one first by (last_seen, channel_name) must tell, whatever it sees.
     moment = timezone.now()

@@ -139,16 +139,18 @@ async def test_sockets_share_batches_and_keep_every_guarantee(user, settings, mo
         return real_store(drafts)
 
     committed_at_broadcast: list[bool] = []
-    real_broadcast = events.broadcast_async
+    real_broadcast = events.broadcast_many_async
 
-    async def checking_broadcast(groups, event_type, payload):
-        if event_type == "message.created":  # seen from another connection: committed?
-            exists = Message.objects.filter(pk=payload["id"]).exists
-            committed_at_broadcast.append(await sync_to_async(exists, thread_sensitive=False)())
-        await real_broadcast(groups, event_type, payload)
+    async def checking_broadcast(broadcasts):
+        for _groups, event_type, payload in broadcasts:
+            if event_type == "message.created":  # seen from another connection: committed?
+                exists = Message.objects.filter(pk=payload["id"]).exists
+                committed = await sync_to_async(exists, thread_sensitive=False)()
+                committed_at_broadcast.append(committed)
+        await real_broadcast(broadcasts)
 
     monkeypatch.setattr(writer_module, "messages_store", counting_store)
-    monkeypatch.setattr(events, "broadcast_async", checking_broadcast)
+    monkeypatch.setattr(events, "broadcast_many_async", checking_broadcast)
     sockets = [
         (await connect(p, f"/ws/rooms/{rooms[i // 10].pk}/"))[0] for i, p in enumerate(people)
     ]
