@@ -70,7 +70,21 @@ def render(text: str) -> str:
     return _render(text)
 
 
+# Text that Markdown, linkify and the sanitiser all leave as it is: one line of letters and
+# digits (any script), spaces, ",?!'", and full stops followed by a space or the end (no
+# domain, no ordered list: it may not start with a digit); no leading, trailing or double
+# spaces. Its HTML is the paragraph around it, without running the parser (most chat lines;
+# rooms/tests/test_markup.py checks the two agree on such text).
+_PLAIN = re.compile(r"(?![\d ])(?:[^\W_]|[,?!']| (?! )|\.(?= |$))+(?<! )")
+
+
 def _render(text: str) -> str:
+    if _PLAIN.fullmatch(text):
+        return f"<p>{text}</p>"
+    return _render_parsed(text)
+
+
+def _render_parsed(text: str) -> str:
     html = _parser.render(text)
     return _tight(
         nh3.clean(

@@ -1,11 +1,12 @@
 """Markdown in messages: the safe subset, rendered once on the server, in every door's
 message object as ``html`` (with ``body`` raw); hostile input comes out inert."""
 
+import random
 from html.parser import HTMLParser
 
 import pytest
 
-from rooms import services
+from rooms import markup, services
 from rooms.markup import render
 
 
@@ -102,3 +103,18 @@ def test_the_api_carries_html(user, other_user, client):
     assert response.status_code == 201, response.content
     assert response.json()["html"] == "<p><code>code</code> <em>em</em></p>"
     assert response.json()["content"]["text"] == "`code` *em*"
+
+
+def test_plain_lines_skip_the_parser_and_render_the_same():
+    alphabet = "abcXYZ019 ,?!'.:éßж日本٣²_*-"
+    rng = random.Random(31)  # noqa: S311 - a test corpus, not a secret
+    plain = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
+        if markup._PLAIN.fullmatch(text):
+            plain += 1
+            assert markup.render(text) == markup._render_parsed(text), text
+    assert plain > 2000  # the alphabet reaches the fast path often
+    for text in ("1. first", "- item", "www.example.com", "a_b_", "x  y", " lead", "e.g. so"):
+        assert not markup._PLAIN.fullmatch(text), text
+    assert markup.render("Fine, thanks. You?") == "<p>Fine, thanks. You?</p>"
