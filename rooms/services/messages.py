@@ -209,8 +209,8 @@ def messages_store(drafts: list[Draft]) -> list[Outcome]:
     apps' reactions) runs after the commit, as handlers of MessageCreated.
 
     Cost per batch, whatever its size: one query for re-sent client_ids, one Redis pipeline
-    for the rate counters, then one transaction: memberships, the conversations' row locks
-    (their ``last_seq``), one multi-row insert, and one update each for the conversations and
+    for the rate counters, then one transaction: the conversations' row locks (their
+    ``last_seq``) with the senders' memberships in one statement, one multi-row insert, and one update each for the conversations and
     the senders' read markers. If that transaction fails half-way (a ticket closed meanwhile,
     a concurrent re-send, the database), it rolls back and each draft is stored on its own:
     every draft ends stored, or refused with its reason. Nothing is half-stored, and the file
@@ -358,18 +358,25 @@ def _failure(draft: Draft, exc: Exception) -> Outcome:
 def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]) -> None:
     """Inside the batch's transaction."""
     pairs = {(drafts[i].conversation.pk, drafts[i].sender.pk) for i in todo}
-    # Members still active (a socket opened before a deactivation holds a stale user object).
-    conversation_ids, user_ids = list({c for c, _ in pairs}), list({u for _, u in pairs})
-    memberships = {
-        (conversation_id, user_id): pk
-        for pk, conversation_id, user_id in _select(
-            f"SELECT m.id, m.conversation_id, m.user_id FROM {_table(Membership)} m "  # noqa: S608 - our names
-            f"JOIN {_table(User)} u ON u.id = m.user_id WHERE u.is_active "
-            f"AND m.conversation_id IN ({_marks(conversation_ids)}) "
-            f"AND m.user_id IN ({_marks(user_ids)})",
-            [*conversation_ids, *user_ids],
-        )
-    }
+    # One statement: the conversations' row locks and the senders' memberships (members still
+    # active: a socket opened before a deactivation holds a stale user object). The locks
+    # serialise writers of one conversation, taken in id order (no deadlock between batches):
+    # ids commit in increasing order and each message gets the next gap-free sequence number
+    # of its conversation. The checks below read under them.
+    to_lock, user_ids = sorted({c for c, _ in pairs}), list({u for _, u in pairs})
+    if connection.features.has_select_for_update_of:
+        lock = " FOR UPDATE OF c"
+    else:
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    rows = _select(
+        f"SELECT c.id, c.last_seq, c.notify_all, m.id, m.user_id FROM {_table(Conversation)} c "  # noqa: S608 - our names
+        f"LEFT JOIN {_table(Membership)} m ON m.conversation_id = c.id "
+        f"AND m.user_id IN ({_marks(user_ids)}) AND EXISTS (SELECT 1 FROM {_table(User)} u "
+        f"WHERE u.id = m.user_id AND u.is_active) "
+        f"WHERE c.id IN ({_marks(to_lock)}) ORDER BY c.id" + lock,
+        [*user_ids, *to_lock],
+    )
+    memberships = {(c, u): m for c, _, _, m, u in rows if m is not None}
     allowed = []
     for i in todo:
         if (drafts[i].conversation.pk, drafts[i].sender.pk) in memberships:
@@ -381,16 +388,7 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
     allowed = [i for i in allowed if outcomes[i] is None]
     if not allowed:
         return
-    # The row locks serialise writers of one conversation, taken in id order (no deadlock
-    # between batches): ids commit in increasing order and each message gets the next
-    # gap-free sequence number of its conversation.
-    to_lock = sorted({drafts[i].conversation.pk for i in allowed})
-    locked = _select(
-        f"SELECT id, last_seq, notify_all FROM {_table(Conversation)} "  # noqa: S608 - our names
-        f"WHERE id IN ({_marks(to_lock)}) ORDER BY id"
-        + (" FOR UPDATE" if connection.features.has_select_for_update else ""),
-        to_lock,
-    )
+    locked = {(c, seq, flag) for c, seq, flag, _, _ in rows}
     last_seq = {pk: seq for pk, seq, _ in locked}
     # Fresh under the lock, for rooms.services.notify's ``when`` test (no query of its own).
     notify_all = {pk: bool(flag) for pk, _, flag in locked}  # SQLite answers 0 or 1
