@@ -210,8 +210,8 @@ def messages_store(drafts: list[Draft]) -> list[Outcome]:
 
     Cost per batch, whatever its size: one query for re-sent client_ids, one Redis pipeline
     for the rate counters, then one transaction: the conversations' row locks (their
-    ``last_seq``) with the senders' memberships in one statement, one multi-row insert, and one update each for the conversations and
-    the senders' read markers. If that transaction fails half-way (a ticket closed meanwhile,
+    ``last_seq``) with the senders' memberships in one statement, one multi-row insert, and
+    the conversations' and senders' read markers' updates (one statement on PostgreSQL). If that transaction fails half-way (a ticket closed meanwhile,
     a concurrent re-send, the database), it rolls back and each draft is stored on its own:
     every draft ends stored, or refused with its reason. Nothing is half-stored, and the file
     of a draft that ends refused is deleted.
@@ -421,9 +421,13 @@ def _insert(drafts: list[Draft], todo: list[int], outcomes: list[Outcome | None]
         newest[message.conversation_id] = message
         read[memberships[(message.conversation_id, drafts[i].sender.pk)]] = message.pk
     _rows_set(
-        Conversation, {c: (m.seq, m.pk) for c, m in newest.items()}, "last_seq", "last_message_id"
+        (
+            Conversation,
+            {c: (m.seq, m.pk) for c, m in newest.items()},
+            ("last_seq", "last_message_id"),
+        ),
+        (Membership, {pk: (m,) for pk, m in read.items()}, ("last_read_message_id",)),
     )
-    _rows_set(Membership, {pk: (m,) for pk, m in read.items()}, "last_read_message_id")
     _thread_counters_update([m for m in messages if m.thread_id is not None])
     for i, message in zip(allowed, messages, strict=True):
         outcomes[i] = (message, True)
@@ -540,10 +544,27 @@ def _select(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def _rows_set(model: type[models.Model], values: dict[int, tuple[int, ...]], *columns: str) -> None:
-    """``UPDATE <table> SET <column> = CASE id WHEN ... END, ... WHERE id IN (...)``: one
-    statement for the whole batch (Django's bulk_update builds the same SQL at several times
-    the CPU, measured in docs/performance.md). Integers only."""
+RowsSet = tuple[type[models.Model], dict[int, tuple[int, ...]], tuple[str, ...]]
+
+
+def _rows_set(*updates: RowsSet) -> None:
+    """For each (model, {id: values}, columns): ``UPDATE <table> SET <column> = CASE id WHEN
+    ... END, ... WHERE id IN (...)``, one statement for the whole batch (Django's bulk_update
+    builds the same SQL at several times the CPU, measured in docs/performance.md). Integers
+    only. On PostgreSQL the updates of several tables go in one statement (each its own
+    ``WITH`` clause: one round trip); elsewhere one after another."""
+    statements = [_rows_set_sql(*update) for update in updates if update[1]]
+    if connection.vendor == "postgresql" and len(statements) > 1:
+        clauses = ", ".join(f"u{n} AS ({sql})" for n, (sql, _) in enumerate(statements))
+        statements = [(f"WITH {clauses} SELECT 1", [p for _, ps in statements for p in ps])]
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def _rows_set_sql(
+    model: type[models.Model], values: dict[int, tuple[int, ...]], columns: tuple[str, ...]
+) -> tuple[str, list[int]]:
     table = connection.ops.quote_name(model._meta.db_table)
     ids = list(values)
     cases, params = [], []
@@ -553,11 +574,8 @@ def _rows_set(model: type[models.Model], values: dict[int, tuple[int, ...]], *co
         for pk in ids:
             params += [pk, values[pk][n]]
     marks = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {', '.join(cases)} WHERE id IN ({marks})",  # noqa: S608 - names are ours, values are parameters
-            [*params, *ids],
-        )
+    sql = f"UPDATE {table} SET {', '.join(cases)} WHERE id IN ({marks})"  # noqa: S608 - names are ours, values are parameters
+    return sql, [*params, *ids]
 
 
 def _message_for_change(*, message_id: int, conversation: Conversation) -> Message:
