@@ -211,10 +211,11 @@ def messages_store(drafts: list[Draft]) -> list[Outcome]:
     Cost per batch, whatever its size: one query for re-sent client_ids, one Redis pipeline
     for the rate counters, then one transaction: the conversations' row locks (their
     ``last_seq``) with the senders' memberships in one statement, one multi-row insert, and
-    the conversations' and senders' read markers' updates (one statement on PostgreSQL). If that transaction fails half-way (a ticket closed meanwhile,
-    a concurrent re-send, the database), it rolls back and each draft is stored on its own:
-    every draft ends stored, or refused with its reason. Nothing is half-stored, and the file
-    of a draft that ends refused is deleted.
+    the updates of the conversations and of the senders' read markers (one statement on
+    PostgreSQL). If that transaction fails half-way (a ticket closed meanwhile, a concurrent
+    re-send, the database), it rolls back and each draft is stored on its own: every draft
+    ends stored, or refused with its reason. Nothing is half-stored, and the file of a draft
+    that ends refused is deleted.
     """
     outcomes: list[Outcome | None] = [None] * len(drafts)
     repeats = _resends_find(drafts, outcomes)
