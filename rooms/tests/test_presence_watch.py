@@ -1,6 +1,8 @@
 """Presence by watching (issue 31): a person's coming and going is published to their own
 presence group, and only sockets that sent ``presence.watch`` for them hear it."""
 
+from typing import Any
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -45,7 +47,7 @@ async def frames_until_pong(communicator) -> list[dict]:
     return seen
 
 
-async def watch(communicator, users: list) -> dict:
+async def watch(communicator, users: Any) -> dict:
     await communicator.send_json_to({"type": "presence.watch", "users": users})
     while (frame := await communicator.receive_json_from(timeout=5))["type"] not in (
         "presence.state",
