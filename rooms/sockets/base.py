@@ -199,6 +199,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             await self.join_groups(sorted(wanted - watched))
         except Exception:
             logger.warning("presence.watch failed: the channel layer is unavailable")
+            for group in wanted - watched:  # whatever the hub took of them
+                await self.leave_group(group)
             await self.fanout_failed()
             return
         online = await database_sync_to_async(services.presence_online)(user_ids=sorted(allowed))
@@ -351,8 +353,10 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def join_groups(self, groups: list[str]) -> None:
         """Join several groups at once (the hub's batch form: one lock, subscriptions side by
         side)."""
-        await fanout.hub().join_many(groups, self)
+        # Counted first: a join that fails half-way is undone by leave_all_groups (leaving a
+        # group the hub never added this socket to does nothing).
         self.groups_joined.update(groups)
+        await fanout.hub().join_many(groups, self)
 
     async def leave_group(self, group: str) -> None:
         self.groups_joined.discard(group)
