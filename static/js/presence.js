@@ -34,8 +34,10 @@ export class PresenceWatch {
     /** @type {string | null} the watched set the socket holds (null: none sent on it yet) */
     this.sentKey = null;
     this.sentAt = -Infinity;
-    /** @type {number[][]} the watches sent, oldest first, that no presence.state answered yet */
-    this.pending = [];
+    /** @type {number[]} the last watch sent: a presence.state speaks of these people (a refused
+        watch gets no state, so states are not matched to watches one by one; one that answers
+        an earlier watch is corrected by the next, a second later) */
+    this.asked = [];
     /** @type {unknown} */
     this.timer = null;
   }
@@ -60,7 +62,7 @@ export class PresenceWatch {
   opened() {
     this.sentKey = null;
     this.sentAt = -Infinity;
-    this.pending = [];
+    this.asked = [];
     if (this.timer !== null) this.cancel(this.timer);
     this.timer = null;
     this.flush();
@@ -81,10 +83,10 @@ export class PresenceWatch {
     if (!this.send({ type: FRAME.PRESENCE_WATCH, users })) return;  /* sent on the next open */
     this.sentKey = key;
     this.sentAt = this.now();
-    this.pending.push(users);
+    this.asked = users;
   }
 
-  /** A presence.state (the answer to the oldest watch not answered) or a presence frame. @param {{ type: string, [key: string]: any }} frame */
+  /** A presence.state (the answer to a watch) or a presence frame. @param {{ type: string, [key: string]: any }} frame */
   apply(frame) {
     /** @type {Array<[number, boolean]>} */
     const changes = [];
@@ -94,9 +96,8 @@ export class PresenceWatch {
       changes.push([id, online]);
     };
     if (frame.type === FRAME.PRESENCE_STATE) {
-      const asked = this.pending.shift() || [];
       const online = new Set(frame.online);
-      for (const id of asked) put(id, online.has(id));
+      for (const id of this.asked) put(id, online.has(id));
     } else if (frame.type === FRAME.PRESENCE) {
       put(Number(frame.user_id), Boolean(frame.online));
     }
