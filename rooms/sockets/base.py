@@ -335,8 +335,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         groups = [*self.access_groups(), *groups]
         try:
             async with asyncio.timeout(fanout.HANDSHAKE_TIMEOUT):
-                for group in groups:
-                    await self.join_group(group)
+                # One batch: a dashboard's socket joins every conversation of its person.
+                await self.join_groups(groups)
                 await fanout.hub().answering()
         except Exception as exc:
             logger.warning("socket refused: the channel layer is unavailable (%r)", exc)
