@@ -170,7 +170,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         ``presence.state``: which of them are online. Only people who share a conversation with
         the person count; other ids are dropped without a word (whether they exist stays
         unsaid). The groups are joined before the snapshot is read, so no change falls between
-        the two: one that lands meanwhile arrives as a ``presence`` frame after the state."""
+        the two (one made meanwhile may reach the client just before the state, which then
+        counts it already)."""
         users = content.get("users")
         if not isinstance(users, list) or not all(is_id(u) for u in users):
             await self.send_error(
