@@ -131,7 +131,7 @@ def instrument() -> None:
     )
     JsonFrameConsumer.accept = timed_async("accept", JsonFrameConsumer.accept)
     events.broadcast_async = timed_async(
-        '"online" broadcast to the person\'s conversations', events.broadcast_async
+        '"online" broadcast to the person\'s watchers', events.broadcast_async
     )
     ConversationConsumer.connect = timed_async(  # type: ignore[method-assign]
         "consumer connect(), all of it", ConversationConsumer.connect

@@ -18,7 +18,10 @@ asyncio WebSocket clients (bench/fanout_load.py) that checks every delivery:
 Scenarios: ``team`` (20 rooms x 25 members, each member sends every 5 s), ``townhall`` (one
 room of 300, 10 messages/s), ``ramp`` (10 rooms x 20; the rate rises until p99 passes 500 ms),
 ``idle`` (3,000 sockets connecting 50 at a time: connect time, server CPU per connect, memory
-per connection).
+per connection), and ``idle-watch``, uchat only: the same, each client sending ``presence.watch``
+with its room's 100 members right after its socket opens and waiting for ``presence.state``
+(docs/websocket.md); both report the ``presence`` frames the clients received; and
+``idle-10k``, uchat-2 only: 10,000 sockets (100 rooms of 100) over two server processes.
 
     bench/run fanout [--servers uchat,bare,...] [--scenarios team,ramp,...] [--repeat 3]
                      [--step-seconds 5] [--step-deliveries 10000] [--smoke]
@@ -84,13 +87,23 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "drain": 3.0,
     },
     "idle": {"rooms": 30, "members": 100},
+    "idle-watch": {"rooms": 30, "members": 100, "watch": True},
+    # 10,000 sockets over two processes (uchat-2 only): memory and connect time at that size.
+    "idle-10k": {"rooms": 100, "members": 100},
 }
+# Connect-only scenarios (no messages): their own table, and only uchat speaks presence.watch.
+IDLE = ("idle", "idle-watch", "idle-10k")
+UCHAT_ONLY = ("idle-watch",)
+TWO_PROCESSES_ONLY = ("idle-10k",)
 SMOKE: dict[str, dict[str, Any]] = {
     "team": {"rooms": 2, "members": 3, "rates": [6], "seconds": 1},
     "townhall": {"rooms": 1, "members": 5, "rates": [5], "seconds": 1},
     "ramp": {"rooms": 2, "members": 3, "rates": [5, 10], "seconds": 1, "stop_p99_ms": 500},
     "ramp-hall": {"rooms": 1, "members": 6, "rates": [5, 10], "seconds": 1, "stop_p99_ms": 500},
     "idle": {"rooms": 2, "members": 5},
+    # One at a time: member k's connect reaches the k - 1 who watch already (20 frames in all).
+    "idle-watch": {"rooms": 2, "members": 5, "watch": True, "connect_concurrency": 1},
+    "idle-10k": {"rooms": 2, "members": 5},
 }
 UCHAT_ENV = {
     # Measure the fan-out, not the abuse limits (they are tested in the suite).
@@ -352,19 +365,29 @@ def plan_for(server: Server, people: People | None, spec: dict) -> dict[str, Any
         for r in range(rooms)
         for m in range(members)
     ]
-    plan = {"clients": clients, "scenario": "idle" if "rates" not in spec else "rates"}
-    return {**plan, **{k: v for k, v in spec.items() if k not in ("rooms", "members")}}
+    plan: dict[str, Any] = {
+        "clients": clients,
+        "scenario": "idle" if "rates" not in spec else "rates",
+    }
+    if spec.get("watch") and people is not None:
+        # Each client watches its room's members (person r * members + m is member m of room r).
+        plan["watch"] = {
+            str(room_ids[r]): people.user_ids[r * members : (r + 1) * members] for r in range(rooms)
+        }
+    skipped = ("rooms", "members", "watch")
+    return {**plan, **{k: v for k, v in spec.items() if k not in skipped}}
 
 
 def summarize(kind: str, scenario: str, result: dict) -> dict[str, Any]:
     row: dict[str, Any] = {"server": kind, "scenario": scenario}
-    if scenario == "idle":
+    if scenario in IDLE:
         row.update(
             sockets=result["clients"],
             rss_mb=result["rss_mb"],
             kib_per_socket=result["kib_per_socket"],
             connect_s=result["connect_seconds"],
             connect_cpu_ms=result["connect_cpu_ms"],
+            presence_frames=result["presence_frames"],
         )
         return row
     steps = result["steps"]
@@ -463,8 +486,13 @@ def main() -> int:
                 if scenario.startswith("ramp"):
                     spec = ramp_steps(spec, step_seconds, step_deliveries)
                 for kind in kinds:
-                    if kind == "uchat-2" and scenario == "idle":
+                    if scenario in TWO_PROCESSES_ONLY:
+                        if kind != "uchat-2":
+                            continue
+                    elif kind == "uchat-2" and scenario in IDLE:
                         continue
+                    if scenario in UCHAT_ONLY and not kind.startswith("uchat"):
+                        continue  # the baselines have no presence.watch
                     rows.append(run_one(kind, scenario, spec, workdir, people))
                     rows[-1]["round"] = round_
                     print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
@@ -588,7 +616,7 @@ def report(rows: list[dict]) -> int:
         "server_cpu_us_per_delivery", "redis_cpu_us_per_delivery", "generator_cpu",
     )  # fmt: skip
     for r in summary:
-        if r["scenario"] != "idle":
+        if r["scenario"] not in IDLE:
             shown = " | ".join(cell(r[k]) for k in figures)
             print(f"| {r['server']} | {r['scenario']} | {shown} |")
     ramps = [r for r in rows if r["scenario"].startswith("ramp")]
@@ -604,16 +632,17 @@ def report(rows: list[dict]) -> int:
                 f"| {r['server']} | {r['scenario']} | {r.get('round', 1)} | "
                 f"{r['delivered_per_s']} | {r['best_at_p99_100ms']} | {steps} |"
             )
-    idles = [r for r in summary if r["scenario"] == "idle"]
+    idles = [r for r in summary if r["scenario"] in IDLE]
     if idles:
         print()
         print(
-            "| server | idle sockets | server RSS MiB | KiB per socket | connect s | server CPU ms per connect |"
+            "| server | scenario | idle sockets | server RSS MiB | KiB per socket | connect s | server CPU ms per connect | presence frames received |"
         )
-        print("| --- | --- | --- | --- | --- | --- |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for r in idles:
             keys = ("sockets", "rss_mb", "kib_per_socket", "connect_s", "connect_cpu_ms")
-            print(f"| {r['server']} | " + " | ".join(cell(r[k]) for k in keys) + " |")
+            cells = [cell(r[k]) for k in keys] + [cell(r.get("presence_frames", "–"))]
+            print(f"| {r['server']} | {r['scenario']} | " + " | ".join(cells) + " |")
     ratios = ratios_of(rows)
     _two_columns(
         "ratio (of the medians; in brackets, the run-by-run ratios' spread)",
@@ -645,7 +674,7 @@ def report(rows: list[dict]) -> int:
         print("| --- | --- | --- |")
         for name, measured, _bound, _most in targets:
             print(f"| {name} | {cell(measured) if measured else '–'} | {met[name]} |")
-    uchat_rows = [r for r in rows if r["server"].startswith("uchat") and r["scenario"] != "idle"]
+    uchat_rows = [r for r in rows if r["server"].startswith("uchat") and r["scenario"] not in IDLE]
     broken = [r for r in uchat_rows if r["lost"] or r["duplicated"]]
     broken += [r for r in failed if r["server"].startswith("uchat")]
     result = {

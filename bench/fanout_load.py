@@ -46,6 +46,7 @@ class Tally:
     last_frame: float = 0.0
     errors: list[str] = field(default_factory=list)
     arrivals: int = 0
+    presence: int = 0  # presence frames received (a person's coming or going)
 
 
 def encode(client: Client, text: str) -> str:
@@ -66,11 +67,31 @@ async def socketio_handshake(client: Client, ws: ClientConnection) -> None:
     await ws.send("42" + json.dumps(["join", {"room": client.room}]))
 
 
-async def run_client(client: Client, tally: Tally, opened: asyncio.Semaphore) -> None:
+async def watch(ws: ClientConnection, users: list[int], tally: Tally) -> None:
+    """uchat's presence.watch, answered by presence.state (idle-watch)."""
+    await ws.send(json.dumps({"type": "presence.watch", "users": users}))
+    while True:
+        text = str(await ws.recv())
+        if '"type":"presence.state"' in text:
+            return
+        if PRESENCE in text:
+            tally.presence += 1
+        elif '"type":"error"' in text:
+            raise RuntimeError(f"presence.watch refused: {text[:200]}")
+
+
+PRESENCE = '"type":"presence"'  # not presence.state: the closing quote follows the name
+
+
+async def run_client(
+    client: Client, tally: Tally, opened: asyncio.Semaphore, watched: list[int] | None = None
+) -> None:
     async with opened:
         ws = await connect(client.url, max_size=2**20, ping_interval=None, open_timeout=60)
         if client.protocol == "socketio":
             await socketio_handshake(client, ws)
+        if watched is not None:  # part of the connect, as a page's first watch is
+            await watch(ws, watched, tally)
     client.ws = ws
     joined_socketio = client.protocol != "socketio"
     if joined_socketio:
@@ -91,6 +112,8 @@ async def run_client(client: Client, tally: Tally, opened: asyncio.Semaphore) ->
                 tally.errors.append(text[:200])
                 continue
             elif '"type":"message.created"' not in text:
+                if PRESENCE in text:
+                    tally.presence += 1
                 continue  # acks, presence, typing
             start = text.find(MARK)
             if start < 0:
@@ -179,7 +202,10 @@ async def main(plan: dict[str, Any]) -> None:
     tally = Tally()
     opened = asyncio.Semaphore(plan.get("connect_concurrency", 50))
     connect_start = time.monotonic()
-    tasks = [asyncio.create_task(run_client(c, tally, opened)) for c in clients]
+    watch_lists = plan.get("watch", {})
+    tasks = [
+        asyncio.create_task(run_client(c, tally, opened, watch_lists.get(c.room))) for c in clients
+    ]
     ready = asyncio.gather(*(c.ready.wait() for c in clients))
     try:
         await asyncio.wait_for(ready, timeout=plan.get("connect_timeout", 300))
@@ -202,7 +228,7 @@ async def main(plan: dict[str, Any]) -> None:
     result: dict[str, Any] = {"clients": len(clients), "connect_seconds": round(connect_seconds, 1)}
     scenario = plan["scenario"]
     if scenario == "idle":
-        print(json.dumps({**result, "idle": True}), flush=True)
+        print(json.dumps({**result, "idle": True, "presence_frames": tally.presence}), flush=True)
     else:
         steps = []
         for step, rate in enumerate(plan["rates"]):

@@ -9,13 +9,14 @@ import contextlib
 import sys
 import time
 from pathlib import Path
+from typing import Any, Literal
 
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "uchat-demo-2026"  # noqa: S105 - seed_demo's printed demo password
-SIZES = {
+SIZES: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
     "phone": {
         "viewport": {"width": 390, "height": 844},
@@ -23,7 +24,7 @@ SIZES = {
         "has_touch": True,
     },
 }
-MODES = ("light", "dark")
+MODES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
 TICKET = "Blender stops after 10 seconds"
 
 

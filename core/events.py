@@ -26,6 +26,11 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def presence_group(user_id: int) -> str:
+    """The sockets watching one person's presence (a ``presence.watch`` frame joins it)."""
+    return f"presence.{user_id}"
+
+
 def access_group(user_id: int) -> str:
     """Every socket of one person, whatever page it serves: revocation closes them all."""
     return f"access.user.{user_id}"

@@ -33,6 +33,7 @@ REACTION_REMOVE = "reaction.remove"
 SYNC = "sync"  # both ways: the request, and the page that answers it
 READ = "read"
 TYPING = "typing"  # both ways: "I am typing", and who is
+PRESENCE_WATCH = "presence.watch"  # the people whose presence this socket follows
 
 
 class Ping(TypedDict):
@@ -87,6 +88,11 @@ class TypingRequest(TypedDict):
     thread: NotRequired[int]  # typing in this thread's composer (its root's id)
 
 
+class PresenceWatch(TypedDict):
+    type: str
+    users: list[int]  # replaces the socket's watched set (at most UCHAT_PRESENCE_WATCH_MAX)
+
+
 CLIENT_FRAMES: dict[str, type] = {
     PING: Ping,
     SUBSCRIBE: Subscribe,
@@ -98,6 +104,7 @@ CLIENT_FRAMES: dict[str, type] = {
     SYNC: SyncRequest,
     READ: Read,
     TYPING: TypingRequest,
+    PRESENCE_WATCH: PresenceWatch,
 }
 
 # --- server → client (and the channel-layer events that carry them) ---------------------------
@@ -109,6 +116,7 @@ MESSAGE_DELETED = "message.deleted"
 SUBSCRIBED = "subscribed"
 REACTION_UPDATED = "reaction.updated"
 PRESENCE = "presence"
+PRESENCE_STATE = "presence.state"
 MEMBER_ADDED = "member.added"
 MEMBER_UPDATED = "member.updated"
 MEMBER_REMOVED = "member.removed"
@@ -179,6 +187,13 @@ class Presence(TypedDict):
     online: bool
 
 
+class PresenceState(TypedDict):
+    """The answer to ``presence.watch``: which of the watched people are online now."""
+
+    type: str
+    online: list[int]
+
+
 class MemberChanged(TypedDict):
     room: RoomPayload
     member: MemberPayload
@@ -211,6 +226,7 @@ SERVER_FRAMES: dict[str, type] = {
     TYPING: Typing,
     REACTION_UPDATED: ReactionUpdated,
     PRESENCE: Presence,
+    PRESENCE_STATE: PresenceState,
     MEMBER_ADDED: MemberChanged,
     MEMBER_UPDATED: MemberChanged,
     MEMBER_REMOVED: MemberRemoved,

@@ -1,4 +1,4 @@
-"""Each server process sweeps stale presence rows now and then, and tells the conversations of
+"""Each server process sweeps stale presence rows now and then, and tells the watchers of
 people who went offline without a word: their server died, or their network dropped them while
 the server could not notice. Without it, open pages showed them online until reloaded."""
 
@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 import weakref
-from typing import Any
 
 from django.conf import settings
 
@@ -39,11 +38,10 @@ def sweeper_start() -> None:
         _liveness[loop] = loop.create_task(_liveness_forever())
 
 
-async def _tell_gone(gone: list[tuple[Any, list[int]]]) -> None:
-    for user, conversation_ids in gone:
-        await events.broadcast_async(
-            *services.presence_event(user=user, conversation_ids=conversation_ids, online=False)
-        )
+async def _tell_gone(gone: list[int]) -> None:
+    """One ``presence`` frame per person gone, to the sockets watching them."""
+    for user_id in gone:
+        await events.broadcast_async(*services.presence_event(user_id=user_id, online=False))
 
 
 def _dead_processes(ok_since: float) -> list[str]:
@@ -77,10 +75,7 @@ async def _liveness_forever() -> None:
 async def sweep_once() -> int:
     """One sweep: how many people were told they went offline."""
     gone = await database_sync_to_async(services.presence_sweep)()
-    for user, conversation_ids in gone:
-        await events.broadcast_async(
-            *services.presence_event(user=user, conversation_ids=conversation_ids, online=False)
-        )
+    await _tell_gone(gone)
     return len(gone)
 
 

@@ -43,9 +43,12 @@ def _need_redis() -> None:
 
 def _check_rows(rows: list[dict]) -> None:
     for row in rows:
-        if row["scenario"] == "idle":
+        if row["scenario"] in ("idle", "idle-watch"):
             assert row["sockets"] == 10
             assert row["rss_mb"] > 0
+            # Presence reaches only watchers: none unasked; with watches, member k's connect
+            # (one at a time) reaches the k - 1 of its room who watch already, once each.
+            assert row["presence_frames"] == (20 if row["scenario"] == "idle-watch" else 0), row
             continue
         assert row["lost"] == 0, row
         assert row["duplicated"] == 0, row
@@ -59,7 +62,7 @@ def test_fanout_smoke_delivers_everything_once_on_every_server():
     servers = ["uchat", "uchat-2", "socketio-redis-db"]
     report = _run(
         "bench/fanout.py", "--smoke", "--repeat", "2", "--servers", ",".join(servers),
-        "--scenarios", "team,ramp-hall,idle",
+        "--scenarios", "team,ramp-hall,idle,idle-watch",
     )  # fmt: skip
     rows = report["rows"]
     assert report["uchat_lossless"] is True
@@ -67,7 +70,7 @@ def test_fanout_smoke_delivers_everything_once_on_every_server():
     _check_rows(rows)
     # Interleaved: every server ran every scenario once before any ran one again.
     order = [(r["round"], r["scenario"], r["server"]) for r in rows]
-    rank = ["team", "ramp-hall", "idle"]
+    rank = ["team", "ramp-hall", "idle", "idle-watch"]
     assert order == sorted(order, key=lambda o: (o[0], rank.index(o[1]), servers.index(o[2])))
     assert {r["round"] for r in rows} == {1, 2}
     # Each figure as its median and spread over the two runs; ratios between the medians,
@@ -97,6 +100,8 @@ def test_fanout_smoke_delivers_everything_once_on_every_server():
     # Two uchat processes: members connected to either one got every message.
     two = [r for r in rows if r["server"] == "uchat-2"]
     assert {r["scenario"] for r in two} == {"team", "ramp-hall"}
+    # idle-watch is uchat's alone (the baselines have no presence.watch).
+    assert {r["server"] for r in rows if r["scenario"] == "idle-watch"} == {"uchat"}
     # The other servers, once, on the steady scenario: each still starts and delivers.
     others = ["uchat-daphne", "uchat-granian", "bare", "socketio", "socketio-redis"]
     report = _run(
@@ -146,7 +151,8 @@ def test_connect_profile_counts_each_stage():
     assert report["sockets"] == 6
     stages = {s["stage"]: s for s in report["stages"]}
     # The handshake's database work: the token's person, then one trip for the checks, the
-    # membership and the presence row (docs/performance.md, "Where a connect's time goes").
+    # membership and the presence row (docs/performance.md, "Where a connect's time goes"):
+    # the membership, the row's INSERT and one count; no transaction, no conversation list.
     assert stages["token: the person behind the JWT"]["queries_per_connect"] == 1
-    assert stages["socket_open: checks, membership, presence row"]["queries_per_connect"] <= 5
+    assert stages["socket_open: checks, membership, presence row"]["queries_per_connect"] == 3
     assert stages["join the groups (fan-out hub, Redis)"]["ms_per_connect"] > 0

@@ -727,6 +727,8 @@ UCHAT_WS_FRAME_RATE = env.int("UCHAT_WS_FRAME_RATE", default=120)
 UCHAT_WS_FRAME_RATE_WINDOW = env.float("UCHAT_WS_FRAME_RATE_WINDOW", default=60.0)
 # Open sockets per person (all tabs, devices and programs, over every server process).
 UCHAT_WS_MAX_PER_USER = env.int("UCHAT_WS_MAX_PER_USER", default=20)
+# The most people one socket may watch with a ``presence.watch`` frame (``too_many`` past it).
+UCHAT_PRESENCE_WATCH_MAX = env.int("UCHAT_PRESENCE_WATCH_MAX", default=500)
 # A socket that sends nothing for this long is closed (4408); pages ping every 30 s.
 UCHAT_WS_IDLE_SECONDS = env.int("UCHAT_WS_IDLE_SECONDS", default=300)
 # Per person and hour, staff excepted: rooms created, people added to rooms, tickets raised.

@@ -9,7 +9,6 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -31,10 +30,9 @@ class Refused(StrEnum):
 class SocketOpened:
     refused: Refused | None = None
     conversation: Conversation | None = None
-    # The person's conversations: asked for (their dashboard socket listens to all), or needed
-    # to tell them that the person came online.
+    # The person's conversations, when asked for (their dashboard socket listens to all).
     conversation_ids: list[int] = field(default_factory=list)
-    came_online: bool = False  # this is their first socket: broadcast presence_announce
+    came_online: bool = False  # this is their first socket: broadcast presence_event
 
 
 def socket_open(
@@ -64,9 +62,9 @@ def socket_open(
         Presence.objects.filter(pk=channel_name).delete()
         return SocketOpened(Refused.TOO_MANY)
     came_online = earlier == 0
-    ids = []
-    if conversation_ids or came_online:
-        ids = selectors.conversation_ids_for_user(user=user)
+    # Coming online is told to the person's watchers (presence_event), not to their
+    # conversations: nothing to look up unless the socket listens to them all.
+    ids = selectors.conversation_ids_for_user(user=user) if conversation_ids else []
     if came_online:
         for hook in hooks.person_online:
             hook(user=user)
@@ -103,16 +101,37 @@ def presence_connect(*, user: User, channel_name: str) -> bool:
     """Record an open socket outside a handshake; True if the person just came online."""
     opened = socket_open(user=user, channel_name=channel_name)
     if opened.came_online:
-        events.broadcast(*presence_event(user=user, conversation_ids=opened.conversation_ids))
+        events.broadcast(*presence_event(user_id=user.pk))
     return opened.came_online
 
 
-def presence_event(
-    *, user: User, conversation_ids: list[int], online: bool = True
-) -> tuple[list[str], str, dict[str, Any]]:
-    """The broadcast telling a person's conversations that they came online or went offline."""
-    groups = [events.conversation_group(pk) for pk in conversation_ids]
-    return groups, frames.PRESENCE, {"user_id": user.pk, "online": online}
+def presence_event(*, user_id: int, online: bool = True) -> tuple[list[str], str, dict[str, Any]]:
+    """The broadcast telling the sockets that watch a person (``presence_watch``) that they came
+    online or went offline: one group, whatever the number of their conversations and members."""
+    return [events.presence_group(user_id)], frames.PRESENCE, {"user_id": user_id, "online": online}
+
+
+def presence_watchable(*, user: User, user_ids: list[int]) -> set[int]:
+    """Of these people, those ``user`` may watch: themselves, and whoever shares a conversation
+    with them (one query). A guest or a customer thus sees only the people of their own
+    conversations; other ids are dropped without saying whether they exist."""
+    others = [pk for pk in user_ids if pk != user.pk]
+    allowed = {user.pk} if len(others) < len(user_ids) else set()
+    if others:
+        allowed.update(
+            Membership.objects.filter(
+                user_id__in=others,
+                conversation_id__in=Membership.objects.filter(user=user).values("conversation_id"),
+            )
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+    return allowed
+
+
+def presence_online(*, user_ids: list[int]) -> list[int]:
+    """Which of these people are online now (a fresh presence row), in id order: one query."""
+    return sorted(selectors.online_user_ids(user_ids=user_ids)) if user_ids else []
 
 
 def socket_subscribe(*, user: User, channel_name: str, conversation_id: int) -> Conversation | None:
@@ -127,18 +146,18 @@ def presence_heartbeat(*, channel_name: str) -> None:
     Presence.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
 
 
-def socket_close(*, user: User, channel_name: str) -> list[int] | None:
-    """Forget a socket's presence row. When it was the person's last socket, the conversations
-    to tell that they went offline (``presence_event``); otherwise None."""
-    with transaction.atomic():
-        Presence.objects.filter(channel_name=channel_name).delete()
-        still_online = Presence.objects.filter(user=user).exists()
-    return None if still_online else selectors.conversation_ids_for_user(user=user)
+def socket_close(*, user: User, channel_name: str) -> bool:
+    """Forget a socket's presence row. True when it was the person's last socket: their
+    watchers are to be told that they went offline (``presence_event``). Two statements in
+    autocommit (two last sockets closing at once may both tell); stale rows do not count."""
+    Presence.objects.filter(channel_name=channel_name).delete()
+    fresh = selectors.presence_fresh_since()
+    return not Presence.objects.filter(user=user, last_seen__gte=fresh).exists()
 
 
-def presence_sweep() -> list[tuple[User, list[int]]]:
+def presence_sweep() -> list[int]:
     """Forget sockets whose rows went stale (their server died without saying so, or the
-    network dropped them); for each person left with no socket, the conversations to tell that
+    network dropped them); the people left with no socket, whose watchers are to be told that
     they went offline (``presence_event``). Every server process sweeps now and then
     (rooms/sweeper.py); two sweeping at once may both tell, which pages take in their stride."""
     stale = Presence.objects.filter(last_seen__lt=selectors.presence_fresh_since())
@@ -150,25 +169,18 @@ def presence_sweep() -> list[tuple[User, list[int]]]:
     return _gone_offline(user_ids)
 
 
-def _gone_offline(user_ids: set[int]) -> list[tuple[User, list[int]]]:
-    """Of people whose sockets were just forgotten, those left with none, each with the
-    conversations to tell (one query for everyone gone)."""
+def _gone_offline(user_ids: set[int]) -> list[int]:
+    """Of people whose sockets were just forgotten, those left with none (one query)."""
     still = set(Presence.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
-    gone = list(User.objects.filter(pk__in=user_ids - still))
-    conversations: dict[int, list[int]] = {user.pk: [] for user in gone}
-    for user_id, conversation_id in Membership.objects.filter(
-        user_id__in=conversations
-    ).values_list("user_id", "conversation_id"):
-        conversations[user_id].append(conversation_id)
-    return [(user, conversations[user.pk]) for user in gone]
+    return sorted(user_ids - still)
 
 
 def presence_disconnect(*, user: User, channel_name: str) -> bool:
     """``socket_close`` outside a socket; True if the person just went offline."""
-    ids = socket_close(user=user, channel_name=channel_name)
-    if ids is not None:
-        events.broadcast(*presence_event(user=user, conversation_ids=ids, online=False))
-    return ids is not None
+    gone = socket_close(user=user, channel_name=channel_name)
+    if gone:
+        events.broadcast(*presence_event(user_id=user.pk, online=False))
+    return gone
 
 
 # Presence by server process. A socket's row is named "socket.<process>.<socket>"; every
@@ -263,9 +275,9 @@ def dead_processes() -> list[str]:
     return [p for p, there in zip(others, found, strict=True) if not there]
 
 
-def process_presence_sweep(*, dead: list[str]) -> list[tuple[User, list[int]]]:
-    """Forget the sockets of dead processes; for each person left with no socket, the
-    conversations to tell that they went offline (as ``presence_sweep``)."""
+def process_presence_sweep(*, dead: list[str]) -> list[int]:
+    """Forget the sockets of dead processes; the people left with no socket (as
+    ``presence_sweep``)."""
     rows = Presence.objects.none()
     for p in dead:
         rows = rows | Presence.objects.filter(channel_name__startswith=f"socket.{p}.")

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from core import events, fanout
 from core.db_calls import database_sync_to_async
-from core.input_limits import InputRefused, json_loads_limited
+from core.input_limits import InputRefused, is_id, json_loads_limited
 from rooms import frames, services
 from rooms.sweeper import sweeper_start
 
@@ -48,6 +48,8 @@ CLOSE_TRY_LATER = 4013  # the handshake could not join the groups: retry with ba
 CLOSE_REAUTHENTICATE = 4401
 CLOSE_IDLE = 4408  # nothing received for UCHAT_WS_IDLE_SECONDS (pages ping every 30 s)
 CLOSE_TOO_MANY = 4429  # the person has UCHAT_WS_MAX_PER_USER sockets open already
+# A socket's presence.watch frames: one a second at most (each joins and leaves groups).
+WATCH_EVERY = 1.0
 
 
 class TokenBucket:
@@ -74,6 +76,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     user: Any = None
     groups_joined: set[str]
+    last_watch = -WATCH_EVERY  # time.monotonic() of the last presence.watch taken
+    watched: frozenset[str] | set[str] = frozenset()  # the presence groups it watches
     # No channel-layer channel per socket: sockets hear their groups through the process's
     # fan-out hub (core/fanout.py). With one, Channels runs a layer receive() per socket,
     # and a Redis timeout in any of them ends that socket without disconnect() (1011, a
@@ -153,12 +157,56 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             await self.send_error("server_error", "Something went wrong on our side. Try again.")
 
     def frame_handlers(self) -> dict[str, Any]:
-        return {frames.PING: self.on_ping}
+        return {frames.PING: self.on_ping, frames.PRESENCE_WATCH: self.on_presence_watch}
 
     async def on_ping(self, content: dict[str, Any]) -> None:
         await database_sync_to_async(services.presence_heartbeat)(channel_name=self.socket_id)
         pong: frames.Pong = {"type": frames.PONG}
         await self.send_json(pong)
+
+    async def on_presence_watch(self, content: dict[str, Any]) -> None:
+        """``{"type": "presence.watch", "users": [ids]}``: the people whose ``presence`` frames
+        this socket gets from now on (replacing those it watched), answered with
+        ``presence.state``: which of them are online. Only people who share a conversation with
+        the person count; other ids are dropped without a word (whether they exist stays
+        unsaid). The groups are joined before the snapshot is read, so no change falls between
+        the two (one made meanwhile may reach the client just before the state, which then
+        counts it already)."""
+        users = content.get("users")
+        if not isinstance(users, list) or not all(is_id(u) for u in users):
+            await self.send_error(
+                "bad_frame", 'presence.watch needs "users", a list of positive integer ids.'
+            )
+            return
+        if len(users) > settings.UCHAT_PRESENCE_WATCH_MAX:
+            await self.send_error(
+                "too_many",
+                f"At most {settings.UCHAT_PRESENCE_WATCH_MAX} people can be watched at once.",
+            )
+            return
+        now = time.monotonic()
+        if now - self.last_watch < WATCH_EVERY:
+            await self.send_error("rate_limited", "One presence.watch a second at most.")
+            return
+        self.last_watch = now
+        allowed = await database_sync_to_async(services.presence_watchable)(
+            user=self.user, user_ids=list(dict.fromkeys(users))
+        )
+        wanted = {events.presence_group(pk) for pk in allowed}
+        watched, self.watched = self.watched, wanted
+        for group in watched - wanted:
+            await self.leave_group(group)
+        try:
+            await self.join_groups(sorted(wanted - watched))
+        except Exception:
+            logger.warning("presence.watch failed: the channel layer is unavailable")
+            for group in wanted - watched:  # whatever the hub took of them
+                await self.leave_group(group)
+            await self.fanout_failed()
+            return
+        online = await database_sync_to_async(services.presence_online)(user_ids=sorted(allowed))
+        state: frames.PresenceState = {"type": frames.PRESENCE_STATE, "online": online}
+        await self.send_json(state)
 
     async def open_socket(self, **asked: Any) -> services.SocketOpened | None:
         """The handshake's checks and the presence row, in one database trip (``asked``: what
@@ -197,14 +245,14 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     async def _presence_remove(self) -> None:
         """Remove this socket's presence row (in the database thread), then, if it was the
-        person's last socket, tell their conversations from the event loop: a stalled Redis
+        person's last socket, tell their watchers from the event loop: a stalled Redis
         holds up the broadcast, never the database thread that every socket shares."""
-        ids = await database_sync_to_async(services.socket_close)(
+        gone = await database_sync_to_async(services.socket_close)(
             user=self.user, channel_name=self.socket_id
         )
-        if ids is not None:
+        if gone:
             await events.broadcast_async(
-                *services.presence_event(user=self.user, conversation_ids=ids, online=False)
+                *services.presence_event(user_id=self.user.pk, online=False)
             )
 
     async def leave_presence(self) -> None:
@@ -216,8 +264,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             await asyncio.shield(_outliving(self._presence_remove()))
 
     async def open(self, groups: list[str], opened: services.SocketOpened) -> None:
-        """Join the groups, accept, start the timers, and tell the person's conversations when
-        this is their first socket."""
+        """Join the groups, accept, start the timers, and tell the person's watchers when this
+        is their first socket."""
         try:
             if not await self.join_groups_or_refuse(groups):
                 await self.leave_presence()
@@ -234,9 +282,7 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         self.start_timers()
         sweeper_start()
         if opened.came_online:
-            await events.broadcast_async(
-                *services.presence_event(user=self.user, conversation_ids=opened.conversation_ids)
-            )
+            await events.broadcast_async(*services.presence_event(user_id=self.user.pk))
 
     def start_timers(self) -> None:
         """After accept: the frame limit, the idle timeout, and a token's expiry."""
@@ -290,8 +336,8 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         groups = [*self.access_groups(), *groups]
         try:
             async with asyncio.timeout(fanout.HANDSHAKE_TIMEOUT):
-                for group in groups:
-                    await self.join_group(group)
+                # One batch: a dashboard's socket joins every conversation of its person.
+                await self.join_groups(groups)
                 await fanout.hub().answering()
         except Exception as exc:
             logger.warning("socket refused: the channel layer is unavailable (%r)", exc)
@@ -304,6 +350,14 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def join_group(self, group: str) -> None:
         await fanout.hub().join(group, self)
         self.groups_joined.add(group)
+
+    async def join_groups(self, groups: list[str]) -> None:
+        """Join several groups at once (the hub's batch form: one lock, subscriptions side by
+        side)."""
+        # Counted first: a join that fails half-way is undone by leave_all_groups (leaving a
+        # group the hub never added this socket to does nothing).
+        self.groups_joined.update(groups)
+        await fanout.hub().join_many(groups, self)
 
     async def leave_group(self, group: str) -> None:
         self.groups_joined.discard(group)

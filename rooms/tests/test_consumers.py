@@ -214,6 +214,8 @@ async def test_typing_reaches_others_not_the_typist(room, user, other_user):
 
 async def test_presence_is_recorded_and_announced(room, user, other_user):
     bob, _, _ = await connect(other_user, f"/ws/rooms/{room.pk}/")
+    await bob.send_json_to({"type": "presence.watch", "users": [user.pk]})
+    await receive_type(bob, "presence.state")
     alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
     online = await receive_type(bob, "presence", user_id=user.pk)
     assert online == {"type": "presence", "user_id": user.pk, "online": True}
@@ -481,6 +483,8 @@ async def test_someone_whose_server_died_is_shown_offline_by_the_sweep(room, use
     from rooms.sweeper import sweep_once
 
     alice, _, _ = await connect(user, f"/ws/rooms/{room.pk}/")
+    await alice.send_json_to({"type": "presence.watch", "users": [other_user.pk]})
+    await receive_type(alice, "presence.state")
     long_ago = timezone.now() - timedelta(seconds=settings.UCHAT_PRESENCE_TTL + 10)
     create = Presence.objects.create
     await sync_to_async(create)(channel_name="socket.dead", user=other_user, last_seen=long_ago)

@@ -87,6 +87,35 @@ async def test_a_batch_of_broadcasts_goes_in_one_pipeline_and_in_order(monkeypat
     await hub.leave("conversation.9012", two)
 
 
+async def test_a_batch_join_subscribes_each_new_group_once_and_delivers(monkeypatch):
+    """Hub.join_many (a presence.watch's groups): one Redis subscription per group new to the
+    process, none for a group it hears already; every joined group delivers."""
+    hub = fanout.Hub(fanout.hub().layer)
+    there, watcher = Socket(), Socket()
+    await hub.join("presence.9101", there)
+    added: list[str] = []
+    group_add = hub.layer.group_add
+
+    async def counted(group: str, channel: str) -> None:
+        added.append(group)
+        await group_add(group, channel)
+
+    monkeypatch.setattr(hub.layer, "group_add", counted)
+    groups = ["presence.9101", "presence.9102", "presence.9103"]
+    await hub.join_many(groups, watcher)
+    assert sorted(added) == ["presence.9102", "presence.9103"]
+    for group in groups:
+        await _broadcast(hub, group, group)
+    await _wait_for(watcher, 3)
+    assert sorted(watcher.frames) == [
+        f'{{"type":"message.created","body":"{group}"}}' for group in groups
+    ]
+    for group in groups:
+        await hub.leave(group, watcher)
+    await hub.leave("presence.9101", there)
+    assert hub.reader is None
+
+
 async def test_groups_are_refreshed_while_nobody_joins(monkeypatch):
     """channels-redis forgets group members after group_expiry; the hub re-adds itself."""
     monkeypatch.setattr(fanout, "REFRESH_SECONDS", 0.05)

@@ -13,6 +13,7 @@ import { myGroups } from "./message_render.js";
 import { attachMessageActions } from "./message_actions.js";
 import { MessagesView } from "./messages_view.js";
 import { showError } from "./notice.js";
+import { presence } from "./presence_ui.js";
 import { FRAME, SOCKET_ERROR } from "./protocol.js";
 import { SearchHit } from "./search.js";
 import { ConversationStore } from "./store.js";
@@ -184,8 +185,7 @@ const handlers = {
     store.startTyping(f.user, Date.now());
     renderTyping(typingLine, store);
   },
-  [FRAME.PRESENCE]: (f) => { if (store.setOnline(f.user_id, f.online)) renderMembers(membersList, store); },
-  [FRAME.MEMBER_ADDED]: (f) => { store.setMember(f.member); renderMembers(membersList, store); },
+  [FRAME.MEMBER_ADDED]: (f) => { store.setMember(f.member); renderMembers(membersList, store); watchMembers(); },
   [FRAME.MEMBER_UPDATED]: (f) => {
     store.updateMember(f.member);
     if (f.member.user.id === me.id) data.is_admin = f.member.is_admin;
@@ -194,6 +194,7 @@ const handlers = {
   [FRAME.MEMBER_REMOVED]: (f) => {
     store.removeMember(f.user_id);
     renderMembers(membersList, store);
+    watchMembers();
     if (f.user_id === me.id) {
       composer.disable(f.notice || "You were removed from this room.");
       pane?.composer.disable(f.notice || "You were removed from this room.");
@@ -253,9 +254,18 @@ if (!data.readonly) {
 const globals = /** @type {any} */ (window);
 globals.UChat = { ...globals.UChat, room: socket };
 
+/* The members' presence: watched over the tab's socket (presence_ui.js), one redraw per change. */
+function watchMembers() { presence.show("members", store.members.keys()); }
+presence.onChange((changes) => {
+  let changed = false;
+  for (const [id, online] of changes) changed = store.setOnline(id, online) || changed;
+  if (changed) renderMembers(membersList, store);
+});
+
 /* The first page: the newest messages, with no gap among them (or those around a search hit). */
 data.members.forEach((/** @type {import("./store.js").Member} */ m) => store.setMember(m));
 renderMembers(membersList, store);
+if (!data.readonly) watchMembers();
 if (data.messages.length) store.startAt(data.messages[0].seq);
 put(data.messages);
 history.setHasMore(data.has_more);

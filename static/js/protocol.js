@@ -19,6 +19,7 @@ export const FRAME = Object.freeze({
   READ: "read",
   TYPING: "typing",
   TICKET_VIEW: "ticket.view",
+  PRESENCE_WATCH: "presence.watch",
   // server → client
   MESSAGE_ACK: "message.ack",
   MESSAGE_CREATED: "message.created",
@@ -27,6 +28,7 @@ export const FRAME = Object.freeze({
   SUBSCRIBED: "subscribed",
   REACTION_UPDATED: "reaction.updated",
   PRESENCE: "presence",
+  PRESENCE_STATE: "presence.state",
   MEMBER_ADDED: "member.added",
   MEMBER_UPDATED: "member.updated",
   MEMBER_REMOVED: "member.removed",
@@ -67,6 +69,7 @@ export const SOCKET_ERROR = Object.freeze({
   RATE_LIMITED: "rate_limited",
   SERVER_ERROR: "server_error",
   TOO_LARGE: "too_large",
+  TOO_MANY: "too_many",
   UNKNOWN_TYPE: "unknown_type",
 });
 

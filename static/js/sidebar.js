@@ -1,7 +1,8 @@
-/* The sidebar beside conversation pages: unread counts and presence dots, live over the tab's
-   socket (me.js). Lists are reloaded from /sidebar/ when something may have been missed. */
+/* The sidebar beside conversation pages: unread counts, live over the tab's socket (me.js);
+   its presence dots are watched and drawn by presence_ui.js. Lists are reloaded from /sidebar/ when something may have been missed. */
 import { FRAME } from "./protocol.js";
 import { onMe } from "./me.js";
+import { watchDots } from "./presence_ui.js";
 import { badgeText } from "./threads.js";
 
 const sidebar = document.getElementById("sidebar") || document.createElement("nav");  /* none: nothing to keep live */
@@ -40,15 +41,6 @@ function setThreadsBadge(total) {
   if (shown) shown.textContent = badgeText(total, cap);
 }
 
-/** @param {unknown} userId @param {boolean} online */
-function setPresence(userId, online) {
-  for (const dot of document.querySelectorAll(`.presence-dot[data-user-id="${Number(userId)}"]`)) {
-    dot.classList.toggle("online", online);
-    const label = dot.parentElement && dot.parentElement.querySelector(".presence-label");
-    if (label) label.textContent = online ? "(online)" : "(offline)";
-  }
-}
-
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let timer;
 function reload() {
@@ -62,6 +54,7 @@ function reload() {
     const active = document.activeElement;
     const focused = active && holder.contains(active) ? active.getAttribute("href") : null;
     holder.innerHTML = await response.text();  /* our own server's template */
+    watchDots();  /* its direct conversations' people (presence_ui.js draws the dots) */
     if (focused) { const again = holder.querySelector(`[href="${CSS.escape(focused)}"]`); if (again instanceof HTMLElement) again.focus(); }
   }, 300);
 }
@@ -73,7 +66,6 @@ const handlers = {
     if (m.thread && !m.also_to_room) return;  /* a thread's reply: counted by the Threads badge */
     if (!bump(m.conversation)) reload();  /* a conversation not listed yet (a new direct one) */
   },
-  [FRAME.PRESENCE]: (f) => setPresence(f.user_id, f.online),
   [FRAME.THREAD_UNREAD]: (f) => setThreadsBadge(f.total),
   [FRAME.MEMBER_ADDED]: (f) => { if (f.member.user.id === me) reload(); },
   [FRAME.MEMBER_REMOVED]: (f) => { if (f.user_id === me) reload(); },

@@ -50,6 +50,7 @@ def test_a_socket_of_a_killed_server_shows_offline_within_seconds(
     try:
         with _socket(second, bob, f"/ws/rooms/{room.pk}/") as ws:
             back = time.monotonic()
+            ws.send(json.dumps({"type": "presence.watch", "users": [alice.pk]}))
             # About 8 s (the dead key's 6 s, then a 6 s run of this process's own liveness);
             # 30 s leaves room for a loaded machine and is still far below the 90 s of
             # UCHAT_PRESENCE_TTL that this replaced.
