@@ -32,10 +32,17 @@ def test_one_conversation_per_pair(user, other_user, dm):
     assert set(dm.memberships.values_list("user__username", flat=True)) == {"alice", "bob"}
 
 
+def test_notes_to_self_start_as_notes(auth_client, user):
+    notes = auth_client.get(f"/dm/{user.username}/").content.decode()
+    assert "This is the start of your notes to self." in notes
+
+
 def test_dm_page_and_dashboard_listing(auth_client, user, other_user):
     response = auth_client.get("/dm/bob/")
     assert response.status_code == 200
     assert "Direct messages with Bob B." in response.content.decode()
+    # The history's first line names the person once (it read "with Direct messages with …").
+    assert "This is the start of your conversation with Bob B." in response.content.decode()
     conversation = Conversation.objects.get(kind=Conversation.Kind.DIRECT)
     # listed on the dashboard once it has a message, with an unread count for the other side
     assert "Bob B." not in auth_client.get("/").content.decode()
