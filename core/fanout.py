@@ -235,65 +235,47 @@ class Hub:
         self.to_discard: set[tuple[str, str]] = set()  # (group, channel) left, not yet told
 
     async def join(self, group: str, member: Member) -> None:
+        await self.join_many([group], member)
+
+    async def join_many(self, groups: list[str], member: Member) -> None:
+        """Join ``member`` to ``groups`` under one hold of the lock, the Redis subscriptions of
+        the groups new to this process sent side by side (a ``presence.watch`` joins up to
+        hundreds at once): one round trip's wait, not one per group. On failure the groups this
+        call opened are closed again."""
+        if not groups:
+            return
         async with self.lock:
             if self.channel is None:
                 # The layer's own kind of process channel: channels-redis reads all of a
                 # process's channels through one Redis list and one lock.
                 self.channel = await self.layer.new_channel()
+            channel = self.channel
             if self.reader is None:
                 self.beat_group = f"uchat-hub.{uuid.uuid4().hex}"
-                self.to_discard.discard((HUBS_GROUP, self.channel))
-                await self.layer.group_add(self.beat_group, self.channel)
-                await self.layer.group_add(HUBS_GROUP, self.channel)
+                self.to_discard.discard((HUBS_GROUP, channel))
+                await self.layer.group_add(self.beat_group, channel)
+                await self.layer.group_add(HUBS_GROUP, channel)
                 self.last_beat = time.monotonic()
                 self.heard_at = 0.0
                 self.beats_sent = self.beats_seen = 0
                 self.probes_asked = self.probes_sent = self.probes_heard = 0
-                self.reader = asyncio.create_task(self._read(self.channel))
-                self.keeper = asyncio.create_task(self._keep_fresh(self.channel))
-            local = self.members.setdefault(group, set())
-            self.to_discard.discard((group, self.channel))
-            if not local:
-                try:
-                    await self.layer.group_add(group, self.channel)
-                except BaseException:
-                    del self.members[group]
-                    if not self.members:
-                        self._stop()
-                    raise
-            local.add(member)
-
-    async def join_many(self, groups: list[str], member: Member) -> None:
-        """``join`` for several groups under one hold of the lock, their Redis subscriptions
-        sent side by side (a ``presence.watch`` joins up to hundreds at once): one round trip's
-        wait instead of one per group. On failure the groups this call opened are closed."""
-        if not groups:
-            return
-        if self.reader is None or self.channel is None:
-            await self.join(groups[0], member)  # starts the reader, under the lock
-            groups = groups[1:]
-        async with self.lock:
-            # Stopped meanwhile (the last member left): one by one, each starting it as needed.
-            channel = self.channel if self.reader is not None else None
-            if channel is not None:
-                fresh = [g for g in dict.fromkeys(groups) if not self.members.get(g)]
-                for group in fresh:
-                    self.to_discard.discard((group, channel))
-                try:
-                    await asyncio.gather(*(self.layer.group_add(g, channel) for g in fresh))
-                except BaseException:
-                    for group in fresh:
-                        if not self.members.get(group):
-                            self.members.pop(group, None)
-                            self.to_discard.add((group, channel))
-                    if not self.members:
-                        self._stop()
-                    raise
-                for group in groups:
-                    self.members.setdefault(group, set()).add(member)
-        if channel is None:
+                self.reader = asyncio.create_task(self._read(channel))
+                self.keeper = asyncio.create_task(self._keep_fresh(channel))
+            groups = list(dict.fromkeys(groups))
+            fresh = [g for g in groups if not self.members.get(g)]
             for group in groups:
-                await self.join(group, member)
+                self.to_discard.discard((group, channel))
+            try:
+                await asyncio.gather(*(self.layer.group_add(g, channel) for g in fresh))
+            except BaseException:
+                for group in fresh:  # some may have been added: the keeper leaves them
+                    self.members.pop(group, None)
+                    self.to_discard.add((group, channel))
+                if not self.members:
+                    self._stop()
+                raise
+            for group in groups:
+                self.members.setdefault(group, set()).add(member)
 
     async def answering(self) -> None:
         """Return once the layer has carried a probe sent after the caller's ``join``s (Redis

@@ -435,11 +435,11 @@ async def test_no_presence_row_outlives_a_handshake_cancelled_while_joining_grou
 
     joined = asyncio.Event()
 
-    async def stalled_join(self, group, member):
+    async def stalled_join(self, groups, member):
         joined.set()
         await asyncio.sleep(30)  # Redis stopped (SIGSTOP)
 
-    monkeypatch.setattr(fanout.Hub, "join", stalled_join)
+    monkeypatch.setattr(fanout.Hub, "join_many", stalled_join)  # join is join_many of one
     cookie = await sync_to_async(_cookie_for)(user)
     headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)]
     communicator = WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers)
